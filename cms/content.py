@@ -1,0 +1,222 @@
+"""The content repository's use cases shared by every content type: derived fields, reads through a
+``ReadScope``, keyset paging, index numbers and the publication step the workflow ends in."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from beanie import SortDirection
+from bson import ObjectId
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from cms.cursors import CursorCodec
+from cms.errors import ImmutableIndexNumber, IndexNumberError, PageSizeExceeded
+from cms.index_numbers import IndexTemplate
+from cms.organizations import OrganizationService
+from cms.visibility import ReadScope, is_visible, scoped_filter
+from storage.documents import (
+    FAR_FUTURE,
+    CatalogEntry,
+    ContentDocument,
+    Counter,
+    IndexNumberRecord,
+    ReviewState,
+    utcnow,
+)
+
+T = TypeVar("T", bound=ContentDocument)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    has_next: bool
+    cursors: list[str]
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    first: int
+    after: str | None = None
+
+
+class ContentService:
+    def __init__(
+        self,
+        orgs: OrganizationService,
+        cursors: CursorCodec,
+        *,
+        max_page_size: int,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.orgs = orgs
+        self.cursors = cursors
+        self.max_page_size = max_page_size
+        self.clock = clock
+
+    # -- derived fields -----------------------------------------------------------------------
+
+    def stamp(self, item: ContentDocument) -> None:
+        """Recompute every derived field; called before each write so they can never drift."""
+        if item.id is None:
+            item.id = ObjectId()  # type: ignore[assignment]
+        org = self.orgs.tree.require(item.org_id)
+        item.org_path = [*org.ancestors, org.id]  # type: ignore[list-item]
+        item.path = "/" + "/".join(
+            [
+                *(self.orgs.tree.require(a).key for a in org.ancestors),
+                org.key,
+                type(item).__name__,
+                str(item.id),
+            ]
+        )
+        item.public_until = item.expires or FAR_FUTURE
+        item.sort_key = f"{item.sort_instant().isoformat()}|{item.id}"
+        if isinstance(item, CatalogEntry):
+            item.year = item.created_date.year if item.created_date else None
+            item.topic_path = _topic_path(item.topic)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def scope(self, draft_org_ids: frozenset[ObjectId] = frozenset()) -> ReadScope:
+        return ReadScope(now=self.clock(), draft_org_ids=draft_org_ids)
+
+    async def get(self, cls: type[T], item_id: ObjectId, scope: ReadScope) -> T | None:
+        item = await cls.get(item_id)
+        return item if item is not None and is_visible(item, scope) else None
+
+    async def get_many(self, cls: type[T], ids: Sequence[ObjectId], scope: ReadScope) -> list[T | None]:
+        """Batch load for dataloaders: one query, results in the order asked, invisible ones as None."""
+        found = await cls.find(scoped_filter(scope, {"_id": {"$in": list(set(ids))}})).to_list()
+        by_id = {item.id: item for item in found}
+        return [by_id.get(i) for i in ids]  # type: ignore[call-overload]
+
+    async def find_visible(
+        self, cls: type[T], base: dict[str, Any], scope: ReadScope, limit: int = 200
+    ) -> list[T]:
+        query = (
+            cls.find(scoped_filter(scope, base)).sort([("sort_key", SortDirection.DESCENDING)]).limit(limit)
+        )
+        return await query.to_list()
+
+    async def page(
+        self, cls: type[T], base: dict[str, Any], scope: ReadScope, request: PageRequest
+    ) -> Page[T]:
+        """Newest first, keyset-paged on ``sort_key``: page 1,000 costs what page 1 costs."""
+        if request.first < 0 or request.first > self.max_page_size:
+            raise PageSizeExceeded(f"每页条数应在 0 到 {self.max_page_size} 之间。", limit=self.max_page_size)
+        query = dict(base)
+        if request.after:
+            query["sort_key"] = {"$lt": self.cursors.decode(request.after)}
+        found = (
+            await cls.find(scoped_filter(scope, query))
+            .sort([("sort_key", SortDirection.DESCENDING)])
+            .limit(request.first + 1)
+            .to_list()
+        )
+        items = found[: request.first]
+        return Page(
+            items=items,
+            has_next=len(found) > request.first,
+            cursors=[self.cursors.encode(item.sort_key) for item in items],
+        )
+
+    async def count(self, cls: type[ContentDocument], base: dict[str, Any], scope: ReadScope) -> int:
+        return await cls.find(scoped_filter(scope, base)).count()
+
+    # -- writes -------------------------------------------------------------------------------
+
+    async def insert(self, item: T) -> T:
+        self.stamp(item)
+        await item.insert()
+        return item
+
+    async def publish(self, item: T, *, effective: datetime | None = None) -> T:
+        """The last step of the review chain. Assigns the index number and makes the item public once
+        its effective date comes."""
+        now = self.clock()
+        if isinstance(item, CatalogEntry):
+            await self.assign_index_number(item)
+            if item.published_date is None:
+                item.published_date = (effective or now).date()
+        item.effective = effective or item.effective or now
+        item.published_at = item.published_at or now
+        item.review_state = ReviewState.PUBLISHED
+        item.modified = now
+        self.stamp(item)
+        await item.save()
+        return item
+
+    # -- index numbers ------------------------------------------------------------------------
+
+    async def assign_index_number(self, entry: CatalogEntry) -> str:
+        """Idempotent per entry; unique per number even under concurrent requests (the register's
+        unique indexes decide, the counter only proposes)."""
+        if entry.index_number:
+            return entry.index_number
+        if entry.id is None:
+            raise IndexNumberError("内容尚未保存，无法生成索引号。")
+        existing = await IndexNumberRecord.find_one({"item_id": entry.id})
+        if existing is not None:
+            entry.index_number = existing.number
+            return existing.number
+        org = self.orgs.tree.require(entry.org_id)
+        template = IndexTemplate.parse(org.index_template)
+        day = entry.created_date or self.clock().date()
+        for _ in range(50):
+            seq = await self._next(template.scope(str(org.id), day.year, day.month))
+            number = template.render(code=org.code, key=org.key, year=day.year, month=day.month, seq=seq)
+            try:
+                await IndexNumberRecord(number=number, org_id=org.id, item_id=entry.id).insert()
+            except DuplicateKeyError:
+                winner = await IndexNumberRecord.find_one({"item_id": entry.id})
+                if winner is None:
+                    continue  # the number was taken (e.g. imported data): draw the next one
+                number = winner.number  # a concurrent call for the same entry registered first
+            return await self._settle_index_number(entry, number)
+        raise IndexNumberError("索引号连续冲突，请检查机构的索引号模板与已有编号。")
+
+    async def _settle_index_number(self, entry: CatalogEntry, number: str) -> str:
+        """The entry's stored number is the truth: the first writer wins, everyone returns its number."""
+        collection = CatalogEntry.get_pymongo_collection()
+        await collection.update_one(
+            {"_id": entry.id, "index_number": None}, {"$set": {"index_number": number}}
+        )
+        stored = await collection.find_one({"_id": entry.id}, {"index_number": 1})
+        entry.index_number = stored["index_number"] if stored else number
+        return entry.index_number or number
+
+    def check_index_number_unchanged(self, entry: CatalogEntry, proposed: str | None) -> None:
+        if entry.index_number and proposed is not None and proposed != entry.index_number:
+            raise ImmutableIndexNumber()
+
+    async def _next(self, scope: str) -> int:
+        # Increment an existing counter; create it (racing creators collide on the unique index) only
+        # when missing. An upserting find_one_and_update was measured to lose increments under
+        # concurrency on the embedded server, leaving gaps in the sequence.
+        collection = Counter.get_pymongo_collection()
+        for _ in range(3):
+            doc = await collection.find_one_and_update(
+                {"scope": scope}, {"$inc": {"value": 1}}, return_document=ReturnDocument.AFTER
+            )
+            if doc is not None:
+                return int(doc["value"])
+            with contextlib.suppress(DuplicateKeyError):
+                await collection.insert_one({"scope": scope, "value": 0})
+        raise IndexNumberError()
+
+
+def _topic_path(topic: str | None) -> list[str]:
+    if not topic:
+        return []
+    top = topic.split("\\", 1)[0]
+    return [top, topic] if top != topic else [top]

@@ -1,0 +1,203 @@
+"""Loads the demo province through the same services the API uses, when the repository is empty."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bson import ObjectId
+
+from cms.catalog import NewCatalogEntry
+from cms.demo import data
+from cms.gazette import NewArticle, NewGazetteIssue
+from cms.interpretations import NewInterpretation
+from cms.interviews import NewInterview
+from cms.organizations import NewOrganization
+from cms.services import Services
+from storage.documents import (
+    CatalogEntry,
+    DisclosureMode,
+    Guest,
+    InterpretationKind,
+    InterviewKind,
+    Organization,
+    OrgKind,
+    OrgLevel,
+    PublicQuestion,
+    TranscriptTurn,
+    Validity,
+)
+
+log = logging.getLogger("gongkai.demo")
+
+VALIDITY = {
+    "有效": Validity.VALID,
+    "已修改": Validity.AMENDED,
+    "废止": Validity.REPEALED,
+    "失效": Validity.EXPIRED,
+}
+DISCLOSURE = {
+    "主动公开": DisclosureMode.PROACTIVE,
+    "依申请公开": DisclosureMode.ON_REQUEST,
+    "不予公开": DisclosureMode.NOT_DISCLOSED,
+}
+
+
+async def is_empty() -> bool:
+    return await Organization.find_one({}) is None
+
+
+async def load_demo(services: Services, *, entries: int = 300, seed: int = 20131224) -> dict[str, int]:
+    """Returns counts of what was loaded. Deterministic for a given seed."""
+    orgs = await _load_orgs(services)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
+    by_number: dict[str, CatalogEntry] = {}
+    published = 0
+    fixed = [data.seed_document(), *data.GAZETTE_SOURCE_ENTRIES]
+    for raw in [*fixed, *data.catalog_entries(rng, entries)]:
+        entry = await services.catalog.create_draft(_entry(raw, orgs))
+        await services.content.publish(entry, effective=_instant(raw.get("published_date")))
+        if entry.document_number:
+            by_number[entry.document_number] = entry
+        published += 1
+    for raw_issue in data.gazette_issues():
+        issue = await services.gazette.create_draft(_issue(raw_issue, orgs, by_number))
+        await services.content.publish(issue, effective=_instant(raw_issue.get("publication_date")))
+    interpretations = data.interpretations()
+    for raw in interpretations:
+        item = await services.interpretations.create_draft(_interpretation(raw, orgs, by_number))
+        await services.content.publish(item, effective=_instant(raw.get("published_date")))
+    interviews = data.interviews()
+    for raw in interviews:
+        interview = await services.interviews.create_draft(_interview(raw, orgs))
+        await services.content.publish(interview, effective=_instant(raw.get("published_date")))
+    samples = 0
+    for raw in data.workflow_samples():
+        # Until the review chain exists every sample stays a draft; it must never be visible publicly.
+        await services.catalog.create_draft(_entry(raw, orgs))
+        samples += 1
+    counts = {
+        "organizations": len(orgs),
+        "catalog_entries": published,
+        "gazette_issues": len(data.gazette_issues()),
+        "interpretations": len(interpretations),
+        "interviews": len(interviews),
+        "unpublished_samples": samples,
+    }
+    log.info("demo data loaded: %s", counts)
+    return counts
+
+
+async def _load_orgs(services: Services) -> dict[str, ObjectId]:
+    ids: dict[str, ObjectId] = {}
+    for order, raw in enumerate(data.organizations()):
+        org = await services.orgs.create(
+            NewOrganization(
+                key=raw["key"],
+                name=raw["name"],
+                short_name=raw.get("short_name", ""),
+                code=raw["code"],
+                parent_id=ids[raw["parent"]] if raw.get("parent") else None,
+                level=OrgLevel(raw.get("level", "province")),
+                kind=OrgKind(raw.get("kind", "government")),
+                index_template=raw["index_template"],
+                doc_prefix=raw.get("doc_prefix", ""),
+                sort_order=order,
+            )
+        )
+        assert org.id is not None
+        ids[raw["key"]] = org.id
+    return ids
+
+
+def _entry(raw: dict[str, Any], orgs: dict[str, ObjectId]) -> NewCatalogEntry:
+    return NewCatalogEntry(
+        org_id=orgs[raw["org"]],
+        title=raw["title"],
+        summary=raw.get("summary", ""),
+        document_number=raw.get("document_number"),
+        co_issuer_ids=[orgs[k] for k in raw.get("co_issuers", [])],
+        topic=raw.get("topic"),
+        genre=raw.get("genre"),
+        keywords=list(raw.get("keywords", [])),
+        created_date=raw.get("created_date"),
+        published_date=raw.get("published_date"),
+        disclosure_mode=DISCLOSURE[raw.get("disclosure_mode", "主动公开")],
+        non_disclosure_reason=raw.get("non_disclosure_reason", ""),
+        scope=raw.get("scope", "面向社会"),
+        validity=VALIDITY[raw.get("validity", "有效")],
+        repeal_date=raw.get("repeal_date"),
+        body=raw.get("body", ""),
+    )
+
+
+def _issue(
+    raw: dict[str, Any], orgs: dict[str, ObjectId], by_number: dict[str, CatalogEntry]
+) -> NewGazetteIssue:
+    articles = []
+    for article in raw["articles"]:
+        ref = by_number.get(article["catalog_ref"]) if article.get("catalog_ref") else None
+        articles.append(
+            NewArticle(
+                title=article["title"],
+                section=article.get("section", ""),
+                document_number=article.get("document_number"),
+                body=article.get("body", ""),
+                catalog_entry_id=ref.id if ref else None,
+            )
+        )
+    return NewGazetteIssue(
+        org_id=orgs[raw["org"]],
+        year=raw["year"],
+        number=raw["number"],
+        title=raw.get("title", ""),
+        publication_date=raw.get("publication_date"),
+        articles=articles,
+    )
+
+
+def _interpretation(
+    raw: dict[str, Any], orgs: dict[str, ObjectId], by_number: dict[str, CatalogEntry]
+) -> NewInterpretation:
+    return NewInterpretation(
+        org_id=orgs[raw["org"]],
+        title=raw["title"],
+        kind=InterpretationKind(raw.get("kind", "text")),
+        body=raw.get("body", ""),
+        published_date=raw.get("published_date"),
+        interprets_ids=[by_number[n].id for n in raw.get("interprets", []) if n in by_number],  # type: ignore[misc]
+    )
+
+
+def _interview(raw: dict[str, Any], orgs: dict[str, ObjectId]) -> NewInterview:
+    return NewInterview(
+        org_id=orgs[raw["org"]],
+        title=raw["title"],
+        kind=InterviewKind(raw.get("kind", "interview")),
+        description=raw.get("description", ""),
+        scheduled_start=raw.get("scheduled_start"),
+        scheduled_end=raw.get("scheduled_end"),
+        published_date=raw.get("published_date"),
+        guests=[
+            Guest(
+                name=g["name"], title=g.get("title", ""), org_id=orgs.get(g["org"]) if g.get("org") else None
+            )
+            for g in raw.get("guests", [])
+        ],
+        questions=[
+            PublicQuestion(asker=q.get("asker", ""), text=q["text"], answer=q.get("answer"))
+            for q in raw.get("questions", [])
+        ],
+        transcript=[
+            TranscriptTurn(
+                seq=i, speaker=t["speaker"], role=t.get("role", "guest"), text=t["text"], time=t.get("time")
+            )
+            for i, t in enumerate(raw.get("transcript", []))
+        ],
+    )
+
+
+def _instant(day: date | None) -> datetime | None:
+    return datetime(day.year, day.month, day.day, 9, tzinfo=UTC) if day else None

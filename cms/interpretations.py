@@ -1,0 +1,58 @@
+"""政策解读, linked both ways to the documents they interpret."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from beanie import PydanticObjectId
+from bson import ObjectId
+
+from cms.content import ContentService, Page, PageRequest
+from cms.errors import InvalidInput
+from cms.visibility import ReadScope
+from storage.documents import CatalogEntry, Interpretation, InterpretationKind
+
+
+@dataclass
+class NewInterpretation:
+    org_id: ObjectId
+    title: str
+    kind: InterpretationKind = InterpretationKind.TEXT
+    body: str = ""
+    description: str = ""
+    published_date: date | None = None
+    interprets_ids: list[ObjectId] = field(default_factory=list)
+
+
+class InterpretationService:
+    def __init__(self, content: ContentService) -> None:
+        self.content = content
+
+    async def create_draft(self, new: NewInterpretation) -> Interpretation:
+        self.content.orgs.tree.require(new.org_id)
+        if not new.title.strip():
+            raise InvalidInput("标题不能为空。", field="title")
+        if new.interprets_ids:
+            found = await CatalogEntry.find({"_id": {"$in": list(new.interprets_ids)}}).count()
+            if found != len(set(new.interprets_ids)):
+                raise InvalidInput("所解读的文件不存在。", field="interprets")
+        item = Interpretation(
+            org_id=PydanticObjectId(new.org_id),
+            title=new.title.strip(),
+            description=new.description,
+            kind=new.kind,
+            body=new.body,
+            published_date=new.published_date,
+            interprets_ids=[PydanticObjectId(i) for i in new.interprets_ids],
+        )
+        return await self.content.insert(item)
+
+    async def of_entry(self, entry_id: ObjectId, scope: ReadScope) -> list[Interpretation]:
+        return await self.content.find_visible(Interpretation, {"interprets_ids": entry_id}, scope)
+
+    async def page(
+        self, scope: ReadScope, request: PageRequest, *, org_id: ObjectId | None = None
+    ) -> Page[Interpretation]:
+        base = {"org_id": org_id} if org_id is not None else {}
+        return await self.content.page(Interpretation, base, scope, request)

@@ -1,0 +1,67 @@
+"""The domain's stored types, re-exported for the layers above ``cms`` (which never import ``storage``)."""
+
+from storage.documents import (
+    CatalogEntry,
+    ContentDocument,
+    DisclosureMode,
+    GazetteArticle,
+    GazetteIssue,
+    Guest,
+    Interpretation,
+    InterpretationKind,
+    Interview,
+    InterviewKind,
+    Organization,
+    OrgKind,
+    OrgLevel,
+    PublicQuestion,
+    ReviewState,
+    TranscriptTurn,
+    Validity,
+    VocabularyTerm,
+)
+
+VALIDITY_LABELS = {
+    Validity.VALID: "有效",
+    Validity.AMENDED: "已修改",
+    Validity.REPEALED: "废止",
+    Validity.EXPIRED: "失效",
+}
+DISCLOSURE_LABELS = {
+    DisclosureMode.PROACTIVE: "主动公开",
+    DisclosureMode.ON_REQUEST: "依申请公开",
+    DisclosureMode.NOT_DISCLOSED: "不予公开",
+}
+REVIEW_STATE_LABELS = {
+    ReviewState.DRAFT: "草稿",
+    ReviewState.PENDING_FIRST_REVIEW: "待初审",
+    ReviewState.PENDING_DEPARTMENT_REVIEW: "待审核",
+    ReviewState.PENDING_UNIT_APPROVAL: "待审发",
+    ReviewState.PUBLISHED: "已发布",
+    ReviewState.REJECTED: "已退回",
+    ReviewState.WITHDRAWN: "已撤回",
+}
+
+__all__ = [
+    "DISCLOSURE_LABELS",
+    "REVIEW_STATE_LABELS",
+    "VALIDITY_LABELS",
+    "CatalogEntry",
+    "ContentDocument",
+    "DisclosureMode",
+    "GazetteArticle",
+    "GazetteIssue",
+    "Guest",
+    "Interpretation",
+    "InterpretationKind",
+    "Interview",
+    "InterviewKind",
+    "OrgKind",
+    "OrgLevel",
+    "Organization",
+    "PublicQuestion",
+    "ReviewState",
+    "TranscriptTurn",
+    "Validity",
+    "VocabularyTerm",
+]

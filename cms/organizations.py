@@ -1,0 +1,126 @@
+"""The organization tree. Small (hundreds to a few thousand nodes) and read on every request, so the
+whole tree is held in memory and reloaded after each change."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from beanie import PydanticObjectId
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from cms.errors import InvalidInput, NotFound
+from cms.index_numbers import IndexTemplate
+from storage.documents import Organization, OrgKind, OrgLevel, utcnow
+
+
+@dataclass(frozen=True)
+class NewOrganization:
+    key: str
+    name: str
+    code: str
+    parent_id: ObjectId | None = None
+    short_name: str = ""
+    level: OrgLevel = OrgLevel.PROVINCE
+    kind: OrgKind = OrgKind.GOVERNMENT
+    index_template: str = "{code}/{year}-{seq:05d}"
+    doc_prefix: str = ""
+    sort_order: int = 0
+
+
+class OrgTree:
+    def __init__(self, orgs: Iterable[Organization]) -> None:
+        self.by_id: dict[ObjectId, Organization] = {o.id: o for o in orgs if o.id is not None}
+        self.by_key = {o.key: o for o in self.by_id.values()}
+        self.children: dict[ObjectId | None, list[Organization]] = {}
+        for org in sorted(self.by_id.values(), key=lambda o: (o.sort_order, o.name)):
+            self.children.setdefault(org.parent_id, []).append(org)
+
+    def get(self, org_id: ObjectId) -> Organization | None:
+        return self.by_id.get(org_id)
+
+    def require(self, org_id: ObjectId) -> Organization:
+        org = self.by_id.get(org_id)
+        if org is None:
+            raise NotFound("未找到该机构。")
+        return org
+
+    def roots(self) -> list[Organization]:
+        return list(self.children.get(None, []))
+
+    def subtree_ids(self, org_id: ObjectId) -> set[ObjectId]:
+        found: set[ObjectId] = set()
+        stack = [org_id]
+        while stack:
+            current = stack.pop()
+            if current in found:
+                continue
+            found.add(current)
+            stack.extend(child.id for child in self.children.get(current, []) if child.id is not None)
+        return found
+
+    def path_of(self, org_id: ObjectId) -> list[ObjectId]:
+        org = self.require(org_id)
+        return [*org.ancestors, org_id]
+
+    def parents(self) -> dict[str, str | None]:
+        """The tree as plain strings, the shape ``authz`` works with."""
+        return {str(i): (str(o.parent_id) if o.parent_id else None) for i, o in self.by_id.items()}
+
+
+class OrganizationService:
+    def __init__(self) -> None:
+        self.tree = OrgTree([])
+        self._lock = asyncio.Lock()
+
+    async def reload(self) -> OrgTree:
+        self.tree = OrgTree(await Organization.find_all().to_list())
+        return self.tree
+
+    async def create(self, new: NewOrganization) -> Organization:
+        IndexTemplate.parse(new.index_template)
+        _require_text(new.key, "key", 64)
+        _require_text(new.name, "name", 200)
+        _require_text(new.code, "code", 64)
+        ancestors: list[PydanticObjectId] = []
+        if new.parent_id is not None:
+            parent = self.tree.get(new.parent_id)
+            if parent is None:
+                raise InvalidInput("上级机构不存在。", field="parent")
+            ancestors = [*parent.ancestors, PydanticObjectId(new.parent_id)]
+        org = Organization(
+            key=new.key,
+            name=new.name,
+            short_name=new.short_name,
+            code=new.code,
+            parent_id=PydanticObjectId(new.parent_id) if new.parent_id else None,
+            ancestors=ancestors,
+            level=new.level,
+            kind=new.kind,
+            index_template=new.index_template,
+            doc_prefix=new.doc_prefix,
+            sort_order=new.sort_order,
+        )
+        async with self._lock:
+            try:
+                await org.insert()
+            except DuplicateKeyError as exc:
+                raise InvalidInput("机构标识或机构代码已存在。", field="code") from exc
+            await self.reload()
+        return org
+
+    async def set_index_template(self, org_id: ObjectId, template: str) -> Organization:
+        IndexTemplate.parse(template)
+        org = self.tree.require(org_id)
+        org.index_template = template
+        org.modified = utcnow()
+        await org.save()
+        await self.reload()
+        return org
+
+
+def _require_text(value: str, field: str, limit: int) -> None:
+    if not value.strip() or len(value) > limit:
+        raise InvalidInput(f"{field} 不能为空，且不超过 {limit} 个字符。", field=field)

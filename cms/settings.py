@@ -1,0 +1,98 @@
+"""Typed configuration, read once from the environment (prefix ``GONGKAI_``).
+
+Everything the process needs to know about its surroundings is here, so that a deployment can be
+understood by reading one class. Production mode refuses to start on values that are only safe for a
+developer's laptop.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "gongkai-development-secret-key-change-me"  # noqa: S105 - the refusal below keys on it
+DEFAULT_DEMO_PASSWORD = "Gongkai-demo-2026"  # noqa: S105 - documented; demo mode only
+
+
+class Mode(enum.StrEnum):
+    DEVELOPMENT = "development"
+    DEMO = "demo"
+    PRODUCTION = "production"
+
+
+class UnsafeConfiguration(ValueError):
+    """Raised when production mode is asked to start with development-only values."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GONGKAI_", extra="ignore")
+
+    mode: Mode = Mode.DEMO
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    data_dir: Path = Path("data")
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+
+    # Empty mongo_url / s3_endpoint mean "start the embedded servers under data_dir".
+    mongo_url: str = ""
+    mongo_database: str = "gongkai"
+    s3_endpoint: str = ""
+    s3_access_key: str = ""
+    s3_secret_key: SecretStr = SecretStr("")
+    s3_secure: bool = False
+    s3_region: str = ""
+    s3_bucket: str = "gongkai-attachments"
+
+    demo_data: bool = True
+    demo_password: SecretStr = SecretStr(DEFAULT_DEMO_PASSWORD)
+    graphiql: bool | None = None  # None: on except in production
+
+    # GraphQL limits: abuse protection for a public endpoint.
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+    default_page_size: int = Field(default=20, ge=1, le=1000)
+    max_query_depth: int = Field(default=10, ge=2, le=50)
+    max_aliases: int = Field(default=30, ge=1)
+    max_tokens: int = Field(default=2000, ge=50)
+    max_request_bytes: int = Field(default=200_000, ge=1_000)
+
+    @property
+    def embedded_mongo(self) -> bool:
+        return not self.mongo_url
+
+    @property
+    def embedded_s3(self) -> bool:
+        return not self.s3_endpoint
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        if self.graphiql is None:
+            return self.mode is not Mode.PRODUCTION
+        return self.graphiql
+
+    @property
+    def loads_demo_data(self) -> bool:
+        return self.demo_data and self.mode is not Mode.PRODUCTION
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        if self.mode is not Mode.PRODUCTION:
+            return self
+        problems = []
+        secret = self.secret_key.get_secret_value()
+        if secret == DEV_SECRET_KEY or len(secret) < 32:
+            problems.append("GONGKAI_SECRET_KEY must be set to a random value of at least 32 characters")
+        if self.embedded_mongo:
+            problems.append("GONGKAI_MONGO_URL must point at a MongoDB replica set")
+        if self.embedded_s3:
+            problems.append("GONGKAI_S3_ENDPOINT must point at a MinIO/S3 service")
+        elif not self.s3_access_key or not self.s3_secret_key.get_secret_value():
+            problems.append("GONGKAI_S3_ACCESS_KEY and GONGKAI_S3_SECRET_KEY must be set")
+        if self.graphiql:
+            problems.append("GONGKAI_GRAPHIQL must not be enabled in production")
+        if problems:
+            raise UnsafeConfiguration("refusing to start in production mode: " + "; ".join(problems))
+        return self

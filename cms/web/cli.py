@@ -1,0 +1,122 @@
+"""Command line: ``gongkai serve`` (the main job) and ``gongkai export-schema``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from cms.services import Endpoints
+from cms.settings import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gongkai", description="Gongkai 政府信息公开内容管理系统")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="start the server (embedded MongoDB/MinIO unless configured otherwise)")
+    export = sub.add_parser("export-schema", help="write the GraphQL SDL")
+    export.add_argument("--check", action="store_true", help="fail if schema/schema.graphql is out of date")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "export-schema":
+        return export_schema(check=args.check)
+    return serve()
+
+
+def export_schema(*, check: bool) -> int:
+    from schema.root import SDL_PATH, sdl
+
+    current = sdl()
+    if check:
+        if not SDL_PATH.exists() or SDL_PATH.read_text(encoding="utf-8") != current:
+            print("schema/schema.graphql is out of date: run `gongkai export-schema`", file=sys.stderr)
+            return 1
+        return 0
+    SDL_PATH.write_text(current, encoding="utf-8")
+    return 0
+
+
+def serve() -> int:
+    import uvicorn
+
+    from cms.embedded import EmbeddedError, start_embedded
+    from cms.web.app import create_app
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"配置错误 / configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    data_dir = Path(settings.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    embedded = None
+    # SIGTERM before uvicorn takes over must still stop the embedded servers, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if settings.embedded_mongo or settings.embedded_s3:
+            try:
+                embedded = start_embedded(data_dir / "embedded")
+            except EmbeddedError as exc:
+                print(f"无法启动内置服务 / cannot start embedded services: {exc}", file=sys.stderr)
+                return 3
+        endpoints = Endpoints(
+            mongo_url=settings.mongo_url or (embedded.mongo_url if embedded else ""),
+            s3_endpoint=settings.s3_endpoint or (embedded.s3_endpoint if embedded else ""),
+            s3_access_key=settings.s3_access_key
+            if settings.s3_endpoint
+            else (embedded.s3_access_key if embedded else ""),
+            s3_secret_key=settings.s3_secret_key.get_secret_value()
+            if settings.s3_endpoint
+            else (embedded.s3_secret_key if embedded else ""),
+            s3_secure=settings.s3_secure if settings.s3_endpoint else False,
+        )
+        if problem := preflight(endpoints):
+            print(problem, file=sys.stderr)
+            return 3
+        app = create_app(settings, endpoints)
+        config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info", lifespan="on")
+        server = uvicorn.Server(config)
+        server.run()
+        return 0 if server.started else 4
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def preflight(endpoints: Endpoints) -> str | None:
+    """A plain one-line reason when MongoDB or the S3 service cannot be used, instead of a traceback."""
+    from minio import Minio
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    client: MongoClient[dict[str, object]] = MongoClient(endpoints.mongo_url, serverSelectionTimeoutMS=5000)
+    try:
+        client.admin.command("ping")
+    except PyMongoError as exc:
+        return f"无法连接 MongoDB / cannot reach MongoDB: {exc.__class__.__name__}: {str(exc)[:200]}"
+    finally:
+        client.close()
+    try:
+        Minio(
+            endpoints.s3_endpoint,
+            access_key=endpoints.s3_access_key,
+            secret_key=endpoints.s3_secret_key,
+            secure=endpoints.s3_secure,
+        ).list_buckets()
+    except Exception as exc:
+        return f"无法连接对象存储 / cannot reach the S3 service at {endpoints.s3_endpoint}: {exc.__class__.__name__}"
+    return None
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

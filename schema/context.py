@@ -1,0 +1,24 @@
+"""The per-request context: who is asking, what they may read, and request-scoped dataloaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import strawberry
+
+from cms.services import Services
+from cms.visibility import ReadScope
+from schema.dataloaders import Loaders
+
+
+@dataclass
+class Context:
+    services: Services
+    scope: ReadScope
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.services, self.scope)
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,55 @@
+"""Relations are loaded in batches, one query per relation per request, always through the caller's
+``ReadScope`` so a relation can never reveal an item the caller may not read."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from bson import ObjectId
+from strawberry.dataloader import DataLoader
+
+from cms.model import CatalogEntry, GazetteArticle, GazetteIssue, Interpretation
+from cms.services import Services
+from cms.visibility import ReadScope
+
+
+class Loaders:
+    def __init__(self, services: Services, scope: ReadScope) -> None:
+        self._services = services
+        self._scope = scope
+        self.catalog_entry = DataLoader[ObjectId, CatalogEntry | None](load_fn=self._entries)
+        self.interpretations_of = DataLoader[ObjectId, list[Interpretation]](load_fn=self._interpretations_of)
+        self.interpretation = DataLoader[ObjectId, Interpretation | None](load_fn=self._interpretations)
+        self.gazette_articles_of = DataLoader[ObjectId, list[tuple[GazetteIssue, GazetteArticle]]](
+            load_fn=self._articles_of
+        )
+
+    async def _entries(self, ids: Sequence[ObjectId]) -> list[CatalogEntry | None]:
+        return await self._services.content.get_many(CatalogEntry, ids, self._scope)
+
+    async def _interpretations(self, ids: Sequence[ObjectId]) -> list[Interpretation | None]:
+        return await self._services.content.get_many(Interpretation, ids, self._scope)
+
+    async def _interpretations_of(self, entry_ids: Sequence[ObjectId]) -> list[list[Interpretation]]:
+        found = await self._services.content.find_visible(
+            Interpretation, {"interprets_ids": {"$in": list(entry_ids)}}, self._scope, limit=1000
+        )
+        by_entry: dict[ObjectId, list[Interpretation]] = defaultdict(list)
+        for item in found:
+            for entry_id in item.interprets_ids:
+                by_entry[entry_id].append(item)
+        return [by_entry.get(i, []) for i in entry_ids]
+
+    async def _articles_of(
+        self, entry_ids: Sequence[ObjectId]
+    ) -> list[list[tuple[GazetteIssue, GazetteArticle]]]:
+        issues = await self._services.content.find_visible(
+            GazetteIssue, {"articles.catalog_entry_id": {"$in": list(entry_ids)}}, self._scope, limit=1000
+        )
+        by_entry: dict[ObjectId, list[tuple[GazetteIssue, GazetteArticle]]] = defaultdict(list)
+        for issue in issues:
+            for article in issue.articles:
+                if article.catalog_entry_id is not None:
+                    by_entry[article.catalog_entry_id].append((issue, article))
+        return [by_entry.get(i, []) for i in entry_ids]

@@ -1,0 +1,51 @@
+"""The root schema: composes each domain's Query, and the limits a public endpoint needs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from cms.errors import DomainError
+from schema import types as t
+from schema.queries import Query
+
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+log = logging.getLogger("gongkai.graphql")
+
+
+class GongkaiSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Errors users cause are expected and carry their own codes; only log the unexpected ones.
+        for error in errors:
+            if error.original_error is not None and not isinstance(
+                error.original_error, (DomainError, GraphQLError)
+            ):
+                log.error("unexpected error in GraphQL execution", exc_info=error.original_error)
+
+
+def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000) -> GongkaiSchema:
+    # Factories, not instances: strawberry builds fresh extensions for every request.
+    extensions: list[Any] = [
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+    ]
+    return GongkaiSchema(
+        query=Query,
+        types=t.CONTENT_GRAPHQL_TYPES,
+        extensions=extensions,
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+def sdl() -> str:
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,343 @@
+"""GraphQL object types. Resolvers return the domain's documents directly; each type reads the
+document's attributes by name, and relations go through the request's dataloaders."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from cms import model
+from cms.ids import to_global_id
+from schema.context import Info
+
+strawberry.enum(model.ReviewState, name="ReviewState", description="审核状态")
+strawberry.enum(model.Validity, name="Validity", description="有效性")
+strawberry.enum(model.DisclosureMode, name="DisclosureMode", description="公开方式")
+strawberry.enum(model.OrgLevel, name="OrgLevel", description="行政层级")
+strawberry.enum(model.OrgKind, name="OrgKind", description="机构类别")
+strawberry.enum(model.InterpretationKind, name="InterpretationKind", description="解读形式")
+strawberry.enum(model.InterviewKind, name="InterviewKind", description="访谈或发布会")
+
+N = TypeVar("N")
+
+
+@strawberry.interface(description="可按全局 ID 获取的对象（Relay Node）")
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+    has_previous_page: bool = False
+    start_cursor: str | None = None
+
+
+@strawberry.type
+class Edge(Generic[N]):
+    cursor: str
+    node: N
+
+
+@strawberry.type
+class Connection(Generic[N]):
+    edges: list[Edge[N]]
+    page_info: PageInfo
+    counter: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="符合条件的总条数")
+    async def total_count(self) -> int:
+        return await self.counter()
+
+
+@strawberry.type(description="机构（省、州市、县区政府及其部门）")
+class Organization(Node):
+    key: str
+    name: str
+    short_name: str
+    code: str
+    level: model.OrgLevel
+    kind: model.OrgKind
+    index_template: str = strawberry.field(description="索引号模板")
+    doc_prefix: str = strawberry.field(description="发文字号前缀")
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, model.Organization)
+
+    @strawberry.field  # type: ignore[misc, override]
+    def id(self, root: strawberry.Parent[model.Organization]) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Organization", root.id))  # type: ignore[arg-type]
+
+    @strawberry.field
+    def parent(self, root: strawberry.Parent[model.Organization], info: Info) -> Organization | None:
+        if root.parent_id is None:
+            return None
+        return info.context.services.orgs.tree.get(root.parent_id)  # type: ignore[return-value]
+
+    @strawberry.field
+    def children(self, root: strawberry.Parent[model.Organization], info: Info) -> list[Organization]:
+        return list(info.context.services.orgs.tree.children.get(root.id, []))  # type: ignore[arg-type]
+
+    @strawberry.field(description="从根机构到本机构的路径")
+    def ancestors(self, root: strawberry.Parent[model.Organization], info: Info) -> list[Organization]:
+        tree = info.context.services.orgs.tree
+        return [tree.require(a) for a in root.ancestors]  # type: ignore[misc]
+
+
+@strawberry.interface(description="内容项的通用元数据（Dublin Core 与工作流）")
+class Content(Node):
+    path: str
+    title: str
+    description: str
+    language: str
+    subjects: list[str]
+    creators: list[str]
+    created: datetime
+    modified: datetime
+    effective: datetime | None
+    expires: datetime | None
+    review_state: model.ReviewState
+    version: int
+
+    @strawberry.field
+    def review_state_label(self, root: strawberry.Parent[model.ContentDocument]) -> str:
+        return model.REVIEW_STATE_LABELS[root.review_state]
+
+    @strawberry.field(description="发布机构")
+    def organization(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> Organization:
+        return info.context.services.orgs.tree.require(root.org_id)  # type: ignore[return-value]
+
+
+def _gid(type_name: str) -> Any:
+    def resolve(root: strawberry.Parent[model.ContentDocument]) -> strawberry.ID:
+        return strawberry.ID(to_global_id(type_name, root.id))  # type: ignore[arg-type]
+
+    return strawberry.field(resolver=resolve)
+
+
+@strawberry.type(description="公开目录条目")
+class CatalogEntry(Content):
+    id: strawberry.ID = _gid("CatalogEntry")
+    index_number: str | None = strawberry.field(description="索引号")
+    summary: str = strawberry.field(description="内容概述")
+    document_number: str | None = strawberry.field(description="发文字号")
+    topic: str | None = strawberry.field(description="主题分类，如 综合政务\\政务公开")
+    genre: str | None = strawberry.field(description="体裁")
+    keywords: list[str] = strawberry.field(description="主题词")
+    created_date: date | None = strawberry.field(description="成文日期")
+    published_date: date | None = strawberry.field(description="发布日期")
+    year: int | None
+    validity: model.Validity
+    validity_effective_date: date | None = strawberry.field(description="施行日期")
+    repeal_date: date | None = strawberry.field(description="废止或失效日期")
+    disclosure_mode: model.DisclosureMode
+    non_disclosure_reason: str
+    legal_basis: str
+    scope: str = strawberry.field(description="公开范围")
+    body: str
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, model.CatalogEntry)
+
+    @strawberry.field
+    def validity_label(self, root: strawberry.Parent[model.CatalogEntry]) -> str:
+        return model.VALIDITY_LABELS[root.validity]
+
+    @strawberry.field
+    def disclosure_mode_label(self, root: strawberry.Parent[model.CatalogEntry]) -> str:
+        return model.DISCLOSURE_LABELS[root.disclosure_mode]
+
+    @strawberry.field(description="发布机构（发文机关）")
+    def issuing_organization(
+        self, root: strawberry.Parent[model.CatalogEntry], info: Info
+    ) -> Organization | None:
+        org_id = root.issuing_org_id or root.org_id
+        return info.context.services.orgs.tree.get(org_id)  # type: ignore[return-value]
+
+    @strawberry.field(description="联合发文机关")
+    def co_issuers(self, root: strawberry.Parent[model.CatalogEntry], info: Info) -> list[Organization]:
+        tree = info.context.services.orgs.tree
+        return [o for o in (tree.get(i) for i in root.co_issuer_ids) if o is not None]  # type: ignore[misc]
+
+    @strawberry.field(description="修改本文件的文件")
+    async def amended_by(self, root: strawberry.Parent[model.CatalogEntry], info: Info) -> list[CatalogEntry]:
+        return await _entries(info, root.amended_by_ids)
+
+    @strawberry.field(description="废止本文件的文件")
+    async def repealed_by(
+        self, root: strawberry.Parent[model.CatalogEntry], info: Info
+    ) -> list[CatalogEntry]:
+        return await _entries(info, root.repealed_by_ids)
+
+    @strawberry.field(description="本文件修改的文件")
+    async def amends(self, root: strawberry.Parent[model.CatalogEntry], info: Info) -> list[CatalogEntry]:
+        return await _entries(info, root.amends_ids)
+
+    @strawberry.field(description="本文件的政策解读")
+    async def interpretations(
+        self, root: strawberry.Parent[model.CatalogEntry], info: Info
+    ) -> list[Interpretation]:
+        return await info.context.loaders.interpretations_of.load(root.id)  # type: ignore[arg-type, return-value]
+
+    @strawberry.field(description="刊登本文件的公报文章")
+    async def gazette_articles(
+        self, root: strawberry.Parent[model.CatalogEntry], info: Info
+    ) -> list[GazetteArticle]:
+        pairs = await info.context.loaders.gazette_articles_of.load(root.id)  # type: ignore[arg-type]
+        return [ArticleRef(issue, article) for issue, article in pairs]  # type: ignore[misc]
+
+
+async def _entries(info: Info, ids: list[Any]) -> list[CatalogEntry]:
+    if not ids:
+        return []
+    found = await info.context.loaders.catalog_entry.load_many(ids)
+    return [e for e in found if e is not None]  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    issue: model.GazetteIssue
+    article: model.GazetteArticle
+
+
+@strawberry.type(description="公报文章")
+class GazetteArticle(Node):
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, ArticleRef)
+
+    @strawberry.field  # type: ignore[misc, override]
+    def id(self, root: strawberry.Parent[ArticleRef]) -> strawberry.ID:
+        return strawberry.ID(to_global_id("GazetteArticle", root.article.id))
+
+    @strawberry.field
+    def order(self, root: strawberry.Parent[ArticleRef]) -> int:
+        return root.article.order
+
+    @strawberry.field(description="栏目")
+    def section(self, root: strawberry.Parent[ArticleRef]) -> str:
+        return root.article.section
+
+    @strawberry.field
+    def title(self, root: strawberry.Parent[ArticleRef]) -> str:
+        return root.article.title
+
+    @strawberry.field
+    def document_number(self, root: strawberry.Parent[ArticleRef]) -> str | None:
+        return root.article.document_number
+
+    @strawberry.field
+    def body(self, root: strawberry.Parent[ArticleRef]) -> str:
+        return root.article.body
+
+    @strawberry.field
+    def issue(self, root: strawberry.Parent[ArticleRef]) -> GazetteIssue:
+        return root.issue  # type: ignore[return-value]
+
+    @strawberry.field(description="本文章刊登的公开目录条目")
+    async def catalog_entry(self, root: strawberry.Parent[ArticleRef], info: Info) -> CatalogEntry | None:
+        if root.article.catalog_entry_id is None:
+            return None
+        return await info.context.loaders.catalog_entry.load(root.article.catalog_entry_id)  # type: ignore[return-value]
+
+
+@strawberry.type(description="政府公报（一期）")
+class GazetteIssue(Content):
+    id: strawberry.ID = _gid("GazetteIssue")
+    year: int
+    number: int
+    total_number: int | None
+    publication_date: date | None
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, model.GazetteIssue)
+
+    @strawberry.field
+    def articles(self, root: strawberry.Parent[model.GazetteIssue]) -> list[GazetteArticle]:
+        return [ArticleRef(root, a) for a in sorted(root.articles, key=lambda a: a.order)]  # type: ignore[misc]
+
+
+@strawberry.type(description="政策解读")
+class Interpretation(Content):
+    id: strawberry.ID = _gid("Interpretation")
+    kind: model.InterpretationKind
+    body: str
+    published_date: date | None
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, model.Interpretation)
+
+    @strawberry.field(description="所解读的文件")
+    async def interprets(
+        self, root: strawberry.Parent[model.Interpretation], info: Info
+    ) -> list[CatalogEntry]:
+        return await _entries(info, root.interprets_ids)
+
+
+@strawberry.type(description="访谈嘉宾")
+class Guest:
+    name: str
+    title: str
+
+    @strawberry.field
+    def organization(self, root: strawberry.Parent[model.Guest], info: Info) -> Organization | None:
+        return info.context.services.orgs.tree.get(root.org_id) if root.org_id else None  # type: ignore[return-value]
+
+
+@strawberry.type(description="网友提问")
+class PublicQuestion:
+    asker: str
+    text: str
+    answer: str | None
+    answered_live: bool
+
+
+@strawberry.type(description="实录发言")
+class TranscriptTurn:
+    seq: int
+    speaker: str
+    role: str
+    text: str
+    time: datetime | None
+
+
+@strawberry.type(description="在线访谈或新闻发布会")
+class Interview(Content):
+    id: strawberry.ID = _gid("Interview")
+    kind: model.InterviewKind
+    scheduled_start: datetime | None
+    scheduled_end: datetime | None
+    published_date: date | None
+    guests: list[Guest]
+    questions: list[PublicQuestion]
+    transcript: list[TranscriptTurn]
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, model.Interview)
+
+
+@strawberry.type(description="受控词表中的一个词")
+class VocabularyTerm:
+    value: str
+    label: str
+    parent: str | None
+
+
+CONTENT_GRAPHQL_TYPES: list[type] = [
+    CatalogEntry,
+    GazetteIssue,
+    GazetteArticle,
+    Interpretation,
+    Interview,
+    Organization,
+]

@@ -1,0 +1,321 @@
+"""Beanie documents: what is stored in MongoDB and which indexes serve the API's queries.
+
+Relations are plain ObjectIds, never Beanie ``Link``s: the embedded server does not resolve DBRef
+lookups, and the GraphQL layer batches relation loads with dataloaders anyway.
+Hot queries are sent as plain field-equality dicts (see ``storage.queries``) because an ``$and`` filter
+becomes a collection scan on the embedded server.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+
+from beanie import Document, PydanticObjectId
+from pydantic import BaseModel, Field
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def at_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+class ReviewState(enum.StrEnum):
+    DRAFT = "draft"
+    PENDING_FIRST_REVIEW = "pending_first_review"  # 待初审
+    PENDING_DEPARTMENT_REVIEW = "pending_department_review"  # 待审核
+    PENDING_UNIT_APPROVAL = "pending_unit_approval"  # 待审发
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class Validity(enum.StrEnum):
+    VALID = "valid"  # 有效
+    AMENDED = "amended"  # 已修改
+    REPEALED = "repealed"  # 废止
+    EXPIRED = "expired"  # 失效
+
+
+class DisclosureMode(enum.StrEnum):
+    PROACTIVE = "proactive"  # 主动公开
+    ON_REQUEST = "on_request"  # 依申请公开
+    NOT_DISCLOSED = "not_disclosed"  # 不予公开
+
+
+class OrgLevel(enum.StrEnum):
+    PROVINCE = "province"
+    PREFECTURE = "prefecture"
+    COUNTY = "county"
+
+
+class OrgKind(enum.StrEnum):
+    GOVERNMENT = "government"
+    DEPARTMENT = "department"
+
+
+class Organization(Document):
+    key: str  # stable ascii slug, used in paths
+    name: str
+    short_name: str = ""
+    code: str  # 统一社会信用代码 or 机构代码, used in index numbers
+    parent_id: PydanticObjectId | None = None
+    ancestors: list[PydanticObjectId] = Field(default_factory=list)  # root first, excluding self
+    level: OrgLevel = OrgLevel.PROVINCE
+    kind: OrgKind = OrgKind.GOVERNMENT
+    index_template: str = "{code}/{year}-{seq:05d}"
+    doc_prefix: str = ""
+    sort_order: int = 0
+    created: datetime = Field(default_factory=utcnow)
+    modified: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "organizations"
+        indexes = [
+            IndexModel([("key", ASCENDING)], unique=True),
+            IndexModel([("code", ASCENDING)], unique=True),
+            IndexModel([("parent_id", ASCENDING)]),
+            IndexModel([("ancestors", ASCENDING)]),
+        ]
+
+
+class VocabularyTerm(Document):
+    vocabulary: str  # "topic" | "genre"
+    value: str  # stored on content: e.g. "综合政务\\政务公开"
+    label: str
+    parent: str | None = None
+    sort_order: int = 0
+
+    class Settings:
+        name = "vocabulary_terms"
+        indexes = [
+            IndexModel([("vocabulary", ASCENDING), ("value", ASCENDING)], unique=True),
+            IndexModel([("vocabulary", ASCENDING), ("sort_order", ASCENDING)]),
+        ]
+
+
+class ContentDocument(Document):
+    """Plone-style common metadata shared by every content type (Dublin Core plus workflow)."""
+
+    org_id: PydanticObjectId
+    org_path: list[PydanticObjectId] = Field(default_factory=list)  # the org's ancestors and itself
+    path: str = ""
+    title: str
+    description: str = ""
+    language: str = "zh-CN"
+    subjects: list[str] = Field(default_factory=list)
+    creators: list[str] = Field(default_factory=list)
+    created: datetime = Field(default_factory=utcnow)
+    modified: datetime = Field(default_factory=utcnow)
+    effective: datetime | None = None  # publish-at; public once reached
+    expires: datetime | None = None  # Plone semantics: hidden from the public after this instant
+    review_state: ReviewState = ReviewState.DRAFT
+    version: int = 1
+    published_at: datetime | None = None  # first publication
+    # Derived on every save (cms.content.stamp), never set by hand:
+    # "<ISO sort instant>|<id>" gives one total order for keyset paging on one indexed field;
+    public_until: datetime = FAR_FUTURE  # expires, or far future: keeps the public filter free of $or
+    sort_key: str = ""
+
+    def sort_instant(self) -> datetime:
+        return self.published_at or self.created
+
+
+def _content_indexes(*extra: IndexModel) -> list[IndexModel]:
+    return [
+        IndexModel([("review_state", ASCENDING), ("sort_key", DESCENDING)]),
+        IndexModel([("org_path", ASCENDING), ("sort_key", DESCENDING)]),
+        IndexModel([("org_id", ASCENDING), ("sort_key", DESCENDING)]),
+        *extra,
+    ]
+
+
+class CatalogEntry(ContentDocument):
+    """公开目录条目: the statutory record of one piece of government information."""
+
+    index_number: str | None = None  # 索引号: assigned once, never changed after publication
+    summary: str = ""  # 内容概述
+    document_number: str | None = None  # 发文字号, e.g. 云政办发〔2013〕115号
+    issuing_org_id: PydanticObjectId | None = None  # 发布机构
+    co_issuer_ids: list[PydanticObjectId] = Field(default_factory=list)  # 联合发文机关
+    topic: str | None = None  # 主题分类, "一级\\二级"
+    genre: str | None = None  # 体裁
+    keywords: list[str] = Field(default_factory=list)  # 主题词
+    created_date: date | None = None  # 生成/成文日期
+    published_date: date | None = None  # 发布日期
+    year: int | None = None  # of created_date; a filter
+    disclosure_mode: DisclosureMode = DisclosureMode.PROACTIVE
+    non_disclosure_reason: str = ""
+    legal_basis: str = ""
+    scope: str = "面向社会"  # 公开范围
+    validity: Validity = Validity.VALID
+    validity_effective_date: date | None = None  # 施行日期
+    repeal_date: date | None = None  # 废止/失效日期
+    amends_ids: list[PydanticObjectId] = Field(default_factory=list)
+    amended_by_ids: list[PydanticObjectId] = Field(default_factory=list)
+    repealed_by_ids: list[PydanticObjectId] = Field(default_factory=list)
+    body: str = ""
+    topic_path: list[str] = Field(default_factory=list)  # derived: ["一级", "一级\\二级"] for filtering
+
+    def sort_instant(self) -> datetime:
+        day = self.published_date or self.created_date
+        return at_midnight(day) if day else super().sort_instant()
+
+    class Settings:
+        name = "catalog_entries"
+        indexes = _content_indexes(
+            IndexModel([("index_number", ASCENDING)]),
+            IndexModel([("document_number", ASCENDING)]),
+            IndexModel([("topic_path", ASCENDING), ("sort_key", DESCENDING)]),
+            IndexModel([("genre", ASCENDING), ("sort_key", DESCENDING)]),
+            IndexModel([("year", ASCENDING), ("sort_key", DESCENDING)]),
+        )
+
+
+class GazetteArticle(BaseModel):
+    id: PydanticObjectId = Field(default_factory=PydanticObjectId)
+    order: int = 0
+    section: str = ""  # 栏目: 省政府文件, 人事任免 …
+    title: str
+    document_number: str | None = None
+    body: str = ""
+    catalog_entry_id: PydanticObjectId | None = None
+
+
+class GazetteIssue(ContentDocument):
+    """政府公报: one numbered issue; its articles are reviewed and published with it."""
+
+    year: int
+    number: int
+    total_number: int | None = None  # 总期号
+    publication_date: date | None = None
+    articles: list[GazetteArticle] = Field(default_factory=list)
+
+    def sort_instant(self) -> datetime:
+        return at_midnight(self.publication_date) if self.publication_date else super().sort_instant()
+
+    class Settings:
+        name = "gazette_issues"
+        indexes = _content_indexes(
+            IndexModel([("org_id", ASCENDING), ("year", ASCENDING), ("number", ASCENDING)], unique=True),
+            IndexModel([("articles.id", ASCENDING)]),
+            IndexModel([("articles.catalog_entry_id", ASCENDING)]),
+        )
+
+
+class InterpretationKind(enum.StrEnum):
+    TEXT = "text"
+    GRAPHIC = "graphic"
+    AUDIO = "audio"
+    VIDEO = "video"
+
+
+class Interpretation(ContentDocument):
+    """政策解读, linked to the documents it interprets (三同步: reviewed and published with them)."""
+
+    kind: InterpretationKind = InterpretationKind.TEXT
+    body: str = ""
+    published_date: date | None = None
+    interprets_ids: list[PydanticObjectId] = Field(default_factory=list)
+
+    def sort_instant(self) -> datetime:
+        return at_midnight(self.published_date) if self.published_date else super().sort_instant()
+
+    class Settings:
+        name = "interpretations"
+        indexes = _content_indexes(IndexModel([("interprets_ids", ASCENDING)]))
+
+
+class InterviewKind(enum.StrEnum):
+    INTERVIEW = "interview"  # 在线访谈
+    PRESS_CONFERENCE = "press_conference"  # 新闻发布会
+
+
+class Guest(BaseModel):
+    name: str
+    title: str = ""
+    org_id: PydanticObjectId | None = None
+
+
+class PublicQuestion(BaseModel):
+    id: PydanticObjectId = Field(default_factory=PydanticObjectId)
+    asker: str = ""
+    text: str
+    answer: str | None = None
+    answered_live: bool = False
+
+
+class TranscriptTurn(BaseModel):
+    seq: int
+    speaker: str
+    role: str = "guest"  # host | guest
+    text: str
+    time: datetime | None = None
+
+
+class Interview(ContentDocument):
+    kind: InterviewKind = InterviewKind.INTERVIEW
+    scheduled_start: datetime | None = None
+    scheduled_end: datetime | None = None
+    published_date: date | None = None
+    guests: list[Guest] = Field(default_factory=list)
+    questions: list[PublicQuestion] = Field(default_factory=list)
+    transcript: list[TranscriptTurn] = Field(default_factory=list)
+
+    def sort_instant(self) -> datetime:
+        if self.published_date:
+            return at_midnight(self.published_date)
+        return self.scheduled_start or super().sort_instant()
+
+    class Settings:
+        name = "interviews"
+        indexes = _content_indexes()
+
+
+class Counter(Document):
+    """Atomic sequences (one per organization, index-number scope and period)."""
+
+    scope: str
+    value: int = 0
+
+    class Settings:
+        name = "counters"
+        indexes = [IndexModel([("scope", ASCENDING)], unique=True)]
+
+
+class IndexNumberRecord(Document):
+    """The register of assigned index numbers: the unique index is the final guard against duplicates."""
+
+    number: str
+    org_id: PydanticObjectId
+    item_id: PydanticObjectId
+    assigned_at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "index_numbers"
+        indexes = [
+            IndexModel([("number", ASCENDING)], unique=True),
+            IndexModel([("item_id", ASCENDING)], unique=True),
+        ]
+
+
+CONTENT_TYPES: dict[str, type[ContentDocument]] = {
+    "CatalogEntry": CatalogEntry,
+    "GazetteIssue": GazetteIssue,
+    "Interpretation": Interpretation,
+    "Interview": Interview,
+}
+
+ALL_DOCUMENTS: list[type[Document]] = [
+    Organization,
+    VocabularyTerm,
+    Counter,
+    IndexNumberRecord,
+    *CONTENT_TYPES.values(),
+]

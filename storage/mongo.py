@@ -1,0 +1,43 @@
+"""The MongoDB connection: PyMongo's async client (Motor is deprecated) with Beanie 2 on top."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from beanie import init_beanie
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
+
+from storage.documents import ALL_DOCUMENTS
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The configured MongoDB could not be reached; the message is meant for an operator."""
+
+
+def make_client(url: str, *, timeout_ms: int = 5000) -> AsyncMongoClient[dict[str, Any]]:
+    # tz_aware: datetimes come back as aware UTC values, the same as the ones written.
+    return AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=timeout_ms, appname="gongkai")
+
+
+async def connect(
+    url: str, database: str
+) -> tuple[AsyncMongoClient[dict[str, Any]], AsyncDatabase[dict[str, Any]]]:
+    client = make_client(url)
+    try:
+        await client.admin.command("ping")
+    except PyMongoError as exc:
+        await client.close()
+        raise DatabaseUnavailable(f"无法连接 MongoDB（{_redact(url)}）：{exc.__class__.__name__}") from exc
+    db = client[database]
+    await init_beanie(database=db, document_models=list(ALL_DOCUMENTS))
+    return client, db
+
+
+def _redact(url: str) -> str:
+    """Keep credentials out of logs and error messages."""
+    if "@" not in url:
+        return url
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"

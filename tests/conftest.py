@@ -1,0 +1,125 @@
+"""Shared fixtures: real embedded services (SecantusDB and MinIO) for the whole session, the app with
+demo data loaded through its lifespan, and an HTTP client that talks to it in-process."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from starlette.applications import Starlette
+
+from cms.embedded import EmbeddedServices, start_embedded
+from cms.organizations import NewOrganization
+from cms.services import Endpoints, Services
+from cms.settings import Settings
+from cms.web.app import create_app
+from storage.documents import Organization
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+@pytest.fixture(scope="session")
+def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServices]:
+    services = start_embedded(Path(tmp_path_factory.mktemp("embedded")), in_memory=True)
+    try:
+        yield services
+    finally:
+        services.stop()
+
+
+@pytest.fixture(scope="session")
+def mongo_url(embedded: EmbeddedServices) -> str:
+    return embedded.mongo_url
+
+
+@pytest.fixture(scope="session")
+def endpoints(embedded: EmbeddedServices) -> Endpoints:
+    return Endpoints(
+        mongo_url=embedded.mongo_url,
+        s3_endpoint=embedded.s3_endpoint,
+        s3_access_key=embedded.s3_access_key,
+        s3_secret_key=embedded.s3_secret_key,
+    )
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        mode="demo",
+        data_dir=tmp_path_factory.mktemp("data"),
+        secret_key=SecretStr("test-secret-" + uuid.uuid4().hex),
+        mongo_database="gongkai_test",
+        demo_data=True,
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, endpoints: Endpoints) -> AsyncIterator[Starlette]:
+    application = create_app(settings, endpoints)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+def services(app: Starlette) -> Services:
+    svc: Services = app.state.services
+    return svc
+
+
+@pytest.fixture(scope="session")
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+GQL = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture(scope="session")
+def gql(client: httpx.AsyncClient) -> GQL:
+    """POST a GraphQL operation; returns the decoded body. Fails on a non-2xx status unless told not to."""
+
+    async def run(
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        status: int = 200,
+    ) -> dict[str, Any]:
+        response = await client.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"accept": GRAPHQL_RESPONSE, **(headers or {})},
+        )
+        assert response.status_code == status, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    return run
+
+
+@pytest.fixture
+async def fresh_org(services: Services) -> Callable[..., Awaitable[Organization]]:
+    """Make organizations with unique keys and codes, so tests sharing the database do not collide."""
+
+    async def make(
+        parent: Organization | None = None, template: str = "{code}/{year}-{seq:05d}"
+    ) -> Organization:
+        suffix = uuid.uuid4().hex[:9].upper()
+        return await services.orgs.create(
+            NewOrganization(
+                key=f"t-{suffix.lower()}",
+                name=f"测试机构{suffix}",
+                code=suffix,
+                parent_id=parent.id if parent else None,
+                index_template=template,
+            )
+        )
+
+    return make
