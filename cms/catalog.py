@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from beanie import PydanticObjectId
 from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from cms.content import ContentService, Page, PageRequest
 from cms.errors import Forbidden, InvalidInput
@@ -56,6 +57,8 @@ class NewCatalogEntry:
     description: str = ""
     creators: list[str] = field(default_factory=list)
     language: str = "zh-CN"
+    involves_org_ids: list[ObjectId] = field(default_factory=list)
+    effective: datetime | None = None
 
 
 class CatalogService:
@@ -103,25 +106,43 @@ class CatalogService:
             CatalogEntry, {"document_number": document_number.strip()}, scope
         )
 
-    def validate(self, new: NewCatalogEntry) -> None:
-        _text(new.title, "title", MAX_TITLE, required=True)
-        _text(new.summary, "summary", MAX_SUMMARY)
-        _text(new.body, "body", MAX_BODY)
-        if new.document_number is not None:
-            _text(new.document_number, "documentNumber", 100)
+    def validate(self, entry: CatalogEntry) -> None:
+        """The rules every saved entry obeys, on creation and on each edit."""
+        _text(entry.title, "title", MAX_TITLE, required=True)
+        _text(entry.summary, "summary", MAX_SUMMARY)
+        _text(entry.body, "body", MAX_BODY)
+        if entry.document_number is not None:
+            _text(entry.document_number, "documentNumber", 100)
+        if len(entry.keywords) > 50 or any(len(k) > 50 for k in entry.keywords):
+            raise InvalidInput("主题词最多 50 个，每个不超过 50 字。", field="keywords")
         tree = self.content.orgs.tree
-        for org_id in [new.org_id, new.issuing_org_id, *new.co_issuer_ids]:
-            if org_id is not None and tree.get(org_id) is None:
-                raise InvalidInput("机构不存在。", field="organization")
-        self.vocabularies.check(TOPIC, new.topic, "topic")
-        self.vocabularies.check(GENRE, new.genre, "genre")
-        if new.disclosure_mode is not DisclosureMode.PROACTIVE and not new.non_disclosure_reason.strip():
+        related = [entry.org_id, entry.issuing_org_id, *entry.co_issuer_ids, *entry.involves_org_ids]
+        if any(o is not None and tree.get(o) is None for o in related):
+            raise InvalidInput("机构不存在。", field="organization")
+        if entry.org_id in entry.involves_org_ids:
+            raise InvalidInput("需会签确认的机构不能是发布机构本身。", field="involvesOrganizations")
+        self.vocabularies.check(TOPIC, entry.topic, "topic")
+        self.vocabularies.check(GENRE, entry.genre, "genre")
+        if entry.disclosure_mode is not DisclosureMode.PROACTIVE and not entry.non_disclosure_reason.strip():
             raise InvalidInput("非主动公开的信息必须说明理由和依据。", field="nonDisclosureReason")
-        if new.created_date and new.published_date and new.published_date < new.created_date:
+        if entry.created_date and entry.published_date and entry.published_date < entry.created_date:
             raise InvalidInput("发布日期不能早于成文日期。", field="publishedDate")
+        if (
+            entry.validity is not Validity.VALID
+            and entry.repeal_date is None
+            and entry.validity is not Validity.AMENDED
+        ):
+            raise InvalidInput("废止或失效的文件须填写废止/失效日期。", field="repealDate")
+        if entry.id is not None and entry.id in {*entry.amended_by_ids, *entry.repealed_by_ids}:
+            raise InvalidInput("文件不能修改或废止自身。", field="successor")
 
-    async def create_draft(self, new: NewCatalogEntry) -> CatalogEntry:
-        self.validate(new)
+    async def create_draft(
+        self,
+        new: NewCatalogEntry,
+        *,
+        created_by: str | None = None,
+        session: AsyncClientSession | None = None,
+    ) -> CatalogEntry:
         entry = CatalogEntry(
             org_id=PydanticObjectId(new.org_id),
             title=new.title.strip(),
@@ -133,6 +154,7 @@ class CatalogService:
             document_number=new.document_number,
             issuing_org_id=PydanticObjectId(new.issuing_org_id or new.org_id),
             co_issuer_ids=[PydanticObjectId(i) for i in new.co_issuer_ids],
+            involves_org_ids=[PydanticObjectId(i) for i in new.involves_org_ids],
             topic=new.topic,
             genre=new.genre,
             keywords=new.keywords,
@@ -146,8 +168,11 @@ class CatalogService:
             validity_effective_date=new.validity_effective_date,
             repeal_date=new.repeal_date,
             body=new.body,
+            effective=new.effective,
+            created_by=created_by,
         )
-        return await self.content.insert(entry)
+        self.validate(entry)
+        return await self.content.insert(entry, session=session)
 
 
 def _text(value: str, field: str, limit: int, *, required: bool = False) -> None:

@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 from beanie import SortDirection
 from bson import ObjectId
 from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from cms.cursors import CursorCodec
@@ -135,24 +136,29 @@ class ContentService:
 
     # -- writes -------------------------------------------------------------------------------
 
-    async def insert(self, item: T) -> T:
+    async def insert(self, item: T, *, session: AsyncClientSession | None = None) -> T:
         self.stamp(item)
-        await item.insert()
+        await item.insert(session=session)
         return item
 
-    async def publish(self, item: T, *, effective: datetime | None = None) -> T:
-        """The last step of the review chain. Assigns the index number and makes the item public once
-        its effective date comes."""
+    def prepare_publication(self, item: ContentDocument, *, effective: datetime | None = None) -> None:
+        """The state an item takes when the last tier approves it; public once ``effective`` comes."""
         now = self.clock()
-        if isinstance(item, CatalogEntry):
-            await self.assign_index_number(item)
-            if item.published_date is None:
-                item.published_date = (effective or now).date()
         item.effective = effective or item.effective or now
+        if isinstance(item, CatalogEntry) and item.published_date is None:
+            item.published_date = item.effective.date()
         item.published_at = item.published_at or now
         item.review_state = ReviewState.PUBLISHED
+        item.pending_tier = None
         item.modified = now
         self.stamp(item)
+
+    async def publish(self, item: T, *, effective: datetime | None = None) -> T:
+        """Publication without review, for imports of already-published records (e.g. the demo's
+        historical catalog). Everything staff publish goes through ``cms.workflow``."""
+        if isinstance(item, CatalogEntry):
+            await self.assign_index_number(item)
+        self.prepare_publication(item, effective=effective)
         await item.save()
         return item
 

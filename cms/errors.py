@@ -67,3 +67,73 @@ class IndexNumberError(DomainError):
 class ImmutableIndexNumber(DomainError):
     code = "INDEX_NUMBER_IMMUTABLE"
     default_message = "已发布内容的索引号不可更改。"
+
+
+class InvalidCredentials(DomainError):
+    code = "INVALID_CREDENTIALS"
+    default_message = "用户名或密码错误。"
+
+
+class AccountLocked(DomainError):
+    code = "ACCOUNT_LOCKED"
+    default_message = "登录失败次数过多，账号已暂时锁定，请稍后再试。"
+
+
+class AccountDisabled(DomainError):
+    code = "ACCOUNT_DISABLED"
+    default_message = "账号已停用，请联系管理员。"
+
+
+class TokenExpired(DomainError):
+    code = "TOKEN_EXPIRED"
+    default_message = "登录已过期，请重新登录。"
+
+
+class TokenInvalid(DomainError):
+    code = "TOKEN_INVALID"
+    default_message = "登录凭证无效，请重新登录。"
+
+
+class TokenRevoked(DomainError):
+    code = "TOKEN_REVOKED"
+    default_message = "登录凭证已注销，请重新登录。"
+
+
+class WeakPassword(DomainError):
+    code = "WEAK_PASSWORD"
+    default_message = "密码至少 10 位，且须同时包含字母和数字。"
+
+
+class TransitionNotAllowed(DomainError):
+    code = "TRANSITION_NOT_ALLOWED"
+    default_message = "当前状态下不能执行该操作。"
+
+
+class SeparationOfDuties(DomainError):
+    code = "SEPARATION_OF_DUTIES"
+    default_message = "同一人不能在同一事项的两个审核环节签署意见，也不能审核自己起草的内容。"
+
+
+class ConfidentialityRequired(DomainError):
+    code = "CONFIDENTIALITY_REVIEW_REQUIRED"
+    default_message = "请先完成保密审查并填写审查结论。"
+
+
+class ConfidentialityBlocks(DomainError):
+    code = "CONFIDENTIALITY_BLOCKS_RELEASE"
+    default_message = "保密审查认定内容涉及秘密或隐私，不得按主动公开发布。"
+
+
+class ConfirmationPending(DomainError):
+    code = "CONFIRMATION_PENDING"
+    default_message = "涉及其他机构的信息，须经相关机构确认后方可发布。"
+
+
+class OpinionRequired(DomainError):
+    code = "OPINION_REQUIRED"
+    default_message = "退回时必须填写审核意见。"
+
+
+class RegisterIntegrityError(DomainError):
+    code = "REGISTER_TAMPERED"
+    default_message = "审查登记记录校验失败，可能已被篡改。"

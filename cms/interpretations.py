@@ -7,6 +7,7 @@ from datetime import date
 
 from beanie import PydanticObjectId
 from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from cms.content import ContentService, Page, PageRequest
 from cms.errors import InvalidInput
@@ -29,7 +30,13 @@ class InterpretationService:
     def __init__(self, content: ContentService) -> None:
         self.content = content
 
-    async def create_draft(self, new: NewInterpretation) -> Interpretation:
+    async def create_draft(
+        self,
+        new: NewInterpretation,
+        *,
+        created_by: str | None = None,
+        session: AsyncClientSession | None = None,
+    ) -> Interpretation:
         self.content.orgs.tree.require(new.org_id)
         if not new.title.strip():
             raise InvalidInput("标题不能为空。", field="title")
@@ -45,8 +52,9 @@ class InterpretationService:
             body=new.body,
             published_date=new.published_date,
             interprets_ids=[PydanticObjectId(i) for i in new.interprets_ids],
+            created_by=created_by,
         )
-        return await self.content.insert(item)
+        return await self.content.insert(item, session=session)
 
     async def of_entry(self, entry_id: ObjectId, scope: ReadScope) -> list[Interpretation]:
         return await self.content.find_visible(Interpretation, {"interprets_ids": entry_id}, scope)

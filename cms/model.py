@@ -1,8 +1,10 @@
 """The domain's stored types, re-exported for the layers above ``cms`` (which never import ``storage``)."""
 
+from storage.accounts import User
 from storage.documents import (
     CatalogEntry,
     ContentDocument,
+    ContentVersion,
     DisclosureMode,
     GazetteArticle,
     GazetteIssue,
@@ -16,10 +18,12 @@ from storage.documents import (
     OrgLevel,
     PublicQuestion,
     ReviewState,
+    TierSpec,
     TranscriptTurn,
     Validity,
     VocabularyTerm,
 )
+from storage.register import ConfidentialityFindings, RegisterRecord
 
 VALIDITY_LABELS = {
     Validity.VALID: "有效",
@@ -47,7 +51,9 @@ __all__ = [
     "REVIEW_STATE_LABELS",
     "VALIDITY_LABELS",
     "CatalogEntry",
+    "ConfidentialityFindings",
     "ContentDocument",
+    "ContentVersion",
     "DisclosureMode",
     "GazetteArticle",
     "GazetteIssue",
@@ -60,8 +66,11 @@ __all__ = [
     "OrgLevel",
     "Organization",
     "PublicQuestion",
+    "RegisterRecord",
     "ReviewState",
+    "TierSpec",
     "TranscriptTurn",
+    "User",
     "Validity",
     "VocabularyTerm",
 ]

@@ -13,7 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from cms.errors import InvalidInput, NotFound
 from cms.index_numbers import IndexTemplate
-from storage.documents import Organization, OrgKind, OrgLevel, utcnow
+from storage.documents import Organization, OrgKind, OrgLevel, TierSpec, utcnow
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,14 @@ class OrganizationService:
         IndexTemplate.parse(template)
         org = self.tree.require(org_id)
         org.index_template = template
+        org.modified = utcnow()
+        await org.save()
+        await self.reload()
+        return org
+
+    async def set_review_chain(self, org_id: ObjectId, chain: list[TierSpec] | None) -> Organization:
+        org = self.tree.require(org_id)
+        org.review_chain = chain
         org.modified = utcnow()
         await org.save()
         await self.reload()

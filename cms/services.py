@@ -9,6 +9,11 @@ from bson import ObjectId
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from authz import GrantStore
+from cms.access import AccessControl
+from cms.accounts import AccountService
+from cms.administration import AdministrationService
+from cms.authoring import AuthoringService
 from cms.catalog import CatalogService
 from cms.content import ContentService
 from cms.cursors import CursorCodec
@@ -16,9 +21,14 @@ from cms.gazette import GazetteService
 from cms.interpretations import InterpretationService
 from cms.interviews import InterviewService
 from cms.organizations import OrganizationService
+from cms.register import RegisterService
 from cms.settings import Settings
+from cms.versions import VersionService
 from cms.visibility import ReadScope
 from cms.vocabularies import VocabularyService
+from cms.workdays import CalendarService
+from cms.workflow import WorkflowService
+from cms.worklist import WorklistService
 from storage.mongo import connect
 from storage.objectstore import ObjectStore, ObjectStoreConfig
 
@@ -47,11 +57,26 @@ class Services:
     gazette: GazetteService
     interpretations: InterpretationService
     interviews: InterviewService
+    access: AccessControl
+    accounts: AccountService
+    calendar: CalendarService
+    register: RegisterService
+    versions: VersionService
+    workflow: WorkflowService
+    authoring: AuthoringService
+    worklist: WorklistService
+    admin: AdministrationService
 
     def read_scope(self, draft_org_ids: frozenset[ObjectId] = frozenset()) -> ReadScope:
         return self.content.scope(draft_org_ids)
 
+    async def reload_tree(self) -> None:
+        """After an organization changes: the tree and every policy decision that depends on it."""
+        await self.orgs.reload()
+        await self.access.reload()
+
     async def close(self) -> None:
+        await self.access.stop_watching()
         await self.client.close()
 
 
@@ -76,8 +101,22 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     await orgs.reload()
     vocabularies = VocabularyService()
     await vocabularies.seed()
-    cursors = CursorCodec(settings.secret_key.get_secret_value().encode())
+    secret = settings.secret_key.get_secret_value()
+    cursors = CursorCodec(secret.encode())
     content = ContentService(orgs, cursors, max_page_size=settings.max_page_size)
+    grants = GrantStore(db)
+    await grants.ensure_indexes()
+    access = AccessControl(grants, orgs)
+    await access.reload()
+    calendar = CalendarService()
+    await calendar.seed()
+    await calendar.reload()
+    register = RegisterService()
+    versions = VersionService()
+    catalog = CatalogService(content, vocabularies)
+    interpretations = InterpretationService(content)
+    workflow = WorkflowService(client, access, content, register, versions)
+    accounts = AccountService(secret)
     return Services(
         settings=settings,
         client=client,
@@ -86,8 +125,17 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         orgs=orgs,
         vocabularies=vocabularies,
         content=content,
-        catalog=CatalogService(content, vocabularies),
+        catalog=catalog,
         gazette=GazetteService(content),
-        interpretations=InterpretationService(content),
+        interpretations=interpretations,
         interviews=InterviewService(content),
+        access=access,
+        accounts=accounts,
+        calendar=calendar,
+        register=register,
+        versions=versions,
+        workflow=workflow,
+        authoring=AuthoringService(access, workflow, versions, catalog, interpretations),
+        worklist=WorklistService(access, workflow, calendar),
+        admin=AdministrationService(access, orgs, accounts, register, workflow),
     )

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import strawberry
 
+from authz import Principal
+from cms.model import User
 from cms.services import Services
 from cms.visibility import ReadScope
 from schema.dataloaders import Loaders
@@ -15,6 +17,9 @@ from schema.dataloaders import Loaders
 class Context:
     services: Services
     scope: ReadScope
+    principal: Principal
+    user: User | None = None
+    token: str | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -61,7 +61,7 @@ def _short(value: str, field: str, limit: int = MAX_LOOKUP) -> str:
 
 
 @strawberry.type
-class Query:
+class PublicQuery:
     @strawberry.field(description="按全局 ID 获取对象；无权查看或不存在时返回 null")
     async def node(self, info: Info, id: strawberry.ID) -> t.Node | None:
         type_name, object_id = from_global_id(id)

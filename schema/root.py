@@ -14,7 +14,9 @@ from strawberry.types import ExecutionContext
 
 from cms.errors import DomainError
 from schema import types as t
-from schema.queries import Query
+from schema.mutations import Mutation
+from schema.queries import PublicQuery
+from schema.staff import StaffQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 log = logging.getLogger("gongkai.graphql")
@@ -32,6 +34,11 @@ class GongkaiSchema(strawberry.Schema):
                 log.error("unexpected error in GraphQL execution", exc_info=error.original_error)
 
 
+@strawberry.type
+class Query(PublicQuery, StaffQuery):
+    pass
+
+
 def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000) -> GongkaiSchema:
     # Factories, not instances: strawberry builds fresh extensions for every request.
     extensions: list[Any] = [
@@ -41,6 +48,7 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int 
     ]
     return GongkaiSchema(
         query=Query,
+        mutation=Mutation,
         types=t.CONTENT_GRAPHQL_TYPES,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),

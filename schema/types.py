@@ -105,9 +105,39 @@ class Content(Node):
     review_state: model.ReviewState
     version: int
 
+    pending_tier: str | None = strawberry.field(description="当前所处的审核环节")
+    submitted_at: datetime | None = strawberry.field(description="提交审查时间")
+
     @strawberry.field
     def review_state_label(self, root: strawberry.Parent[model.ContentDocument]) -> str:
         return model.REVIEW_STATE_LABELS[root.review_state]
+
+    @strawberry.field(description="已审发但生效时间未到（定时发布）")
+    def scheduled(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> bool:
+        now = info.context.scope.now
+        return root.review_state is model.ReviewState.PUBLISHED and bool(
+            root.effective and root.effective > now
+        )
+
+    @strawberry.field(description="工作副本所对应的已发布内容 ID")
+    def working_copy_of(self, root: strawberry.Parent[model.ContentDocument]) -> strawberry.ID | None:
+        if root.working_copy_of is None:
+            return None
+        return strawberry.ID(to_global_id(type(root).__name__, root.working_copy_of))
+
+    @strawberry.field(description="需会签确认的其他机构")
+    def involves_organizations(
+        self, root: strawberry.Parent[model.ContentDocument], info: Info
+    ) -> list[Organization]:
+        tree = info.context.services.orgs.tree
+        return [o for o in (tree.get(i) for i in root.involves_org_ids) if o is not None]  # type: ignore[misc]
+
+    @strawberry.field(description="已确认的机构")
+    def confirmed_organizations(
+        self, root: strawberry.Parent[model.ContentDocument], info: Info
+    ) -> list[Organization]:
+        tree = info.context.services.orgs.tree
+        return [o for o in (tree.get(c.org_id) for c in root.confirmations) if o is not None]  # type: ignore[misc]
 
     @strawberry.field(description="发布机构")
     def organization(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> Organization:
@@ -178,7 +208,17 @@ class CatalogEntry(Content):
 
     @strawberry.field(description="本文件修改的文件")
     async def amends(self, root: strawberry.Parent[model.CatalogEntry], info: Info) -> list[CatalogEntry]:
-        return await _entries(info, root.amends_ids)
+        found = await info.context.services.content.find_visible(
+            model.CatalogEntry, {"amended_by_ids": root.id}, info.context.scope
+        )
+        return found  # type: ignore[return-value]
+
+    @strawberry.field(description="本文件废止的文件")
+    async def repeals(self, root: strawberry.Parent[model.CatalogEntry], info: Info) -> list[CatalogEntry]:
+        found = await info.context.services.content.find_visible(
+            model.CatalogEntry, {"repealed_by_ids": root.id}, info.context.scope
+        )
+        return found  # type: ignore[return-value]
 
     @strawberry.field(description="本文件的政策解读")
     async def interpretations(

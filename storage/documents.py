@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime
+from typing import Any
 
 from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, Field
@@ -31,6 +32,7 @@ class ReviewState(enum.StrEnum):
     PENDING_FIRST_REVIEW = "pending_first_review"  # 待初审
     PENDING_DEPARTMENT_REVIEW = "pending_department_review"  # 待审核
     PENDING_UNIT_APPROVAL = "pending_unit_approval"  # 待审发
+    PENDING_REVIEW = "pending_review"  # at a tier added by configuration (see pending_tier)
     PUBLISHED = "published"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
@@ -72,6 +74,8 @@ class Organization(Document):
     index_template: str = "{code}/{year}-{seq:05d}"
     doc_prefix: str = ""
     sort_order: int = 0
+    review_chain: list[TierSpec] | None = None  # None: inherit from the parent, else the default chain
+    separation_of_duties: bool = True
     created: datetime = Field(default_factory=utcnow)
     modified: datetime = Field(default_factory=utcnow)
 
@@ -83,6 +87,15 @@ class Organization(Document):
             IndexModel([("parent_id", ASCENDING)]),
             IndexModel([("ancestors", ASCENDING)]),
         ]
+
+
+class TierSpec(BaseModel):
+    """One tier of a review chain, as data: which permission acts there and what it is called."""
+
+    key: str
+    label: str
+    permission: str  # an authz Permission value, e.g. "review.secrecy"
+    author_may_act: bool = False  # 承办人初审 is the handling officer's own check of the draft
 
 
 class VocabularyTerm(Document):
@@ -98,6 +111,19 @@ class VocabularyTerm(Document):
             IndexModel([("vocabulary", ASCENDING), ("value", ASCENDING)], unique=True),
             IndexModel([("vocabulary", ASCENDING), ("sort_order", ASCENDING)]),
         ]
+
+
+class TierAct(BaseModel):
+    tier: str
+    actor_id: str
+    at: datetime
+
+
+class Confirmation(BaseModel):
+    org_id: PydanticObjectId
+    actor_id: str
+    at: datetime
+    opinion: str = ""
 
 
 class ContentDocument(Document):
@@ -118,6 +144,15 @@ class ContentDocument(Document):
     review_state: ReviewState = ReviewState.DRAFT
     version: int = 1
     published_at: datetime | None = None  # first publication
+    # Workflow (see cms.workflow):
+    created_by: str | None = None  # user id of the author (承办人)
+    pending_tier: str | None = None
+    submitted_at: datetime | None = None
+    submitted_by: str | None = None
+    cycle: list[TierAct] = Field(default_factory=list)  # who acted at which tier since the last submit
+    involves_org_ids: list[PydanticObjectId] = Field(default_factory=list)  # must confirm before issue
+    confirmations: list[Confirmation] = Field(default_factory=list)
+    working_copy_of: PydanticObjectId | None = None  # set on a checked-out working copy
     # Derived on every save (cms.content.stamp), never set by hand:
     # "<ISO sort instant>|<id>" gives one total order for keyset paging on one indexed field;
     public_until: datetime = FAR_FUTURE  # expires, or far future: keeps the public filter free of $or
@@ -130,6 +165,8 @@ class ContentDocument(Document):
 def _content_indexes(*extra: IndexModel) -> list[IndexModel]:
     return [
         IndexModel([("review_state", ASCENDING), ("sort_key", DESCENDING)]),
+        IndexModel([("review_state", ASCENDING), ("org_id", ASCENDING), ("submitted_at", ASCENDING)]),
+        IndexModel([("working_copy_of", ASCENDING)]),
         IndexModel([("org_path", ASCENDING), ("sort_key", DESCENDING)]),
         IndexModel([("org_id", ASCENDING), ("sort_key", DESCENDING)]),
         *extra,
@@ -157,7 +194,6 @@ class CatalogEntry(ContentDocument):
     validity: Validity = Validity.VALID
     validity_effective_date: date | None = None  # 施行日期
     repeal_date: date | None = None  # 废止/失效日期
-    amends_ids: list[PydanticObjectId] = Field(default_factory=list)
     amended_by_ids: list[PydanticObjectId] = Field(default_factory=list)
     repealed_by_ids: list[PydanticObjectId] = Field(default_factory=list)
     body: str = ""
@@ -172,6 +208,8 @@ class CatalogEntry(ContentDocument):
         indexes = _content_indexes(
             IndexModel([("index_number", ASCENDING)]),
             IndexModel([("document_number", ASCENDING)]),
+            IndexModel([("amended_by_ids", ASCENDING)]),
+            IndexModel([("repealed_by_ids", ASCENDING)]),
             IndexModel([("topic_path", ASCENDING), ("sort_key", DESCENDING)]),
             IndexModel([("genre", ASCENDING), ("sort_key", DESCENDING)]),
             IndexModel([("year", ASCENDING), ("sort_key", DESCENDING)]),
@@ -278,6 +316,22 @@ class Interview(ContentDocument):
         indexes = _content_indexes()
 
 
+class ContentVersion(Document):
+    """One saved state of an item's editable fields (every save is a version)."""
+
+    item_id: PydanticObjectId
+    item_type: str
+    version: int
+    data: dict[str, Any]
+    saved_by: str | None = None
+    saved_at: datetime = Field(default_factory=utcnow)
+    note: str = ""
+
+    class Settings:
+        name = "content_versions"
+        indexes = [IndexModel([("item_id", ASCENDING), ("version", ASCENDING)], unique=True)]
+
+
 class Counter(Document):
     """Atomic sequences (one per organization, index-number scope and period)."""
 
@@ -314,6 +368,7 @@ CONTENT_TYPES: dict[str, type[ContentDocument]] = {
 
 ALL_DOCUMENTS: list[type[Document]] = [
     Organization,
+    ContentVersion,
     VocabularyTerm,
     Counter,
     IndexNumberRecord,

@@ -9,7 +9,10 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
+from storage.accounts import RevokedToken, User
+from storage.calendar import CalendarDay
 from storage.documents import ALL_DOCUMENTS
+from storage.register import RegisterRecord
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -31,7 +34,9 @@ async def connect(
         await client.close()
         raise DatabaseUnavailable(f"无法连接 MongoDB（{_redact(url)}）：{exc.__class__.__name__}") from exc
     db = client[database]
-    await init_beanie(database=db, document_models=list(ALL_DOCUMENTS))
+    await init_beanie(
+        database=db, document_models=[*ALL_DOCUMENTS, User, RevokedToken, RegisterRecord, CalendarDay]
+    )
     return client, db
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
 
+from authz import Grant, Principal, Role
+from cms.accounts import ensure_user
 from cms.catalog import NewCatalogEntry
 from cms.demo import data
 from cms.gazette import NewArticle, NewGazetteIssue
@@ -16,6 +18,7 @@ from cms.interpretations import NewInterpretation
 from cms.interviews import NewInterview
 from cms.organizations import NewOrganization
 from cms.services import Services
+from cms.workflow import Action, TransitionRequest
 from storage.documents import (
     CatalogEntry,
     DisclosureMode,
@@ -29,6 +32,7 @@ from storage.documents import (
     TranscriptTurn,
     Validity,
 )
+from storage.register import ConfidentialityFindings
 
 log = logging.getLogger("gongkai.demo")
 
@@ -49,9 +53,32 @@ async def is_empty() -> bool:
     return await Organization.find_one({}) is None
 
 
-async def load_demo(services: Services, *, entries: int = 300, seed: int = 20131224) -> dict[str, int]:
+DEMO_ACCOUNTS = (
+    ("demo-officer", "演示承办人", Role.OFFICER),
+    ("demo-dept-head", "演示承办部门负责人", Role.DEPT_HEAD),
+    ("demo-unit-head", "演示单位负责人", Role.UNIT_HEAD),
+    ("demo-office", "演示公开办", Role.OFFICE),
+    ("demo-admin", "演示管理员", Role.ADMIN),
+)
+DEMO_HOME = "yn-gov-office"  # 云南省人民政府办公厅
+DEMO_GRANT_AT = "yn-gov"  # roles cover the whole demo province, so every sample can be worked on
+DEMO_FINDINGS = ConfidentialityFindings(
+    state_secrets=False,
+    commercial_secrets=False,
+    personal_privacy=False,
+    proposed_mode=DisclosureMode.PROACTIVE.value,
+    proposed_scope="面向社会",
+    proposed_time="审发后即时公开",
+)
+
+
+async def load_demo(
+    services: Services, *, password: str, entries: int = 300, seed: int = 20131224
+) -> dict[str, int]:
     """Returns counts of what was loaded. Deterministic for a given seed."""
     orgs = await _load_orgs(services)
+    await services.access.reload()
+    people = await _load_accounts(services, orgs, password)
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     by_number: dict[str, CatalogEntry] = {}
     published = 0
@@ -75,8 +102,7 @@ async def load_demo(services: Services, *, entries: int = 300, seed: int = 20131
         await services.content.publish(interview, effective=_instant(raw.get("published_date")))
     samples = 0
     for raw in data.workflow_samples():
-        # Until the review chain exists every sample stays a draft; it must never be visible publicly.
-        await services.catalog.create_draft(_entry(raw, orgs))
+        await _walk(services, people, _entry(raw, orgs), raw["state_hint"])
         samples += 1
     counts = {
         "organizations": len(orgs),
@@ -88,6 +114,59 @@ async def load_demo(services: Services, *, entries: int = 300, seed: int = 20131
     }
     log.info("demo data loaded: %s", counts)
     return counts
+
+
+async def _load_accounts(
+    services: Services, orgs: dict[str, ObjectId], password: str
+) -> dict[Role, Principal]:
+    people: dict[Role, Principal] = {}
+    for username, name, role in DEMO_ACCOUNTS:
+        user, _created = await ensure_user(services.accounts, username, password, orgs[DEMO_HOME], name)
+        assert user.id is not None
+        await services.access.grants.add(
+            Grant(user_id=str(user.id), role=role, org_id=str(orgs[DEMO_GRANT_AT]))
+        )
+        people[role] = services.access.principal_for(user)
+    await services.access.reload()
+    return people
+
+
+async def _walk(services: Services, people: dict[Role, Principal], new: NewCatalogEntry, target: str) -> None:
+    """Drive a sample through the real review chain, as the demo accounts, up to its target state."""
+    officer, head, unit, office = (
+        people[r] for r in (Role.OFFICER, Role.DEPT_HEAD, Role.UNIT_HEAD, Role.OFFICE)
+    )
+    if target == "scheduled":
+        new.effective = services.content.clock() + timedelta(days=30)
+    entry = await services.authoring.create_catalog_entry(officer, new)
+    assert entry.id is not None
+    steps: dict[str, list[tuple[Principal, Action, str]]] = {
+        "draft": [],
+        "pending_first_review": [(officer, Action.SUBMIT, "")],
+        "pending_department_review": [(officer, Action.SUBMIT, ""), (officer, Action.APPROVE, "初审同意。")],
+        "pending_unit_approval": [
+            (officer, Action.SUBMIT, ""),
+            (officer, Action.APPROVE, "初审同意。"),
+            (head, Action.APPROVE, "审核同意，报单位负责人审发。"),
+        ],
+        "rejected": [
+            (officer, Action.SUBMIT, ""),
+            (officer, Action.APPROVE, "初审同意。"),
+            (head, Action.REJECT, "请补充排污口分类整治的责任分工后重新报送。"),
+        ],
+    }
+    full = [
+        (officer, Action.SUBMIT, ""),
+        (officer, Action.APPROVE, "初审同意。"),
+        (head, Action.APPROVE, "审核同意。"),
+        (unit, Action.APPROVE, "同意发布。"),
+    ]
+    steps["scheduled"] = full
+    steps["withdrawn"] = [*full, (office, Action.WITHDRAW, "项目计划调整，撤回后重新发布。")]
+    for actor, action, opinion in steps[target]:
+        findings = DEMO_FINDINGS if action is Action.APPROVE else None
+        request = TransitionRequest("CatalogEntry", entry.id, action, opinion=opinion, findings=findings)
+        await services.workflow.transition(actor, request)
 
 
 async def _load_orgs(services: Services) -> dict[str, ObjectId]:

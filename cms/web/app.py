@@ -21,6 +21,12 @@ from schema.root import build_schema
 log = logging.getLogger("gongkai.web")
 
 
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
 def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
     schema = build_schema(
         max_depth=settings.max_query_depth, max_aliases=settings.max_aliases, max_tokens=settings.max_tokens
@@ -30,9 +36,13 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
     def services() -> Services:
         return holder["services"]
 
-    def context_for(request: Request) -> Context:
+    async def context_for(request: Request) -> Context:
         svc = services()
-        return Context(services=svc, scope=svc.read_scope())
+        token = bearer_token(request)
+        user = await svc.accounts.authenticate(token) if token else None
+        principal = svc.access.principal_for(user)
+        scope = svc.read_scope(svc.access.draft_orgs(principal))
+        return Context(services=svc, scope=scope, principal=principal, user=user, token=token)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -42,7 +52,8 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         try:
             if settings.loads_demo_data and await is_empty():
                 log.info("repository is empty: loading demo data")
-                await load_demo(svc)
+                await load_demo(svc, password=settings.demo_password.get_secret_value())
+            svc.access.start_watching()
             yield
         finally:
             await svc.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,7 +58,7 @@ class GraphQLEndpoint:
     def __init__(
         self,
         schema: GongkaiSchema,
-        context_factory: Callable[[Request], Context],
+        context_factory: Callable[[Request], Awaitable[Context]],
         *,
         max_request_bytes: int,
         graphiql: bool,
@@ -81,6 +81,10 @@ class GraphQLEndpoint:
             params = await self._params(request)
         except RequestError as exc:
             return _error_response(exc)
+        try:
+            context = await self.context_factory(request)
+        except DomainError as exc:  # a bad or expired token: the client must sign in again
+            return _error_response(RequestError(401, exc.code, exc.message, {"WWW-Authenticate": "Bearer"}))
         allowed = (
             {OperationType.QUERY}
             if request.method == "GET"
@@ -90,7 +94,7 @@ class GraphQLEndpoint:
             result = await self.schema.execute(
                 params.query,
                 variable_values=params.variables,
-                context_value=self.context_factory(request),
+                context_value=context,
                 operation_name=params.operation_name,
                 allowed_operation_types=allowed,
             )

@@ -1,0 +1,136 @@
+"""Versions: every saved change of an item's editable fields is a snapshot; diffs and reverts read them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from beanie import PydanticObjectId, SortDirection
+from beanie.odm.utils.encoder import Encoder
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from cms.errors import NotFound
+from storage.documents import (
+    CatalogEntry,
+    ContentDocument,
+    ContentVersion,
+    GazetteIssue,
+    Interpretation,
+    Interview,
+)
+
+_COMMON = ("title", "description", "language", "subjects", "effective", "expires", "involves_org_ids")
+EDITABLE: dict[type[ContentDocument], tuple[str, ...]] = {
+    CatalogEntry: (
+        *_COMMON,
+        "summary",
+        "document_number",
+        "issuing_org_id",
+        "co_issuer_ids",
+        "topic",
+        "genre",
+        "keywords",
+        "created_date",
+        "published_date",
+        "disclosure_mode",
+        "non_disclosure_reason",
+        "legal_basis",
+        "scope",
+        "validity",
+        "validity_effective_date",
+        "repeal_date",
+        "amended_by_ids",
+        "repealed_by_ids",
+        "body",
+    ),
+    Interpretation: (*_COMMON, "kind", "body", "published_date", "interprets_ids"),
+    GazetteIssue: (*_COMMON, "year", "number", "total_number", "publication_date", "articles"),
+    Interview: (
+        *_COMMON,
+        "kind",
+        "scheduled_start",
+        "scheduled_end",
+        "published_date",
+        "guests",
+        "questions",
+        "transcript",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: Any
+    after: Any
+
+
+def editable_fields(item: ContentDocument) -> tuple[str, ...]:
+    return EDITABLE[type(item)]
+
+
+def snapshot(item: ContentDocument) -> dict[str, Any]:
+    """The editable fields as JSON-compatible data (what a version stores and a diff compares)."""
+    data: dict[str, Any] = item.model_dump(mode="json", include=set(editable_fields(item)))
+    return data
+
+
+def apply(item: ContentDocument, data: dict[str, Any]) -> None:
+    """Set the editable fields from a snapshot, validated by the item's own model."""
+    fields = [f for f in editable_fields(item) if f in data]
+    current = item.model_dump(mode="json", exclude={"id", "revision_id"})
+    validated = type(item).model_validate({**current, **{f: data[f] for f in fields}})
+    for name in fields:
+        setattr(item, name, getattr(validated, name))
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
+    names = sorted(set(before) | set(after))
+    return [FieldChange(n, before.get(n), after.get(n)) for n in names if before.get(n) != after.get(n)]
+
+
+def encode(item: ContentDocument) -> dict[str, Any]:
+    """The document as MongoDB stores it (dates become datetimes), for conditional whole-field updates."""
+    encoded = dict(Encoder(to_db=True).encode(item))
+    encoded.pop("_id", None)
+    return encoded
+
+
+class VersionService:
+    async def record(
+        self,
+        item: ContentDocument,
+        *,
+        by: str | None,
+        note: str = "",
+        session: AsyncClientSession | None = None,
+    ) -> ContentVersion:
+        assert item.id is not None
+        version = ContentVersion(
+            item_id=item.id,
+            item_type=type(item).__name__,
+            version=item.version,
+            data=snapshot(item),
+            saved_by=by,
+            note=note,
+        )
+        await version.insert(session=session)
+        return version
+
+    async def all(self, item_id: PydanticObjectId) -> list[ContentVersion]:
+        return (
+            await ContentVersion.find({"item_id": item_id})
+            .sort([("version", SortDirection.ASCENDING)])
+            .to_list()
+        )
+
+    async def get(self, item_id: PydanticObjectId, version: int) -> ContentVersion:
+        found = await ContentVersion.find_one({"item_id": item_id, "version": version})
+        if found is None:
+            raise NotFound(f"未找到第 {version} 版。")
+        return found
+
+    async def diff(self, item_id: PydanticObjectId, from_version: int, to_version: int) -> list[FieldChange]:
+        before = await self.get(item_id, from_version)
+        after = await self.get(item_id, to_version)
+        return diff(before.data, after.data)

@@ -1,0 +1,465 @@
+"""The statutory review chain as data: 承办人初审 → 承办部门负责人审核 → 单位负责人审发 by default.
+
+Each tier names the permission that acts there; an organization may configure its own chain (for
+example with a secrecy tier) without code changes, and inherits its parent's otherwise. Every
+transition is checked once through ``AccessControl.require``, registered in the tamper-evident review
+register, and written together with the item's new state in one transaction, conditional on the state
+and version the caller saw, so two reviewers can never both act on the same step.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from bson import ObjectId
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from authz import Permission, Principal
+from cms.access import AccessControl
+from cms.content import ContentService
+from cms.errors import (
+    ConfidentialityBlocks,
+    ConfidentialityRequired,
+    ConfirmationPending,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    OpinionRequired,
+    SeparationOfDuties,
+    TransitionNotAllowed,
+)
+from cms.register import RegisterEntry, RegisterService
+from cms.versions import VersionService, apply, encode, snapshot
+from cms.visibility import is_visible
+from storage.documents import (
+    CONTENT_TYPES,
+    CatalogEntry,
+    Confirmation,
+    ContentDocument,
+    DisclosureMode,
+    ReviewState,
+    TierAct,
+    TierSpec,
+)
+from storage.register import ConfidentialityFindings
+
+T = TypeVar("T")
+
+DEFAULT_CHAIN: tuple[TierSpec, ...] = (
+    TierSpec(
+        key="first_review", label="承办人初审", permission=Permission.REVIEW_FIRST.value, author_may_act=True
+    ),
+    TierSpec(
+        key="department_review", label="承办部门负责人审核", permission=Permission.REVIEW_DEPARTMENT.value
+    ),
+    TierSpec(key="unit_approval", label="单位负责人审发", permission=Permission.REVIEW_APPROVE.value),
+)
+# The default tiers have states of their own; a tier added by configuration waits in PENDING_REVIEW
+# with its key in ``pending_tier``.
+TIER_STATES = {
+    "first_review": ReviewState.PENDING_FIRST_REVIEW,
+    "department_review": ReviewState.PENDING_DEPARTMENT_REVIEW,
+    "unit_approval": ReviewState.PENDING_UNIT_APPROVAL,
+}
+PENDING = frozenset(
+    {
+        ReviewState.PENDING_FIRST_REVIEW,
+        ReviewState.PENDING_DEPARTMENT_REVIEW,
+        ReviewState.PENDING_UNIT_APPROVAL,
+        ReviewState.PENDING_REVIEW,
+    }
+)
+EDITABLE_STATES = frozenset({ReviewState.DRAFT, ReviewState.REJECTED, ReviewState.WITHDRAWN})
+SECRET_FREE_MODES = {DisclosureMode.PROACTIVE.value}
+MAX_OPINION = 2000
+
+
+class Action(enum.StrEnum):
+    SUBMIT = "submit"  # 提交审查
+    APPROVE = "approve"  # 审核通过 / 审发
+    REJECT = "reject"  # 退回
+    WITHDRAW = "withdraw"  # 撤回已发布信息
+    CONFIRM = "confirm"  # 涉及的其他机构确认
+
+
+ACTION_LABELS = {
+    Action.SUBMIT: "提交审查",
+    Action.APPROVE: "审核通过",
+    Action.REJECT: "退回修改",
+    Action.WITHDRAW: "撤回",
+    Action.CONFIRM: "会签确认",
+}
+
+
+@dataclass(frozen=True)
+class TransitionRequest:
+    item_type: str
+    item_id: ObjectId
+    action: Action
+    expected_version: int | None = None
+    opinion: str = ""
+    findings: ConfidentialityFindings | None = None
+    effective: datetime | None = None
+    confirming_org: ObjectId | None = None
+
+
+def state_for(tier: TierSpec) -> ReviewState:
+    return TIER_STATES.get(tier.key, ReviewState.PENDING_REVIEW)
+
+
+def validate_chain(chain: list[TierSpec]) -> None:
+    """A chain must have at least one tier, unique keys, and only permissions that review."""
+    reviewing = {
+        Permission.REVIEW_FIRST.value,
+        Permission.REVIEW_DEPARTMENT.value,
+        Permission.REVIEW_APPROVE.value,
+        Permission.REVIEW_SECRECY.value,
+    }
+    if not chain or len(chain) > 8:
+        raise InvalidInput("审核链应包含 1 至 8 个环节。", field="reviewChain")
+    if len({t.key for t in chain}) != len(chain):
+        raise InvalidInput("审核环节标识不能重复。", field="reviewChain")
+    for tier in chain:
+        if tier.permission not in reviewing:
+            raise InvalidInput(f"审核环节“{tier.label}”的权限无效。", field="reviewChain")
+    if chain[-1].permission != Permission.REVIEW_APPROVE.value:
+        raise InvalidInput("审核链的最后一个环节必须是单位负责人审发。", field="reviewChain")
+
+
+class WorkflowService:
+    def __init__(
+        self,
+        client: AsyncMongoClient[dict[str, Any]],
+        access: AccessControl,
+        content: ContentService,
+        register: RegisterService,
+        versions: VersionService,
+    ) -> None:
+        self.client = client
+        self.access = access
+        self.content = content
+        self.register = register
+        self.versions = versions
+
+    # -- configuration ------------------------------------------------------------------------
+
+    def chain(self, org_id: ObjectId) -> list[TierSpec]:
+        tree = self.content.orgs.tree
+        org = tree.require(org_id)
+        for ancestor_id in [org_id, *reversed(org.ancestors)]:
+            configured = tree.require(ancestor_id).review_chain
+            if configured:
+                return list(configured)
+        return list(DEFAULT_CHAIN)
+
+    def separation_enforced(self, org_id: ObjectId) -> bool:
+        return self.content.orgs.tree.require(org_id).separation_of_duties
+
+    def current_tier(self, item: ContentDocument) -> tuple[int, TierSpec] | None:
+        for index, tier in enumerate(self.chain(item.org_id)):
+            if tier.key == item.pending_tier:
+                return index, tier
+        return None
+
+    # -- loading ------------------------------------------------------------------------------
+
+    async def load_for(self, principal: Principal, item_type: str, item_id: ObjectId) -> ContentDocument:
+        """The item if the caller may see it; NotFound otherwise (existence is not revealed)."""
+        cls = CONTENT_TYPES.get(item_type)
+        item = await cls.get(item_id) if cls else None
+        if item is None:
+            raise NotFound()
+        scope = self.content.scope(self.access.draft_orgs(principal))
+        if is_visible(item, scope) or self._confirms(principal, item):
+            return item
+        raise NotFound()
+
+    def _confirms(self, principal: Principal, item: ContentDocument) -> bool:
+        return any(self.access.can(principal, Permission.REVIEW_APPROVE, o) for o in item.involves_org_ids)
+
+    # -- transitions --------------------------------------------------------------------------
+
+    async def transition(self, principal: Principal, request: TransitionRequest) -> ContentDocument:
+        if len(request.opinion) > MAX_OPINION:
+            raise InvalidInput(f"审核意见不超过 {MAX_OPINION} 字。", field="opinion")
+        item = await self.load_for(principal, request.item_type, request.item_id)
+        handler: dict[
+            Action, Callable[[Principal, ContentDocument, TransitionRequest], Awaitable[ContentDocument]]
+        ]
+        handler = {
+            Action.SUBMIT: self._submit,
+            Action.APPROVE: self._approve,
+            Action.REJECT: self._reject,
+            Action.WITHDRAW: self._withdraw,
+            Action.CONFIRM: self._confirm,
+        }
+        return await handler[request.action](principal, item, request)
+
+    async def _submit(
+        self, principal: Principal, item: ContentDocument, request: TransitionRequest
+    ) -> ContentDocument:
+        self.access.require(principal, Permission.CONTENT_SUBMIT, item.org_id)
+        self._expect(item, request, EDITABLE_STATES)
+        first = self.chain(item.org_id)[0]
+        before = item.review_state
+        now = self.content.clock()
+        item.review_state = state_for(first)
+        item.pending_tier = first.key
+        item.submitted_at, item.submitted_by = now, principal.user_id
+        item.cycle, item.confirmations = [], []
+        await self._commit(principal, item, before, request, tier=None)
+        return item
+
+    async def _approve(
+        self, principal: Principal, item: ContentDocument, request: TransitionRequest
+    ) -> ContentDocument:
+        index, tier = self._pending_tier(item)
+        self.access.require(principal, Permission(tier.permission), item.org_id)
+        self._expect(item, request, PENDING)
+        self._check_separation(principal, item, tier)
+        _check_findings(item, request.findings)
+        chain = self.chain(item.org_id)
+        before = item.review_state
+        item.cycle = [
+            *item.cycle,
+            TierAct(tier=tier.key, actor_id=principal.user_id or "", at=self.content.clock()),
+        ]
+        if index + 1 < len(chain):
+            following = chain[index + 1]
+            item.review_state, item.pending_tier = state_for(following), following.key
+            await self._commit(principal, item, before, request, tier=tier.key)
+            return item
+        self._check_confirmations(item)
+        if item.working_copy_of is not None:
+            return await self._merge_working_copy(principal, item, before, request, tier.key)
+        if isinstance(item, CatalogEntry):
+            await self.content.assign_index_number(item)  # idempotent; kept even if the commit fails
+        self.content.prepare_publication(item, effective=request.effective)
+        await self._commit(principal, item, before, request, tier=tier.key)
+        return item
+
+    async def _reject(
+        self, principal: Principal, item: ContentDocument, request: TransitionRequest
+    ) -> ContentDocument:
+        _index, tier = self._pending_tier(item)
+        self.access.require(principal, Permission(tier.permission), item.org_id)
+        self._expect(item, request, PENDING)
+        if not request.opinion.strip():
+            raise OpinionRequired()
+        self._check_separation(principal, item, tier, approving=False)
+        before = item.review_state
+        item.review_state, item.pending_tier = ReviewState.REJECTED, None
+        await self._commit(principal, item, before, request, tier=tier.key)
+        return item
+
+    async def _withdraw(
+        self, principal: Principal, item: ContentDocument, request: TransitionRequest
+    ) -> ContentDocument:
+        self.access.require(principal, Permission.CONTENT_WITHDRAW, item.org_id)
+        self._expect(item, request, frozenset({ReviewState.PUBLISHED}))
+        if not request.opinion.strip():
+            raise OpinionRequired("撤回已发布信息必须说明理由。")
+        before = item.review_state
+        item.review_state = ReviewState.WITHDRAWN
+        await self._commit(principal, item, before, request, tier=None)
+        return item
+
+    async def _confirm(
+        self, principal: Principal, item: ContentDocument, request: TransitionRequest
+    ) -> ContentDocument:
+        org_id = request.confirming_org
+        if org_id is None or org_id not in item.involves_org_ids:
+            raise InvalidInput("请选择本事项涉及的、需要确认的机构。", field="confirmingOrganization")
+        self.access.require(principal, Permission.REVIEW_APPROVE, org_id)
+        self._expect(item, request, PENDING)
+        if any(c.org_id == org_id for c in item.confirmations):
+            raise TransitionNotAllowed("该机构已确认。")
+        before = item.review_state
+        item.confirmations = [
+            *item.confirmations,
+            Confirmation(
+                org_id=org_id,
+                actor_id=principal.user_id or "",
+                at=self.content.clock(),
+                opinion=request.opinion,
+            ),
+        ]
+        await self._commit(
+            principal, item, before, request, tier=None, details={"confirmingOrg": str(org_id)}
+        )
+        return item
+
+    # -- rules --------------------------------------------------------------------------------
+
+    def _pending_tier(self, item: ContentDocument) -> tuple[int, TierSpec]:
+        found = self.current_tier(item) if item.review_state in PENDING else None
+        if found is None:
+            raise TransitionNotAllowed()
+        return found
+
+    def _expect(
+        self, item: ContentDocument, request: TransitionRequest, states: frozenset[ReviewState]
+    ) -> None:
+        if item.review_state not in states:
+            raise TransitionNotAllowed()
+        if request.expected_version is not None and request.expected_version != item.version:
+            raise Conflict()
+
+    def _check_separation(
+        self, principal: Principal, item: ContentDocument, tier: TierSpec, *, approving: bool = True
+    ) -> None:
+        if not self.separation_enforced(item.org_id):
+            return
+        actor = principal.user_id
+        if any(act.actor_id == actor and act.tier != tier.key for act in item.cycle):
+            raise SeparationOfDuties("同一人不能在同一事项的两个审核环节签署意见。")
+        if approving and not tier.author_may_act and actor in {item.created_by, item.submitted_by}:
+            raise SeparationOfDuties("不能审核或审发自己起草、提交的内容。")
+
+    def _check_confirmations(self, item: ContentDocument) -> None:
+        confirmed = {c.org_id for c in item.confirmations}
+        missing = [o for o in item.involves_org_ids if o not in confirmed]
+        if missing:
+            names = "、".join(self.content.orgs.tree.require(o).name for o in missing)
+            raise ConfirmationPending(f"须经{names}确认后方可审发。")
+
+    # -- writing ------------------------------------------------------------------------------
+
+    async def _commit(
+        self,
+        principal: Principal,
+        item: ContentDocument,
+        before: ReviewState,
+        request: TransitionRequest,
+        *,
+        tier: str | None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """The new state and its register record, together or not at all."""
+        seen_version = item.version
+        item.modified = self.content.clock()
+        self.content.stamp(item)
+        entry = self._entry(principal, item, before, request, tier, details or {})
+
+        async def write(session: AsyncClientSession) -> None:
+            await cas_update(item, seen_version, before, session)
+            await self.register.append(entry, session=session)
+
+        await self.atomically(write)
+
+    async def _merge_working_copy(
+        self,
+        principal: Principal,
+        copy: ContentDocument,
+        before: ReviewState,
+        request: TransitionRequest,
+        tier: str,
+    ) -> ContentDocument:
+        """Final approval of a working copy: its content becomes the live version; the copy is gone."""
+        live = await type(copy).get(copy.working_copy_of)
+        if live is None:
+            raise NotFound("原内容已不存在。")
+        live_version, live_state = live.version, live.review_state
+        apply(live, snapshot(copy))
+        live.version += 1
+        live.modified = self.content.clock()
+        self.content.stamp(live)
+        copy.review_state = ReviewState.PUBLISHED
+        entry = self._entry(principal, copy, before, request, tier, {"mergedInto": str(live.id)})
+
+        async def write(session: AsyncClientSession) -> None:
+            await cas_update(live, live_version, live_state, session)
+            await self.versions.record(live, by=principal.user_id, note="工作副本审发合并", session=session)
+            deleted = (
+                await type(copy)
+                .get_pymongo_collection()
+                .delete_one(
+                    {"_id": copy.id, "version": copy.version, "review_state": before.value}, session=session
+                )
+            )
+            if deleted.deleted_count != 1:
+                raise Conflict()
+            await self.register.append(entry, session=session)
+
+        await self.atomically(write)
+        return live
+
+    def _entry(
+        self,
+        principal: Principal,
+        item: ContentDocument,
+        before: ReviewState,
+        request: TransitionRequest,
+        tier: str | None,
+        details: dict[str, Any],
+    ) -> RegisterEntry:
+        assert item.id is not None
+        # A working copy's reviews are filed under the live item, so its history is one list.
+        subject = item.working_copy_of or item.id
+        if item.working_copy_of is not None:
+            details = {**details, "workingCopy": str(item.id)}
+        roles = tuple(
+            sorted(
+                {
+                    g.role.value
+                    for g in self.access.roles_of(principal)
+                    if ObjectId(g.org_id) in self.content.orgs.tree.path_of(item.org_id)
+                }
+            )
+        )
+        return RegisterEntry(
+            org_id=item.org_id,
+            item_id=subject,
+            item_type=type(item).__name__,
+            item_title=item.title,
+            item_version=item.version,
+            action=request.action.value,
+            from_state=before.value,
+            to_state=item.review_state.value,
+            actor_id=principal.user_id or "",
+            actor_name=principal.username,
+            tier=tier,
+            actor_roles=roles,
+            opinion=request.opinion.strip(),
+            findings=request.findings,
+            details=details,
+        )
+
+    async def atomically(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+        async with self.client.start_session() as session:
+            return await session.with_transaction(work)
+
+
+async def cas_update(
+    item: ContentDocument, seen_version: int, seen_state: ReviewState, session: AsyncClientSession | None
+) -> None:
+    """Write the whole item only if nobody changed its version or state since it was read."""
+    result = (
+        await type(item)
+        .get_pymongo_collection()
+        .update_one(
+            {"_id": item.id, "version": seen_version, "review_state": seen_state.value},
+            {"$set": encode(item)},
+            session=session,
+        )
+    )
+    if result.matched_count != 1:
+        raise Conflict()
+
+
+def _check_findings(item: ContentDocument, findings: ConfidentialityFindings | None) -> None:
+    if findings is None:
+        raise ConfidentialityRequired()
+    secret = findings.state_secrets or findings.commercial_secrets or findings.personal_privacy
+    proactive = getattr(item, "disclosure_mode", DisclosureMode.PROACTIVE) is DisclosureMode.PROACTIVE
+    if findings.state_secrets or (secret and (proactive or findings.proposed_mode in SECRET_FREE_MODES)):
+        raise ConfidentialityBlocks()
+    if findings.proposed_mode not in {m.value for m in DisclosureMode}:
+        raise InvalidInput("拟公开方式无效。", field="confidentiality.proposedMode")
+    if findings.proposed_mode != DisclosureMode.PROACTIVE.value and not findings.grounds.strip():
+        raise ConfidentialityRequired("拟不主动公开的，须写明理由和依据。")

@@ -1,0 +1,45 @@
+"""Staff accounts and revoked tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from beanie import Document, PydanticObjectId
+from pydantic import Field
+from pymongo import ASCENDING, IndexModel
+
+from storage.documents import utcnow
+
+
+class User(Document):
+    username: str  # unique, case-folded
+    display_name: str = ""
+    org_id: PydanticObjectId  # home organization
+    password_hash: str
+    active: bool = True
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    last_login: datetime | None = None
+    created: datetime = Field(default_factory=utcnow)
+    modified: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "users"
+        indexes = [
+            IndexModel([("username", ASCENDING)], unique=True),
+            IndexModel([("org_id", ASCENDING)]),
+        ]
+
+
+class RevokedToken(Document):
+    """Tokens ended by logout before they expire; the TTL index forgets them once they would have."""
+
+    jti: str
+    expires_at: datetime
+
+    class Settings:
+        name = "revoked_tokens"
+        indexes = [
+            IndexModel([("jti", ASCENDING)], unique=True),
+            IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
+        ]
