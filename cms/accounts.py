@@ -62,6 +62,7 @@ class TokenClaims:
     user_id: str
     jti: str
     expires_at: datetime
+    issued_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,11 @@ class AccountService:
             raise TokenInvalid()
         if not user.active:
             raise AccountDisabled()
+        # A password change ends every session that was opened before it.
+        if user.tokens_valid_after and (
+            claims.issued_at is None or claims.issued_at < user.tokens_valid_after
+        ):
+            raise TokenRevoked()
         return user
 
     async def set_password(self, user_id: ObjectId, new_password: str) -> None:
@@ -179,6 +185,7 @@ class AccountService:
                 "password_hash": await _hash(new_password),
                 "failed_logins": 0,
                 "locked_until": None,
+                "tokens_valid_after": self._clock().replace(microsecond=0),
                 "modified": self._clock(),
             }
         )
@@ -272,7 +279,9 @@ def _claims(payload: dict[str, Any]) -> TokenClaims:
         raise ValueError("jti is empty")
     if not isinstance(exp, int) or isinstance(exp, bool):
         raise ValueError("exp is not a whole number of seconds")
-    return TokenClaims(user_id=sub, jti=jti, expires_at=datetime.fromtimestamp(exp, UTC))
+    iat = payload.get("iat")
+    issued = datetime.fromtimestamp(iat, UTC) if isinstance(iat, int) and not isinstance(iat, bool) else None
+    return TokenClaims(user_id=sub, jti=jti, expires_at=datetime.fromtimestamp(exp, UTC), issued_at=issued)
 
 
 def _valid_username(username: str) -> str:

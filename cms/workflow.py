@@ -294,6 +294,26 @@ class WorkflowService:
         )
         return item
 
+    async def record_import(self, item: ContentDocument, *, source: str) -> None:
+        """File an already-published record brought in from elsewhere (e.g. a historical catalog) in the
+        register, so that every public item is accounted for there, marked as an import, not a review."""
+        assert item.id is not None
+        await self.register.append(
+            RegisterEntry(
+                org_id=item.org_id,
+                item_id=item.id,
+                item_type=type(item).__name__,
+                item_title=item.title,
+                item_version=item.version,
+                action="import",
+                from_state=ReviewState.PUBLISHED.value,
+                to_state=item.review_state.value,
+                actor_id="system",
+                actor_name="系统导入",
+                details={"source": source},
+            )
+        )
+
     # -- rules --------------------------------------------------------------------------------
 
     def _pending_tier(self, item: ContentDocument) -> tuple[int, TierSpec]:

@@ -20,6 +20,7 @@ class User(Document):
     failed_logins: int = 0
     locked_until: datetime | None = None
     last_login: datetime | None = None
+    tokens_valid_after: datetime | None = None  # tokens issued earlier are refused (password change)
     created: datetime = Field(default_factory=utcnow)
     modified: datetime = Field(default_factory=utcnow)
 

@@ -410,6 +410,17 @@ async def test_set_password_replaces_the_old_one(accounts, user):
     assert (await accounts.login(user.username, "New-password-2026")).user.id == user.id
 
 
+async def test_set_password_ends_sessions_opened_before_it(accounts, user, clock):
+    old = await accounts.login(user.username, PASSWORD)
+    clock.now += timedelta(seconds=2)
+
+    await accounts.set_password(user.id, "New-password-2026")
+
+    assert await failure(accounts.authenticate(old.token)) == TOKEN_REVOKED
+    fresh = await accounts.login(user.username, "New-password-2026")
+    assert (await accounts.authenticate(fresh.token)).id == user.id
+
+
 async def test_set_password_lifts_a_lock(accounts, user):
     for _ in range(3):
         await failure(accounts.login(user.username, "Wrong-password-1"))

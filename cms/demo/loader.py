@@ -21,6 +21,7 @@ from cms.services import Services
 from cms.workflow import Action, TransitionRequest
 from storage.documents import (
     CatalogEntry,
+    ContentDocument,
     DisclosureMode,
     Guest,
     InterpretationKind,
@@ -85,21 +86,21 @@ async def load_demo(
     fixed = [data.seed_document(), *data.GAZETTE_SOURCE_ENTRIES]
     for raw in [*fixed, *data.catalog_entries(rng, entries)]:
         entry = await services.catalog.create_draft(_entry(raw, orgs))
-        await services.content.publish(entry, effective=_instant(raw.get("published_date")))
+        await _import(services, entry, raw.get("published_date"))
         if entry.document_number:
             by_number[entry.document_number] = entry
         published += 1
     for raw_issue in data.gazette_issues():
         issue = await services.gazette.create_draft(_issue(raw_issue, orgs, by_number))
-        await services.content.publish(issue, effective=_instant(raw_issue.get("publication_date")))
+        await _import(services, issue, raw_issue.get("publication_date"))
     interpretations = data.interpretations()
     for raw in interpretations:
         item = await services.interpretations.create_draft(_interpretation(raw, orgs, by_number))
-        await services.content.publish(item, effective=_instant(raw.get("published_date")))
+        await _import(services, item, raw.get("published_date"))
     interviews = data.interviews()
     for raw in interviews:
         interview = await services.interviews.create_draft(_interview(raw, orgs))
-        await services.content.publish(interview, effective=_instant(raw.get("published_date")))
+        await _import(services, interview, raw.get("published_date"))
     samples = 0
     for raw in data.workflow_samples():
         await _walk(services, people, _entry(raw, orgs), raw["state_hint"])
@@ -114,6 +115,12 @@ async def load_demo(
     }
     log.info("demo data loaded: %s", counts)
     return counts
+
+
+async def _import(services: Services, item: ContentDocument, published: date | None) -> None:
+    """Historical records were published before this system existed: imported, and registered as such."""
+    await services.content.publish(item, effective=_instant(published))
+    await services.workflow.record_import(item, source="演示数据：历史公开信息")
 
 
 async def _load_accounts(
