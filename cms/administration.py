@@ -77,6 +77,7 @@ class AdministrationService:
     async def grant(
         self, principal: Principal, user_id: ObjectId, role: Role, org_id: ObjectId, subtree: bool
     ) -> Grant:
+        self.access.require(principal, Permission.ROLE_GRANT, org_id)  # before anything is looked up
         if await self.accounts.get(user_id) is None:
             raise InvalidInput("用户不存在。", field="user")
         grant = Grant(user_id=str(user_id), role=role, org_id=str(org_id), subtree=subtree)
@@ -123,7 +124,8 @@ class AdministrationService:
         self.access.require(principal, Permission.REGISTER_VIEW, org_id)
         return await self.register.verify(org_id)
 
-    def chain_of(self, org_id: ObjectId) -> list[TierSpec]:
+    def chain_of(self, principal: Principal, org_id: ObjectId) -> list[TierSpec]:
         if self.orgs.tree.get(org_id) is None:
             raise NotFound("未找到该机构。")
+        self.access.require(principal, Permission.CONTENT_VIEW_DRAFT, org_id)
         return self.workflow.chain(org_id)

@@ -101,6 +101,8 @@ class AuthoringService:
 
         async def write(session: AsyncClientSession) -> ContentDocument:
             await self.content.insert(copy, session=session)
+            for hook in self.workflow.checkout_hooks:
+                await hook(live, copy, session)
             await self.versions.record(
                 copy, by=principal.user_id, note=f"签出自第 {live.version} 版", session=session
             )

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -19,6 +20,7 @@ from cms.cursors import CursorCodec
 from cms.errors import ImmutableIndexNumber, IndexNumberError, PageSizeExceeded
 from cms.index_numbers import IndexTemplate
 from cms.organizations import OrganizationService
+from cms.search import index_item
 from cms.visibility import ReadScope, is_visible, scoped_filter
 from storage.documents import (
     FAR_FUTURE,
@@ -63,6 +65,8 @@ class ContentService:
         self.cursors = cursors
         self.max_page_size = max_page_size
         self.clock = clock
+        # Called after an import is published (public caches listen here; reviews use the workflow's).
+        self.published_hooks: list[Callable[[ContentDocument], Awaitable[None]]] = []
 
     # -- derived fields -----------------------------------------------------------------------
 
@@ -85,6 +89,7 @@ class ContentService:
         if isinstance(item, CatalogEntry):
             item.year = item.created_date.year if item.created_date else None
             item.topic_path = _topic_path(item.topic)
+        index_item(item)  # search_tokens and search_weights (with the attachment text already kept)
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -160,6 +165,8 @@ class ContentService:
             await self.assign_index_number(item)
         self.prepare_publication(item, effective=effective)
         await item.save()
+        for hook in self.published_hooks:
+            await hook(item)
         return item
 
     # -- index numbers ------------------------------------------------------------------------
@@ -210,7 +217,7 @@ class ContentService:
         # when missing. An upserting find_one_and_update was measured to lose increments under
         # concurrency on the embedded server, leaving gaps in the sequence.
         collection = Counter.get_pymongo_collection()
-        for _ in range(3):
+        for attempt in range(20):
             doc = await collection.find_one_and_update(
                 {"scope": scope}, {"$inc": {"value": 1}}, return_document=ReturnDocument.AFTER
             )
@@ -218,6 +225,8 @@ class ContentService:
                 return int(doc["value"])
             with contextlib.suppress(DuplicateKeyError):
                 await collection.insert_one({"scope": scope, "value": 0})
+            # A concurrent creator's counter may not be visible yet: wait a little and look again.
+            await asyncio.sleep(0.005 * (attempt + 1))
         raise IndexNumberError()
 
 

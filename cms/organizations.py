@@ -4,7 +4,7 @@ whole tree is held in memory and reloaded after each change."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from beanie import PydanticObjectId
@@ -74,6 +74,8 @@ class OrganizationService:
     def __init__(self) -> None:
         self.tree = OrgTree([])
         self._lock = asyncio.Lock()
+        # Called after every change to the tree has been written and reloaded (public caches listen).
+        self.changed_hooks: list[Callable[[], Awaitable[None]]] = []
 
     async def reload(self) -> OrgTree:
         self.tree = OrgTree(await Organization.find_all().to_list())
@@ -109,6 +111,7 @@ class OrganizationService:
             except DuplicateKeyError as exc:
                 raise InvalidInput("机构标识或机构代码已存在。", field="code") from exc
             await self.reload()
+        await self._changed()
         return org
 
     async def set_index_template(self, org_id: ObjectId, template: str) -> Organization:
@@ -118,6 +121,7 @@ class OrganizationService:
         org.modified = utcnow()
         await org.save()
         await self.reload()
+        await self._changed()
         return org
 
     async def set_review_chain(self, org_id: ObjectId, chain: list[TierSpec] | None) -> Organization:
@@ -126,7 +130,12 @@ class OrganizationService:
         org.modified = utcnow()
         await org.save()
         await self.reload()
+        await self._changed()
         return org
+
+    async def _changed(self) -> None:
+        for hook in self.changed_hooks:
+            await hook()
 
 
 def _require_text(value: str, field: str, limit: int) -> None:

@@ -13,6 +13,7 @@ from authz import GrantStore
 from cms.access import AccessControl
 from cms.accounts import AccountService
 from cms.administration import AdministrationService
+from cms.attachments import AttachmentLimits, AttachmentService
 from cms.authoring import AuthoringService
 from cms.catalog import CatalogService
 from cms.content import ContentService
@@ -21,7 +22,9 @@ from cms.gazette import GazetteService
 from cms.interpretations import InterpretationService
 from cms.interviews import InterviewService
 from cms.organizations import OrganizationService
+from cms.public_changes import PublicChanges, Reason
 from cms.register import RegisterService
+from cms.search import SearchService
 from cms.settings import Settings
 from cms.versions import VersionService
 from cms.visibility import ReadScope
@@ -29,6 +32,7 @@ from cms.vocabularies import VocabularyService
 from cms.workdays import CalendarService
 from cms.workflow import WorkflowService
 from cms.worklist import WorklistService
+from storage.documents import CONTENT_TYPES
 from storage.mongo import connect
 from storage.objectstore import ObjectStore, ObjectStoreConfig
 
@@ -66,6 +70,9 @@ class Services:
     authoring: AuthoringService
     worklist: WorklistService
     admin: AdministrationService
+    attachments: AttachmentService
+    public_changes: PublicChanges
+    search: SearchService
 
     def read_scope(self, draft_org_ids: frozenset[ObjectId] = frozenset()) -> ReadScope:
         return self.content.scope(draft_org_ids)
@@ -75,7 +82,14 @@ class Services:
         await self.orgs.reload()
         await self.access.reload()
 
+    def start_watching(self) -> None:
+        """Follow what other processes change: role grants, and the public generation."""
+        self.access.start_watching()
+        self.public_changes.start_watching()
+
     async def close(self) -> None:
+        await self.search.stop()
+        await self.public_changes.stop_watching()
         await self.access.stop_watching()
         await self.client.close()
 
@@ -97,13 +111,19 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     except Exception:
         await client.close()
         raise
+    changes = PublicChanges(db, [cls.get_pymongo_collection() for cls in CONTENT_TYPES.values()])
+    await changes.ensure_indexes()
+    await changes.load()
     orgs = OrganizationService()
+    orgs.changed_hooks.append(changes.organizations_changed)
     await orgs.reload()
     vocabularies = VocabularyService()
+    vocabularies.changed_hooks.append(changes.vocabularies_changed)
     await vocabularies.seed()
     secret = settings.secret_key.get_secret_value()
     cursors = CursorCodec(secret.encode())
     content = ContentService(orgs, cursors, max_page_size=settings.max_page_size)
+    content.published_hooks.append(changes.content_changed)
     grants = GrantStore(db)
     await grants.ensure_indexes()
     access = AccessControl(grants, orgs)
@@ -116,8 +136,13 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     catalog = CatalogService(content, vocabularies)
     interpretations = InterpretationService(content)
     workflow = WorkflowService(client, access, content, register, versions)
+    workflow.committed_hooks.append(changes.content_changed)
+    search = SearchService(content, access, cursors, max_page_size=settings.max_page_size)
+    # First in line: the item's attachment text must be indexed before public caches hear of the change.
+    workflow.committed_hooks.insert(0, search.on_committed)
+    content.published_hooks.insert(0, search.on_committed)
     accounts = AccountService(secret)
-    return Services(
+    services = Services(
         settings=settings,
         client=client,
         db=db,
@@ -138,4 +163,19 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         authoring=AuthoringService(access, workflow, versions, catalog, interpretations),
         worklist=WorklistService(access, workflow, calendar),
         admin=AdministrationService(access, orgs, accounts, register, workflow),
+        attachments=AttachmentService(
+            objects,
+            access,
+            workflow,
+            AttachmentLimits(
+                max_bytes=settings.attachment_max_mb * 1024 * 1024,
+                allowed_types=frozenset(settings.attachment_types),
+            ),
+        ),
+        public_changes=changes,
+        search=search,
     )
+    # Another process changed the tree or the vocabularies: reload ours before following its generation.
+    changes.on_remote_change(Reason.ORGANIZATIONS, services.reload_tree)
+    changes.on_remote_change(Reason.VOCABULARIES, vocabularies.reload)
+    return services

@@ -47,6 +47,29 @@ class Settings(BaseSettings):
     s3_region: str = ""
     s3_bucket: str = "gongkai-attachments"
 
+    # Attachments: size limit, the types accepted (judged by content), and the public address of this
+    # server used to build stable download URLs (empty: taken from each request).
+    attachment_max_mb: int = Field(default=1024, ge=1, le=1024 * 1024)
+    attachment_types: list[str] = Field(
+        default_factory=lambda: [
+            "application/pdf",
+            "application/ofd",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "application/x-ole-storage",
+            "image/png",
+            "image/jpeg",
+            "image/gif",
+            "image/webp",
+            "video/mp4",
+            "audio/mpeg",
+            "audio/wav",
+            "text/plain",
+        ]
+    )
+    public_base_url: str = ""
+
     demo_data: bool = True
     demo_password: SecretStr = SecretStr(DEFAULT_DEMO_PASSWORD)
     graphiql: bool | None = None  # None: on except in production
@@ -58,6 +81,17 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=2000, ge=50)
     max_request_bytes: int = Field(default=200_000, ge=1_000)
+
+    # The public response cache (anonymous GraphQL answers, invalidated by every publication; see
+    # cms/web/cache.py). Bounded in entries and bytes so that cache-busting variables cannot grow it;
+    # 0 entries turns it off. The TTL only bounds how long an answer may live if a change were ever
+    # missed; HTTP caches downstream get ``max-age`` (plus as long again of stale-while-revalidate).
+    cache_max_entries: int = Field(default=5_000, ge=0)
+    cache_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    cache_ttl_seconds: int = Field(default=300, ge=1)
+    cache_http_max_age: int = Field(default=30, ge=0)
+    # Automatic persisted queries (Apollo APQ): documents registered by hash, per process.
+    persisted_queries_max_entries: int = Field(default=2_000, ge=0)
 
     @property
     def embedded_mongo(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from beanie import SortDirection
 
 from cms.errors import InvalidInput
@@ -15,6 +17,8 @@ GENRE = "genre"
 class VocabularyService:
     def __init__(self) -> None:
         self._values: dict[str, set[str]] = {}
+        # Called after terms were added or changed (public caches listen here).
+        self.changed_hooks: list[Callable[[], Awaitable[None]]] = []
 
     async def reload(self) -> None:
         values: dict[str, set[str]] = {}
@@ -48,6 +52,9 @@ class VocabularyService:
             await VocabularyTerm.insert_many(genres)
             added += len(genres)
         await self.reload()
+        if added:
+            for hook in self.changed_hooks:
+                await hook()
         return added
 
     async def terms(self, vocabulary: str) -> list[VocabularyTerm]:

@@ -49,6 +49,7 @@ from storage.documents import (
 from storage.register import ConfidentialityFindings
 
 T = TypeVar("T")
+ItemHook = Callable[["ContentDocument", "ContentDocument", AsyncClientSession], Awaitable[None]]
 
 DEFAULT_CHAIN: tuple[TierSpec, ...] = (
     TierSpec(
@@ -145,6 +146,12 @@ class WorkflowService:
         self.content = content
         self.register = register
         self.versions = versions
+        # Parts of an item stored outside its document (attachments) follow it through these, inside
+        # the same transaction: (live, copy) on checkout, (copy, live) when a copy is issued.
+        self.checkout_hooks: list[ItemHook] = []
+        self.merge_hooks: list[ItemHook] = []
+        # Called after every committed transition (public caches listen here).
+        self.committed_hooks: list[Callable[[ContentDocument], Awaitable[None]]] = []
 
     # -- configuration ------------------------------------------------------------------------
 
@@ -371,6 +378,11 @@ class WorkflowService:
             await self.register.append(entry, session=session)
 
         await self.atomically(write)
+        await self._committed(item)
+
+    async def _committed(self, item: ContentDocument) -> None:
+        for hook in self.committed_hooks:
+            await hook(item)
 
     async def _merge_working_copy(
         self,
@@ -404,9 +416,12 @@ class WorkflowService:
             )
             if deleted.deleted_count != 1:
                 raise Conflict()
+            for hook in self.merge_hooks:
+                await hook(copy, live, session)
             await self.register.append(entry, session=session)
 
         await self.atomically(write)
+        await self._committed(live)
         return live
 
     def _entry(

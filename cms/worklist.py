@@ -73,7 +73,7 @@ class WorklistService:
                     confirmed = {c.org_id for c in item.confirmations}
                     if any(o in approve_orgs and o not in confirmed for o in item.involves_org_ids):
                         found.append(self._work(item, None))
-        return sorted(found, key=lambda w: (w.submitted_on, w.item.sort_key))
+        return sorted(found, key=lambda w: (w.item.submitted_at or w.item.created, w.item.sort_key))
 
     def _awaiting(self, principal: Principal, item: ContentDocument) -> WorkItem | None:
         current = self.workflow.current_tier(item)

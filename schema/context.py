@@ -20,6 +20,7 @@ class Context:
     principal: Principal
     user: User | None = None
     token: str | None = None
+    base_url: str = ""  # where /files/… download links point
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from bson import ObjectId
 from strawberry.dataloader import DataLoader
 
-from cms.model import CatalogEntry, GazetteArticle, GazetteIssue, Interpretation
+from cms.model import Attachment, CatalogEntry, GazetteArticle, GazetteIssue, Interpretation
 from cms.services import Services
 from cms.visibility import ReadScope
 
@@ -21,9 +21,15 @@ class Loaders:
         self.catalog_entry = DataLoader[ObjectId, CatalogEntry | None](load_fn=self._entries)
         self.interpretations_of = DataLoader[ObjectId, list[Interpretation]](load_fn=self._interpretations_of)
         self.interpretation = DataLoader[ObjectId, Interpretation | None](load_fn=self._interpretations)
+        self.attachments_of = DataLoader[ObjectId, list[Attachment]](load_fn=self._attachments_of)
         self.gazette_articles_of = DataLoader[ObjectId, list[tuple[GazetteIssue, GazetteArticle]]](
             load_fn=self._articles_of
         )
+
+    async def _attachments_of(self, item_ids: Sequence[ObjectId]) -> list[list[Attachment]]:
+        # Only called for items the caller may already read, so the item's visibility covers its files.
+        grouped = await self._services.attachments.of_items(list(item_ids))
+        return [grouped.get(i, []) for i in item_ids]
 
     async def _entries(self, ids: Sequence[ObjectId]) -> list[CatalogEntry | None]:
         return await self._services.content.get_many(CatalogEntry, ids, self._scope)

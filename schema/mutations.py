@@ -149,6 +149,13 @@ class ReviewTierInput:
     author_may_act: bool = False
 
 
+@strawberry.type(description="上传凭证：用 HTTP PUT 把文件直接传到 uploadUrl，然后调用 completeUpload")
+class UploadTicket:
+    upload_url: str
+    expires_at: datetime
+    attachment: t.Attachment
+
+
 @strawberry.type(description="登录结果")
 class LoginPayload:
     token: str
@@ -375,3 +382,23 @@ class Mutation:
             principal(info), expect_global_id(organization, "Organization"), chain
         )
         return org  # type: ignore[return-value]
+
+    @strawberry.mutation(description="申请上传附件（草稿、被退回的内容或工作副本）")
+    async def request_upload(self, info: Info, item: strawberry.ID, filename: str, size: int) -> UploadTicket:
+        type_name, object_id = content_id(item)
+        ticket = await info.context.services.attachments.request_upload(
+            principal(info), type_name, object_id, filename, size
+        )
+        return UploadTicket(upload_url=ticket.url, expires_at=ticket.expires_at, attachment=ticket.attachment)  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="完成上传：服务器核对大小、类型与 sha256 后附件才生效")
+    async def complete_upload(self, info: Info, id: strawberry.ID, sha256: str) -> t.Attachment:
+        attachment = await info.context.services.attachments.complete_upload(
+            principal(info), expect_global_id(id, "Attachment"), sha256
+        )
+        return attachment  # type: ignore[return-value]
+
+    @strawberry.mutation(description="删除附件（草稿、被退回的内容或工作副本）")
+    async def remove_attachment(self, info: Info, id: strawberry.ID) -> bool:
+        await info.context.services.attachments.remove(principal(info), expect_global_id(id, "Attachment"))
+        return True

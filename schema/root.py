@@ -14,8 +14,9 @@ from strawberry.types import ExecutionContext
 
 from cms.errors import DomainError
 from schema import types as t
-from schema.mutations import Mutation
+from schema.mutations import Mutation as BaseMutation
 from schema.queries import PublicQuery
+from schema.search import SearchMutation, SearchQuery
 from schema.staff import StaffQuery
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
@@ -35,7 +36,12 @@ class GongkaiSchema(strawberry.Schema):
 
 
 @strawberry.type
-class Query(PublicQuery, StaffQuery):
+class Query(PublicQuery, StaffQuery, SearchQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(BaseMutation, SearchMutation):
     pass
 
 

@@ -284,7 +284,9 @@ class StaffQuery:
 
     @strawberry.field(description="某机构生效的审核链")
     def review_chain(self, info: Info, organization: strawberry.ID) -> list[ReviewTier]:
-        return info.context.services.admin.chain_of(expect_global_id(organization, "Organization"))  # type: ignore[return-value]
+        return info.context.services.admin.chain_of(
+            principal(info), expect_global_id(organization, "Organization")
+        )  # type: ignore[return-value]
 
     @strawberry.field(description="角色及其中文名称")
     def roles(self) -> list[RoleInfo]:

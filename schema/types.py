@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 import strawberry
 
@@ -90,6 +91,29 @@ class Organization(Node):
         return [tree.require(a) for a in root.ancestors]  # type: ignore[misc]
 
 
+@strawberry.type(description="附件")
+class Attachment:
+    filename: str
+    size: int | None
+    content_type: str | None
+    sha256: str | None
+    order: int
+
+    @strawberry.field
+    def id(self, root: strawberry.Parent[model.Attachment]) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Attachment", root.id))  # type: ignore[arg-type]
+
+    @strawberry.field(description="下载地址；已发布内容的附件地址稳定，无需登录，支持 Range")
+    def url(self, root: strawberry.Parent[model.Attachment], info: Info) -> str:
+        return f"{info.context.base_url}/files/{root.id}/{quote(root.filename)}"
+
+    @strawberry.field(description="缩略图地址（图片与 PDF 首页）")
+    def thumbnail_url(self, root: strawberry.Parent[model.Attachment], info: Info) -> str | None:
+        if not root.thumbnail_key:
+            return None
+        return f"{info.context.base_url}/files/{root.id}/thumbnail.png"
+
+
 @strawberry.interface(description="内容项的通用元数据（Dublin Core 与工作流）")
 class Content(Node):
     path: str
@@ -112,9 +136,17 @@ class Content(Node):
     def review_state_label(self, root: strawberry.Parent[model.ContentDocument]) -> str:
         return model.REVIEW_STATE_LABELS[root.review_state]
 
+    @strawberry.field(description="附件")
+    async def attachments(
+        self, root: strawberry.Parent[model.ContentDocument], info: Info
+    ) -> list[Attachment]:
+        return await info.context.loaders.attachments_of.load(root.id)  # type: ignore[arg-type, return-value]
+
     @strawberry.field(description="已审发但生效时间未到（定时发布）")
     def scheduled(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> bool:
-        now = info.context.scope.now
+        # The current instant, not the request's start: an approval made during this request is not
+        # "scheduled" just because its effective time is later than when the request began.
+        now = info.context.services.content.clock()
         return root.review_state is model.ReviewState.PUBLISHED and bool(
             root.effective and root.effective > now
         )

@@ -157,6 +157,13 @@ class ContentDocument(Document):
     # "<ISO sort instant>|<id>" gives one total order for keyset paging on one indexed field;
     public_until: datetime = FAR_FUTURE  # expires, or far future: keeps the public filter free of $or
     sort_key: str = ""
+    # Full-text search (cms.search): the index tokens of the item's weighted fields and of its
+    # attachments' text (a multikey index serves the lookups), and the weights of its heavier tokens for
+    # ranking. ``attachment_text`` is the extracted text of the ready attachments, kept here by the
+    # search service so that every later stamp() still indexes it.
+    search_tokens: list[str] = Field(default_factory=list)
+    search_weights: dict[str, float] = Field(default_factory=dict)
+    attachment_text: str = ""
 
     def sort_instant(self) -> datetime:
         return self.published_at or self.created
@@ -169,6 +176,9 @@ def _content_indexes(*extra: IndexModel) -> list[IndexModel]:
         IndexModel([("working_copy_of", ASCENDING)]),
         IndexModel([("org_path", ASCENDING), ("sort_key", DESCENDING)]),
         IndexModel([("org_id", ASCENDING), ("sort_key", DESCENDING)]),
+        # Search lookups: {"search_tokens": term, ...}, with the term as the filter's FIRST field (the
+        # embedded server serves a multi-field filter with the index of its first indexed field).
+        IndexModel([("search_tokens", ASCENDING)]),
         *extra,
     ]
 

@@ -10,9 +10,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
 from storage.accounts import RevokedToken, User
+from storage.attachments import Attachment
 from storage.calendar import CalendarDay
 from storage.documents import ALL_DOCUMENTS
 from storage.register import RegisterRecord
+from storage.search import SearchWord
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -35,7 +37,16 @@ async def connect(
         raise DatabaseUnavailable(f"无法连接 MongoDB（{_redact(url)}）：{exc.__class__.__name__}") from exc
     db = client[database]
     await init_beanie(
-        database=db, document_models=[*ALL_DOCUMENTS, User, RevokedToken, RegisterRecord, CalendarDay]
+        database=db,
+        document_models=[
+            *ALL_DOCUMENTS,
+            User,
+            RevokedToken,
+            RegisterRecord,
+            CalendarDay,
+            Attachment,
+            SearchWord,
+        ],
     )
     return client, db
 

@@ -1,18 +1,67 @@
-"""The attachment store over the S3 API (minio SDK). The SDK is synchronous: calls run in a thread."""
+"""The attachment store over the S3 API (minio SDK). The SDK is synchronous: calls run in a thread.
+
+Every failure leaves this module as one of its own errors: ``ObjectNotFound`` for a missing key,
+``InvalidRange`` for a range that starts past the end, ``ObjectStoreUnavailable`` for everything else
+(unreachable, credentials refused, bucket missing). The contract tests run it against MinIO and SeaweedFS.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import BinaryIO, ClassVar, TypeVar
+from urllib.parse import quote
 
 import urllib3
 from minio import Minio
-from minio.error import MinioException
+from minio.commonconfig import CopySource
+from minio.datatypes import Object
+from minio.deleteobjects import DeleteObject
+from minio.error import MinioException, S3Error
 from urllib3.exceptions import HTTPError
 
+T = TypeVar("T")
 
-class ObjectStoreUnavailable(RuntimeError):
+DEFAULT_PART_SIZE = 16 * 1024 * 1024
+_CHUNK_SIZE = 64 * 1024  # of a proxied download
+_HASH_CHUNK_SIZE = 1024 * 1024
+_MISSING_KEY_CODES = frozenset({"NoSuchKey"})
+
+
+class ObjectStoreError(RuntimeError):
+    """Base of the object store's errors; ``code`` is stable, the message is for people."""
+
+    code: ClassVar[str] = "object_store_error"
+
+
+class ObjectStoreUnavailable(ObjectStoreError):
     """The configured S3 service could not be reached or refused the credentials."""
+
+    code = "object_store_unavailable"
+
+
+class ObjectNotFound(ObjectStoreError):
+    code = "object_not_found"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"附件不存在：{key}")
+        self.key = key
+
+
+class InvalidRange(ObjectStoreError):
+    """The requested range starts at or past the end of the object (HTTP 416)."""
+
+    code = "invalid_range"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"请求的范围超出附件末尾：{key}")
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -23,6 +72,72 @@ class ObjectStoreConfig:
     bucket: str
     secure: bool = False
     region: str | None = None
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str
+    size: int
+    etag: str  # without quotes; an MD5 only for single-part uploads
+    last_modified: datetime
+    content_type: str | None = None  # listings do not carry it
+
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """A Content-Disposition value that keeps Chinese file names (RFC 6266 / RFC 5987).
+
+    Old clients read the ASCII ``filename`` (non-ASCII characters become ``_``); others the UTF-8 one.
+    """
+    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in filename)
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+class ObjectReader:
+    """An open ranged download. Iterating yields chunks of about 64 KiB and blocks (Starlette's
+    StreamingResponse runs a plain iterator in a worker thread). The connection is released when the
+    iteration ends or fails, or on ``close()``; use it as a context manager where it may never be iterated.
+    """
+
+    def __init__(self, store: ObjectStore, key: str, response: urllib3.BaseHTTPResponse) -> None:
+        self._store = store
+        self._response = response
+        self.key = key
+        self.length = int(response.headers.get("content-length", "0"))
+        self.object_size = _object_size(response.headers.get("content-range"), self.length)
+        self.content_type: str | None = response.headers.get("content-type")
+        self.etag = response.headers.get("etag", "").strip('"')
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            with self._store._errors(self.key):
+                yield from self._response.stream(_CHUNK_SIZE)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._response.close()
+        self._response.release_conn()
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._response.closed)
+
+    def __enter__(self) -> ObjectReader:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def _object_size(content_range: str | None, length: int) -> int:
+    # "bytes 5-6/10" for a ranged answer; a whole-object answer has no Content-Range.
+    if content_range and "/" in content_range:
+        total = content_range.rsplit("/", 1)[1]
+        if total.isdigit():
+            return int(total)
+    return length
 
 
 class ObjectStore:
@@ -43,14 +158,165 @@ class ObjectStore:
             http_client=http,
         )
 
+    # -- the bucket
+
     async def ensure_bucket(self) -> None:
-        try:
-            await asyncio.to_thread(self._ensure_bucket_sync)
-        except (MinioException, HTTPError, OSError) as exc:
-            raise ObjectStoreUnavailable(
-                f"无法连接对象存储（{self.config.endpoint}）：{exc.__class__.__name__}"
-            ) from exc
+        await self._run(None, self._ensure_bucket_sync)
 
     def _ensure_bucket_sync(self) -> None:
         if not self.client.bucket_exists(self.config.bucket):
             self.client.make_bucket(self.config.bucket)
+
+    # -- direct uploads and downloads by the browser
+
+    async def presigned_put(self, key: str, expires: timedelta) -> str:
+        return await self._run(
+            key, functools.partial(self.client.presigned_put_object, self.config.bucket, key, expires)
+        )
+
+    async def presigned_get(
+        self, key: str, expires: timedelta, *, filename: str | None = None, content_type: str | None = None
+    ) -> str:
+        """A download URL; ``filename`` and ``content_type`` override the headers the browser sees."""
+        overrides: dict[str, str | list[str] | tuple[str]] = {}
+        if filename is not None:
+            overrides["response-content-disposition"] = content_disposition(filename)
+        if content_type is not None:
+            overrides["response-content-type"] = content_type
+        presign = functools.partial(
+            self.client.presigned_get_object, self.config.bucket, key, expires, response_headers=overrides
+        )
+        return await self._run(key, presign)
+
+    # -- objects
+
+    async def stat(self, key: str) -> ObjectInfo | None:
+        try:
+            return await self._run(key, functools.partial(self._stat_sync, key))
+        except ObjectNotFound:
+            return None
+
+    def _stat_sync(self, key: str) -> ObjectInfo:
+        return _info(self.client.stat_object(self.config.bucket, key), key)
+
+    async def put_stream(
+        self,
+        key: str,
+        stream: BinaryIO,
+        length: int,
+        content_type: str,
+        part_size: int = DEFAULT_PART_SIZE,
+    ) -> ObjectInfo:
+        """Upload ``length`` bytes (-1: until the stream ends), in parts of ``part_size`` (≥ 5 MiB)
+        when larger; memory stays at a few parts (the SDK uploads up to three in parallel)."""
+        upload = functools.partial(self._put_stream_sync, key, stream, length, content_type, part_size)
+        return await self._run(key, upload)
+
+    def _put_stream_sync(
+        self, key: str, stream: BinaryIO, length: int, content_type: str, part_size: int
+    ) -> ObjectInfo:
+        bucket = self.config.bucket
+        self.client.put_object(bucket, key, stream, length, content_type=content_type, part_size=part_size)
+        # The write result has no size or date (and no size at all for a stream of unknown length).
+        return _info(self.client.stat_object(bucket, key), key)
+
+    async def read_range(self, key: str, offset: int = 0, length: int | None = None) -> bytes:
+        """``length`` bytes from ``offset`` (fewer at the end of the object); None reads to the end."""
+        return await self._run(key, functools.partial(self._read_range_sync, key, offset, length))
+
+    def _read_range_sync(self, key: str, offset: int, length: int | None) -> bytes:
+        with ObjectReader(self, key, self._get(key, offset, length)) as reader:
+            return b"".join(reader)
+
+    async def open_range(self, key: str, offset: int = 0, length: int | None = None) -> ObjectReader:
+        """Start a download; a missing key or bad range fails here, before any byte is sent on."""
+        response = await self._run(key, functools.partial(self._get, key, offset, length))
+        return ObjectReader(self, key, response)
+
+    def _get(self, key: str, offset: int, length: int | None) -> urllib3.BaseHTTPResponse:
+        if offset < 0 or (length is not None and length < 1):
+            raise ValueError(f"invalid range: offset={offset}, length={length}")
+        # The SDK reads length 0 as "to the end".
+        return self.client.get_object(self.config.bucket, key, offset=offset, length=length or 0)
+
+    async def sha256(self, key: str) -> str:
+        return await self._run(key, functools.partial(self._sha256_sync, key))
+
+    def _sha256_sync(self, key: str) -> str:
+        digest = hashlib.sha256()
+        response = self.client.get_object(self.config.bucket, key)
+        try:
+            for chunk in response.stream(_HASH_CHUNK_SIZE):
+                digest.update(chunk)
+        finally:
+            response.close()
+            response.release_conn()
+        return digest.hexdigest()
+
+    async def copy(self, src_key: str, dst_key: str) -> None:
+        source = CopySource(self.config.bucket, src_key)
+        await self._run(
+            src_key, functools.partial(self.client.copy_object, self.config.bucket, dst_key, source)
+        )
+
+    async def delete(self, key: str) -> None:
+        """Idempotent, as in S3: deleting a missing key is no error."""
+        await self._run(key, functools.partial(self.client.remove_object, self.config.bucket, key))
+
+    async def delete_many(self, keys: Iterable[str]) -> None:
+        await self._run(None, functools.partial(self._delete_many_sync, list(keys)))
+
+    def _delete_many_sync(self, keys: list[str]) -> None:
+        failed = list(self.client.remove_objects(self.config.bucket, [DeleteObject(key) for key in keys]))
+        if failed:
+            first = failed[0]
+            raise ObjectStoreUnavailable(
+                f"对象存储（{self.config.endpoint}）未能删除 {len(failed)} 个附件，"
+                f"例如 {first.name}：{first.code}"
+            )
+
+    async def list_keys(self, prefix: str) -> list[ObjectInfo]:
+        """Every object under ``prefix`` (recursively), with size and last modification time."""
+        return await self._run(None, functools.partial(self._list_keys_sync, prefix))
+
+    def _list_keys_sync(self, prefix: str) -> list[ObjectInfo]:
+        found = self.client.list_objects(self.config.bucket, prefix=prefix, recursive=True)
+        return [_info(obj, obj.object_name or "") for obj in found]
+
+    # -- error translation
+
+    async def _run(self, key: str | None, call: Callable[[], T]) -> T:
+        return await asyncio.to_thread(self._guarded, key, call)
+
+    def _guarded(self, key: str | None, call: Callable[[], T]) -> T:
+        with self._errors(key):
+            return call()
+
+    @contextlib.contextmanager
+    def _errors(self, key: str | None) -> Iterator[None]:
+        """Turn SDK and network errors into ours; ``key`` names the object a 404 is about."""
+        try:
+            yield
+        except S3Error as exc:
+            if key is not None and exc.code in _MISSING_KEY_CODES:
+                raise ObjectNotFound(key) from exc
+            if key is not None and exc.code == "InvalidRange":
+                raise InvalidRange(key) from exc
+            raise self._unavailable(f"{exc.__class__.__name__} {exc.code}") from exc
+        except (MinioException, HTTPError, OSError) as exc:
+            raise self._unavailable(exc.__class__.__name__) from exc
+
+    def _unavailable(self, reason: str) -> ObjectStoreUnavailable:
+        return ObjectStoreUnavailable(f"无法连接对象存储（{self.config.endpoint}）：{reason}")
+
+
+def _info(obj: Object, key: str) -> ObjectInfo:
+    if obj.size is None or obj.last_modified is None:
+        raise ObjectStoreUnavailable(f"对象存储对 {key} 的回答不完整（缺少大小或修改时间）")
+    return ObjectInfo(
+        key=key,
+        size=obj.size,
+        etag=(obj.etag or "").strip('"'),
+        last_modified=obj.last_modified,
+        content_type=obj.content_type,
+    )

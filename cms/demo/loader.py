@@ -83,9 +83,16 @@ async def load_demo(
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     by_number: dict[str, CatalogEntry] = {}
     published = 0
-    fixed = [data.seed_document(), *data.GAZETTE_SOURCE_ENTRIES]
+    seed_doc = data.seed_document()
+    fixed = [seed_doc, *data.GAZETTE_SOURCE_ENTRIES]
     for raw in [*fixed, *data.catalog_entries(rng, entries)]:
         entry = await services.catalog.create_draft(_entry(raw, orgs))
+        if raw is seed_doc:  # the source document's full text, as the attachment a reader downloads
+            assert entry.id is not None
+            text = (raw["body"] + "\n").encode("utf-8")
+            await services.attachments.store(
+                people[Role.OFFICER], "CatalogEntry", entry.id, f"{raw['title']}.txt", text
+            )
         await _import(services, entry, raw.get("published_date"))
         if entry.document_number:
             by_number[entry.document_number] = entry
@@ -147,6 +154,9 @@ async def _walk(services: Services, people: dict[Role, Principal], new: NewCatal
         new.effective = services.content.clock() + timedelta(days=30)
     entry = await services.authoring.create_catalog_entry(officer, new)
     assert entry.id is not None
+    # Unpublished items carry attachments too, so leak tests can check files as well as fields.
+    draft_text = f"{new.title}\n\n{new.body}\n".encode()
+    await services.attachments.store(officer, "CatalogEntry", entry.id, "送审稿.txt", draft_text)
     steps: dict[str, list[tuple[Principal, Action, str]]] = {
         "draft": [],
         "pending_first_review": [(officer, Action.SUBMIT, "")],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -11,14 +12,32 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from authz import Principal
 from cms.demo.loader import is_empty, load_demo
+from cms.model import User
 from cms.services import Endpoints, Services, build_services
 from cms.settings import Settings
+from cms.visibility import ReadScope
+from cms.web.cache import PersistedQueries, ResponseCache
+from cms.web.files import files_endpoint
 from cms.web.graphql_http import GraphQLEndpoint
 from schema.context import Context
 from schema.root import build_schema
 
 log = logging.getLogger("gongkai.web")
+
+
+CLEANUP_INTERVAL = 15 * 60
+
+
+async def _clean_periodically(svc: Services) -> None:
+    """Abandoned uploads and unreferenced objects go away without an operator's cron job."""
+    while True:
+        await asyncio.sleep(CLEANUP_INTERVAL)
+        try:
+            log.info("attachment cleanup: %s", await svc.attachments.cleanup())
+        except Exception:  # a failed round is retried at the next interval
+            log.exception("attachment cleanup failed")
 
 
 def bearer_token(request: Request) -> str | None:
@@ -36,13 +55,30 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
     def services() -> Services:
         return holder["services"]
 
-    async def context_for(request: Request) -> Context:
+    async def who(request: Request) -> tuple[Services, User | None, Principal, ReadScope]:
         svc = services()
         token = bearer_token(request)
         user = await svc.accounts.authenticate(token) if token else None
         principal = svc.access.principal_for(user)
-        scope = svc.read_scope(svc.access.draft_orgs(principal))
-        return Context(services=svc, scope=scope, principal=principal, user=user, token=token)
+        return svc, user, principal, svc.read_scope(svc.access.draft_orgs(principal))
+
+    async def scope_for(request: Request) -> ReadScope:
+        return (await who(request))[3]
+
+    def base_url_of(request: Request) -> str:
+        return settings.public_base_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+    async def context_for(request: Request) -> Context:
+        svc, user, principal, scope = await who(request)
+        token = bearer_token(request)
+        return Context(
+            services=svc,
+            scope=scope,
+            principal=principal,
+            user=user,
+            token=token,
+            base_url=base_url_of(request),
+        )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -50,16 +86,42 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         holder["services"] = svc
         app.state.services = svc
         try:
+            await svc.search.prepare()  # the word segmenter's dictionary, before anything is indexed
             if settings.loads_demo_data and await is_empty():
                 log.info("repository is empty: loading demo data")
                 await load_demo(svc, password=settings.demo_password.get_secret_value())
-            svc.access.start_watching()
-            yield
+            svc.start_watching()
+            svc.search.start()
+            janitor = asyncio.create_task(_clean_periodically(svc))
+            try:
+                yield
+            finally:
+                janitor.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await janitor
         finally:
             await svc.close()
 
+    cache = (
+        ResponseCache(
+            lambda: services().public_changes,
+            max_entries=settings.cache_max_entries,
+            max_bytes=settings.cache_max_bytes,
+            ttl_seconds=settings.cache_ttl_seconds,
+        )
+        if settings.cache_max_entries and settings.cache_max_bytes
+        else None
+    )
+    persisted = PersistedQueries(settings.persisted_queries_max_entries, max_bytes=16 * 1024 * 1024)
     graphql = GraphQLEndpoint(
-        schema, context_for, max_request_bytes=settings.max_request_bytes, graphiql=settings.graphiql_enabled
+        schema,
+        context_for,
+        max_request_bytes=settings.max_request_bytes,
+        graphiql=settings.graphiql_enabled,
+        cache=cache,
+        persisted=persisted,
+        base_url=base_url_of,
+        http_max_age=settings.cache_http_max_age,
     )
 
     async def health(request: Request) -> Response:
@@ -68,11 +130,15 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
     async def admin(request: Request) -> Response:
         return PlainTextResponse("管理后台尚未构建。", status_code=503)
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/healthz", health, methods=["GET"]),
+            Route("/files/{attachment_id}/{name:path}", files_endpoint(scope_for, services), methods=["GET"]),
             Route("/admin", admin, methods=["GET"]),
         ],
         lifespan=lifespan,
     )
+    app.state.response_cache = cache  # read by tests and operators; None when turned off
+    app.state.persisted_queries = persisted
+    return app

@@ -4,14 +4,20 @@ POST (``application/json`` bodies) runs any operation; GET runs queries only, so
 CDNs can help. Responses are ``application/graphql-response+json`` when the client accepts it (request
 errors then get 4xx), else ``application/json`` (always 200 for a well-formed request). Errors carry
 ``extensions.code``; unexpected exceptions reach clients only as a generic message.
+
+Anonymous requests (no ``Authorization`` header) are answered from the public response cache when
+possible (``cms.web.cache``); their GET answers carry a strong ``ETag`` and ``Cache-Control: public``,
+and ``If-None-Match`` gets a 304 without executing anything. Everything else is ``private, no-store``.
+Automatic persisted queries (Apollo's protocol, ``extensions.persistedQuery``) work over GET and POST.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -24,11 +30,23 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from cms.errors import DomainError
+from cms.web.cache import (
+    CachedAnswer,
+    PersistedQueries,
+    ResponseCache,
+    document_hash,
+    etag_matches,
+)
 from schema.context import Context
 from schema.root import GongkaiSchema
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+NO_STORE = "private, no-store"
+VARY = "Accept, Authorization"
+QUERIES = frozenset({OperationType.QUERY})
+ANY_OPERATION = frozenset({OperationType.QUERY, OperationType.MUTATION})
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 log = logging.getLogger("gongkai.http")
 
 _LIMIT_CODES = [
@@ -46,12 +64,36 @@ class RequestError(Exception):
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
 
 
+class PersistedQueryNotFound(Exception):
+    """A persisted-query hash this process does not know: the client sends the document next."""
+
+
 @dataclass(frozen=True)
 class GraphQLParams:
-    query: str
+    query: str | None  # None only when a persisted query's hash stands in for it
     variables: dict[str, Any] | None
     operation_name: str | None
     extensions: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Document:
+    text: str
+    sha256: str | None  # known for persisted queries; computed when a cache needs it
+    register: bool = False  # a persisted query sent with its document: keep it once it validates
+
+
+@dataclass(frozen=True)
+class Encoded:
+    status: int
+    body: bytes
+    has_errors: bool
+    request_error: bool  # the document itself was unusable (parse, validation)
+    query: bool = True  # False: a mutation ran
+
+    @property
+    def cacheable(self) -> bool:
+        return self.query and self.status == 200 and not self.has_errors
 
 
 class GraphQLEndpoint:
@@ -62,11 +104,19 @@ class GraphQLEndpoint:
         *,
         max_request_bytes: int,
         graphiql: bool,
+        cache: ResponseCache | None = None,
+        persisted: PersistedQueries | None = None,
+        base_url: Callable[[Request], str] | None = None,
+        http_max_age: int = 30,
     ) -> None:
         self.schema = schema
         self.context_factory = context_factory
         self.max_request_bytes = max_request_bytes
         self.graphiql = graphiql
+        self.cache = cache
+        self.persisted = persisted
+        self.base_url = base_url or (lambda request: str(request.base_url).rstrip("/"))
+        self.http_max_age = http_max_age
 
     async def handle(self, request: Request) -> Response:
         if (
@@ -74,39 +124,135 @@ class GraphQLEndpoint:
             and request.method == "GET"
             and _wants_html(request)
             and "query" not in request.query_params
+            and "extensions" not in request.query_params
         ):
             return HTMLResponse(get_graphql_ide_html())
         try:
             media_type = _negotiate(request.headers.get("accept"))
             params = await self._params(request)
+            document = self._document(params)
+        except PersistedQueryNotFound:
+            return _persisted_query_not_found()
         except RequestError as exc:
             return _error_response(exc)
+        if self.cache is not None and "authorization" not in request.headers:
+            return await self._public(self.cache, request, params, document, media_type)
+        outcome = await self._run(request, params, document, media_type, ANY_OPERATION)
+        if isinstance(outcome, Response):
+            return outcome
+        return self._plain(request, outcome, media_type)
+
+    async def _public(
+        self,
+        cache: ResponseCache,
+        request: Request,
+        params: GraphQLParams,
+        document: Document,
+        media_type: str,
+    ) -> Response:
+        """The same answer for every anonymous reader: from the cache, or computed once and kept."""
+        key = cache.key(
+            document=document.sha256 or document_hash(document.text),
+            variables=params.variables,
+            operation_name=params.operation_name,
+            media_type=media_type,
+            base_url=self.base_url(request),
+        )
+        answer = await cache.lookup(key)
+        if answer is not None:
+            return self._cached(request, answer, media_type)
+        async with cache.computing(key) as flight:
+            # Queries first, even over POST: only an operation known to be a query may be kept.
+            outcome = await self._run(request, params, document, media_type, QUERIES)
+            if isinstance(outcome, Response):
+                return outcome
+            if outcome.cacheable:
+                flight.answer = await cache.store(key, flight.ticket, outcome.body, media_type)
+        if flight.answer is not None:
+            return self._cached(request, flight.answer, media_type)
+        return self._plain(request, outcome, media_type)
+
+    async def _run(
+        self,
+        request: Request,
+        params: GraphQLParams,
+        document: Document,
+        media_type: str,
+        operations: frozenset[OperationType],
+    ) -> Encoded | Response:
         try:
             context = await self.context_factory(request)
         except DomainError as exc:  # a bad or expired token: the client must sign in again
             return _error_response(RequestError(401, exc.code, exc.message, {"WWW-Authenticate": "Bearer"}))
-        allowed = (
-            {OperationType.QUERY}
-            if request.method == "GET"
-            else {OperationType.QUERY, OperationType.MUTATION}
-        )
+        allowed = QUERIES if request.method == "GET" else operations
         try:
-            result = await self.schema.execute(
-                params.query,
-                variable_values=params.variables,
-                context_value=context,
-                operation_name=params.operation_name,
-                allowed_operation_types=allowed,
-            )
+            try:
+                return self._encode(await self._execute(document, params, context, allowed), media_type)
+            except InvalidOperationTypeError as exc:
+                if request.method == "GET" or exc.operation_type is not OperationType.MUTATION:
+                    raise
+                # A mutation sent anonymously over POST: it runs, its answer is simply never kept.
+                result = await self._execute(document, params, context, ANY_OPERATION)
+                return replace(self._encode(result, media_type), query=False)
         except InvalidOperationTypeError:
+            if request.method == "GET":
+                return _error_response(
+                    RequestError(
+                        405, "METHOD_NOT_ALLOWED", "GET 请求只能执行查询（query）。", {"Allow": "POST"}
+                    )
+                )
             return _error_response(
-                RequestError(405, "METHOD_NOT_ALLOWED", "GET 请求只能执行查询（query）。", {"Allow": "POST"})
+                RequestError(400, "OPERATION_NOT_SUPPORTED", "只支持查询（query）和变更（mutation）。")
             )
         except CannotGetOperationTypeError:
             return _error_response(
                 RequestError(400, "OPERATION_NOT_FOUND", "找不到要执行的操作（operationName）。")
             )
-        return self._respond(result, media_type)
+
+    async def _execute(
+        self,
+        document: Document,
+        params: GraphQLParams,
+        context: Context,
+        allowed: frozenset[OperationType],
+    ) -> ExecutionResult:
+        result = await self.schema.execute(
+            document.text,
+            variable_values=params.variables,
+            context_value=context,
+            operation_name=params.operation_name,
+            allowed_operation_types=allowed,
+        )
+        persisted = self.persisted
+        if document.register and document.sha256 and persisted is not None and not _failed_as_a_whole(result):
+            persisted.put(document.sha256, document.text)
+        return result
+
+    def _document(self, params: GraphQLParams) -> Document:
+        """The document to run: as sent, or looked up / registered by its persisted-query hash."""
+        persisted = (params.extensions or {}).get("persistedQuery")
+        if persisted is None:
+            if params.query is None:
+                raise RequestError(400, "BAD_REQUEST", "缺少 query 参数。")
+            return Document(params.query, None)
+        if self.persisted is None:
+            raise RequestError(400, "PERSISTED_QUERY_NOT_SUPPORTED", "本服务未启用持久化查询。")
+        if not isinstance(persisted, dict) or persisted.get("version") != 1:
+            raise RequestError(400, "PERSISTED_QUERY_VERSION_NOT_SUPPORTED", "只支持第 1 版持久化查询。")
+        sha256 = persisted.get("sha256Hash")
+        if not isinstance(sha256, str) or not _SHA256_HEX.match(sha256.lower()):
+            raise RequestError(400, "BAD_REQUEST", "persistedQuery.sha256Hash 必须是 64 位十六进制 SHA-256。")
+        sha256 = sha256.lower()
+        if params.query is None:
+            known = self.persisted.get(sha256)
+            if known is None:
+                raise PersistedQueryNotFound()
+            return Document(known, sha256)
+        if document_hash(params.query) != sha256:
+            raise RequestError(
+                400, "PERSISTED_QUERY_HASH_MISMATCH", "persistedQuery.sha256Hash 与查询文本的 SHA-256 不符。"
+            )
+        return Document(params.query, sha256, register=True)
 
     async def _params(self, request: Request) -> GraphQLParams:
         if request.method == "GET":
@@ -138,16 +284,39 @@ class GraphQLEndpoint:
             raise RequestError(400, "BAD_REQUEST", "请求体必须是 JSON 对象。")
         return _validate(data)
 
-    def _respond(self, result: ExecutionResult, media_type: str) -> Response:
+    def _encode(self, result: ExecutionResult, media_type: str) -> Encoded:
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = [format_error(e) for e in result.errors]
-        # No data and an error outside any field: the request as a whole failed (parse, validation).
-        is_request_error = result.data is None and any(not e.path for e in result.errors or [])
-        if not is_request_error:
+        request_error = _failed_as_a_whole(result)
+        if not request_error:
             body["data"] = result.data
-        status = 400 if is_request_error and media_type == GRAPHQL_RESPONSE else 200
-        return Response(orjson.dumps(body), status_code=status, media_type=media_type)
+        status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
+        return Encoded(status, orjson.dumps(body), bool(result.errors), request_error)
+
+    def _cached(self, request: Request, answer: CachedAnswer, media_type: str) -> Response:
+        if request.method != "GET":
+            return Response(answer.body, media_type=media_type, headers={"Cache-Control": NO_STORE})
+        headers = {"ETag": answer.etag, "Cache-Control": self._public_control(answer), "Vary": VARY}
+        if etag_matches(request.headers.get("if-none-match"), answer.etag):
+            return Response(status_code=304, headers=headers)
+        return Response(answer.body, media_type=media_type, headers=headers)
+
+    def _plain(self, request: Request, outcome: Encoded, media_type: str) -> Response:
+        headers = {"Cache-Control": NO_STORE}
+        if request.method == "GET":
+            headers["Vary"] = VARY
+        return Response(outcome.body, status_code=outcome.status, media_type=media_type, headers=headers)
+
+    def _public_control(self, answer: CachedAnswer) -> str:
+        # Never tell a downstream cache to keep an answer past the moment it stops being true here.
+        max_age = max(0, min(self.http_max_age, int(answer.expires - time.time())))
+        return f"public, max-age={max_age}, stale-while-revalidate={self.http_max_age}"
+
+
+def _failed_as_a_whole(result: ExecutionResult) -> bool:
+    """No data and an error outside any field: the request as a whole failed (parse, validation)."""
+    return result.data is None and any(not e.path for e in result.errors or [])
 
 
 def format_error(error: GraphQLError) -> dict[str, Any]:
@@ -185,7 +354,9 @@ def _request_error(error: GraphQLError) -> tuple[str, dict[str, Any]]:
 def _validate(data: dict[str, Any]) -> GraphQLParams:
     query, variables = data.get("query"), data.get("variables")
     operation_name, extensions = data.get("operationName"), data.get("extensions")
-    if not isinstance(query, str) or not query.strip():
+    if query is None and isinstance(extensions, dict) and "persistedQuery" in extensions:
+        pass  # the hash stands in for the document
+    elif not isinstance(query, str) or not query.strip():
         raise RequestError(400, "BAD_REQUEST", "缺少 query 参数。")
     if variables is not None and not isinstance(variables, dict):
         raise RequestError(400, "BAD_REQUEST", "variables 必须是 JSON 对象。")
@@ -238,4 +409,13 @@ def _wants_html(request: Request) -> bool:
 
 def _error_response(exc: RequestError) -> Response:
     body = {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
-    return Response(orjson.dumps(body), status_code=exc.status, media_type=JSON, headers=exc.headers)
+    headers = {"Cache-Control": NO_STORE, **exc.headers}
+    return Response(orjson.dumps(body), status_code=exc.status, media_type=JSON, headers=headers)
+
+
+def _persisted_query_not_found() -> Response:
+    """200 with the message Apollo's clients look for, so they send the document next; never cached."""
+    body = {
+        "errors": [{"message": "PersistedQueryNotFound", "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}]
+    }
+    return Response(orjson.dumps(body), media_type=JSON, headers={"Cache-Control": NO_STORE, "Vary": VARY})

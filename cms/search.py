@@ -1,0 +1,774 @@
+"""Full-text search over catalog entries, gazette articles, interpretations, interviews and attachment
+text: security-trimmed, ranked, faceted and paged.
+
+Indexing. ``stamp()`` (cms.content) calls :func:`index_item` before every write: the item's weighted
+fields (:func:`search_fields`; title and 文号 weigh most) become ``search_tokens`` (a multikey index)
+and ``search_weights`` (cms.search_text). The text of the item's ready attachments is kept on the item
+as ``attachment_text`` by :meth:`SearchService.reindex`, which runs after every workflow commit (so a
+submitted, published or merged item carries its files' text) and for imports (``reindex_all``,
+``reindex_items_with_attachments``); every later stamp() indexes it again.
+
+Querying. The embedded MongoDB-compatible server has no text index, turns a filter with a top-level
+``$and``/``$or`` into a collection scan, and serves a multi-field filter with the index of the first
+field that has one. So each lookup is one aggregation per content type and visibility branch::
+
+    {"$match": {"search_tokens": <rarest term>, <filters>, <visibility>}}   # rides the token index
+    {"$match": {"search_tokens": {"$all": <the other terms>}}}             # checks the candidates
+    {"$sort": {"sort_key": -1}}, {"$limit": cap + 1}, {"$project": <small>}
+
+The visibility part is ``cms.visibility.scoped_filter``'s: for staff its ``$or`` (published, or of
+an organization whose drafts they may read) is split into one plain branch per alternative, and the
+branches' results are united. The rarest term is judged by document frequencies sampled from the
+index in the background (:meth:`SearchService.refresh_statistics`); terms with digits or 〔〕 are
+preferred before statistics exist. Candidates past ``max_candidates`` per type are dropped (newest
+kept) and the page says ``truncated``. Ranking (cms.search_text.score), facets and paging happen in
+Python over the candidates, so counts and facets cover exactly what the caller may read. Cursors are
+signed (score, sort_key) positions bound to the query, so a tampered or foreign cursor is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
+
+from authz import Permission, Principal
+from cms.cursors import CursorCodec
+from cms.errors import Forbidden, InvalidCursor, InvalidInput, PageSizeExceeded, Unauthenticated
+from cms.search_text import (
+    MAX_WORD_CHARS,
+    QueryTokens,
+    WeightedField,
+    initialize,
+    load_user_words,
+    normalize,
+    query_tokens,
+    score,
+    token_weights,
+    tokens_for_index,
+)
+from cms.search_text import highlight as highlight_text
+from cms.visibility import ReadScope, is_visible, scoped_filter
+from storage.attachments import Attachment, AttachmentStatus
+from storage.documents import (
+    CONTENT_TYPES,
+    CatalogEntry,
+    ContentDocument,
+    GazetteArticle,
+    GazetteIssue,
+    Interpretation,
+    Interview,
+)
+from storage.search import SearchWord
+
+if TYPE_CHECKING:
+    from cms.access import AccessControl
+    from cms.content import ContentService
+
+log = logging.getLogger("gongkai.search")
+
+__all__ = [
+    "TYPE_LABELS",
+    "FacetCount",
+    "SearchFacets",
+    "SearchFilter",
+    "SearchHit",
+    "SearchPage",
+    "SearchService",
+    "index_item",
+    "search_fields",
+]
+
+TYPE_LABELS: dict[str, str] = {
+    "CatalogEntry": "公开目录",
+    "GazetteIssue": "政府公报",
+    "Interpretation": "政策解读",
+    "Interview": "在线访谈",
+}
+NONE_LABEL = "未标注"
+
+MAX_FIELD_CHARS = 20_000  # of one field, indexed and searched for snippets (tokens are capped anyway)
+MAX_ATTACHMENT_TEXT = 20_000  # characters of attachment text kept on an item
+MAX_CANDIDATES = 2_000  # per content type and query
+MAX_QUERY_LENGTH = 100
+MAX_WORDS_PER_CALL = 100
+STATISTICS_INTERVAL = 6 * 3600.0  # seconds between background refreshes of the term statistics
+MAX_STATISTICS_TERMS = 50_000
+_CURSOR_VERSION = "s1"
+_HAS_DIGIT = re.compile(r"[0-9〔〕]")
+_WORDLIKE = re.compile(r"\w")
+
+
+# --------------------------------------------------------------------------------------------------
+# What is indexed
+# --------------------------------------------------------------------------------------------------
+
+
+def _fields(item: ContentDocument) -> list[tuple[str, str, float]]:
+    """(name, text, weight) of every searchable field of an item, heaviest kinds first."""
+    out: list[tuple[str, str, float]] = [("title", item.title, 5.0), ("description", item.description, 2.0)]
+    if isinstance(item, CatalogEntry):
+        out += [
+            ("document_number", item.document_number or "", 8.0),
+            ("index_number", item.index_number or "", 8.0),
+            ("keywords", "、".join(item.keywords), 3.0),
+            ("summary", item.summary, 2.0),
+            ("body", item.body, 1.0),
+        ]
+    elif isinstance(item, GazetteIssue):
+        for article in sorted(item.articles, key=lambda a: a.order):
+            out += [
+                ("article_title", article.title, 4.0),
+                ("article_document_number", article.document_number or "", 8.0),
+                ("article_body", article.body, 1.0),
+            ]
+    elif isinstance(item, Interpretation):
+        out.append(("body", item.body, 1.0))
+    elif isinstance(item, Interview):
+        out += [("transcript", turn.text, 1.0) for turn in sorted(item.transcript, key=lambda t: t.seq)]
+        for question in item.questions:
+            out.append(("question", question.text, 1.0))
+            if question.answer:
+                out.append(("answer", question.answer, 1.0))
+    out.append(("attachments", item.attachment_text, 1.0))
+    return out
+
+
+def search_fields(item: ContentDocument) -> list[WeightedField]:
+    """The weighted fields the item is indexed under: CatalogEntry title 5, document_number 8,
+    index_number 8, keywords 3, summary 2, body 1; GazetteIssue title 5 and per article title 4,
+    document_number 8, body 1; Interpretation title 5, body 1; Interview title 5, description 2,
+    transcript and question texts 1; every type's description 2 and attachment text 1."""
+    return [
+        WeightedField(name, text[:MAX_FIELD_CHARS], weight)
+        for name, text, weight in _fields(item)
+        if text and text.strip()
+    ]
+
+
+def index_item(item: ContentDocument) -> None:
+    """Set ``search_tokens`` and ``search_weights`` from the item's fields (called by stamp())."""
+    fields = search_fields(item)
+    item.search_tokens = tokens_for_index(fields)
+    item.search_weights = token_weights(fields)
+
+
+# --------------------------------------------------------------------------------------------------
+# Values
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    organization: ObjectId | None = None
+    include_subtree: bool = False
+    types: tuple[str, ...] | None = None  # CatalogEntry, GazetteIssue, Interpretation, Interview
+    topic: str | None = None  # 主题分类, first or second level (catalog entries only)
+    genre: str | None = None  # 体裁 (catalog entries only)
+    year: int | None = None  # 成文年份 for entries, the issue's year for gazettes, else publication year
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    item: ContentDocument
+    type_name: str
+    score: float
+    snippet: str  # HTML: escaped text with matches in <em>
+    article: GazetteArticle | None = None  # the matching article of a gazette issue
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    value: str | None  # organization id, topic, genre, year or type name; None: items without one
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchFacets:
+    organizations: list[FacetCount]
+    topics: list[FacetCount]
+    genres: list[FacetCount]
+    years: list[FacetCount]
+    types: list[FacetCount]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: list[SearchHit]
+    cursors: list[str]
+    has_next: bool
+    total: int  # every match the caller may read (of the candidates examined)
+    facets: SearchFacets
+    truncated: bool  # some type had more than max_candidates candidates: total and facets are partial
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursors[-1] if self.cursors else None
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    type_name: str
+    id: ObjectId
+    score: float
+    sort_key: str
+    org_id: ObjectId
+    topic: str | None
+    genre: str | None
+    year: int | None
+
+    @property
+    def position(self) -> tuple[float, str]:
+        return (self.score, self.sort_key)
+
+
+@dataclass
+class _Statistics:
+    documents: int = 0
+    frequency: dict[str, int] = field(default_factory=dict)
+
+
+_PROJECTION: dict[str, Any] = {
+    "_id": 1,
+    "search_weights": 1,
+    "sort_key": 1,
+    "org_id": 1,
+    "topic": 1,
+    "genre": 1,
+    "year": 1,
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# The service
+# --------------------------------------------------------------------------------------------------
+
+
+class SearchService:
+    def __init__(
+        self,
+        content: ContentService,
+        access: AccessControl,
+        cursors: CursorCodec,
+        *,
+        max_page_size: int,
+        max_query_length: int = MAX_QUERY_LENGTH,
+        max_candidates: int = MAX_CANDIDATES,
+    ) -> None:
+        self.content = content
+        self.access = access
+        self.cursors = cursors
+        self.max_page_size = max_page_size
+        self.max_query_length = max_query_length
+        self.max_candidates = max_candidates
+        self._stats = _Statistics()
+        self._background: asyncio.Task[None] | None = None
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    async def prepare(self) -> None:
+        """Load the segmenter's dictionary (1-3 s, in a thread) and the administrators' words."""
+        await asyncio.to_thread(initialize)
+        await self.load_dictionary()
+
+    def start(self) -> None:
+        """Background upkeep: index items stored before search existed, and refresh the term
+        statistics that choose the index lookup (at once, then every few hours)."""
+        if self._background is None:
+            self._background = asyncio.create_task(self._upkeep())
+
+    async def stop(self) -> None:
+        if self._background is not None:
+            self._background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._background
+            self._background = None
+
+    async def _upkeep(self) -> None:
+        while True:
+            try:
+                missing = await self.refresh_statistics()
+                for item in missing:
+                    await self.reindex(item)
+                if missing:
+                    log.info("indexed %d items stored before search existed", len(missing))
+            except Exception:  # retried at the next interval; search still works without statistics
+                log.exception("search upkeep failed")
+            await asyncio.sleep(STATISTICS_INTERVAL)
+
+    # -- searching ------------------------------------------------------------------------------
+
+    async def search(
+        self,
+        query: str,
+        scope: ReadScope,
+        *,
+        filter: SearchFilter,
+        first: int,
+        after: str | None = None,
+    ) -> SearchPage:
+        if first < 0 or first > self.max_page_size:
+            raise PageSizeExceeded(f"每页条数应在 0 到 {self.max_page_size} 之间。", limit=self.max_page_size)
+        q = query_tokens(query, max_length=self.max_query_length)
+        self._check_filter(filter)
+        fingerprint = _fingerprint(q, filter)
+        start_after = self._decode_cursor(after, fingerprint) if after else None
+
+        candidates, truncated = await self._candidates(q, scope, filter)
+        ranked = sorted(candidates, key=lambda c: c.position, reverse=True)
+        start = 0
+        if start_after is not None:
+            start = next((i for i, c in enumerate(ranked) if c.position < start_after), len(ranked))
+        window = ranked[start : start + first]
+        hits = await self._hits(window, q, scope)
+        return SearchPage(
+            hits=[hit for hit, _ in hits],
+            cursors=[self._encode_cursor(fingerprint, c) for _, c in hits],
+            has_next=len(ranked) > start + first,
+            total=len(ranked),
+            facets=self._facets(ranked),
+            truncated=truncated,
+        )
+
+    def plan(
+        self, q: QueryTokens, scope: ReadScope, filter: SearchFilter
+    ) -> list[tuple[str, list[dict[str, Any]]]]:
+        """The aggregations a search runs: (content type, pipeline), one per visibility branch."""
+        lookup = self._lookup_term(q)
+        rest = [t for t in q.terms if t != lookup]
+        plans: list[tuple[str, list[dict[str, Any]]]] = []
+        for type_name in filter.types or tuple(CONTENT_TYPES):
+            base = self._base(type_name, lookup, filter)
+            if base is None:
+                continue
+            for branch in _branches(scoped_filter(scope, base)):
+                pipeline: list[dict[str, Any]] = [{"$match": branch}]
+                if rest:
+                    pipeline.append({"$match": {"search_tokens": {"$all": rest}}})
+                pipeline += [
+                    {"$sort": {"sort_key": -1}},
+                    {"$limit": self.max_candidates + 1},
+                    {"$project": _PROJECTION},
+                ]
+                plans.append((type_name, pipeline))
+        return plans
+
+    def _base(self, type_name: str, lookup: str, filter: SearchFilter) -> dict[str, Any] | None:
+        """The filter of one type, the token first; None when the filter excludes the type."""
+        cls = CONTENT_TYPES[type_name]
+        base: dict[str, Any] = {"search_tokens": lookup}
+        if filter.organization is not None:
+            base["org_path" if filter.include_subtree else "org_id"] = filter.organization
+        if filter.topic or filter.genre:
+            if cls is not CatalogEntry:
+                return None
+            if filter.topic:
+                base["topic_path"] = filter.topic
+            if filter.genre:
+                base["genre"] = filter.genre
+        if filter.year is not None:
+            if cls in (CatalogEntry, GazetteIssue):
+                base["year"] = filter.year
+            else:
+                base["sort_key"] = {"$gte": f"{filter.year:04d}-", "$lt": f"{filter.year + 1:04d}-"}
+        return base
+
+    def _check_filter(self, filter: SearchFilter) -> None:
+        if filter.types is not None:
+            unknown = [t for t in filter.types if t not in CONTENT_TYPES]
+            if unknown or not filter.types:
+                raise InvalidInput(f"内容类型应为 {'、'.join(CONTENT_TYPES)} 之一。", field="types")
+        if filter.organization is not None:
+            self.content.orgs.tree.require(filter.organization)
+        if filter.year is not None and not 1949 <= filter.year <= 2200:
+            raise InvalidInput("年份超出范围。", field="year")
+        for name, value in (("topic", filter.topic), ("genre", filter.genre)):
+            if value is not None and len(value) > 100:
+                raise InvalidInput(f"{name} 过长。", field=name)
+
+    def _lookup_term(self, q: QueryTokens) -> str:
+        """The term whose index entries are read: the rarest by the sampled statistics; before there
+        are any, one with digits or 〔〕 (identifier parts are rare), else the longest."""
+        frequency = self._stats.frequency
+
+        def rarity(term: str) -> tuple[int, int, int]:
+            return (frequency.get(term, 0), 0 if _HAS_DIGIT.search(term) else 1, -len(term))
+
+        return min(q.terms, key=rarity)
+
+    async def _candidates(
+        self, q: QueryTokens, scope: ReadScope, filter: SearchFilter
+    ) -> tuple[list[_Candidate], bool]:
+        plans = self.plan(q, scope, filter)
+        results = await asyncio.gather(*(self._run(type_name, pipeline) for type_name, pipeline in plans))
+        by_type: dict[str, dict[ObjectId, dict[str, Any]]] = {}
+        for (type_name, _), docs in zip(plans, results, strict=True):
+            by_type.setdefault(type_name, {}).update((d["_id"], d) for d in docs)
+        truncated = False
+        candidates: list[_Candidate] = []
+        for type_name, docs_by_id in by_type.items():
+            docs = sorted(docs_by_id.values(), key=lambda d: str(d.get("sort_key", "")), reverse=True)
+            if len(docs) > self.max_candidates:
+                truncated = True
+                docs = docs[: self.max_candidates]
+            candidates += (_candidate(type_name, d, q) for d in docs)
+        return candidates, truncated
+
+    async def _run(self, type_name: str, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        collection = CONTENT_TYPES[type_name].get_pymongo_collection()
+        cursor = await collection.aggregate(pipeline)
+        docs: list[dict[str, Any]] = await cursor.to_list()
+        return docs
+
+    async def _hits(
+        self, window: Sequence[_Candidate], q: QueryTokens, scope: ReadScope
+    ) -> list[tuple[SearchHit, _Candidate]]:
+        """The page's items in full, re-checked against the scope (one may have changed since)."""
+        ids_by_type: dict[str, list[ObjectId]] = {}
+        for c in window:
+            ids_by_type.setdefault(c.type_name, []).append(c.id)
+        loaded: dict[ObjectId, ContentDocument] = {}
+        for type_name, ids in ids_by_type.items():
+            found = await CONTENT_TYPES[type_name].find({"_id": {"$in": ids}}).to_list()
+            loaded.update((item.id, item) for item in found if item.id is not None)
+        out: list[tuple[SearchHit, _Candidate]] = []
+        for c in window:
+            item = loaded.get(c.id)
+            if item is None or not is_visible(item, scope):
+                continue
+            snippet, article = _present(item, q)
+            out.append((SearchHit(item, c.type_name, c.score, snippet, article), c))
+        return out
+
+    def _facets(self, candidates: Sequence[_Candidate]) -> SearchFacets:
+        tree = self.content.orgs.tree
+
+        def org_label(value: str | None) -> str:
+            org = tree.get(ObjectId(value)) if value else None
+            return org.name if org else NONE_LABEL
+
+        return SearchFacets(
+            organizations=_counts((str(c.org_id) for c in candidates), org_label),
+            topics=_counts((c.topic for c in candidates), lambda v: v or NONE_LABEL),
+            genres=_counts((c.genre for c in candidates), lambda v: v or NONE_LABEL),
+            years=sorted(
+                _counts((str(c.year) if c.year else None for c in candidates), lambda v: v or NONE_LABEL),
+                key=lambda f: f.value or "",
+                reverse=True,
+            ),
+            types=_counts((c.type_name for c in candidates), lambda v: TYPE_LABELS.get(v or "", NONE_LABEL)),
+        )
+
+    # -- cursors --------------------------------------------------------------------------------
+
+    def _encode_cursor(self, fingerprint: str, c: _Candidate) -> str:
+        return self.cursors.encode(f"{_CURSOR_VERSION}|{fingerprint}|{c.score.hex()}|{c.sort_key}")
+
+    def _decode_cursor(self, cursor: str, fingerprint: str) -> tuple[float, str]:
+        parts = self.cursors.decode(cursor).split("|", 3)
+        if len(parts) != 4 or parts[0] != _CURSOR_VERSION or parts[1] != fingerprint:
+            raise InvalidCursor("分页游标与本次检索不符，请从第一页重新检索。")
+        try:
+            return float.fromhex(parts[2]), parts[3]
+        except ValueError as exc:
+            raise InvalidCursor() from exc
+
+    # -- indexing -------------------------------------------------------------------------------
+
+    async def reindex(self, item: ContentDocument, attachment_text: str | None = None) -> None:
+        """Recompute the item's search fields, with its ready attachments' text, and store them."""
+        assert item.id is not None
+        if attachment_text is None:
+            attachment_text = await self._attachment_text(item.id)
+        item.attachment_text = attachment_text
+        index_item(item)
+        await (
+            type(item)
+            .get_pymongo_collection()
+            .update_one(
+                {"_id": item.id},
+                {
+                    "$set": {
+                        "attachment_text": item.attachment_text,
+                        "search_tokens": item.search_tokens,
+                        "search_weights": item.search_weights,
+                    }
+                },
+            )
+        )
+
+    async def reindex_all(self) -> int:
+        """Every item again: after changes to the dictionary or to what is indexed. Returns the count."""
+        count = 0
+        for cls in CONTENT_TYPES.values():
+            ids = [d["_id"] for d in await cls.get_pymongo_collection().find({}, {"_id": 1}).to_list()]
+            for item_id in ids:
+                item = await cls.get(item_id)
+                if item is not None:
+                    await self.reindex(item)
+                    count += 1
+        await self.refresh_statistics()
+        return count
+
+    async def reindex_items_with_attachments(self) -> int:
+        """Items whose attachments were added outside the workflow (imports, the demo loader)."""
+        collection = Attachment.get_pymongo_collection()
+        count = 0
+        for type_name, cls in CONTENT_TYPES.items():
+            ids = await collection.distinct(
+                "item_id", {"item_type": type_name, "status": AttachmentStatus.READY.value}
+            )
+            for item_id in ids:
+                item = await cls.get(item_id)
+                if item is not None:
+                    await self.reindex(item)
+                    count += 1
+        return count
+
+    async def on_committed(self, item: ContentDocument) -> None:
+        """Workflow hook after each commit: pick up attachments added or replaced since the last one
+        (a submitted draft, a merged working copy). Writes only when the text changed."""
+        if item.id is None:
+            return
+        try:
+            text = await self._attachment_text(item.id)
+            if text != item.attachment_text:
+                await self.reindex(item, text)
+        except Exception:  # the transition is committed; the next one or reindex_all catches up
+            log.exception("could not reindex %s %s", type(item).__name__, item.id)
+
+    async def _attachment_text(self, item_id: ObjectId) -> str:
+        found = await (
+            Attachment.get_pymongo_collection()
+            .find(
+                {"item_id": item_id, "status": AttachmentStatus.READY.value},
+                {"text": 1, "order": 1},
+            )
+            .to_list()
+        )
+        parts = [d.get("text") or "" for d in sorted(found, key=lambda d: d.get("order", 0))]
+        return "\n".join(p for p in parts if p.strip())[:MAX_ATTACHMENT_TEXT]
+
+    async def refresh_statistics(self) -> list[ContentDocument]:
+        """Sample document frequencies of the index tokens (they choose the lookup term) and return
+        the items that have no search fields yet (stored before search existed)."""
+        counts: Counter[str] = Counter()
+        documents = 0
+        missing: list[ContentDocument] = []
+        for cls in CONTENT_TYPES.values():
+            cursor = cls.get_pymongo_collection().find({}, {"search_tokens": 1})
+            async for doc in cursor:
+                tokens = doc.get("search_tokens")
+                if tokens is None:
+                    item = await cls.get(doc["_id"])
+                    if item is not None:
+                        missing.append(item)
+                    continue
+                documents += 1
+                counts.update(tokens)
+        common = {t: n for t, n in counts.most_common(MAX_STATISTICS_TERMS) if n > 1}
+        self._stats = _Statistics(documents=documents, frequency=common)
+        return missing
+
+    # -- the dictionary ---------------------------------------------------------------------------
+    # Words change how jieba segments text, which affects word tokens (ranking boosts) of items indexed
+    # afterwards, never which items a query finds. Existing items keep their old word tokens until
+    # reindex_all (the reindexSearch mutation). Other server processes load the words at start-up.
+
+    async def words(self) -> list[str]:
+        return sorted(w.word for w in await SearchWord.find_all().to_list())
+
+    async def load_dictionary(self) -> int:
+        return load_user_words(await self.words())
+
+    async def add_words(self, principal: Principal, words: Sequence[str]) -> list[str]:
+        self._require_manager(principal)
+        if not words or len(words) > MAX_WORDS_PER_CALL:
+            raise InvalidInput(f"每次可添加 1 到 {MAX_WORDS_PER_CALL} 个词。", field="words")
+        cleaned = [_clean_word(w) for w in words]
+        added = []
+        for word in dict.fromkeys(cleaned):
+            with contextlib.suppress(DuplicateKeyError):
+                await SearchWord(word=word, added_by=principal.user_id).insert()
+                added.append(word)
+        load_user_words(added)
+        return await self.words()
+
+    async def remove_word(self, principal: Principal, word: str) -> bool:
+        """Removes the word from the stored dictionary. The running segmenter keeps it until the
+        server restarts (jieba cannot forget a word without forgetting its own dictionary entry)."""
+        self._require_manager(principal)
+        result = await SearchWord.get_pymongo_collection().delete_one({"word": normalize(word).strip()})
+        return result.deleted_count == 1
+
+    async def reindex_as(self, principal: Principal) -> int:
+        self._require_manager(principal)
+        return await self.reindex_all()
+
+    def _require_manager(self, principal: Principal) -> None:
+        """The dictionary is shared by every organization: managing it takes the vocabulary
+        permission at a root organization."""
+        if principal.is_anonymous:
+            raise Unauthenticated()
+        roots = [o.id for o in self.content.orgs.tree.roots() if o.id is not None]
+        if any(self.access.can(principal, Permission.VOCABULARY_MANAGE, r) for r in roots):
+            return
+        if not roots:
+            raise Forbidden()
+        self.access.require(principal, Permission.VOCABULARY_MANAGE, roots[0])
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def _branches(filter: dict[str, Any]) -> list[dict[str, Any]]:
+    """A scoped filter as plain field dicts: ``{rest, $or: [a, b]}`` → ``[{rest, a}, {rest, b}]``.
+
+    The union of the branches' results is what the ``$or`` filter selects; plain dicts keep the token
+    index in use on the embedded server (a top-level ``$or`` scans the collection)."""
+    alternatives = filter.get("$or")
+    if alternatives is None:
+        return [filter]
+    rest = {k: v for k, v in filter.items() if k != "$or"}
+    merged = (_merge(rest, alternative) for alternative in alternatives)
+    return [m for m in merged if m is not None]
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any] | None:
+    """Both conditions in one dict, ``base``'s fields first; None when they cannot both hold."""
+    out = dict(base)
+    conflicts: list[dict[str, Any]] = []
+    for key, value in extra.items():
+        if key not in out or out[key] == value:
+            out[key] = value
+            continue
+        mine = out[key]
+        if isinstance(value, dict) and set(value) == {"$in"} and not isinstance(mine, dict):
+            if mine in value["$in"]:
+                continue
+            return None  # e.g. one organization asked for, drafts of others allowed
+        conflicts.append({key: value})
+    if conflicts:
+        out["$and"] = conflicts  # correct, though not index-friendly on the embedded server
+    return out
+
+
+def _candidate(type_name: str, doc: dict[str, Any], q: QueryTokens) -> _Candidate:
+    year = doc.get("year")
+    sort_key = str(doc.get("sort_key", ""))
+    if year is None and type_name not in ("CatalogEntry", "GazetteIssue") and sort_key[:4].isdigit():
+        year = int(sort_key[:4])
+    return _Candidate(
+        type_name=type_name,
+        id=doc["_id"],
+        score=score(doc.get("search_weights") or {}, q),
+        sort_key=sort_key,
+        org_id=doc["org_id"],
+        topic=doc.get("topic"),
+        genre=doc.get("genre"),
+        year=year if isinstance(year, int) else None,
+    )
+
+
+def _counts(values: Iterable[str | None], label: Any) -> list[FacetCount]:
+    counted = Counter(values)
+    facets = [FacetCount(value=v, label=label(v), count=n) for v, n in counted.items()]
+    return sorted(facets, key=lambda f: (-f.count, f.label))
+
+
+def _fingerprint(q: QueryTokens, filter: SearchFilter) -> str:
+    raw = repr((q.exact, q.terms, q.boost, filter))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
+
+
+def _clean_word(raw: str) -> str:
+    word = normalize(raw).strip()
+    if not 2 <= len(word) <= MAX_WORD_CHARS or any(ch.isspace() for ch in word) or not _WORDLIKE.search(word):
+        raise InvalidInput(f"词语应为 2 到 {MAX_WORD_CHARS} 个字，且不含空格：{raw[:20]}", field="words")
+    return word
+
+
+# --------------------------------------------------------------------------------------------------
+# Snippets: the best field of a hit, highlighted
+# --------------------------------------------------------------------------------------------------
+
+
+def _coverage(text: str, q: QueryTokens) -> int:
+    """How many query terms (or the identifier) the text holds."""
+    if not text:
+        return 0
+    normalized = normalize(text[:MAX_FIELD_CHARS])
+    found = sum(1 for t in q.terms if t in normalized)
+    if q.exact is not None and q.exact in normalized.replace(" ", ""):
+        found = max(found, len(q.terms))
+    return found
+
+
+def _best(texts: Sequence[str], q: QueryTokens) -> tuple[str, int]:
+    """The first text holding every term, else the one holding most; (text, terms held)."""
+    best, best_count = "", 0
+    for text in texts:
+        count = _coverage(text, q)
+        if count >= len(q.terms):
+            return text, count
+        if count > best_count:
+            best, best_count = text, count
+    return best, best_count
+
+
+def _snippet(text: str, q: QueryTokens) -> str:
+    return highlight_text(text[:MAX_FIELD_CHARS], q)
+
+
+def _present(item: ContentDocument, q: QueryTokens) -> tuple[str, GazetteArticle | None]:
+    """The snippet of a hit (title if it matches, else the matching body text, transcript turn,
+    article or attachment text) and, for a gazette issue, the article that matches."""
+    if isinstance(item, GazetteIssue):
+        return _present_issue(item, q)
+    texts = [text for name, text, _ in _fields(item) if name != "keywords" and text]
+    if isinstance(item, Interview):
+        turns = [f"{t.speaker}：{t.text}" for t in sorted(item.transcript, key=lambda t: t.seq)]
+        texts = [item.title, item.description, *turns, *_question_texts(item), item.attachment_text]
+    best, count = _best([t for t in texts if t], q)
+    if count == 0:
+        fallback = getattr(item, "summary", "") or getattr(item, "body", "") or item.description or item.title
+        return _snippet(fallback, q), None
+    return _snippet(best, q), None
+
+
+def _question_texts(item: Interview) -> list[str]:
+    out: list[str] = []
+    for question in item.questions:
+        out.append(question.text)
+        if question.answer:
+            out.append(question.answer)
+    return out
+
+
+def _present_issue(issue: GazetteIssue, q: QueryTokens) -> tuple[str, GazetteArticle | None]:
+    if _coverage(issue.title, q) >= len(q.terms):
+        return _snippet(issue.title, q), None
+    best_article: GazetteArticle | None = None
+    best_text, best_count = "", 0
+    for article in sorted(issue.articles, key=lambda a: a.order):
+        texts = [article.title, article.document_number or "", article.body]
+        combined = _coverage("\n".join(texts), q)
+        if combined > best_count:
+            text, _ = _best([t for t in texts if t], q)
+            best_article, best_text, best_count = article, text, combined
+    if best_article is None:
+        text, count = _best([issue.description, issue.attachment_text], q)
+        return _snippet(text if count else issue.title, q), None
+    return _snippet(best_text, q), best_article

@@ -1,0 +1,169 @@
+"""Full-text search and the administrators' search dictionary (see cms.search)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from cms import search as s
+from cms.ids import expect_global_id, to_global_id
+from schema import types as t
+from schema.context import Info
+from schema.staff import principal
+
+
+@strawberry.input(description="检索筛选条件")
+class SearchFilter:
+    organization: strawberry.ID | None = strawberry.field(default=None, description="发布机构")
+    include_subtree: bool = strawberry.field(default=False, description="包含下级机构")
+    types: list[str] | None = strawberry.field(
+        default=None, description="内容类型：CatalogEntry、GazetteIssue、Interpretation、Interview"
+    )
+    topic: str | None = strawberry.field(default=None, description="主题分类（一级或二级，仅公开目录）")
+    genre: str | None = strawberry.field(default=None, description="体裁（仅公开目录）")
+    year: int | None = strawberry.field(
+        default=None, description="年份：目录为成文年份，公报为期号年份，其余为发布年份"
+    )
+
+
+@strawberry.type(description="分面中的一项")
+class FacetCount:
+    value: str | None = strawberry.field(description="取值；机构为其 ID；null 表示未标注")
+    label: str
+    count: int
+
+
+@strawberry.type(description="分面计数：每一维的计数之和等于 totalCount")
+class SearchFacets:
+    organizations: list[FacetCount]
+    topics: list[FacetCount]
+    genres: list[FacetCount]
+    years: list[FacetCount]
+    types: list[FacetCount]
+
+
+@strawberry.type(description="一条检索结果")
+class SearchResult:
+    item: t.Content = strawberry.field(description="命中的内容项")
+    type: str = strawberry.field(description="内容类型（GraphQL 类型名）")
+    title: str
+    snippet: str = strawberry.field(description="摘要片段（HTML：已转义，命中处以 <em> 标出）")
+    score: float = strawberry.field(description="相关度：标题与文号高于正文；精确命中文号或索引号时最高")
+    article: t.GazetteArticle | None = strawberry.field(description="公报中命中的文章")
+
+
+@strawberry.type
+class SearchEdge:
+    cursor: str
+    node: SearchResult
+
+
+@strawberry.type(description="检索结果（按相关度、再按发布时间从新到旧）")
+class SearchConnection:
+    edges: list[SearchEdge]
+    page_info: t.PageInfo
+    total_count: int = strawberry.field(description="可见的命中总数")
+    facets: SearchFacets
+    truncated: bool = strawberry.field(
+        description="检索词过于宽泛，只统计了每类最新的一部分候选；请补充检索词或筛选条件"
+    )
+
+
+def _facets(facets: s.SearchFacets) -> SearchFacets:
+    def convert(values: list[s.FacetCount], org: bool = False) -> list[FacetCount]:
+        return [
+            FacetCount(
+                value=to_global_id("Organization", f.value) if org and f.value else f.value,
+                label=f.label,
+                count=f.count,
+            )
+            for f in values
+        ]
+
+    return SearchFacets(
+        organizations=convert(facets.organizations, org=True),
+        topics=convert(facets.topics),
+        genres=convert(facets.genres),
+        years=convert(facets.years),
+        types=convert(facets.types),
+    )
+
+
+def _filter(value: SearchFilter | None) -> s.SearchFilter:
+    if value is None:
+        return s.SearchFilter()
+    return s.SearchFilter(
+        organization=expect_global_id(value.organization, "Organization") if value.organization else None,
+        include_subtree=value.include_subtree,
+        types=tuple(value.types) if value.types is not None else None,
+        topic=value.topic or None,
+        genre=value.genre or None,
+        year=value.year,
+    )
+
+
+def _result(hit: s.SearchHit) -> SearchResult:
+    article = t.ArticleRef(hit.item, hit.article) if hit.article is not None else None  # type: ignore[arg-type]
+    return SearchResult(
+        item=hit.item,  # type: ignore[arg-type]
+        type=hit.type_name,
+        title=hit.item.title,
+        snippet=hit.snippet,
+        score=hit.score,
+        article=article,  # type: ignore[arg-type]
+    )
+
+
+@strawberry.type
+class SearchQuery:
+    @strawberry.field(
+        description="全文检索：公开目录、公报文章、政策解读、访谈实录与附件文字；文号、索引号可精确检索"
+    )
+    async def search(
+        self,
+        info: Info,
+        query: str,
+        filter: SearchFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> SearchConnection:
+        services = info.context.services
+        size = services.settings.default_page_size if first is None else first
+        page = await services.search.search(
+            query, info.context.scope, filter=_filter(filter), first=size, after=after
+        )
+        edges = [
+            SearchEdge(cursor=cursor, node=_result(hit))
+            for hit, cursor in zip(page.hits, page.cursors, strict=True)
+        ]
+        return SearchConnection(
+            edges=edges,
+            page_info=t.PageInfo(
+                has_next_page=page.has_next,
+                end_cursor=page.end_cursor,
+                start_cursor=page.cursors[0] if page.cursors else None,
+            ),
+            total_count=page.total,
+            facets=_facets(page.facets),
+            truncated=page.truncated,
+        )
+
+    @strawberry.field(description="检索词典中管理员添加的词（机构名称、政策术语）")
+    async def search_words(self, info: Info) -> list[str]:
+        return await info.context.services.search.words()
+
+
+@strawberry.type
+class SearchMutation:
+    @strawberry.mutation(
+        description="向检索词典添加词语（需词表管理权限）；已有内容的分词在 reindexSearch 后更新"
+    )
+    async def add_search_words(self, info: Info, words: list[str]) -> list[str]:
+        return await info.context.services.search.add_words(principal(info), words)
+
+    @strawberry.mutation(description="从检索词典删除一个词（需词表管理权限）；返回是否确有删除")
+    async def remove_search_word(self, info: Info, word: str) -> bool:
+        return await info.context.services.search.remove_word(principal(info), word[:100])
+
+    @strawberry.mutation(description="重建全部内容的检索索引（需词表管理权限），返回处理的条数")
+    async def reindex_search(self, info: Info) -> int:
+        return await info.context.services.search.reindex_as(principal(info))

@@ -1,0 +1,483 @@
+"""Anonymous / denied / allowed for every mutation and every staff query of the GraphQL API.
+
+One table, one row per field. For each row: an anonymous caller gets ``UNAUTHENTICATED``; a signed-in
+user who holds no role anywhere relevant gets ``FORBIDDEN``, or ``NOT_FOUND`` when the target is an
+unpublished item of an organization they cannot see (and then exactly what a random id gets, so
+existence does not leak); a caller holding the right role succeeds. The table must cover every
+Mutation field in schema/schema.graphql and every Query field that is not public, so a new field
+without permission tests fails here. Anonymous and denied callers never see a draft's title.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from graphql import build_schema
+
+from cms.ids import from_global_id
+from tests.helpers import (
+    ADMIN,
+    OFFICE,
+    OFFICER,
+    PASSWORD,
+    UNIT_HEAD,
+    Api,
+    Person,
+    error_of,
+    random_id,
+    text_of,
+    unique,
+)
+
+SDL = Path(__file__).resolve().parents[1] / "schema" / "schema.graphql"
+
+# Query fields everybody may call without signing in (the public read API).
+PUBLIC_QUERIES = {
+    "node",
+    "catalog",
+    "catalogEntry",
+    "catalogEntriesByDocumentNumber",
+    "organizations",
+    "organization",
+    "gazetteIssues",
+    "interpretations",
+    "interviews",
+    "topics",
+    "genres",
+}
+
+FILE = "政府信息公开附件（测试）\n".encode()
+OK = "ok"  # the call succeeds
+NULL = "null"  # the call succeeds with null (me, anonymously)
+EMPTY = "empty"  # the call succeeds with an empty list (a worklist with nothing to do)
+SKIP = "skip"  # no such caller for this row
+
+
+@dataclass
+class World:
+    """Organization P with drafts and published entries; N signed in from organization Q, no roles."""
+
+    api: Api
+    org: str
+    nobody: Person
+    spare_user: str
+    marker: str
+
+    async def draft(self) -> str:
+        entry = await self.api.create_entry(
+            await self.api.token(OFFICER), self.org, f"{self.marker}{uuid.uuid4().hex[:6]}"
+        )
+        return str(entry["id"])
+
+    async def published(self) -> str:
+        return str((await self.api.demo_publish(self.org, unique("已发布")))["id"])
+
+    async def working_copy(self) -> str:
+        live = await self.published()
+        data = await self.api.ok(
+            "mutation($id: ID!) { checkout(id: $id) { id } }", {"id": live}, await self.api.token(OFFICER)
+        )
+        return str(data["checkout"]["id"])
+
+    async def attachment(self, *, upload: bool = False) -> str:
+        """A pending attachment of a fresh draft; with ``upload`` its file has arrived in storage."""
+        data = await self.api.ok(
+            "mutation($i: ID!, $n: String!, $s: Int!) {"
+            " requestUpload(item: $i, filename: $n, size: $s) { uploadUrl attachment { id } } }",
+            {"i": await self.draft(), "n": "附件.txt", "s": len(FILE)},
+            await self.api.token(OFFICER),
+        )
+        ticket = data["requestUpload"]
+        if upload:
+            async with httpx.AsyncClient() as http:
+                response = await http.put(ticket["uploadUrl"], content=FILE)
+            assert response.status_code == 200, response.text
+        return str(ticket["attachment"]["id"])
+
+
+Prepare = Callable[[World], Awaitable[tuple[dict[str, Any], str | None]]]
+
+
+@dataclass(frozen=True)
+class Case:
+    field: str
+    document: str
+    prepare: Prepare
+    # The demo account that succeeds; "self": N with a token of its own; None: anonymous is the allowed caller.
+    allowed: str | None
+    anonymous: str = "UNAUTHENTICATED"
+    denied: str = "FORBIDDEN"
+
+    @property
+    def kind(self) -> str:
+        return "mutation" if self.document.lstrip().startswith("mutation") else "query"
+
+
+def fixed(variables: Callable[[World], dict[str, Any]]) -> Prepare:
+    async def prepare(world: World) -> tuple[dict[str, Any], str | None]:
+        return variables(world), None
+
+    return prepare
+
+
+def on(target: str, variables: Callable[[str], dict[str, Any]]) -> Prepare:
+    """Variables about a fresh target: "draft", "published", "copy", "attachment" or "uploaded"."""
+
+    async def prepare(world: World) -> tuple[dict[str, Any], str | None]:
+        make = {
+            "draft": world.draft,
+            "published": world.published,
+            "copy": world.working_copy,
+            "attachment": world.attachment,
+            "uploaded": lambda: world.attachment(upload=True),
+        }[target]
+        item = await make()
+        return variables(item), item
+
+    return prepare
+
+
+async def no_variables(world: World) -> tuple[dict[str, Any], str | None]:
+    return {}, None
+
+
+CASES = [
+    # -- mutations --------------------------------------------------------------------------------
+    Case(
+        "login",
+        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }",
+        fixed(lambda w: {"u": w.nobody.username, "p": PASSWORD}),
+        allowed=None,
+        anonymous=OK,
+        denied=SKIP,
+    ),
+    Case("logout", "mutation { logout }", no_variables, allowed="self", denied=SKIP),
+    Case(
+        "createCatalogEntry",
+        "mutation($i: CatalogEntryInput!) { createCatalogEntry(input: $i) { id } }",
+        fixed(lambda w: {"i": {"organization": w.org, "title": unique(w.marker)}}),
+        allowed=OFFICER,
+    ),
+    Case(
+        "updateCatalogEntry",
+        "mutation($id: ID!, $i: CatalogEntryInput!) {"
+        " updateCatalogEntry(id: $id, expectedVersion: 1, input: $i) { id version } }",
+        on("draft", lambda i: {"id": i, "i": {"summary": "修改"}}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "createInterpretation",
+        "mutation($i: InterpretationInput!) { createInterpretation(input: $i) { id } }",
+        fixed(lambda w: {"i": {"organization": w.org, "title": unique("解读")}}),
+        allowed=OFFICER,
+    ),
+    Case(
+        "transition",
+        "mutation($id: ID!) { transition(input: {id: $id, action: SUBMIT}) { id reviewState } }",
+        on("draft", lambda i: {"id": i}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "checkout",
+        "mutation($id: ID!) { checkout(id: $id) { id workingCopyOf } }",
+        on("published", lambda i: {"id": i}),
+        allowed=OFFICER,
+    ),
+    Case(
+        "checkin",
+        "mutation($id: ID!) { checkin(id: $id) { id reviewState } }",
+        on("copy", lambda i: {"id": i}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "cancelCheckout",
+        "mutation($id: ID!) { cancelCheckout(id: $id) { id } }",
+        on("copy", lambda i: {"id": i}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "revert",
+        "mutation($id: ID!) { revert(id: $id, toVersion: 1, expectedVersion: 1) { id version } }",
+        on("draft", lambda i: {"id": i}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "changeValidity",
+        "mutation($id: ID!) { changeValidity(id: $id, validity: EXPIRED) { id workingCopyOf } }",
+        on("published", lambda i: {"id": i}),
+        allowed=OFFICER,
+    ),
+    Case(
+        "grantRole",
+        "mutation($i: RoleGrantInput!) { grantRole(input: $i) { role } }",
+        fixed(lambda w: {"i": {"user": w.spare_user, "role": "OFFICER", "organization": w.org}}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "revokeRole",
+        "mutation($i: RoleGrantInput!) { revokeRole(input: $i) }",
+        fixed(lambda w: {"i": {"user": w.spare_user, "role": "OFFICE", "organization": w.org}}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "createUser",
+        "mutation($u: String!, $p: String!, $o: ID!) {"
+        " createUser(username: $u, password: $p, organization: $o) { id } }",
+        fixed(lambda w: {"u": f"u-{uuid.uuid4().hex[:12]}", "p": PASSWORD, "o": w.org}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "createOrganization",
+        "mutation($i: OrganizationInput!) { createOrganization(input: $i) { id } }",
+        fixed(
+            lambda w: {
+                "i": {
+                    "key": f"t-{uuid.uuid4().hex[:10]}",
+                    "name": unique("下级机构"),
+                    "code": uuid.uuid4().hex[:10].upper(),
+                    "parent": w.org,
+                }
+            }
+        ),
+        allowed=ADMIN,
+    ),
+    Case(
+        "setIndexTemplate",
+        'mutation($o: ID!) { setIndexTemplate(organization: $o, template: "{code}/{year}-{seq:05d}") { id } }',
+        fixed(lambda w: {"o": w.org}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "setReviewChain",
+        "mutation($o: ID!) { setReviewChain(organization: $o, tiers: null) { id } }",
+        fixed(lambda w: {"o": w.org}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "requestUpload",
+        'mutation($i: ID!) { requestUpload(item: $i, filename: "a.txt", size: 10) { uploadUrl } }',
+        on("draft", lambda i: {"i": i}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "completeUpload",
+        "mutation($id: ID!, $h: String!) { completeUpload(id: $id, sha256: $h) { id sha256 } }",
+        on("uploaded", lambda i: {"id": i, "h": hashlib.sha256(FILE).hexdigest()}),
+        allowed=OFFICER,
+        denied="UPLOAD_NOT_FOUND",  # the same answer as for an upload that never existed
+    ),
+    Case(
+        "removeAttachment",
+        "mutation($id: ID!) { removeAttachment(id: $id) }",
+        on("attachment", lambda i: {"id": i}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
+    # -- staff queries ----------------------------------------------------------------------------
+    Case(
+        "me",
+        "{ me { user { username } grants { role } } }",
+        fixed(lambda w: {}),
+        allowed=OFFICER,
+        anonymous=NULL,  # documented: null when anonymous
+        denied=OK,  # everyone signed in may ask who they are
+    ),
+    Case(
+        "worklist", "{ worklist { item { id title } } }", fixed(lambda w: {}), allowed=UNIT_HEAD, denied=EMPTY
+    ),
+    Case(
+        "history",
+        "query($id: ID!) { history(id: $id) { item { id title } versions { data } transitions { itemTitle } } }",
+        on("draft", lambda i: {"id": i}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "diff",
+        "query($id: ID!) { diff(id: $id, fromVersion: 1, toVersion: 1) { field } }",
+        on("draft", lambda i: {"id": i}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "reviewRegister",
+        "query($o: ID!) { reviewRegister(organization: $o) { seq itemTitle } }",
+        fixed(lambda w: {"o": w.org}),
+        allowed=OFFICE,
+    ),
+    Case(
+        "reviewRegisterExport",
+        "query($o: ID!) { reviewRegisterExport(organization: $o) }",
+        fixed(lambda w: {"o": w.org}),
+        allowed=OFFICE,
+    ),
+    Case(
+        "verifyReviewRegister",
+        "query($o: ID!) { verifyReviewRegister(organization: $o) { ok } }",
+        fixed(lambda w: {"o": w.org}),
+        allowed=OFFICE,
+    ),
+    Case(
+        "roleGrants",
+        "query($o: ID!) { roleGrants(organization: $o) { role userId } }",
+        fixed(lambda w: {"o": w.org}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "users",
+        "query($o: ID!) { users(organization: $o) { id username } }",
+        fixed(lambda w: {"o": w.org}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "reviewChain",
+        "query($o: ID!) { reviewChain(organization: $o) { key permission } }",
+        fixed(lambda w: {"o": w.org}),
+        allowed=OFFICER,
+    ),
+    # Label vocabularies of the Role and Permission enums (already public through introspection).
+    Case("roles", "{ roles { role label } }", fixed(lambda w: {}), allowed=None, anonymous=OK, denied=OK),
+    Case(
+        "permissions",
+        "{ permissions { permission label } }",
+        fixed(lambda w: {}),
+        allowed=None,
+        anonymous=OK,
+        denied=OK,
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def api(gql, settings) -> Api:
+    return Api(gql, settings.demo_password.get_secret_value())
+
+
+@pytest.fixture(scope="module")
+async def world(api) -> World:
+    org, elsewhere = await api.new_org(), await api.new_org()
+    nobody = await api.new_user(elsewhere)  # signed in, no role anywhere
+    spare = await api.new_user(org, "OFFICE")
+    return World(
+        api=api, org=org, nobody=nobody, spare_user=spare.id, marker=f"绝密草稿{uuid.uuid4().hex[:8]}"
+    )
+
+
+def expect(body: dict[str, Any], case: Case, outcome: str) -> None:
+    if outcome in (OK, NULL, EMPTY):
+        assert "errors" not in body, body
+        value = body["data"][case.field]
+        if outcome == NULL:
+            assert value is None
+        elif outcome == EMPTY:
+            assert value == []
+        else:
+            assert value is not None
+    else:
+        assert error_of(body)[0] == outcome, body
+        assert body.get("data") is None or body["data"].get(case.field) is None
+
+
+def swap(variables: Any, old: str, new: str) -> Any:
+    if isinstance(variables, dict):
+        return {k: swap(v, old, new) for k, v in variables.items()}
+    return new if variables == old else variables
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.field for c in CASES])
+async def test_anonymous_denied_and_allowed(world: World, case: Case):
+    api = world.api
+    variables, target = await case.prepare(world)
+
+    anonymous = await api.post(case.document, variables)
+    expect(anonymous, case, case.anonymous)
+    assert world.marker not in text_of(anonymous)
+
+    if case.denied != SKIP:
+        denied = await api.post(case.document, variables, world.nobody.token)
+        expect(denied, case, case.denied)
+        assert world.marker not in text_of(denied)
+        if case.denied == "NOT_FOUND":
+            assert target is not None
+            other = random_id(from_global_id(target)[0])
+            unknown = await api.post(case.document, swap(variables, target, other), world.nobody.token)
+            assert error_of(unknown) == error_of(denied)
+
+    if case.allowed is not None:
+        if case.allowed == "self":  # a token of one's own, not the shared one
+            token = await api.login(world.nobody.username, PASSWORD)
+        else:
+            token = await api.token(case.allowed)
+        expect(await api.post(case.document, variables, token), case, OK)
+
+
+def _sdl_fields() -> tuple[set[str], set[str]]:
+    schema = build_schema(SDL.read_text(encoding="utf-8"))
+    assert schema.mutation_type is not None
+    assert schema.query_type is not None
+    return set(schema.mutation_type.fields), set(schema.query_type.fields)
+
+
+def test_every_mutation_and_staff_query_has_a_row():
+    mutations, queries = _sdl_fields()
+    assert {c.field for c in CASES if c.kind == "mutation"} == mutations
+    assert {c.field for c in CASES if c.kind == "query"} == queries - PUBLIC_QUERIES
+    assert queries >= PUBLIC_QUERIES
+    assert len({c.field for c in CASES}) == len(CASES)
+
+
+async def test_anonymous_and_denied_callers_never_see_a_draft_title(world: World):
+    api = world.api
+    draft = await world.draft()
+    title = (await api.node(draft, await api.token(OFFICER)))["title"]
+    assert world.marker in title  # the staff who may see it do
+    number = unique("滇测〔2026〕")
+    assert "errors" not in await api.update_entry(await api.token(OFFICER), draft, 1, documentNumber=number)
+    reads = [
+        ("query($id: ID!) { node(id: $id) { id ... on Content { title } } }", {"id": draft}),
+        (
+            "query($o: ID!) { catalog(filter: {organization: $o}, first: 100) { totalCount edges { node { title } } } }",
+            {"o": world.org},
+        ),
+        (
+            "query($o: ID!) { catalog(filter: {organization: $o, includeSubtree: true}, first: 100) {"
+            " edges { node { title } } } }",
+            {"o": await api.root()},
+        ),
+        (
+            "query($o: ID!) { catalog(filter: {organization: $o, reviewState: DRAFT}) { edges { node { title } } } }",
+            {"o": world.org},
+        ),
+        (
+            "query($n: String!) { catalogEntriesByDocumentNumber(documentNumber: $n) { title } }",
+            {"n": number},
+        ),
+        ("{ worklist { item { title } } }", {}),
+        ("query($id: ID!) { history(id: $id) { transitions { itemTitle } } }", {"id": draft}),
+        ("query($o: ID!) { reviewRegister(organization: $o) { itemTitle } }", {"o": world.org}),
+        ("query($o: ID!) { reviewRegisterExport(organization: $o) }", {"o": world.org}),
+    ]
+    for token in (None, world.nobody.token):
+        for query, variables in reads:
+            body = await api.post(query, variables, token)
+            assert world.marker not in text_of(body), (query, body)
+    # The same draft is found by the document number for staff of its organization.
+    found = await api.ok(
+        "query($n: String!) { catalogEntriesByDocumentNumber(documentNumber: $n) { title } }",
+        {"n": number},
+        await api.token(OFFICER),
+    )
+    assert found["catalogEntriesByDocumentNumber"] == [{"title": title}]
