@@ -114,18 +114,24 @@ class AttachmentService:
         if count >= MAX_ATTACHMENTS_PER_ITEM:
             raise InvalidInput(f"每项内容最多 {MAX_ATTACHMENTS_PER_ITEM} 个附件。", field="filename")
         assert item.id is not None
+        token = secrets.token_hex(16)
         attachment = Attachment(
             item_id=item.id,
             item_type=type(item).__name__,
             org_id=item.org_id,
             filename=name,
             declared_size=size,
-            object_key=f"objects/{item.org_id}/{secrets.token_hex(16)}",
+            # The client writes to a staging key; only a server-side copy made before verification is
+            # ever delivered, so re-using the upload URL later cannot swap the verified bytes.
+            upload_key=f"uploads/{item.org_id}/{token}",
+            object_key=f"objects/{item.org_id}/{token}",
             order=count,
             uploaded_by=principal.user_id,
         )
         expires_at = self.clock() + self.limits.upload_ttl
-        url = await self._guard(self.objects.presigned_put(attachment.object_key, self.limits.upload_ttl))
+        url = await self._guard(
+            self.objects.presigned_put(attachment.upload_key or "", self.limits.upload_ttl)
+        )
         await attachment.insert()
         return UploadTicket(attachment, url, expires_at)
 
@@ -151,9 +157,8 @@ class AttachmentService:
 
         ticket = await self.request_upload(principal, item_type, item_id, filename, len(data))
         content_type = "application/octet-stream"
-        await self._guard(
-            self.objects.put_stream(ticket.attachment.object_key, io.BytesIO(data), len(data), content_type)
-        )
+        staging = ticket.attachment.upload_key or ticket.attachment.object_key
+        await self._guard(self.objects.put_stream(staging, io.BytesIO(data), len(data), content_type))
         assert ticket.attachment.id is not None
         return await self.complete_upload(principal, ticket.attachment.id, hashlib.sha256(data).hexdigest())
 
@@ -200,19 +205,26 @@ class AttachmentService:
     ) -> None:
         originals = await Attachment.find({"item_id": live.id}, session=session).to_list()
         for original in originals:
-            clone = original.model_copy(update={"id": None, "item_id": copy.id})
+            clone = original.model_copy(update={"id": None, "item_id": copy.id, "source_id": original.id})
             await clone.insert(session=session)
 
     async def _on_merge(
         self, copy: ContentDocument, live: ContentDocument, session: AsyncClientSession
     ) -> None:
+        """The copy's set becomes the live set; files kept from the live version keep their ids, so
+        their public URLs stay the same."""
         collection = Attachment.get_pymongo_collection()
-        await collection.delete_many({"item_id": live.id}, session=session)
-        await collection.update_many(
-            {"item_id": copy.id},
-            {"$set": {"item_id": live.id, "item_type": type(live).__name__}},
-            session=session,
-        )
+        clones = await Attachment.find({"item_id": copy.id}, session=session).to_list()
+        kept = [c.source_id for c in clones if c.source_id is not None]
+        await collection.delete_many({"item_id": live.id, "_id": {"$nin": kept}}, session=session)
+        for clone in clones:
+            if clone.source_id is not None:
+                fields = {"filename": clone.filename, "order": clone.order}
+                await collection.update_one({"_id": clone.source_id}, {"$set": fields}, session=session)
+                await collection.delete_one({"_id": clone.id}, session=session)
+            else:
+                moved = {"item_id": live.id, "item_type": type(live).__name__, "source_id": None}
+                await collection.update_one({"_id": clone.id}, {"$set": moved}, session=session)
 
     # -- cleanup ----------------------------------------------------------------------------------
 
@@ -238,9 +250,10 @@ class AttachmentService:
                 ).deleted_count
         referenced = set(await Attachment.get_pymongo_collection().distinct("object_key"))
         referenced |= set(await Attachment.get_pymongo_collection().distinct("thumbnail_key"))
+        referenced |= set(await Attachment.get_pymongo_collection().distinct("upload_key"))
         stale = [
             info.key
-            for prefix in ("objects/", "thumbnails/")
+            for prefix in ("objects/", "thumbnails/", "uploads/")
             for info in await self._guard(self.objects.list_keys(prefix))
             if info.key not in referenced and info.last_modified < cutoff
         ]
@@ -271,6 +284,14 @@ class AttachmentService:
         return attachment
 
     async def _verify(self, attachment: Attachment, claimed: str) -> None:
+        if attachment.upload_key:
+            if await self._guard(self.objects.stat(attachment.upload_key)) is None:
+                raise UploadNotFound()
+            # Freeze what arrived: everything below judges the copy, which the client cannot reach.
+            await self._guard(self.objects.copy(attachment.upload_key, attachment.object_key))
+            await self._guard(self.objects.delete(attachment.upload_key))
+            attachment.upload_key = None
+            await attachment.save()  # a retry after a later failure starts from the frozen copy
         info = await self._guard(self.objects.stat(attachment.object_key))
         if info is None:
             raise UploadNotFound()
@@ -311,10 +332,13 @@ class AttachmentService:
 
     async def _discard(self, attachment: Attachment) -> None:
         await attachment.delete()
-        try:
-            await self.objects.delete(attachment.object_key)
-        except ObjectStoreError:  # the cleanup job will find it
-            log.warning("could not delete object %s", attachment.object_key)
+        for key in (attachment.upload_key, attachment.object_key):
+            if key is None:
+                continue
+            try:
+                await self.objects.delete(key)
+            except ObjectStoreError:  # the cleanup job will find it
+                log.warning("could not delete object %s", key)
 
     async def _delete_unreferenced(self, keys: list[str | None]) -> None:
         for key in keys:

@@ -111,7 +111,7 @@ class Attachment:
     def thumbnail_url(self, root: strawberry.Parent[model.Attachment], info: Info) -> str | None:
         if not root.thumbnail_key:
             return None
-        return f"{info.context.base_url}/files/{root.id}/thumbnail.png"
+        return f"{info.context.base_url}/thumbnails/{root.id}.png"
 
 
 @strawberry.interface(description="内容项的通用元数据（Dublin Core 与工作流）")

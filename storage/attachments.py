@@ -27,6 +27,8 @@ class Attachment(Document):
     content_type: str | None = None  # sniffed from the content
     sha256: str | None = None
     object_key: str
+    upload_key: str | None = None  # where the client uploads; copied to object_key when verified
+    source_id: PydanticObjectId | None = None  # on a working copy's record: the live record it copies
     status: AttachmentStatus = AttachmentStatus.PENDING
     order: int = 0
     thumbnail_key: str | None = None

@@ -135,6 +135,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/healthz", health, methods=["GET"]),
             Route("/files/{attachment_id}/{name:path}", files_endpoint(scope_for, services), methods=["GET"]),
+            Route("/thumbnails/{attachment_id}.png", files_endpoint(scope_for, services), methods=["GET"]),
             Route("/admin", admin, methods=["GET"]),
         ],
         lifespan=lifespan,

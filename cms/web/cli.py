@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--check", action="store_true", help="fail if schema/schema.graphql is out of date")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("casbin").setLevel(logging.WARNING)  # it logs the whole model at INFO on every load
     if args.command == "export-schema":
         return export_schema(check=args.check)
     if args.command == "create-admin":

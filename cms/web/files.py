@@ -49,7 +49,9 @@ def files_endpoint(
             return _error(404, "NOT_FOUND", "未找到该附件。")
         except DomainError as exc:
             return _error(401, exc.code, exc.message)
-        thumbnail = request.path_params["name"] == "thumbnail.png" and attachment.thumbnail_key is not None
+        thumbnail = request.path_params.get("name") is None
+        if thumbnail and attachment.thumbnail_key is None:
+            return _error(404, "NOT_FOUND", "该附件没有缩略图。")
         key = attachment.thumbnail_key if thumbnail else attachment.object_key
         assert key is not None
         etag = f'"{attachment.sha256}{"-t" if thumbnail else ""}"'

@@ -160,6 +160,7 @@ class GraphQLEndpoint:
         )
         answer = await cache.lookup(key)
         if answer is not None:
+            self._remember(document)  # the same document already ran without errors
             return self._cached(request, answer, media_type)
         async with cache.computing(key) as flight:
             # Queries first, even over POST: only an operation known to be a query may be kept.
@@ -223,10 +224,13 @@ class GraphQLEndpoint:
             operation_name=params.operation_name,
             allowed_operation_types=allowed,
         )
-        persisted = self.persisted
-        if document.register and document.sha256 and persisted is not None and not _failed_as_a_whole(result):
-            persisted.put(document.sha256, document.text)
+        if not _failed_as_a_whole(result):
+            self._remember(document)
         return result
+
+    def _remember(self, document: Document) -> None:
+        if document.register and document.sha256 and self.persisted is not None:
+            self.persisted.put(document.sha256, document.text)
 
     def _document(self, params: GraphQLParams) -> Document:
         """The document to run: as sent, or looked up / registered by its persisted-query hash."""
