@@ -27,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cms.embedded import start_embedded  # noqa: E402
+from cms.embedded import start_embedded
 
 CHUNK = 1024 * 1024
 PASSWORD = "Gongkai-demo-2026"
