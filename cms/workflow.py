@@ -396,6 +396,10 @@ class WorkflowService:
         live = await type(copy).get(copy.working_copy_of)
         if live is None:
             raise NotFound("原内容已不存在。")
+        if live.review_state is not ReviewState.PUBLISHED:
+            # Withdrawn, or corrected and back in review: issuing an older revision over it would
+            # overwrite content nobody reviewed against it.
+            raise TransitionNotAllowed("原内容已撤回或正在重新审核，工作副本不能审发。")
         live_version, live_state = live.version, live.review_state
         apply(live, snapshot(copy))
         live.version += 1
