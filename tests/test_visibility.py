@@ -41,7 +41,10 @@ async def test_demo_drafts_never_appear_publicly(gql, services):
     public = await _everything_public(gql)
     assert DRAFT_MARKER not in public
     for draft in drafts:
-        assert draft.title not in public
+        # Titles are only unique for the demo samples (other tests reuse titles, and a working copy
+        # carries its published original's title); ids are unique for everything.
+        if DRAFT_MARKER in draft.title:
+            assert draft.title not in public
         assert str(draft.id) not in public
         node = await gql(
             "query($id: ID!) { node(id: $id) { id } }", {"id": to_global_id("CatalogEntry", draft.id)}

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
 
 from authz import Principal
 from cms.demo.loader import is_empty, load_demo
@@ -18,6 +18,7 @@ from cms.model import User
 from cms.services import Endpoints, Services, build_services
 from cms.settings import Settings
 from cms.visibility import ReadScope
+from cms.web.admin import AdminApp
 from cms.web.cache import PersistedQueries, ResponseCache
 from cms.web.files import files_endpoint
 from cms.web.graphql_http import GraphQLEndpoint
@@ -127,16 +128,13 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    async def admin(request: Request) -> Response:
-        return PlainTextResponse("管理后台尚未构建。", status_code=503)
-
     app = Starlette(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/healthz", health, methods=["GET"]),
             Route("/files/{attachment_id}/{name:path}", files_endpoint(scope_for, services), methods=["GET"]),
             Route("/thumbnails/{attachment_id}.png", files_endpoint(scope_for, services), methods=["GET"]),
-            Route("/admin", admin, methods=["GET"]),
+            Mount("/admin", app=AdminApp()),
         ],
         lifespan=lifespan,
     )

@@ -1,0 +1,311 @@
+// Every operation the admin app sends. graphql-codegen validates them against ../schema/schema.graphql and
+// generates their result/variable types into src/generated/graphql.ts (named <Name>Query / <Name>Mutation).
+
+export const LOGIN = /* GraphQL */ `
+  mutation Login($username: String!, $password: String!) {
+    login(username: $username, password: $password) {
+      token
+      expiresAt
+    }
+  }
+`
+
+export const LOGOUT = /* GraphQL */ `
+  mutation Logout {
+    logout
+  }
+`
+
+export const ME = /* GraphQL */ `
+  query Me {
+    me {
+      user {
+        id
+        username
+        displayName
+        organization { id name }
+      }
+      grants {
+        role
+        roleLabel
+        subtree
+        organization { id name }
+      }
+      create: organizationsWith(permission: CONTENT_CREATE)
+      viewDraft: organizationsWith(permission: CONTENT_VIEW_DRAFT)
+      registerView: organizationsWith(permission: REGISTER_VIEW)
+      registerExport: organizationsWith(permission: REGISTER_EXPORT)
+      userManage: organizationsWith(permission: USER_MANAGE)
+      roleGrant: organizationsWith(permission: ROLE_GRANT)
+    }
+  }
+`
+
+export const PERMISSIONS = /* GraphQL */ `
+  query Permissions($org: ID!) {
+    me {
+      permissions(organization: $org)
+    }
+  }
+`
+
+export const WORKLIST = /* GraphQL */ `
+  query Worklist {
+    worklist {
+      submittedOn
+      workingDaysWaiting
+      formedOn
+      dueOn
+      workingDaysLeft
+      tier { key label permission }
+      item {
+        id
+        title
+        reviewState
+        reviewStateLabel
+        version
+        organization { id name }
+      }
+    }
+  }
+`
+
+export const VOCABULARIES = /* GraphQL */ `
+  query Vocabularies {
+    topics { value label parent }
+    genres { value label }
+  }
+`
+
+export const ORGANIZATIONS = /* GraphQL */ `
+  query Organizations($parent: ID) {
+    organizations(parent: $parent) { id name shortName }
+  }
+`
+
+export const ORGANIZATION = /* GraphQL */ `
+  query Organization($id: ID!) {
+    organization(id: $id) {
+      id
+      name
+      children { id name children { id name } }
+    }
+  }
+`
+
+export const CATALOG = /* GraphQL */ `
+  query Catalog($filter: CatalogFilter, $first: Int, $after: String) {
+    catalog(filter: $filter, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges {
+        node {
+          id
+          title
+          indexNumber
+          documentNumber
+          publishedDate
+          reviewState
+          reviewStateLabel
+          validityLabel
+          organization { id name }
+        }
+      }
+    }
+  }
+`
+
+export const ENTRY_FIELDS = /* GraphQL */ `
+  fragment EntryFields on CatalogEntry {
+    id
+    title
+    summary
+    description
+    body
+    version
+    reviewState
+    reviewStateLabel
+    pendingTier
+    indexNumber
+    documentNumber
+    topic
+    genre
+    keywords
+    createdDate
+    publishedDate
+    disclosureMode
+    disclosureModeLabel
+    nonDisclosureReason
+    legalBasis
+    scope
+    validity
+    validityLabel
+    workingCopyOf
+    organization { id name }
+    attachments { id filename size contentType sha256 url }
+  }
+`
+
+export const ENTRY = /* GraphQL */ `
+  query Entry($id: ID!) {
+    node(id: $id) {
+      ... on CatalogEntry { ...EntryFields }
+    }
+  }
+  ${ENTRY_FIELDS}
+`
+
+export const CREATE_ENTRY = /* GraphQL */ `
+  mutation CreateEntry($input: CatalogEntryInput!) {
+    createCatalogEntry(input: $input) { ...EntryFields }
+  }
+  ${ENTRY_FIELDS}
+`
+
+export const UPDATE_ENTRY = /* GraphQL */ `
+  mutation UpdateEntry($id: ID!, $expectedVersion: Int!, $input: CatalogEntryInput!) {
+    updateCatalogEntry(id: $id, expectedVersion: $expectedVersion, input: $input) { ...EntryFields }
+  }
+  ${ENTRY_FIELDS}
+`
+
+export const REQUEST_UPLOAD = /* GraphQL */ `
+  mutation RequestUpload($item: ID!, $filename: String!, $size: Int!) {
+    requestUpload(item: $item, filename: $filename, size: $size) {
+      uploadUrl
+      expiresAt
+      attachment { id filename }
+    }
+  }
+`
+
+export const COMPLETE_UPLOAD = /* GraphQL */ `
+  mutation CompleteUpload($id: ID!, $sha256: String!) {
+    completeUpload(id: $id, sha256: $sha256) { id filename size sha256 url }
+  }
+`
+
+export const REMOVE_ATTACHMENT = /* GraphQL */ `
+  mutation RemoveAttachment($id: ID!) {
+    removeAttachment(id: $id)
+  }
+`
+
+export const REVIEW_CHAIN = /* GraphQL */ `
+  query ReviewChain($org: ID!) {
+    reviewChain(organization: $org) { key label permission authorMayAct }
+    me { permissions(organization: $org) }
+  }
+`
+
+export const TRANSITION = /* GraphQL */ `
+  mutation Transition($input: TransitionInput!) {
+    transition(input: $input) {
+      id
+      version
+      reviewState
+      reviewStateLabel
+      pendingTier
+    }
+  }
+`
+
+export const HISTORY = /* GraphQL */ `
+  query History($id: ID!) {
+    history(id: $id) {
+      item { id title version reviewState reviewStateLabel }
+      versions { version savedAt note savedBy }
+      transitions {
+        seq
+        action
+        tier
+        fromState
+        toState
+        actorName
+        at
+        opinion
+        findings {
+          stateSecrets
+          commercialSecrets
+          personalPrivacy
+          proposedMode
+          proposedScope
+          proposedTime
+          grounds
+        }
+      }
+    }
+  }
+`
+
+export const DIFF = /* GraphQL */ `
+  query Diff($id: ID!, $from: Int!, $to: Int!) {
+    diff(id: $id, fromVersion: $from, toVersion: $to) { field before after }
+  }
+`
+
+export const REVERT = /* GraphQL */ `
+  mutation Revert($id: ID!, $toVersion: Int!, $expectedVersion: Int!) {
+    revert(id: $id, toVersion: $toVersion, expectedVersion: $expectedVersion) { id version }
+  }
+`
+
+export const USERS_AND_GRANTS = /* GraphQL */ `
+  query UsersAndGrants($org: ID!) {
+    users(organization: $org) { id username displayName active organization { id name } }
+    roleGrants(organization: $org) {
+      role
+      roleLabel
+      subtree
+      userId
+      user { id username displayName }
+      organization { id name }
+    }
+    roles { role label }
+  }
+`
+
+export const GRANT_ROLE = /* GraphQL */ `
+  mutation GrantRole($input: RoleGrantInput!) {
+    grantRole(input: $input) { role roleLabel userId }
+  }
+`
+
+export const REVOKE_ROLE = /* GraphQL */ `
+  mutation RevokeRole($input: RoleGrantInput!) {
+    revokeRole(input: $input)
+  }
+`
+
+export const CREATE_USER = /* GraphQL */ `
+  mutation CreateUser($username: String!, $password: String!, $organization: ID!, $displayName: String!) {
+    createUser(username: $username, password: $password, organization: $organization, displayName: $displayName) {
+      id
+      username
+    }
+  }
+`
+
+export const REGISTER = /* GraphQL */ `
+  query Register($org: ID!, $since: DateTime, $until: DateTime, $first: Int!, $beforeSeq: Int) {
+    reviewRegister(organization: $org, since: $since, until: $until, first: $first, beforeSeq: $beforeSeq) {
+      seq
+      itemTitle
+      itemVersion
+      action
+      tier
+      fromState
+      toState
+      actorName
+      at
+      opinion
+      itemId
+    }
+  }
+`
+
+export const REGISTER_EXPORT = /* GraphQL */ `
+  query RegisterExport($org: ID!, $since: DateTime, $until: DateTime) {
+    reviewRegisterExport(organization: $org, since: $since, until: $until)
+  }
+`

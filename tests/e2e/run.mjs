@@ -1,0 +1,99 @@
+// Runs one browser scenario against a running server: node run.mjs <scenario> (env E2E_BASE_URL,
+// E2E_SCREENSHOTS, E2E_PASSWORD, E2E_ARGS as JSON). Prints one JSON line "RESULT {...}" for pytest.
+// Chromium is Debian's (/usr/bin/chromium), driven by playwright-core from admin-ui/node_modules.
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const require = createRequire(path.join(here, '..', '..', 'admin-ui', 'package.json'))
+const { chromium } = require('playwright-core')
+
+const name = process.argv[2]
+const base = (process.env.E2E_BASE_URL ?? 'http://127.0.0.1:8000').replace(/\/$/, '')
+const shots = process.env.E2E_SCREENSHOTS ?? path.join(here, 'screenshots')
+const password = process.env.E2E_PASSWORD ?? 'Gongkai-demo-2026'
+const args = JSON.parse(process.env.E2E_ARGS ?? '{}')
+
+const browser = await chromium.launch({
+  executablePath: process.env.E2E_CHROMIUM ?? '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+})
+
+/** Helpers shared by the scenarios. */
+const h = {
+  base,
+  password,
+  args,
+  async newPage() {
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 }, acceptDownloads: true })
+    context.setDefaultTimeout(20_000)
+    const page = await context.newPage()
+    page.on('pageerror', (err) => console.error(`[page error] ${err.message}`))
+    return page
+  },
+  async shot(page, file) {
+    await page.screenshot({ path: path.join(shots, `${file}.png`), fullPage: true })
+  },
+  async login(page, username, pass = password) {
+    await page.goto(`${base}/admin/login`)
+    await page.locator('#login-username').fill(username)
+    await page.locator('#login-password').fill(pass)
+    await page.getByRole('button', { name: '登录', exact: true }).click()
+    await page.locator('[data-test="current-user"]').waitFor()
+  },
+  async logout(page) {
+    await page.getByRole('button', { name: '退出登录' }).click()
+    await page.locator('#login-username').waitFor()
+  },
+  /** Picks an option of an Element Plus select by its visible text. */
+  async choose(page, inputSelector, optionText) {
+    await page.locator(inputSelector).click({ force: true }) // the placeholder overlays the input
+    await page.locator('.el-select-dropdown__item:visible', { hasText: optionText }).first().click()
+  },
+  /** Opens an item's review page from the worklist and performs an action there. */
+  async act(page, id, action, opinion = '') {
+    await page.goto(`${base}/admin/review/${id}`)
+    await page.locator('[data-test="review-item"]').waitFor()
+    const before = await page.locator('[data-test="review-state"]').textContent()
+    if (opinion) await page.locator('#r-opinion').fill(opinion)
+    await page.locator(`[data-test="action-${action}"]`).click()
+    await page.locator('[data-test="review-done"], [data-test="review-error"]').first().waitFor()
+    const error = page.locator('[data-test="review-error"]')
+    if (await error.count()) throw new Error(`${action} failed: ${await error.textContent()}`)
+    const after = await page.locator('[data-test="review-state"]').textContent()
+    return { before, after }
+  },
+  /** Saves a new entry in the editor; fails with the app's own message when saving fails. */
+  async saveNew(page) {
+    await page.locator('[data-test="save"]').click()
+    await page.locator('[data-test="saved"], [data-test="edit-error"]').first().waitFor()
+    const error = page.locator('[data-test="edit-error"]')
+    if (await error.count()) throw new Error(`saving failed: ${await error.textContent()}`)
+    await page.waitForURL(/\/admin\/catalog\/(?!new$)[^/]+$/, { waitUntil: 'commit' })
+  },
+  check(condition, message) {
+    if (!condition) throw new Error(`check failed: ${message}`)
+  },
+}
+
+let code = 0
+try {
+  const scenario = await import(pathToFileURL(path.join(here, 'scenarios', `${name}.mjs`)).href)
+  const result = await scenario.default(h)
+  console.log(`RESULT ${JSON.stringify(result ?? {})}`)
+} catch (err) {
+  console.error(err?.stack ?? String(err))
+  code = 1
+} finally {
+  await browser.close()
+}
+process.exit(code)
