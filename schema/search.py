@@ -164,6 +164,8 @@ class SearchMutation:
     async def remove_search_word(self, info: Info, word: str) -> bool:
         return await info.context.services.search.remove_word(principal(info), word[:100])
 
-    @strawberry.mutation(description="重建全部内容的检索索引（需词表管理权限），返回处理的条数")
-    async def reindex_search(self, info: Info) -> int:
-        return await info.context.services.search.reindex_as(principal(info))
+    @strawberry.mutation(
+        description="在后台重建全部内容的检索索引（需词表管理权限）；已有重建在进行时返回 false"
+    )
+    def reindex_search(self, info: Info) -> bool:
+        return info.context.services.search.start_reindex(principal(info))

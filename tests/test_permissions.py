@@ -51,6 +51,8 @@ PUBLIC_QUERIES = {
     "interviews",
     "topics",
     "genres",
+    "search",
+    "searchWords",
 }
 
 FILE = "政府信息公开附件（测试）\n".encode()
@@ -257,6 +259,24 @@ CASES = [
         "setIndexTemplate",
         'mutation($o: ID!) { setIndexTemplate(organization: $o, template: "{code}/{year}-{seq:05d}") { id } }',
         fixed(lambda w: {"o": w.org}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "addSearchWords",
+        'mutation { addSearchWords(words: ["政务公开测试词"]) }',
+        fixed(lambda w: {}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "removeSearchWord",
+        'mutation { removeSearchWord(word: "政务公开测试词") }',
+        fixed(lambda w: {}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "reindexSearch",
+        "mutation { reindexSearch }",
+        fixed(lambda w: {}),
         allowed=ADMIN,
     ),
     Case(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
@@ -22,9 +23,11 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
+from pymongo.errors import PyMongoError
 
 from cms.public_changes import PublicChanges
 
+log = logging.getLogger("gongkai.cache")
 V = TypeVar("V")
 _ENTRY_OVERHEAD = 200  # bytes per entry beyond its body: key, object headers, bookkeeping
 _LARGEST_SHARE = 8  # one answer may take at most this fraction of the byte budget
@@ -193,7 +196,11 @@ class ResponseCache:
         changes = self.changes()
         if changes.version != ticket.version:
             return None
-        boundary = await changes.next_boundary(ticket.started)
+        try:
+            boundary = await changes.next_boundary(ticket.started)
+        except PyMongoError:  # the answer is still good to send; it is just not kept
+            log.warning("could not read the next scheduled boundary; answer not cached", exc_info=True)
+            return None
         if changes.version != ticket.version:
             return None
         expires = ticket.started.timestamp() + self.ttl_seconds
