@@ -4,8 +4,9 @@ permission through ``AccessControl.require`` before it reads anything it could r
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from beanie import PydanticObjectId
 from bson import ObjectId
@@ -20,6 +21,8 @@ from cms.register import RegisterEntry
 from cms.versions import FieldChange, VersionService, apply, snapshot
 from cms.workflow import EDITABLE_STATES, Action, TransitionRequest, WorkflowService, cas_update
 from storage.documents import CatalogEntry, ContentDocument, Interpretation, ReviewState, Validity
+
+D = TypeVar("D", bound=ContentDocument)
 
 
 class AuthoringService:
@@ -39,20 +42,19 @@ class AuthoringService:
         self.content = catalog.content
 
     async def create_catalog_entry(self, principal: Principal, new: NewCatalogEntry) -> CatalogEntry:
-        self.access.require(principal, Permission.CONTENT_CREATE, new.org_id)
-
-        async def write(session: AsyncClientSession) -> CatalogEntry:
-            entry = await self.catalog.create_draft(new, created_by=principal.user_id, session=session)
-            await self.versions.record(entry, by=principal.user_id, note="新建", session=session)
-            return entry
-
-        return await self.workflow.atomically(write)
+        return await self._create(principal, new.org_id, self.catalog.create_draft, new)
 
     async def create_interpretation(self, principal: Principal, new: NewInterpretation) -> Interpretation:
-        self.access.require(principal, Permission.CONTENT_CREATE, new.org_id)
+        return await self._create(principal, new.org_id, self.interpretations.create_draft, new)
 
-        async def write(session: AsyncClientSession) -> Interpretation:
-            item = await self.interpretations.create_draft(new, created_by=principal.user_id, session=session)
+    async def _create(
+        self, principal: Principal, org_id: ObjectId, create_draft: Callable[..., Awaitable[D]], new: object
+    ) -> D:
+        """A new draft and its first version, together or not at all."""
+        self.access.require(principal, Permission.CONTENT_CREATE, org_id)
+
+        async def write(session: AsyncClientSession) -> D:
+            item = await create_draft(new, created_by=principal.user_id, session=session)
             await self.versions.record(item, by=principal.user_id, note="新建", session=session)
             return item
 
