@@ -15,6 +15,7 @@ from strawberry.types import ExecutionContext
 from cms.errors import DomainError
 from schema import types as t
 from schema.mutations import Mutation as BaseMutation
+from schema.prepared import PreparedDocuments, PreparedDocumentsExtension
 from schema.queries import PublicQuery
 from schema.search import SearchMutation, SearchQuery
 from schema.staff import StaffQuery
@@ -24,6 +25,8 @@ log = logging.getLogger("gongkai.graphql")
 
 
 class GongkaiSchema(strawberry.Schema):
+    prepared: PreparedDocuments  # parsed and validated documents by text (see schema.prepared)
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -52,13 +55,18 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int 
         lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
     ]
-    return GongkaiSchema(
+    # Last: the limits above add their validation rules before a document is first validated.
+    prepared = PreparedDocuments()
+    extensions.append(lambda: PreparedDocumentsExtension(prepared))
+    schema = GongkaiSchema(
         query=Query,
         mutation=Mutation,
         types=t.CONTENT_GRAPHQL_TYPES,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )
+    schema.prepared = prepared
+    return schema
 
 
 def sdl() -> str:
