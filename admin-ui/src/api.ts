@@ -3,11 +3,13 @@ import { reactive } from 'vue'
 
 export const TOKEN_KEY = 'gongkai.token'
 
-/** A GraphQL error the user can act on: a stable code and the server's Chinese message. */
+/** A GraphQL error the user can act on: a stable code, the server's Chinese message and, for bad input,
+ * the input field it is about (`extensions.field`, camelCase or snake_case as the server names it). */
 export class ApiError extends Error {
   constructor(
     message: string,
     readonly code: string,
+    readonly field?: string,
   ) {
     super(message)
   }
@@ -61,7 +63,7 @@ export function abandonWaiting(): void {
 
 interface GraphQLResponse<T> {
   data?: T | null
-  errors?: Array<{ message: string; extensions?: { code?: string } }>
+  errors?: Array<{ message: string; extensions?: { code?: string; field?: string } }>
 }
 
 async function post<T>(query: string, variables: unknown, token: string | null): Promise<{ status: number; body: GraphQLResponse<T> }> {
@@ -114,7 +116,10 @@ export async function gql<T, V = Record<string, never>>(query: string, variables
       await new Promise<void>((resolve) => waiting.push(resolve))
       continue
     }
-    if (first) throw new ApiError(first.message || CODE_MESSAGES[code ?? ''] || '操作失败。', code ?? 'ERROR')
+    if (first) {
+      const message = first.message || CODE_MESSAGES[code ?? ''] || '操作失败。'
+      throw new ApiError(message, code ?? 'ERROR', first.extensions?.field)
+    }
     if (!body.data) throw new ApiError(`服务器错误（HTTP ${status}）。`, 'BAD_RESPONSE')
     return body.data
   }

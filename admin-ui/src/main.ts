@@ -1,11 +1,10 @@
 import { createApp } from 'vue'
-import ElementPlus from 'element-plus'
-import zhCn from 'element-plus/es/locale/lang/zh-cn'
-import 'element-plus/dist/index.css'
 import './style.css'
 import App from './App.vue'
 import { router } from './router'
 import { session } from './session'
 
+// Element Plus components are imported where they are used (each view is its own chunk); their styles
+// follow them (see the element-plus-styles plugin in vite.config.ts).
 document.documentElement.classList.toggle('font-large', session.fontLarge)
-createApp(App).use(ElementPlus, { locale: zhCn }).use(router).mount('#app')
+createApp(App).use(router).mount('#app')

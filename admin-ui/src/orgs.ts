@@ -1,12 +1,14 @@
-// Organization options for pickers: the tree from the root(s) down two levels, indented by depth.
+// The organization tree, to any depth: one request per root fetches five levels; deeper branches are
+// fetched from where the first request stopped. Pickers show it flattened and indented by depth.
 import { gql } from './api'
-import { ORGANIZATION, ORGANIZATIONS } from './graphql/operations'
-import type {
-  OrganizationQuery,
-  OrganizationQueryVariables,
-  OrganizationsQuery,
-  OrganizationsQueryVariables,
-} from './generated/graphql'
+import { ORGANIZATIONS, ORG_SUBTREE } from './graphql/operations'
+import type { OrgFieldsFragment, OrganizationsQuery, OrgSubtreeQuery, OrgSubtreeQueryVariables } from './generated/graphql'
+
+export interface OrgNode extends OrgFieldsFragment {
+  parentId: string | null
+  depth: number
+  children: OrgNode[]
+}
 
 export interface OrgOption {
   id: string
@@ -14,21 +16,36 @@ export interface OrgOption {
   label: string
 }
 
-let cached: Promise<OrgOption[]> | null = null
+/** What ORG_SUBTREE returns at each level: the fields, and children unless the query stopped there. */
+type Raw = OrgFieldsFragment & { children?: Raw[] }
+/** The last level of ORG_SUBTREE only says whether there are children (their ids). */
+const stoppedAbove = (raw: Raw) => raw.children?.some((c) => !('name' in c)) ?? false
 
-export function orgOptions(): Promise<OrgOption[]> {
+async function subtree(id: string, parentId: string | null, depth: number): Promise<OrgNode | null> {
+  const raw = (await gql<OrgSubtreeQuery, OrgSubtreeQueryVariables>(ORG_SUBTREE, { id })).organization as Raw | null
+  return raw ? build(raw, parentId, depth) : null
+}
+
+async function build(raw: Raw, parentId: string | null, depth: number): Promise<OrgNode> {
+  const { children, ...fields } = raw
+  const node: OrgNode = { ...fields, parentId, depth, children: [] }
+  if (stoppedAbove(raw)) {
+    const deeper = await Promise.all((children ?? []).map((c) => subtree(c.id, node.id, depth + 1)))
+    node.children = deeper.filter((c): c is OrgNode => c !== null)
+  } else {
+    node.children = await Promise.all((children ?? []).map((c) => build(c, node.id, depth + 1)))
+  }
+  return node
+}
+
+let cached: Promise<OrgNode[]> | null = null
+
+/** The whole tree the user can see, from the root(s) down. */
+export function orgTree(): Promise<OrgNode[]> {
   cached ??= (async () => {
-    const roots = (await gql<OrganizationsQuery, OrganizationsQueryVariables>(ORGANIZATIONS, {})).organizations
-    const out: OrgOption[] = []
-    for (const root of roots) {
-      const tree = (await gql<OrganizationQuery, OrganizationQueryVariables>(ORGANIZATION, { id: root.id })).organization
-      out.push({ id: root.id, name: root.name, label: root.name })
-      for (const child of tree?.children ?? []) {
-        out.push({ id: child.id, name: child.name, label: `　${child.name}` })
-        for (const grand of child.children) out.push({ id: grand.id, name: grand.name, label: `　　${grand.name}` })
-      }
-    }
-    return out
+    const roots = (await gql<OrganizationsQuery>(ORGANIZATIONS, {})).organizations
+    const trees = await Promise.all(roots.map((r) => subtree(r.id, null, 0)))
+    return trees.filter((t): t is OrgNode => t !== null)
   })().catch((err) => {
     cached = null
     throw err
@@ -36,12 +53,29 @@ export function orgOptions(): Promise<OrgOption[]> {
   return cached
 }
 
+/** Forget the cached tree (after an organization was created or changed). */
+export function invalidateOrgs(): void {
+  cached = null
+}
+
+export function flatten(nodes: OrgNode[]): OrgNode[] {
+  return nodes.flatMap((n) => [n, ...flatten(n.children)])
+}
+
+export async function orgOptions(): Promise<OrgOption[]> {
+  return flatten(await orgTree()).map((n) => ({ id: n.id, name: n.name, label: `${'　'.repeat(n.depth)}${n.name}` }))
+}
+
 /** Options limited to the given ids (e.g. from `organizationsWith`), in tree order. */
 export async function orgOptionsAmong(ids: string[]): Promise<OrgOption[]> {
   const allowed = new Set(ids)
   const all = await orgOptions()
   const inTree = all.filter((o) => allowed.has(o.id))
-  // organizations deeper than the tree shown here are still offered, by id
-  const missing = ids.filter((id) => !all.some((o) => o.id === id))
+  const missing = ids.filter((id) => !all.some((o) => o.id === id)) // not expected: the tree is complete
   return [...inTree, ...missing.map((id) => ({ id, name: id, label: id }))]
+}
+
+/** Names by id, for showing organizations that come only as ids. */
+export async function orgNames(): Promise<Map<string, string>> {
+  return new Map(flatten(await orgTree()).map((n) => [n.id, n.name]))
 }

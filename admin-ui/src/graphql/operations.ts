@@ -37,6 +37,8 @@ export const ME = /* GraphQL */ `
       registerExport: organizationsWith(permission: REGISTER_EXPORT)
       userManage: organizationsWith(permission: USER_MANAGE)
       roleGrant: organizationsWith(permission: ROLE_GRANT)
+      orgManage: organizationsWith(permission: ORG_MANAGE)
+      reviewApprove: organizationsWith(permission: REVIEW_APPROVE)
     }
   }
 `
@@ -83,13 +85,47 @@ export const ORGANIZATIONS = /* GraphQL */ `
   }
 `
 
-export const ORGANIZATION = /* GraphQL */ `
-  query Organization($id: ID!) {
+export const ORG_FIELDS = /* GraphQL */ `
+  fragment OrgFields on Organization { id key name shortName code level kind indexTemplate docPrefix }
+`
+
+/** Five levels under an organization; the last level only tells whether there is more (orgs.ts goes on). */
+export const ORG_SUBTREE = /* GraphQL */ `
+  query OrgSubtree($id: ID!) {
     organization(id: $id) {
-      id
-      name
-      children { id name children { id name } }
+      ...OrgFields
+      children {
+        ...OrgFields
+        children {
+          ...OrgFields
+          children {
+            ...OrgFields
+            children { ...OrgFields children { id } }
+          }
+        }
+      }
     }
+  }
+  ${ORG_FIELDS}
+`
+
+export const CREATE_ORGANIZATION = /* GraphQL */ `
+  mutation CreateOrganization($input: OrganizationInput!) {
+    createOrganization(input: $input) { ...OrgFields }
+  }
+  ${ORG_FIELDS}
+`
+
+export const SET_INDEX_TEMPLATE = /* GraphQL */ `
+  mutation SetIndexTemplate($organization: ID!, $template: String!) {
+    setIndexTemplate(organization: $organization, template: $template) { ...OrgFields }
+  }
+  ${ORG_FIELDS}
+`
+
+export const SET_REVIEW_CHAIN = /* GraphQL */ `
+  mutation SetReviewChain($organization: ID!, $tiers: [ReviewTierInput!]) {
+    setReviewChain(organization: $organization, tiers: $tiers) { id }
   }
 `
 
@@ -141,6 +177,12 @@ export const ENTRY_FIELDS = /* GraphQL */ `
     validity
     validityLabel
     workingCopyOf
+    validityEffectiveDate
+    repealDate
+    amendedBy { id title documentNumber }
+    repealedBy { id title documentNumber }
+    involvesOrganizations { id name }
+    confirmedOrganizations { id name }
     organization { id name }
     attachments { id filename size contentType sha256 url }
   }
@@ -167,6 +209,60 @@ export const UPDATE_ENTRY = /* GraphQL */ `
     updateCatalogEntry(id: $id, expectedVersion: $expectedVersion, input: $input) { ...EntryFields }
   }
   ${ENTRY_FIELDS}
+`
+
+export const ENTRY_PERMISSIONS = /* GraphQL */ `
+  query EntryPermissions($org: ID!) {
+    me { permissions(organization: $org) }
+  }
+`
+
+/** Checkouts filed in the published item's history: the latest one tells which working copy to look for. */
+export const CHECKOUTS = /* GraphQL */ `
+  query Checkouts($id: ID!) {
+    history(id: $id) {
+      transitions { seq action actorName at details }
+    }
+  }
+`
+
+export const WORKING_COPY = /* GraphQL */ `
+  query WorkingCopy($id: ID!) {
+    node(id: $id) {
+      ... on CatalogEntry { id version reviewState reviewStateLabel workingCopyOf }
+    }
+  }
+`
+
+export const CHECKOUT = /* GraphQL */ `
+  mutation Checkout($id: ID!) {
+    checkout(id: $id) { id version workingCopyOf }
+  }
+`
+
+export const CHECKIN = /* GraphQL */ `
+  mutation Checkin($id: ID!, $expectedVersion: Int, $opinion: String!) {
+    checkin(id: $id, expectedVersion: $expectedVersion, opinion: $opinion) { id version reviewState reviewStateLabel }
+  }
+`
+
+export const CANCEL_CHECKOUT = /* GraphQL */ `
+  mutation CancelCheckout($id: ID!) {
+    cancelCheckout(id: $id) { id }
+  }
+`
+
+export const CHANGE_VALIDITY = /* GraphQL */ `
+  mutation ChangeValidity($id: ID!, $validity: Validity!, $successor: ID, $date: Date) {
+    changeValidity(id: $id, validity: $validity, successor: $successor, date: $date) { id version }
+  }
+`
+
+export const FIND_ENTRIES = /* GraphQL */ `
+  query FindEntries($documentNumber: String!, $indexNumber: String!) {
+    byDocumentNumber: catalogEntriesByDocumentNumber(documentNumber: $documentNumber) { id title documentNumber indexNumber }
+    byIndexNumber: catalogEntry(indexNumber: $indexNumber) { id title documentNumber indexNumber }
+  }
 `
 
 export const REQUEST_UPLOAD = /* GraphQL */ `
@@ -219,6 +315,7 @@ export const HISTORY = /* GraphQL */ `
         seq
         action
         tier
+        details
         fromState
         toState
         actorName
