@@ -28,6 +28,17 @@ const browser = await chromium.launch({
   ],
 })
 
+const tokens = {}
+const pages = []
+async function gql(token, query, variables) {
+  const headers = { 'content-type': 'application/json' }
+  if (token) headers.authorization = `Bearer ${token}`
+  const response = await fetch(`${base}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) })
+  const body = await response.json()
+  if (body.errors) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`)
+  return body.data
+}
+
 /** Helpers shared by the scenarios. */
 const h = {
   base,
@@ -37,6 +48,7 @@ const h = {
     const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 }, acceptDownloads: true })
     context.setDefaultTimeout(20_000)
     const page = await context.newPage()
+    pages.push(page)
     page.on('pageerror', (err) => console.error(`[page error] ${err.message}`))
     return page
   },
@@ -66,19 +78,24 @@ const h = {
     const before = await page.locator('[data-test="review-state"]').textContent()
     if (opinion) await page.locator('#r-opinion').fill(opinion)
     await page.locator(`[data-test="action-${action}"]`).click()
-    await page.locator('[data-test="review-done"], [data-test="review-error"]').first().waitFor()
-    const error = page.locator('[data-test="review-error"]')
-    if (await error.count()) throw new Error(`${action} failed: ${await error.textContent()}`)
+    await page.locator('[data-test="review-done"], [data-test="review-error"], .field-error').first().waitFor()
+    const error = page.locator('[data-test="review-error"], .field-error')
+    if (await error.count()) throw new Error(`${action} failed: ${await error.first().textContent()}`)
     const after = await page.locator('[data-test="review-state"]').textContent()
     return { before, after }
   },
   /** Saves a new entry in the editor; fails with the app's own message when saving fails. */
   async saveNew(page) {
     await page.locator('[data-test="save"]').click()
-    await page.locator('[data-test="saved"], [data-test="edit-error"]').first().waitFor()
-    const error = page.locator('[data-test="edit-error"]')
-    if (await error.count()) throw new Error(`saving failed: ${await error.textContent()}`)
+    await page.locator('[data-test="saved"], [data-test="edit-error"], .field-error').first().waitFor()
+    const error = page.locator('[data-test="edit-error"], .field-error')
+    if (await error.count()) throw new Error(`saving failed: ${await error.first().textContent()}`)
     await page.waitForURL(/\/admin\/catalog\/(?!new$)[^/]+$/, { waitUntil: 'commit' })
+  },
+  /** Calls /graphql as a demo account (for setting up data a scenario is not about); throws on errors. */
+  async api(username, query, variables = {}) {
+    tokens[username] ??= (await gql(null, 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }', { u: username, p: password })).login.token
+    return gql(tokens[username], query, variables)
   },
   check(condition, message) {
     if (!condition) throw new Error(`check failed: ${message}`)
@@ -93,6 +110,11 @@ try {
 } catch (err) {
   console.error(err?.stack ?? String(err))
   code = 1
+  // what each page showed when it failed, next to the other screenshots
+  for (const [i, page] of pages.entries()) {
+    await page.screenshot({ path: path.join(shots, `failed-${name}-${i}.png`), fullPage: true }).catch(() => {})
+    console.error(`page ${i}: ${page.url()} (screenshot failed-${name}-${i}.png)`)
+  }
 } finally {
   await browser.close()
 }

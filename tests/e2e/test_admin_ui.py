@@ -14,6 +14,14 @@ CATALOG = (
     " edges { node { id title indexNumber reviewState attachments { filename } } } } }"
 )
 README_SHOTS = ("home-officer", "review-confidentiality-form", "history")
+# Further screens the README shows, each copied by the test whose scenario takes it.
+DOCS = ROOT / "docs" / "screenshots"
+
+
+def publish_screenshots(*names: str) -> None:
+    DOCS.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copyfile(SCREENSHOTS / f"{name}.png", DOCS / f"{name}.png")
 
 
 async def anonymous_catalog(live_url: str, org: str) -> list[dict[str, Any]]:
@@ -44,10 +52,7 @@ async def test_draft_with_attachment_three_tier_review_and_anonymous_publication
     assert entry["indexNumber"] == result["indexNumber"]
     assert entry["reviewState"] == "PUBLISHED"
     assert [a["filename"] for a in entry["attachments"]] == ["附件一：实施细则.txt"]
-    docs = ROOT / "docs" / "screenshots"
-    docs.mkdir(parents=True, exist_ok=True)
-    for name in README_SHOTS:  # the README shows these
-        shutil.copyfile(SCREENSHOTS / f"{name}.png", docs / f"{name}.png")
+    publish_screenshots(*README_SHOTS)
 
 
 async def test_rejection_returns_to_officer_with_opinion_and_relogin_keeps_the_form(
@@ -62,7 +67,48 @@ async def test_rejection_returns_to_officer_with_opinion_and_relogin_keeps_the_f
     assert anonymous.json()["data"]["node"] is None  # a rejected draft is never public
 
 
-async def test_granting_a_role_changes_the_grantees_menu(scenario: Scenario) -> None:
+async def test_granting_and_revoking_a_role_changes_the_grantees_menu(scenario: Scenario) -> None:
     result = await scenario("grant")
     assert result["before"] == ["待办事项"]
     assert "新建目录条目" in result["after"]
+    assert result["revoked"] == ["待办事项"]
+
+
+async def test_conflicting_save_reloads_field_errors_at_their_fields_diff_and_revert(
+    scenario: Scenario, live_url: str
+) -> None:
+    result = await scenario("editing")
+    async with httpx.AsyncClient(base_url=live_url, timeout=30) as http:
+        anonymous = await http.post(
+            "/graphql",
+            json={"query": "query($id: ID!) { node(id: $id) { id } }", "variables": {"id": result["id"]}},
+        )
+    assert anonymous.json()["data"]["node"] is None  # drafts stay private through all of it
+    publish_screenshots("save-conflict", "history-diff")
+
+
+async def test_working_copy_with_cross_agency_confirmation_replaces_the_published_version(
+    scenario: Scenario, live_url: str
+) -> None:
+    result = await scenario("workingcopy")
+    async with httpx.AsyncClient(base_url=live_url, timeout=30) as http:
+        response = await http.post(
+            "/graphql",
+            json={
+                "query": "query($id: ID!) { node(id: $id) { ... on CatalogEntry { title validity summary } } }",
+                "variables": {"id": result["id"]},
+            },
+        )
+    live = response.json()["data"]["node"]
+    assert live == {"title": result["title"], "validity": "VALID", "summary": "修订后的概述。"}
+    publish_screenshots("published-with-working-copy", "cross-agency-confirmation")
+
+
+async def test_admin_creates_a_deep_organization_edits_its_template_and_chain_and_exports_the_register(
+    scenario: Scenario,
+) -> None:
+    result = await scenario("admin")
+    assert result["chain"] == ["承办人初审", "承办部门负责人审核", "保密审查", "单位负责人审发"]
+    assert result["csvHeader"].startswith("序号,时间")
+    assert result["csvLines"] > 1
+    publish_screenshots("org-index-template")

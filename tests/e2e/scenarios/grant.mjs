@@ -1,4 +1,5 @@
-// An administrator creates an account and grants it the 承办人 role; the grantee's menu changes.
+// An administrator creates an account and grants it the 承办人 role; the grantee's menu changes; revoking
+// the role takes the menu entries away again.
 export default async function grant(h) {
   const username = `e2e-${Date.now()}`
   const password = 'E2e-Password-2026!'
@@ -31,5 +32,13 @@ export default async function grant(h) {
   const after = await user.locator('[data-test="menu"] li').allTextContents()
   h.check(after.some((t) => t.includes('新建目录条目')), `menu after grant: ${after}`)
   await h.shot(user, 'menu-after-grant')
-  return { username, before, after }
+
+  await admin.getByRole('button', { name: `撤销 ${username} 的` }).click()
+  await admin.locator('[data-test="users-info"]').getByText('已撤销角色').waitFor()
+  await admin.locator('[data-test="grants"]').getByText('端到端测试员').first().waitFor({ state: 'detached' })
+  await user.reload()
+  await user.locator('[data-test="menu-home"]').waitFor()
+  const revoked = await user.locator('[data-test="menu"] li').allTextContents()
+  h.check(!revoked.some((t) => t.includes('新建目录条目')), `menu after revoke: ${revoked}`)
+  return { username, before, after, revoked }
 }
