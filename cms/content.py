@@ -176,9 +176,10 @@ class ContentService:
 
     # -- index numbers ------------------------------------------------------------------------
 
-    async def assign_index_number(self, entry: CatalogEntry) -> str:
+    async def assign_index_number(self, entry: CatalogEntry, *, settle: bool = True) -> str:
         """Idempotent per entry; unique per number even under concurrent requests (the register's
-        unique indexes decide, the counter only proposes)."""
+        unique indexes decide, the counter only proposes). ``settle=False``: the number is set on
+        ``entry`` but not written to the stored entry (a caller writing the entry anyway does that)."""
         if entry.index_number:
             return entry.index_number
         if entry.id is None:
@@ -200,6 +201,9 @@ class ContentService:
                 if winner is None:
                     continue  # the number was taken (e.g. imported data): draw the next one
                 number = winner.number  # a concurrent call for the same entry registered first
+            if not settle:
+                entry.index_number = number
+                return number
             return await self._settle_index_number(entry, number)
         raise IndexNumberError("索引号连续冲突，请检查机构的索引号模板与已有编号。")
 

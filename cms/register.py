@@ -13,6 +13,13 @@ Concurrency: appenders race for the unique index ``(org_id, seq)``; the loser re
 retries. Appends of one process to one organization are serialized by a lock first, so collisions only
 happen between processes. Inside a caller's transaction nothing is retried: the conflict (a duplicate
 key, or a ``TransientTransactionError`` write conflict) goes to the caller's transaction retry logic.
+
+The hot path (``append_held``, used by the review workflow) runs inside a transaction whose caller holds
+the organization's lock (``lock``) from just before the append until the transaction has ended, and
+builds on the head this process last committed (``committed``) without reading it: the unique index
+still decides, so a head another process moved on meanwhile ends in ``StaleHead`` (the cached head is
+dropped; the caller retries the whole transaction, which then reads the head). Only the append and the
+commit are serialized; whatever the transaction wrote before (the item) is not.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from beanie import SortDirection
+from beanie import PydanticObjectId, SortDirection
 from bson import ObjectId
 from pydantic import BaseModel
 from pymongo import DESCENDING
@@ -121,6 +128,19 @@ class RegisterEntry:
     # JSON-like values only (str, int, float, bool, None, datetime, ObjectId, lists, str-keyed maps):
     # exactly what survives a round trip through MongoDB, so the hash stays verifiable.
     details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Head:
+    """The newest record of a chain: what the next record links to."""
+
+    seq: int
+    hash: str
+    at: datetime
+
+
+class StaleHead(Exception):
+    """``append_held`` found the cached head overtaken (another process appended): retry the transaction."""
 
 
 @dataclass(frozen=True)
@@ -267,10 +287,11 @@ class RegisterService:
         self.clock = clock
         self.collisions = 0  # appends that lost the race for a seq and retried (a metric)
         self._locks: defaultdict[ObjectId, asyncio.Lock] = defaultdict(asyncio.Lock)
-        # Highest committed seq seen per organization: keeps the head lookup to an index range scan
-        # (the embedded server reads every record of the org for an unbounded sort+limit). A hint only:
-        # a stale or wrong value costs one slower query, never a wrong seq.
-        self._heads: dict[ObjectId, int] = {}
+        # The newest committed record seen per organization. Its seq keeps the head lookup to an index
+        # range scan (the embedded server reads every record of the org for an unbounded sort+limit);
+        # ``append_held`` builds on it directly. A hint only: the unique index decides, so a stale value
+        # costs a retry, never a wrong seq or a fork.
+        self._heads: dict[ObjectId, Head] = {}
 
     # -- writes -------------------------------------------------------------------------------
 
@@ -302,9 +323,51 @@ class RegisterService:
                     # Another process took this seq: back off a little (jittered, growing) and re-read.
                     await asyncio.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311
                     continue
-                self._remember(org_id, record.seq)
+                self.committed(record)
                 return record
         raise Conflict("审查登记并发写入冲突过多，请稍后重试。", org_id=str(org_id)) from last_error
+
+    def lock(self, org_id: ObjectId) -> asyncio.Lock:
+        """Serializes this process's appends to one organization's chain (hold it through the commit)."""
+        return self._locks[ObjectId(str(org_id))]
+
+    async def append_held(self, entry: RegisterEntry, session: AsyncClientSession) -> RegisterRecord:
+        """Append inside ``session``'s transaction while the caller holds ``lock(entry.org_id)`` and keeps
+        holding it until the transaction has ended; call ``committed`` with the record after the commit.
+
+        Builds on the head this process last committed, without reading it (the transaction's snapshot
+        may predate that commit anyway). Raises ``StaleHead`` when the unique index says the head has
+        moved on (another process appended, or nothing is cached and the read was overtaken): retry the
+        transaction; the next attempt reads the head."""
+        org_id = ObjectId(str(entry.org_id))
+        details = _normalize_detail(dict(entry.details), "details")
+        head = self._heads.get(org_id)
+        previous: Mapping[str, Any] | None
+        if head is None:
+            previous = await self._latest(org_id, session)
+        else:
+            previous = {"seq": head.seq, "hash": head.hash, "at": head.at}
+        record = self._build(entry, org_id, details, previous)
+        document = record.model_dump(by_alias=True, exclude={"id", "revision_id"})
+        try:
+            result = await RegisterRecord.get_pymongo_collection().insert_one(document, session=session)
+        except DuplicateKeyError as exc:
+            self._heads.pop(org_id, None)
+            self.collisions += 1
+            raise StaleHead(str(org_id)) from exc
+        record.id = PydanticObjectId(result.inserted_id)
+        return record
+
+    def committed(self, record: RegisterRecord) -> None:
+        """Note a committed record as its chain's head (ignored if an older one than what is known)."""
+        org_id = ObjectId(str(record.org_id))
+        known = self._heads.get(org_id)
+        if known is None or record.seq > known.seq:
+            self._heads[org_id] = Head(record.seq, record.hash, to_stored_instant(record.at))
+
+    def forget(self, org_id: ObjectId) -> None:
+        """Drop the cached head of a chain (e.g. after a transaction whose outcome is unknown)."""
+        self._heads.pop(ObjectId(str(org_id)), None)
 
     def _build(
         self,
@@ -353,16 +416,18 @@ class RegisterService:
         doc: Mapping[str, Any] | None = None
         if hint is not None:
             doc = await collection.find_one(
-                {"org_id": org_id, "seq": {"$gte": hint}}, projection, sort=newest, session=session
+                {"org_id": org_id, "seq": {"$gte": hint.seq}}, projection, sort=newest, session=session
             )
         if doc is None:
             doc = await collection.find_one({"org_id": org_id}, projection, sort=newest, session=session)
         if doc is not None and session is None:
-            self._remember(org_id, int(doc["seq"]))
+            self._remember(org_id, doc)
         return doc
 
-    def _remember(self, org_id: ObjectId, seq: int) -> None:
-        self._heads[org_id] = max(seq, self._heads.get(org_id, 0))
+    def _remember(self, org_id: ObjectId, doc: Mapping[str, Any]) -> None:
+        known = self._heads.get(org_id)
+        if known is None or int(doc["seq"]) > known.seq:
+            self._heads[org_id] = Head(int(doc["seq"]), str(doc["hash"]), to_stored_instant(doc["at"]))
 
     # -- reads --------------------------------------------------------------------------------
 

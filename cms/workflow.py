@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from beanie.odm.utils.encoder import Encoder
 from bson import ObjectId
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -33,7 +34,7 @@ from cms.errors import (
     SeparationOfDuties,
     TransitionNotAllowed,
 )
-from cms.register import RegisterEntry, RegisterService
+from cms.register import RegisterEntry, RegisterService, StaleHead
 from cms.versions import VersionService, apply, encode, snapshot
 from cms.visibility import is_visible
 from storage.documents import (
@@ -46,7 +47,7 @@ from storage.documents import (
     TierAct,
     TierSpec,
 )
-from storage.register import ConfidentialityFindings
+from storage.register import ConfidentialityFindings, RegisterRecord
 
 T = TypeVar("T")
 ItemHook = Callable[["ContentDocument", "ContentDocument", AsyncClientSession], Awaitable[None]]
@@ -78,6 +79,13 @@ PENDING = frozenset(
 EDITABLE_STATES = frozenset({ReviewState.DRAFT, ReviewState.REJECTED, ReviewState.WITHDRAWN})
 SECRET_FREE_MODES = {DisclosureMode.PROACTIVE.value}
 MAX_OPINION = 2000
+MAX_FILE_ATTEMPTS = 20
+# What each kind of transition changes on the item (besides ``modified``): workflow state only.
+_STATE_FIELDS = ("review_state", "pending_tier")
+_APPROVE_FIELDS = (*_STATE_FIELDS, "cycle")
+_SUBMIT_FIELDS = (*_APPROVE_FIELDS, "submitted_at", "submitted_by", "confirmations")
+_CONFIRM_FIELDS = ("confirmations",)
+_ENCODER = Encoder(to_db=True)
 
 
 class Action(enum.StrEnum):
@@ -219,7 +227,7 @@ class WorkflowService:
         item.pending_tier = first.key
         item.submitted_at, item.submitted_by = now, principal.user_id
         item.cycle, item.confirmations = [], []
-        await self._commit(principal, item, before, request, tier=None)
+        await self._commit(principal, item, before, request, tier=None, changed=_SUBMIT_FIELDS)
         return item
 
     async def _approve(
@@ -239,15 +247,17 @@ class WorkflowService:
         if index + 1 < len(chain):
             following = chain[index + 1]
             item.review_state, item.pending_tier = state_for(following), following.key
-            await self._commit(principal, item, before, request, tier=tier.key)
+            await self._commit(principal, item, before, request, tier=tier.key, changed=_APPROVE_FIELDS)
             return item
         self._check_confirmations(item)
         if item.working_copy_of is not None:
             return await self._merge_working_copy(principal, item, before, request, tier.key)
         if isinstance(item, CatalogEntry):
-            await self.content.assign_index_number(item)  # idempotent; kept even if the commit fails
-        self.content.prepare_publication(item, effective=request.effective)
-        await self._commit(principal, item, before, request, tier=tier.key)
+            # Idempotent: the number stays reserved for the item even if the commit fails; the entry
+            # itself gets it with the commit below (one write of the entry, not two).
+            await self.content.assign_index_number(item, settle=False)
+        self.content.prepare_publication(item, effective=request.effective)  # stamps the item
+        await self._commit(principal, item, before, request, tier=tier.key, stamped=True)
         return item
 
     async def _reject(
@@ -261,7 +271,7 @@ class WorkflowService:
         self._check_separation(principal, item, tier, approving=False)
         before = item.review_state
         item.review_state, item.pending_tier = ReviewState.REJECTED, None
-        await self._commit(principal, item, before, request, tier=tier.key)
+        await self._commit(principal, item, before, request, tier=tier.key, changed=_STATE_FIELDS)
         return item
 
     async def _withdraw(
@@ -273,7 +283,7 @@ class WorkflowService:
             raise OpinionRequired("撤回已发布信息必须说明理由。")
         before = item.review_state
         item.review_state = ReviewState.WITHDRAWN
-        await self._commit(principal, item, before, request, tier=None)
+        await self._commit(principal, item, before, request, tier=None, changed=_STATE_FIELDS)
         return item
 
     async def _confirm(
@@ -297,7 +307,13 @@ class WorkflowService:
             ),
         ]
         await self._commit(
-            principal, item, before, request, tier=None, details={"confirmingOrg": str(org_id)}
+            principal,
+            item,
+            before,
+            request,
+            tier=None,
+            details={"confirmingOrg": str(org_id)},
+            changed=_CONFIRM_FIELDS,
         )
         return item
 
@@ -366,18 +382,27 @@ class WorkflowService:
         *,
         tier: str | None,
         details: dict[str, Any] | None = None,
+        changed: tuple[str, ...] | None = None,
+        stamped: bool = False,
     ) -> None:
-        """The new state and its register record, together or not at all."""
+        """The new state and its register record, together or not at all.
+
+        ``changed`` names the only fields the transition changed (workflow state, never content):
+        just those are written, and the derived fields (search tokens, sort key, paths), which depend
+        on content alone, are neither recomputed nor rewritten. ``None`` writes the whole item,
+        restamped unless ``stamped`` says that was just done (publication: the index number and the
+        publication dates feed derived fields; ``modified`` does not)."""
         seen_version = item.version
         item.modified = self.content.clock()
-        self.content.stamp(item)
+        if changed is None and not stamped:
+            self.content.stamp(item)
         entry = self._entry(principal, item, before, request, tier, details or {})
+        fields = None if changed is None else (*changed, "modified")
 
         async def write(session: AsyncClientSession) -> None:
-            await cas_update(item, seen_version, before, session)
-            await self.register.append(entry, session=session)
+            await cas_update(item, seen_version, before, session, fields=fields)
 
-        await self.atomically(write)
+        await self._file(write, entry)
         await self._committed(item)
 
     async def _committed(self, item: ContentDocument) -> None:
@@ -422,9 +447,8 @@ class WorkflowService:
                 raise Conflict()
             for hook in self.merge_hooks:
                 await hook(copy, live, session)
-            await self.register.append(entry, session=session)
 
-        await self.atomically(write)
+        await self._file(write, entry)
         await self._committed(live)
         return live
 
@@ -473,17 +497,64 @@ class WorkflowService:
         async with self.client.start_session() as session:
             return await session.with_transaction(work)
 
+    async def _file(
+        self, writes: Callable[[AsyncClientSession], Awaitable[None]], entry: RegisterEntry
+    ) -> RegisterRecord:
+        """``writes`` and the register record of ``entry`` in one transaction.
+
+        This process's appends to one organization's chain wait for each other from the append to the
+        end of the transaction (``RegisterService.lock``), so they never race each other for a seq and
+        the append needs no read of the head; ``writes`` (the item) run before the lock, concurrently.
+        A head moved on by another process (``StaleHead``) retries the whole transaction."""
+        lock = self.register.lock(entry.org_id)
+        for _attempt in range(MAX_FILE_ATTEMPTS):
+            held = False
+
+            async def work(session: AsyncClientSession) -> RegisterRecord:
+                nonlocal held
+                await writes(session)
+                if not held:  # with_transaction may run this again: the lock is kept meanwhile
+                    await lock.acquire()
+                    held = True
+                return await self.register.append_held(entry, session)
+
+            try:
+                async with self.client.start_session() as session:
+                    record = await session.with_transaction(work)
+                self.register.committed(record)
+                return record
+            except StaleHead:
+                continue
+            except BaseException:
+                if held:  # the commit's outcome may be unknown: read the head next time
+                    self.register.forget(entry.org_id)
+                raise
+            finally:
+                if held:
+                    lock.release()
+        raise Conflict("审查登记并发写入冲突过多，请稍后重试。", org_id=str(entry.org_id))
+
 
 async def cas_update(
-    item: ContentDocument, seen_version: int, seen_state: ReviewState, session: AsyncClientSession | None
+    item: ContentDocument,
+    seen_version: int,
+    seen_state: ReviewState,
+    session: AsyncClientSession | None,
+    *,
+    fields: tuple[str, ...] | None = None,
 ) -> None:
-    """Write the whole item only if nobody changed its version or state since it was read."""
+    """Write the item (or only ``fields`` of it) only if nobody changed its version or state since it
+    was read."""
+    if fields is None:
+        values = encode(item)
+    else:
+        values = dict(_ENCODER.encode({name: getattr(item, name) for name in fields}))
     result = (
         await type(item)
         .get_pymongo_collection()
         .update_one(
             {"_id": item.id, "version": seen_version, "review_state": seen_state.value},
-            {"$set": encode(item)},
+            {"$set": values},
             session=session,
         )
     )

@@ -21,6 +21,7 @@ from cms.register import (
     GENESIS_HASH,
     RegisterEntry,
     RegisterService,
+    StaleHead,
     canonical_json,
     record_hash,
 )
@@ -459,3 +460,54 @@ async def test_a_transaction_that_lost_the_race_is_retried_by_with_transaction(
         record = await session.with_transaction(work)
     assert (attempts, record.seq) == (2, 3)
     assert (await register.verify(org_id)).checked == 3
+
+
+async def test_append_held_builds_on_the_committed_head_and_detects_a_stale_one(
+    services: Services, org_id: ObjectId
+) -> None:
+    # The workflow's path: no read of the head while this process's cached head is current; another
+    # process appending in between shows up as StaleHead (the unique index decides), the cache is
+    # dropped, and the retried transaction reads the head.
+    register, other = RegisterService(), RegisterService()
+    await register.append(entry(org_id, 1))
+
+    async def held(n: int) -> RegisterRecord:
+        async with services.client.start_session() as session, register.lock(org_id):
+            record: RegisterRecord = await session.with_transaction(
+                lambda s: register.append_held(entry(org_id, n), s)
+            )
+            register.committed(record)
+            return record
+
+    assert (await held(2)).seq == 2
+    await other.append(entry(org_id, 3))  # "another process": the cached head (seq 2) is now stale
+    with pytest.raises(StaleHead):
+        await held(4)
+    assert register.collisions == 1
+    assert (await held(4)).seq == 4
+    result = await register.verify(org_id)
+    assert (result.ok, result.checked) == (True, 4), result
+
+
+async def test_the_workflow_retries_a_transaction_whose_head_went_stale(
+    services: Services, org_id: ObjectId
+) -> None:
+    workflow = services.workflow
+    other = RegisterService()
+    await workflow.register.append(entry(org_id, 1))
+    attempts = 0
+
+    async def writes(session: AsyncClientSession) -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            await other.append(entry(org_id, 2))  # another process files first
+
+    record = await workflow._file(writes, entry(org_id, 3))
+    assert (attempts, record.seq) == (2, 3)
+    records = await asyncio.gather(
+        *(workflow._file(writes, entry(org_id, n)) for n in range(4, 14))  # one process, concurrently
+    )
+    assert sorted(r.seq for r in records) == list(range(4, 14))
+    result = await RegisterService().verify(org_id)
+    assert (result.ok, result.checked) == (True, 13), result
