@@ -111,4 +111,5 @@ async def test_admin_creates_a_deep_organization_edits_its_template_and_chain_an
     assert result["chain"] == ["承办人初审", "承办部门负责人审核", "保密审查", "单位负责人审发"]
     assert result["csvHeader"].startswith("序号,时间")
     assert result["csvLines"] > 1
+    assert all(count > 0 for count in result["listed"].values()), result["listed"]
     publish_screenshots("org-index-template")

@@ -144,7 +144,56 @@ export const CATALOG = /* GraphQL */ `
           reviewState
           reviewStateLabel
           validityLabel
+          workingCopyOf
           organization { id name }
+        }
+      }
+    }
+  }
+`
+
+export const INTERPRETATIONS = /* GraphQL */ `
+  query Interpretations($organization: ID, $first: Int, $after: String) {
+    interpretations(organization: $organization, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges {
+        node {
+          id title reviewStateLabel publishedDate kind
+          organization { id name }
+          interprets { id title documentNumber }
+        }
+      }
+    }
+  }
+`
+
+export const GAZETTE_ISSUES = /* GraphQL */ `
+  query GazetteIssues($organization: ID, $year: Int, $first: Int, $after: String) {
+    gazetteIssues(organization: $organization, year: $year, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges {
+        node {
+          id title reviewStateLabel publicationDate year number totalNumber
+          organization { id name }
+          articles { id }
+        }
+      }
+    }
+  }
+`
+
+export const INTERVIEWS = /* GraphQL */ `
+  query Interviews($organization: ID, $kind: InterviewKind, $first: Int, $after: String) {
+    interviews(organization: $organization, kind: $kind, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges {
+        node {
+          id title reviewStateLabel publishedDate kind
+          organization { id name }
+          guests { name }
         }
       }
     }

@@ -1,6 +1,6 @@
 // An administrator works on the organization tree: finds a county, creates a department under it (a
 // fourth level), edits its index-number template with the preview, configures and then resets its
-// review chain, and exports the review register as CSV.
+// review chain, looks at the other content types' lists, and exports the review register as CSV.
 import fs from 'node:fs/promises'
 
 export default async function admin(h) {
@@ -66,6 +66,14 @@ export default async function admin(h) {
   await page.locator('[data-test="menu-catalog"]').click()
   await h.choose(page, '#c-org', name)
 
+  // the other content types have their lists (demo data holds some of each)
+  const listed = {}
+  for (const kind of ['interpretations', 'gazette', 'interviews']) {
+    await page.locator(`[data-test="menu-${kind}"]`).click()
+    await page.locator(`[data-test="list-${kind}"] tbody tr`).first().waitFor()
+    listed[kind] = await page.locator(`[data-test="list-${kind}"] tbody tr`).count()
+  }
+
   // review register exported as CSV (UTF-8 with BOM, Chinese header)
   await page.locator('[data-test="menu-register"]').click()
   await page.locator('[data-test="register"] tbody tr').first().waitFor()
@@ -74,5 +82,5 @@ export default async function admin(h) {
   h.check(csv.startsWith('\ufeff'), 'CSV starts with a BOM')
   const header = csv.slice(1).split(/\r?\n/)[0]
   h.check(header.startsWith('序号,时间'), `CSV header: ${header}`)
-  return { org: name, chain: saved, csvHeader: header, csvLines: csv.trim().split(/\r?\n/).length, file: download.suggestedFilename() }
+  return { org: name, chain: saved, listed, csvHeader: header, csvLines: csv.trim().split(/\r?\n/).length, file: download.suggestedFilename() }
 }
