@@ -33,7 +33,7 @@ from cms.workdays import CalendarService
 from cms.workflow import WorkflowService
 from cms.worklist import WorklistService
 from storage.documents import CONTENT_TYPES
-from storage.mongo import connect
+from storage.mongo import connect, stops_sorted_walks_early
 from storage.objectstore import ObjectStore, ObjectStoreConfig
 
 
@@ -122,7 +122,12 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     await vocabularies.seed()
     secret = settings.secret_key.get_secret_value()
     cursors = CursorCodec(secret.encode())
-    content = ContentService(orgs, cursors, max_page_size=settings.max_page_size)
+    content = ContentService(
+        orgs,
+        cursors,
+        max_page_size=settings.max_page_size,
+        windowed_reads=not await stops_sorted_walks_early(client),
+    )
     content.published_hooks.append(changes.content_changed)
     grants = GrantStore(db)
     await grants.ensure_indexes()

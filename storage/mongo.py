@@ -51,6 +51,14 @@ async def connect(
     return client, db
 
 
+async def stops_sorted_walks_early(client: AsyncMongoClient[dict[str, Any]]) -> bool:
+    """Whether the server serves a sorted, limited query by walking an index and stopping at the
+    limit, as MongoDB does. SecantusDB (it names itself in ``buildInfo``) fetches every document
+    the chosen index yields before sorting, so reads there are shaped differently (cms.content)."""
+    info = await client.admin.command("buildInfo")
+    return "secantusVersion" not in info
+
+
 def _redact(url: str) -> str:
     """Keep credentials out of logs and error messages."""
     if "@" not in url:
