@@ -20,6 +20,7 @@ from cms.cursors import CursorCodec
 from cms.errors import ImmutableIndexNumber, IndexNumberError, PageSizeExceeded
 from cms.index_numbers import IndexTemplate
 from cms.organizations import OrganizationService
+from cms.public_changes import PublicCounts
 from cms.search import index_item
 from cms.visibility import ReadScope, is_visible, public_filter, scoped_filter
 from storage.documents import (
@@ -70,6 +71,7 @@ class ContentService:
         # On a server that cannot stop a sorted index walk early (SecantusDB reads every matching
         # document before sorting and limiting), public pages are read window by window; see page().
         self.windowed_reads = windowed_reads
+        self.public_counts: PublicCounts | None = None  # set by the composition root
         self.cursors = cursors
         self.max_page_size = max_page_size
         self.clock = clock
@@ -187,7 +189,15 @@ class ContentService:
         return [parse_obj(cls, doc) for doc in await cursor.to_list()]  # type: ignore[misc]
 
     async def count(self, cls: type[ContentDocument], base: dict[str, Any], scope: ReadScope) -> int:
-        return await cls.find(scoped_filter(scope, base)).count()
+        """The public's counts are shared by every anonymous reader and kept (PublicCounts)."""
+
+        async def compute() -> int:
+            return await cls.find(scoped_filter(scope, base)).count()
+
+        if self.public_counts is None or not scope.is_public:
+            return await compute()
+        key = f"{cls.__name__}:{sorted(base.items())!r}"
+        return await self.public_counts.count(key, scope.now, compute)
 
     # -- writes -------------------------------------------------------------------------------
 

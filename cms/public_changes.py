@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import enum
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -297,6 +298,48 @@ class PublicChanges:
                 await asyncio.sleep(backoff)
                 backoff = min(_MAX_BACKOFF, backoff * 2)
                 dirty.set()
+
+
+class PublicCounts:
+    """Counts of publicly visible items by filter, kept while nothing public can have changed: the
+    public generation is the one the count was taken in and the next scheduled boundary (an item
+    becoming effective or expiring) has not come. Every page of a list asks for the same
+    ``totalCount``; on SecantusDB a count reads every matching document. Bounded, least recently
+    used first out."""
+
+    def __init__(self, changes: PublicChanges, *, max_entries: int = 1024) -> None:
+        self.changes = changes
+        self.max_entries = max_entries
+        self._items: OrderedDict[str, _Count] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    async def count(self, key: str, now: datetime, compute: Callable[[], Awaitable[int]]) -> int:
+        version = self.changes.version  # before counting: a change meanwhile makes the count stale
+        kept = self._items.get(key)
+        if kept is not None and _still_counts(kept, version, now):
+            self._items.move_to_end(key)
+            return kept.value
+        value = await compute()
+        until = await self.changes.next_boundary(now)
+        self._items[key] = _Count(version, now, until, value)
+        self._items.move_to_end(key)
+        while len(self._items) > self.max_entries:
+            self._items.popitem(last=False)
+        return value
+
+
+@dataclass(frozen=True)
+class _Count:
+    version: tuple[int, int]
+    since: datetime
+    until: datetime | None
+    value: int
+
+
+def _still_counts(kept: _Count, version: tuple[int, int], now: datetime) -> bool:
+    return kept.version == version and kept.since <= now and (kept.until is None or now < kept.until)
 
 
 def _answers(cached: _Boundary, version: tuple[int, int], since: datetime) -> bool:
