@@ -1,6 +1,6 @@
 // One way for every form to show what is wrong: checks before sending and the server's errors
 // (extensions.code / extensions.field) placed next to the field they are about, else above the form.
-import { nextTick, reactive } from 'vue'
+import { nextTick, reactive, watch } from 'vue'
 import { codeOf, messageOf, ApiError } from './api'
 
 export interface FormErrorOptions {
@@ -10,6 +10,8 @@ export interface FormErrorOptions {
   aliases?: Record<string, string>
   /** error codes that concern one field although the server names none (e.g. WEAK_PASSWORD → password) */
   codes?: Record<string, string>
+  /** the current values by field name: a field's message goes away once its value is changed */
+  values?: () => Record<string, unknown>
 }
 
 const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
@@ -34,6 +36,14 @@ export function useFormErrors(options: FormErrorOptions) {
     }
     if (code && options.codes?.[code]) return options.codes[code]
     return undefined
+  }
+
+  if (options.values) {
+    const snapshot = () => Object.fromEntries(Object.entries(options.values!()).map(([k, v]) => [k, JSON.stringify(v)]))
+    watch(snapshot, (now, before) => {
+      const stale = Object.keys(state.fields).filter((f) => now[f] !== before[f])
+      if (stale.length) state.fields = Object.fromEntries(Object.entries(state.fields).filter(([f]) => !stale.includes(f)))
+    })
   }
 
   function focus(field: string) {

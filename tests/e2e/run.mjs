@@ -68,8 +68,16 @@ const h = {
   },
   /** Picks an option of an Element Plus select by its visible text. */
   async choose(page, inputSelector, optionText) {
+    const option = page.locator('.el-select-dropdown__item:visible', { hasText: optionText }).first()
     await page.locator(inputSelector).click({ force: true }) // the placeholder overlays the input
-    await page.locator('.el-select-dropdown__item:visible', { hasText: optionText }).first().click()
+    // under load the click can miss the opening; ArrowDown opens the list and never closes it
+    for (let attempt = 0; attempt < 3 && !(await option.isVisible()); attempt++) {
+      await option.waitFor({ timeout: 3000 }).catch(async () => {
+        await page.locator(inputSelector).focus()
+        await page.keyboard.press('ArrowDown')
+      })
+    }
+    await option.click()
   },
   /** Opens an item's review page from the worklist and performs an action there. */
   async act(page, id, action, opinion = '') {

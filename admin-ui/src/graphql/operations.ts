@@ -358,7 +358,7 @@ export const TRANSITION = /* GraphQL */ `
 export const HISTORY = /* GraphQL */ `
   query History($id: ID!) {
     history(id: $id) {
-      item { id title version reviewState reviewStateLabel }
+      item { id title version reviewState reviewStateLabel workingCopyOf organization { id } }
       versions { version savedAt note savedBy }
       transitions {
         seq

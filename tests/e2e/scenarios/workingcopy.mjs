@@ -74,6 +74,11 @@ export default async function workingcopy(h) {
   await page.locator('[data-test="published-banner"]').waitFor()
   h.check((await page.locator('[data-test="checkout"], [data-test="change-validity"]').count()) === 0, 'no edit actions for the unit head')
   h.check((await page.locator('#f-title').inputValue()) === revised, 'the live version now has the revised title')
+  // its history lists the checkout and the copy's reviews; nobody is offered a direct revert of it
+  await page.goto(`${h.base}/admin/history/${id}`)
+  await page.locator('[data-test="revert-hint"]').waitFor()
+  await page.locator('[data-test="transitions"]').getByText('签出', { exact: true }).first().waitFor()
+  h.check((await page.locator('[data-test^="revert-"]:not([data-test="revert-hint"])').count()) === 0, 'no revert offered')
   await h.logout(page)
 
   // 标记废止 makes a working copy with the new validity; 取消签出 discards it
