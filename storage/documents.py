@@ -17,6 +17,11 @@ from pydantic import BaseModel, Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+GAZETTE_NUMBER_INDEX = "gazette_number_live"
+# Indexes replaced by others; dropped at start-up so that old databases do not keep enforcing them.
+OBSOLETE_INDEXES: dict[str, list[str]] = {
+    "gazette_issues": ["org_id_1_year_1_number_1"],  # unique over working copies too: broke checkout
+}
 
 
 def utcnow() -> datetime:
@@ -255,7 +260,14 @@ class GazetteIssue(ContentDocument):
     class Settings:
         name = "gazette_issues"
         indexes = _content_indexes(
-            IndexModel([("org_id", ASCENDING), ("year", ASCENDING), ("number", ASCENDING)], unique=True),
+            # One live issue per (organization, year, number); a working copy repeats its live issue's
+            # number, so copies are outside the unique index.
+            IndexModel(
+                [("org_id", ASCENDING), ("year", ASCENDING), ("number", ASCENDING)],
+                name=GAZETTE_NUMBER_INDEX,
+                unique=True,
+                partialFilterExpression={"working_copy_of": {"$type": "null"}},
+            ),
             IndexModel([("articles.id", ASCENDING)]),
             IndexModel([("articles.catalog_entry_id", ASCENDING)]),
         )

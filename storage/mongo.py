@@ -12,7 +12,7 @@ from pymongo.errors import PyMongoError
 from storage.accounts import RevokedToken, User
 from storage.attachments import Attachment
 from storage.calendar import CalendarDay
-from storage.documents import ALL_DOCUMENTS
+from storage.documents import ALL_DOCUMENTS, OBSOLETE_INDEXES
 from storage.register import RegisterRecord
 from storage.search import SearchWord
 
@@ -36,6 +36,7 @@ async def connect(
         await client.close()
         raise DatabaseUnavailable(f"无法连接 MongoDB（{_redact(url)}）：{exc.__class__.__name__}") from exc
     db = client[database]
+    await drop_obsolete_indexes(db)
     await init_beanie(
         database=db,
         document_models=[
@@ -49,6 +50,15 @@ async def connect(
         ],
     )
     return client, db
+
+
+async def drop_obsolete_indexes(db: AsyncDatabase[dict[str, Any]]) -> None:
+    """Before Beanie creates the current indexes: a replaced index may share its key pattern."""
+    for collection, names in OBSOLETE_INDEXES.items():
+        existing = await db[collection].index_information()
+        for name in names:
+            if name in existing:
+                await db[collection].drop_index(name)
 
 
 async def stops_sorted_walks_early(client: AsyncMongoClient[dict[str, Any]]) -> bool:
