@@ -49,6 +49,18 @@ class AccessControl:
         except AuthzForbidden as exc:
             raise Forbidden(exc.message, permission=permission.value) from exc
 
+    def require_shared(self, principal: Principal, permission: Permission) -> None:
+        """For data every organization shares (the catalog vocabularies): the permission must be held
+        at a root of the organization tree, i.e. over a whole tree, not just one department."""
+        if principal.is_anonymous:
+            raise Unauthenticated()
+        roots = [o.id for o in self.orgs.tree.roots() if o.id is not None]
+        if any(self.can(principal, permission, r) for r in roots):
+            return
+        if not roots:
+            raise Forbidden(permission=permission.value)
+        self.require(principal, permission, roots[0])
+
     def can(self, principal: Principal, permission: Permission, org_id: ObjectId) -> bool:
         return self.authorizer.can(principal, permission, str(org_id))
 

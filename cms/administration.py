@@ -1,8 +1,10 @@
 """Administration and staff reads that need a permission: organizations, users, role grants, review
-chains, and the review register. Each method checks through ``AccessControl.require`` first."""
+chains, catalog vocabularies and the review register. Each method checks through ``AccessControl``
+first."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from bson import ObjectId
@@ -11,14 +13,16 @@ from authz import Grant, Permission, Principal, Role
 from cms.access import AccessControl
 from cms.accounts import AccountService
 from cms.errors import InvalidInput, NotFound
-from cms.organizations import NewOrganization, OrganizationService
+from cms.organizations import NewOrganization, OrganizationChanges, OrganizationService
 from cms.register import RegisterService, VerifyResult
+from cms.vocabularies import Vocabulary, VocabularyService
 from cms.workflow import WorkflowService, validate_chain
 from storage.accounts import User
-from storage.documents import Organization, TierSpec
+from storage.documents import Organization, TierSpec, VocabularyTerm
 from storage.register import RegisterRecord
 
 MAX_REGISTER_PAGE = 500
+MAX_REORDER = 500
 
 
 class AdministrationService:
@@ -29,12 +33,14 @@ class AdministrationService:
         accounts: AccountService,
         register: RegisterService,
         workflow: WorkflowService,
+        vocabularies: VocabularyService,
     ) -> None:
         self.access = access
         self.orgs = orgs
         self.accounts = accounts
         self.register = register
         self.workflow = workflow
+        self.vocabularies = vocabularies
 
     # -- organizations ------------------------------------------------------------------------
 
@@ -49,6 +55,14 @@ class AdministrationService:
         await self.access.reload()
         return org
 
+    async def update_organization(
+        self, principal: Principal, org_id: ObjectId, changes: OrganizationChanges
+    ) -> Organization:
+        if self.orgs.tree.get(org_id) is None:  # the tree is public: saying so reveals nothing
+            raise NotFound("未找到该机构。")
+        self.access.require(principal, Permission.ORG_MANAGE, org_id)
+        return await self.orgs.update(org_id, changes)
+
     async def set_index_template(self, principal: Principal, org_id: ObjectId, template: str) -> Organization:
         self.access.require(principal, Permission.ORG_MANAGE, org_id)
         return await self.orgs.set_index_template(org_id, template)
@@ -60,6 +74,45 @@ class AdministrationService:
         if chain is not None:
             validate_chain(chain)
         return await self.orgs.set_review_chain(org_id, chain)
+
+    # -- catalog vocabularies (shared by every organization) ------------------------------------
+
+    async def add_term(
+        self, principal: Principal, vocabulary: Vocabulary, label: str, parent: str | None
+    ) -> VocabularyTerm:
+        self.access.require_shared(principal, Permission.VOCABULARY_MANAGE)
+        term = await self.workflow.atomically(
+            lambda s: self.vocabularies.add(vocabulary, label, parent, session=s)
+        )
+        await self.vocabularies.changed()
+        return term
+
+    async def relabel_term(
+        self, principal: Principal, vocabulary: Vocabulary, value: str, label: str
+    ) -> VocabularyTerm:
+        self.access.require_shared(principal, Permission.VOCABULARY_MANAGE)
+        term = await self.workflow.atomically(
+            lambda s: self.vocabularies.relabel(vocabulary, value, label, session=s)
+        )
+        await self.vocabularies.changed()
+        return term
+
+    async def reorder_terms(
+        self, principal: Principal, vocabulary: Vocabulary, parent: str | None, values: Sequence[str]
+    ) -> list[VocabularyTerm]:
+        self.access.require_shared(principal, Permission.VOCABULARY_MANAGE)
+        if len(values) > MAX_REORDER:
+            raise InvalidInput(f"一次最多排列 {MAX_REORDER} 个词。", field="values")
+        terms = await self.workflow.atomically(
+            lambda s: self.vocabularies.reorder(vocabulary, parent, values, session=s)
+        )
+        await self.vocabularies.changed()
+        return terms
+
+    async def remove_term(self, principal: Principal, vocabulary: Vocabulary, value: str) -> None:
+        self.access.require_shared(principal, Permission.VOCABULARY_MANAGE)
+        await self.workflow.atomically(lambda s: self.vocabularies.remove(vocabulary, value, session=s))
+        await self.vocabularies.changed()
 
     # -- users and roles ----------------------------------------------------------------------
 

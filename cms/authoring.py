@@ -4,25 +4,41 @@ permission through ``AccessControl.require`` before it reads anything it could r
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
 from beanie import PydanticObjectId
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
 
 from authz import Permission, Principal
 from cms.access import AccessControl
 from cms.catalog import CatalogService, NewCatalogEntry
-from cms.errors import Conflict, InvalidInput, NotFound, TransitionNotAllowed
+from cms.errors import Conflict, GazetteNumberTaken, InvalidInput, NotFound, TransitionNotAllowed
+from cms.gazette import GazetteService, NewArticle, NewGazetteIssue, build_articles
+from cms.gazette import validate as validate_issue
 from cms.interpretations import InterpretationService, NewInterpretation
+from cms.interpretations import validate as validate_interpretation
+from cms.interviews import InterviewService, NewInterview
+from cms.interviews import validate as validate_interview
 from cms.register import RegisterEntry
 from cms.versions import FieldChange, VersionService, apply, snapshot
 from cms.workflow import EDITABLE_STATES, Action, TransitionRequest, WorkflowService, cas_update
-from storage.documents import CatalogEntry, ContentDocument, Interpretation, ReviewState, Validity
+from storage.documents import (
+    CatalogEntry,
+    ContentDocument,
+    GazetteIssue,
+    Interpretation,
+    Interview,
+    ReviewState,
+    Validity,
+)
 
 D = TypeVar("D", bound=ContentDocument)
+# Changes an edit derives from the item as it is (e.g. which article ids it already has).
+Derive = Callable[[ContentDocument], Awaitable[dict[str, Any]]]
 
 
 class AuthoringService:
@@ -33,19 +49,74 @@ class AuthoringService:
         versions: VersionService,
         catalog: CatalogService,
         interpretations: InterpretationService,
+        gazette: GazetteService,
+        interviews: InterviewService,
     ) -> None:
         self.access = access
         self.workflow = workflow
         self.versions = versions
         self.catalog = catalog
         self.interpretations = interpretations
+        self.gazette = gazette
+        self.interviews = interviews
         self.content = catalog.content
 
     async def create_catalog_entry(self, principal: Principal, new: NewCatalogEntry) -> CatalogEntry:
         return await self._create(principal, new.org_id, self.catalog.create_draft, new)
 
     async def create_interpretation(self, principal: Principal, new: NewInterpretation) -> Interpretation:
+        self.access.require(principal, Permission.CONTENT_CREATE, new.org_id)
+        await self._check_entries(principal, [("interprets", i) for i in new.interprets_ids])
         return await self._create(principal, new.org_id, self.interpretations.create_draft, new)
+
+    async def create_gazette_issue(self, principal: Principal, new: NewGazetteIssue) -> GazetteIssue:
+        self.access.require(principal, Permission.CONTENT_CREATE, new.org_id)
+        links = [(f"articles.{i}.catalogEntry", a.catalog_entry_id) for i, a in enumerate(new.articles)]
+        await self._check_entries(principal, links)
+        return await self._create(principal, new.org_id, self.gazette.create_draft, new)
+
+    async def create_interview(self, principal: Principal, new: NewInterview) -> Interview:
+        return await self._create(principal, new.org_id, self.interviews.create_draft, new)
+
+    async def update_interpretation(
+        self, principal: Principal, item_id: ObjectId, expected_version: int, changes: dict[str, Any]
+    ) -> ContentDocument:
+        async def derive(item: ContentDocument) -> dict[str, Any]:
+            assert isinstance(item, Interpretation)
+            added = [i for i in changes.get("interprets_ids", []) if ObjectId(i) not in item.interprets_ids]
+            await self._check_entries(principal, [("interprets", ObjectId(i)) for i in added])
+            return {}
+
+        return await self.update(
+            principal, "Interpretation", item_id, expected_version, changes, derive=derive
+        )
+
+    async def update_gazette_issue(
+        self,
+        principal: Principal,
+        item_id: ObjectId,
+        expected_version: int,
+        changes: dict[str, Any],
+        articles: Sequence[NewArticle] | None,
+    ) -> ContentDocument:
+        """``articles``, when given, is the whole list in its new order; articles passed back with
+        their ids keep them."""
+
+        async def derive(item: ContentDocument) -> dict[str, Any]:
+            assert isinstance(item, GazetteIssue)
+            if articles is None:
+                return {}
+            built = build_articles(articles, item.articles)
+            linked = {a.catalog_entry_id for a in item.articles}
+            added = [
+                (f"articles.{i}.catalogEntry", a.catalog_entry_id)
+                for i, a in enumerate(built)
+                if a.catalog_entry_id not in linked
+            ]
+            await self._check_entries(principal, added)
+            return {"articles": [a.model_dump(mode="json") for a in built]}
+
+        return await self.update(principal, "GazetteIssue", item_id, expected_version, changes, derive=derive)
 
     async def _create(
         self, principal: Principal, org_id: ObjectId, create_draft: Callable[..., Awaitable[D]], new: object
@@ -67,6 +138,8 @@ class AuthoringService:
         item_id: ObjectId,
         expected_version: int,
         changes: dict[str, Any],
+        *,
+        derive: Derive | None = None,
     ) -> ContentDocument:
         """Apply changed fields (JSON values) to an editable item, as a new version."""
         item = await self.workflow.load_for(principal, item_type, item_id)
@@ -75,11 +148,13 @@ class AuthoringService:
             raise TransitionNotAllowed(_not_editable(item))
         if expected_version != item.version:
             raise Conflict()
+        if derive is not None:
+            changes = {**changes, **await derive(item)}
         unknown = set(changes) - set(snapshot(item))
         if unknown:
             raise InvalidInput(f"不能修改这些字段：{', '.join(sorted(unknown))}", field=sorted(unknown)[0])
         apply(item, {**snapshot(item), **changes})
-        self._validate(item)
+        await self._validate(item)
         return await self._save_version(principal, item, expected_version, note="修改")
 
     async def checkout(self, principal: Principal, item_type: str, item_id: ObjectId) -> ContentDocument:
@@ -168,7 +243,7 @@ class AuthoringService:
         assert item.id is not None
         old = await self.versions.get(item.id, to_version)
         apply(item, old.data)
-        self._validate(item)
+        await self._validate(item)
         return await self._save_version(principal, item, expected_version, note=f"恢复为第 {to_version} 版")
 
     async def change_validity(
@@ -214,11 +289,33 @@ class AuthoringService:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _validate(self, item: ContentDocument) -> None:
+    async def _validate(self, item: ContentDocument) -> None:
+        """The rules of the item's type, the same as on creation."""
         if isinstance(item, CatalogEntry):
             self.catalog.validate(item)
+        elif isinstance(item, GazetteIssue):
+            validate_issue(item)
+            await self.gazette.check_number_free(item)
+        elif isinstance(item, Interview):
+            validate_interview(item, self.content.orgs.tree)
+        elif isinstance(item, Interpretation):
+            validate_interpretation(item)
         elif not item.title.strip():
             raise InvalidInput("标题不能为空。", field="title")
+
+    async def _check_entries(
+        self, principal: Principal, links: Sequence[tuple[str, ObjectId | None]]
+    ) -> None:
+        """Linked catalog entries must exist and be visible to the caller; both failures read the
+        same, so a link never reveals an entry the caller cannot see."""
+        wanted = [(field, entry_id) for field, entry_id in links if entry_id is not None]
+        if not wanted:
+            return
+        scope = self.content.scope(self.access.draft_orgs(principal))
+        found = await self.content.get_many(CatalogEntry, [i for _, i in wanted], scope)
+        for (field, _), entry in zip(wanted, found, strict=True):
+            if entry is None:
+                raise InvalidInput("关联的公开目录条目不存在。", field=field)
 
     async def _save_version(
         self, principal: Principal, item: ContentDocument, seen_version: int, *, note: str
@@ -232,7 +329,12 @@ class AuthoringService:
             await cas_update(item, seen_version, state, session)
             await self.versions.record(item, by=principal.user_id, note=note, session=session)
 
-        await self.workflow.atomically(write)
+        try:
+            await self.workflow.atomically(write)
+        except DuplicateKeyError as exc:  # only gazette numbers are unique among content fields
+            if isinstance(item, GazetteIssue):
+                raise GazetteNumberTaken(field="number") from exc
+            raise
         return item
 
     def _note(

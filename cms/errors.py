@@ -137,3 +137,23 @@ class OpinionRequired(DomainError):
 class RegisterIntegrityError(DomainError):
     code = "REGISTER_TAMPERED"
     default_message = "审查登记记录校验失败，可能已被篡改。"
+
+
+class GazetteNumberTaken(DomainError):
+    code = "GAZETTE_NUMBER_TAKEN"
+    default_message = "本机构该年度的这一期公报已存在，请核对期号。"
+
+
+class VocabularyTermExists(DomainError):
+    code = "VOCABULARY_TERM_EXISTS"
+    default_message = "词表中已有这个词。"
+
+
+class VocabularyTermInUse(DomainError):
+    code = "VOCABULARY_TERM_IN_USE"
+    default_message = "已有内容使用这个词，不能删除。"
+
+
+class VocabularyTermHasChildren(DomainError):
+    code = "VOCABULARY_TERM_HAS_CHILDREN"
+    default_message = "该分类下还有下级分类，请先删除下级分类。"

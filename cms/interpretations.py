@@ -14,6 +14,11 @@ from cms.errors import InvalidInput
 from cms.visibility import ReadScope
 from storage.documents import CatalogEntry, Interpretation, InterpretationKind
 
+MAX_TITLE = 300
+MAX_DESCRIPTION = 2000
+MAX_BODY = 2_000_000
+MAX_INTERPRETS = 20
+
 
 @dataclass
 class NewInterpretation:
@@ -24,6 +29,22 @@ class NewInterpretation:
     description: str = ""
     published_date: date | None = None
     interprets_ids: list[ObjectId] = field(default_factory=list)
+
+
+def validate(item: Interpretation) -> None:
+    """The rules every saved interpretation obeys, on creation and on each edit."""
+    if not item.title.strip():
+        raise InvalidInput("标题不能为空。", field="title")
+    if len(item.title) > MAX_TITLE:
+        raise InvalidInput(f"标题超出长度上限（{MAX_TITLE} 字）。", field="title")
+    if len(item.description) > MAX_DESCRIPTION:
+        raise InvalidInput(f"简介超出长度上限（{MAX_DESCRIPTION} 字）。", field="description")
+    if len(item.body) > MAX_BODY:
+        raise InvalidInput(f"正文超出长度上限（{MAX_BODY} 字）。", field="body")
+    if len(item.interprets_ids) > MAX_INTERPRETS:
+        raise InvalidInput(f"最多关联 {MAX_INTERPRETS} 个所解读的文件。", field="interprets")
+    if len(set(item.interprets_ids)) != len(item.interprets_ids):
+        raise InvalidInput("所解读的文件重复。", field="interprets")
 
 
 class InterpretationService:
@@ -54,6 +75,7 @@ class InterpretationService:
             interprets_ids=[PydanticObjectId(i) for i in new.interprets_ids],
             created_by=created_by,
         )
+        validate(item)
         return await self.content.insert(item, session=session)
 
     async def of_entry(self, entry_id: ObjectId, scope: ReadScope) -> list[Interpretation]:

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from beanie import PydanticObjectId
 from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from cms.content import ContentService, Page, PageRequest
 from cms.errors import InvalidInput
+from cms.organizations import OrgTree
 from cms.visibility import ReadScope
 from storage.documents import Guest, Interview, InterviewKind, PublicQuestion, TranscriptTurn
+
+MAX_TITLE = 300
+MAX_DESCRIPTION = 5000
+MAX_GUESTS = 50
+MAX_QUESTIONS = 500
+MAX_TURNS = 3000
+MAX_NAME = 100
+MAX_TEXT = 20_000
+SPEAKER_ROLES = frozenset({"host", "guest"})  # 主持人, 嘉宾
 
 
 @dataclass
@@ -28,19 +40,61 @@ class NewInterview:
     transcript: list[TranscriptTurn] = field(default_factory=list)
 
 
+def numbered(turns: Sequence[TranscriptTurn]) -> list[TranscriptTurn]:
+    """The transcript in the order given, numbered from 0: the list order is the speaking order."""
+    return [turn.model_copy(update={"seq": i}) for i, turn in enumerate(turns)]
+
+
+def validate(item: Interview, tree: OrgTree) -> None:
+    """The rules every saved interview obeys, on creation and on each edit."""
+    _text(item.title, "title", "标题", MAX_TITLE, required=True)
+    _text(item.description, "description", "简介", MAX_DESCRIPTION)
+    if item.scheduled_start and item.scheduled_end and item.scheduled_end < item.scheduled_start:
+        raise InvalidInput("结束时间不能早于开始时间。", field="scheduledEnd")
+    if len(item.guests) > MAX_GUESTS:
+        raise InvalidInput(f"嘉宾最多 {MAX_GUESTS} 位。", field="guests")
+    for i, guest in enumerate(item.guests):
+        _text(guest.name, f"guests.{i}.name", "嘉宾姓名", MAX_NAME, required=True)
+        _text(guest.title, f"guests.{i}.title", "嘉宾职务", MAX_NAME * 2)
+        if guest.org_id is not None and tree.get(guest.org_id) is None:
+            raise InvalidInput("机构不存在。", field=f"guests.{i}.organization")
+    if len(item.questions) > MAX_QUESTIONS:
+        raise InvalidInput(f"网友提问最多 {MAX_QUESTIONS} 条。", field="questions")
+    for i, question in enumerate(item.questions):
+        _text(question.asker, f"questions.{i}.asker", "提问人", MAX_NAME)
+        _text(question.text, f"questions.{i}.text", "提问内容", MAX_TEXT, required=True)
+        _text(question.answer or "", f"questions.{i}.answer", "答复", MAX_TEXT)
+    if len(item.transcript) > MAX_TURNS:
+        raise InvalidInput(f"实录最多 {MAX_TURNS} 段发言。", field="transcript")
+    if len({t.seq for t in item.transcript}) != len(item.transcript):
+        raise InvalidInput("实录发言序号重复。", field="transcript")
+    for i, turn in enumerate(sorted(item.transcript, key=lambda t: t.seq)):
+        _text(turn.speaker, f"transcript.{i}.speaker", "发言人", MAX_NAME, required=True)
+        _text(turn.text, f"transcript.{i}.text", "发言内容", MAX_TEXT, required=True)
+        if turn.role not in SPEAKER_ROLES:
+            raise InvalidInput("发言人身份应为主持人（host）或嘉宾（guest）。", field=f"transcript.{i}.role")
+
+
+def _text(value: str, field: str, name: str, limit: int, *, required: bool = False) -> None:
+    if required and not value.strip():
+        raise InvalidInput(f"{name}不能为空。", field=field)
+    if len(value) > limit:
+        raise InvalidInput(f"{name}超出长度上限（{limit} 字）。", field=field)
+
+
 class InterviewService:
     def __init__(self, content: ContentService) -> None:
         self.content = content
 
-    async def create_draft(self, new: NewInterview) -> Interview:
+    async def create_draft(
+        self,
+        new: NewInterview,
+        *,
+        created_by: str | None = None,
+        session: AsyncClientSession | None = None,
+    ) -> Interview:
         self.content.orgs.tree.require(new.org_id)
-        if not new.title.strip():
-            raise InvalidInput("标题不能为空。", field="title")
-        if new.scheduled_start and new.scheduled_end and new.scheduled_end < new.scheduled_start:
-            raise InvalidInput("结束时间不能早于开始时间。", field="scheduledEnd")
         turns = sorted(new.transcript, key=lambda t: t.seq)
-        if len({t.seq for t in turns}) != len(turns):
-            raise InvalidInput("实录发言序号重复。", field="transcript")
         item = Interview(
             org_id=PydanticObjectId(new.org_id),
             title=new.title.strip(),
@@ -52,8 +106,10 @@ class InterviewService:
             guests=new.guests,
             questions=new.questions,
             transcript=turns,
+            created_by=created_by,
         )
-        return await self.content.insert(item)
+        validate(item, self.content.orgs.tree)
+        return await self.content.insert(item, session=session)
 
     async def page(
         self,

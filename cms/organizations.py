@@ -30,6 +30,18 @@ class NewOrganization:
     sort_order: int = 0
 
 
+@dataclass(frozen=True)
+class OrganizationChanges:
+    """What an administrator may change on an organization; None leaves a field as it is. Its place
+    in the tree (parent) and its key (used in paths) stay."""
+
+    name: str | None = None
+    short_name: str | None = None
+    code: str | None = None
+    sort_order: int | None = None
+    doc_prefix: str | None = None
+
+
 class OrgTree:
     def __init__(self, orgs: Iterable[Organization]) -> None:
         self.by_id: dict[ObjectId, Organization] = {o.id: o for o in orgs if o.id is not None}
@@ -114,6 +126,35 @@ class OrganizationService:
         await self._changed()
         return org
 
+    async def update(self, org_id: ObjectId, changes: OrganizationChanges) -> Organization:
+        """Index numbers already assigned keep the old code: they never change (see ADR 2)."""
+        org = self.tree.require(org_id).model_copy(deep=True)
+        if changes.name is not None:
+            _require_text(changes.name, "name", 200)
+            org.name = changes.name.strip()
+        if changes.short_name is not None:
+            _limit_text(changes.short_name, "shortName", 100)
+            org.short_name = changes.short_name.strip()
+        if changes.code is not None:
+            _require_text(changes.code, "code", 64)
+            org.code = changes.code.strip()
+        if changes.doc_prefix is not None:
+            _limit_text(changes.doc_prefix, "docPrefix", 50)
+            org.doc_prefix = changes.doc_prefix.strip()
+        if changes.sort_order is not None:
+            if not -1_000_000 <= changes.sort_order <= 1_000_000:
+                raise InvalidInput("排序号超出范围。", field="sortOrder")
+            org.sort_order = changes.sort_order
+        org.modified = utcnow()
+        async with self._lock:
+            try:
+                await org.save()
+            except DuplicateKeyError as exc:
+                raise InvalidInput("机构代码已被其他机构使用。", field="code") from exc
+            await self.reload()
+        await self._changed()
+        return self.tree.require(org_id)
+
     async def set_index_template(self, org_id: ObjectId, template: str) -> Organization:
         IndexTemplate.parse(template)
         org = self.tree.require(org_id)
@@ -136,6 +177,11 @@ class OrganizationService:
     async def _changed(self) -> None:
         for hook in self.changed_hooks:
             await hook()
+
+
+def _limit_text(value: str, field: str, limit: int) -> None:
+    if len(value) > limit:
+        raise InvalidInput(f"{field} 不超过 {limit} 个字符。", field=field)
 
 
 def _require_text(value: str, field: str, limit: int) -> None:

@@ -22,7 +22,7 @@ from cms.gazette import GazetteService
 from cms.interpretations import InterpretationService
 from cms.interviews import InterviewService
 from cms.organizations import OrganizationService
-from cms.public_changes import PublicChanges, PublicCounts, Reason
+from cms.public_changes import PublicChanges, Reason
 from cms.register import RegisterService
 from cms.search import SearchService
 from cms.settings import Settings
@@ -129,7 +129,6 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         windowed_reads=not await stops_sorted_walks_early(client),
     )
     content.published_hooks.append(changes.content_changed)
-    content.public_counts = PublicCounts(changes)
     grants = GrantStore(db)
     await grants.ensure_indexes()
     access = AccessControl(grants, orgs)
@@ -141,6 +140,8 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     versions = VersionService()
     catalog = CatalogService(content, vocabularies)
     interpretations = InterpretationService(content)
+    gazette = GazetteService(content)
+    interviews = InterviewService(content)
     workflow = WorkflowService(client, access, content, register, versions)
     workflow.committed_hooks.append(changes.content_changed)
     search = SearchService(content, access, cursors, max_page_size=settings.max_page_size)
@@ -158,18 +159,18 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         vocabularies=vocabularies,
         content=content,
         catalog=catalog,
-        gazette=GazetteService(content),
+        gazette=gazette,
         interpretations=interpretations,
-        interviews=InterviewService(content),
+        interviews=interviews,
         access=access,
         accounts=accounts,
         calendar=calendar,
         register=register,
         versions=versions,
         workflow=workflow,
-        authoring=AuthoringService(access, workflow, versions, catalog, interpretations),
+        authoring=AuthoringService(access, workflow, versions, catalog, interpretations, gazette, interviews),
         worklist=WorklistService(access, workflow, calendar),
-        admin=AdministrationService(access, orgs, accounts, register, workflow),
+        admin=AdministrationService(access, orgs, accounts, register, workflow, vocabularies),
         attachments=AttachmentService(
             objects,
             access,

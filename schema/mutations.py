@@ -1,5 +1,6 @@
 """Mutations. Each one hands the caller's principal to a ``cms`` service, which checks the permission
-in one place (``AccessControl.require``) before changing anything."""
+in one place (``AccessControl``) before changing anything. Gazette, interview and vocabulary
+mutations live in their own modules and are composed into ``Mutation`` here."""
 
 from __future__ import annotations
 
@@ -15,11 +16,15 @@ from cms.catalog import NewCatalogEntry
 from cms.errors import InvalidInput
 from cms.ids import expect_global_id, from_global_id
 from cms.interpretations import NewInterpretation
-from cms.organizations import NewOrganization
+from cms.organizations import NewOrganization, OrganizationChanges
 from cms.workflow import Action, TransitionRequest
 from schema import types as t
 from schema.context import Info
+from schema.gazette import GazetteMutation
+from schema.inputs import as_json, blank_nulls, refuse_nulls, sent
+from schema.interviews import InterviewMutation
 from schema.staff import Me, RoleGrant, User, content_id, principal
+from schema.vocabularies import VocabularyMutation
 
 strawberry.enum(Action, name="TransitionAction", description="流转操作")
 
@@ -120,6 +125,30 @@ class InterpretationInput:
     interprets: list[strawberry.ID] = strawberry.field(default_factory=list, description="所解读的文件")
 
 
+@strawberry.input(description="修改政策解读：只传要改的字段")
+class InterpretationUpdateInput:
+    title: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    kind: model.InterpretationKind | None = strawberry.UNSET
+    body: str | None = strawberry.UNSET
+    published_date: date | None = strawberry.UNSET
+    interprets: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET, description=f"所解读的文件（全部，最多 {MAX_IDS} 个）"
+    )
+
+
+def _interpretation_changes(data: InterpretationUpdateInput) -> dict[str, Any]:
+    fields = sent(data)
+    refuse_nulls(fields, ("title", "kind"))
+    blank_nulls(fields, ("description", "body"))
+    if "interprets" in fields:
+        ids = fields.pop("interprets") or []
+        if len(ids) > MAX_IDS:
+            raise InvalidInput(f"最多关联 {MAX_IDS} 个所解读的文件。", field="interprets")
+        fields["interprets_ids"] = [str(expect_global_id(i, "CatalogEntry")) for i in ids]
+    return {name: as_json(value) for name, value in fields.items()}
+
+
 @strawberry.input(description="角色授权")
 class RoleGrantInput:
     user: strawberry.ID
@@ -139,6 +168,15 @@ class OrganizationInput:
     kind: model.OrgKind = model.OrgKind.GOVERNMENT
     index_template: str = "{code}/{year}-{seq:05d}"
     doc_prefix: str = ""
+
+
+@strawberry.input(description="修改机构：只传要改的字段；上级机构和机构标识（key）不能修改")
+class OrganizationUpdateInput:
+    name: str | None = None
+    short_name: str | None = None
+    code: str | None = strawberry.field(default=None, description="机构代码；已分配的索引号不变")
+    sort_order: int | None = strawberry.field(default=None, description="同级机构中的排序号，小的在前")
+    doc_prefix: str | None = strawberry.field(default=None, description="发文字号前缀")
 
 
 @strawberry.input(description="审核环节配置")
@@ -164,7 +202,7 @@ class LoginPayload:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(GazetteMutation, InterviewMutation, VocabularyMutation):
     @strawberry.mutation(description="登录，返回 Bearer 令牌")
     async def login(self, info: Info, username: str, password: str) -> LoginPayload:
         services = info.context.services
@@ -218,14 +256,27 @@ class Mutation:
 
     @strawberry.mutation(description="新建政策解读（草稿）")
     async def create_interpretation(self, info: Info, input: InterpretationInput) -> t.Interpretation:
+        if len(input.interprets) > MAX_IDS:  # refused, never silently cut: a dropped link is lost work
+            raise InvalidInput(f"最多关联 {MAX_IDS} 个所解读的文件。", field="interprets")
         new = NewInterpretation(
             org_id=expect_global_id(input.organization, "Organization"),
             title=input.title,
             kind=input.kind,
             body=input.body,
-            interprets_ids=[expect_global_id(i, "CatalogEntry") for i in input.interprets[:MAX_IDS]],
+            interprets_ids=[expect_global_id(i, "CatalogEntry") for i in input.interprets],
         )
         item = await info.context.services.authoring.create_interpretation(principal(info), new)
+        return item  # type: ignore[return-value]
+
+    @strawberry.mutation(description="修改草稿、被退回的政策解读或其工作副本（需提供当前版本号）")
+    async def update_interpretation(
+        self, info: Info, id: strawberry.ID, expected_version: int, input: InterpretationUpdateInput
+    ) -> t.Interpretation:
+        who = principal(info)
+        item_id = expect_global_id(id, "Interpretation")
+        item = await info.context.services.authoring.update_interpretation(
+            who, item_id, expected_version, _interpretation_changes(input)
+        )
         return item  # type: ignore[return-value]
 
     @strawberry.mutation(description="审核流转：提交、通过、退回、撤回、会签确认")
@@ -353,6 +404,22 @@ class Mutation:
             doc_prefix=input.doc_prefix,
         )
         org = await info.context.services.admin.create_organization(principal(info), new)
+        return org  # type: ignore[return-value]
+
+    @strawberry.mutation(description="修改机构的名称、简称、机构代码、排序号和发文字号前缀")
+    async def update_organization(
+        self, info: Info, id: strawberry.ID, input: OrganizationUpdateInput
+    ) -> t.Organization:
+        changes = OrganizationChanges(
+            name=input.name,
+            short_name=input.short_name,
+            code=input.code,
+            sort_order=input.sort_order,
+            doc_prefix=input.doc_prefix,
+        )
+        org = await info.context.services.admin.update_organization(
+            principal(info), expect_global_id(id, "Organization"), changes
+        )
         return org  # type: ignore[return-value]
 
     @strawberry.mutation(description="设置机构的索引号模板")

@@ -167,10 +167,19 @@ async def test_repealed_entries_stay_published_and_marked(gql):
     assert all(n["reviewState"] == "PUBLISHED" for n in repealed)
 
 
+async def _org_id(gql, key: str) -> str:
+    body = await gql("query($k: String!) { organization(key: $k) { id } }", {"k": key})
+    org_id: str = body["data"]["organization"]["id"]
+    return org_id
+
+
 async def test_gazette_issues_list_articles_that_link_to_entries(gql):
+    # The demo's issues: other tests publish issues of their own organizations.
     body = await gql(
-        "{ gazetteIssues { totalCount edges { node { title year number publicationDate"
-        " articles { order section title issue { number } catalogEntry { documentNumber } } } } } }"
+        "query($o: ID!) { gazetteIssues(organization: $o) { totalCount edges { node {"
+        " title year number publicationDate"
+        " articles { order section title issue { number } catalogEntry { documentNumber } } } } } }",
+        {"o": await _org_id(gql, "yn-gov")},
     )
     issues = body["data"]["gazetteIssues"]
     assert issues["totalCount"] == 2
@@ -196,8 +205,9 @@ async def test_entries_know_the_gazette_articles_that_publish_them(gql):
 
 async def test_interview_transcript_is_ordered_and_complete(gql):
     body = await gql(
-        "{ interviews { edges { node { title kind scheduledStart guests { name title }"
-        " questions { text answer } transcript { seq speaker role text time } } } } }"
+        "query($o: ID!) { interviews(organization: $o) { edges { node { title kind scheduledStart"
+        " guests { name title } questions { text answer } transcript { seq speaker role text time } } } } }",
+        {"o": await _org_id(gql, "yn-gov-office")},
     )
     [edge] = body["data"]["interviews"]["edges"]
     interview = edge["node"]

@@ -11,6 +11,7 @@ without permission tests fails here. Anonymous and denied callers never see a dr
 from __future__ import annotations
 
 import hashlib
+import itertools
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -71,6 +72,63 @@ class World:
     nobody: Person
     spare_user: str
     marker: str
+    numbers: itertools.count[int]
+
+    def issue(self) -> dict[str, Any]:
+        """A gazette issue's fields with a number of its own in P."""
+        return {
+            "organization": self.org,
+            "year": 2030,
+            "number": next(self.numbers),
+            "articles": [{"title": "文章"}],
+        }
+
+    async def interpretation(self) -> str:
+        data = await self.api.ok(
+            "mutation($i: InterpretationInput!) { createInterpretation(input: $i) { id } }",
+            {"i": {"organization": self.org, "title": f"{self.marker}{uuid.uuid4().hex[:6]}"}},
+            await self.api.token(OFFICER),
+        )
+        return str(data["createInterpretation"]["id"])
+
+    async def gazette(self) -> str:
+        data = await self.api.ok(
+            "mutation($i: GazetteIssueInput!) { createGazetteIssue(input: $i) { id } }",
+            {"i": {**self.issue(), "title": f"{self.marker}{uuid.uuid4().hex[:6]}"}},
+            await self.api.token(OFFICER),
+        )
+        return str(data["createGazetteIssue"]["id"])
+
+    async def interview(self) -> str:
+        data = await self.api.ok(
+            "mutation($i: InterviewInput!) { createInterview(input: $i) { id } }",
+            {"i": {"organization": self.org, "title": f"{self.marker}{uuid.uuid4().hex[:6]}"}},
+            await self.api.token(OFFICER),
+        )
+        return str(data["createInterview"]["id"])
+
+    async def genre(self) -> str:
+        """A fresh genre nobody uses."""
+        label = unique("测试体裁")
+        await self.api.ok(
+            "mutation($l: String!) { addVocabularyTerm(input: {vocabulary: GENRE, label: $l}) { value } }",
+            {"l": label},
+            await self.api.token(ADMIN),
+        )
+        return label
+
+    async def topic_with_subtopics(self) -> tuple[str, list[str]]:
+        top = unique("测试主题")
+        subs = []
+        for label in (top, "子一", "子二"):
+            data = await self.api.ok(
+                "mutation($l: String!, $p: String) {"
+                " addVocabularyTerm(input: {vocabulary: TOPIC, label: $l, parent: $p}) { value } }",
+                {"l": label, "p": None if label == top else top},
+                await self.api.token(ADMIN),
+            )
+            subs.append(data["addVocabularyTerm"]["value"])
+        return top, subs[1:]
 
     async def draft(self) -> str:
         entry = await self.api.create_entry(
@@ -130,11 +188,15 @@ def fixed(variables: Callable[[World], dict[str, Any]]) -> Prepare:
 
 
 def on(target: str, variables: Callable[[str], dict[str, Any]]) -> Prepare:
-    """Variables about a fresh target: "draft", "published", "copy", "attachment" or "uploaded"."""
+    """Variables about a fresh target: "draft" (a catalog entry), "interpretation", "gazette",
+    "interview", "published", "copy", "attachment" or "uploaded"."""
 
     async def prepare(world: World) -> tuple[dict[str, Any], str | None]:
         make = {
             "draft": world.draft,
+            "interpretation": world.interpretation,
+            "gazette": world.gazette,
+            "interview": world.interview,
             "published": world.published,
             "copy": world.working_copy,
             "attachment": world.attachment,
@@ -148,6 +210,15 @@ def on(target: str, variables: Callable[[str], dict[str, Any]]) -> Prepare:
 
 async def no_variables(world: World) -> tuple[dict[str, Any], str | None]:
     return {}, None
+
+
+async def a_genre(world: World) -> tuple[dict[str, Any], str | None]:
+    return {"value": await world.genre()}, None
+
+
+async def subtopics(world: World) -> tuple[dict[str, Any], str | None]:
+    top, subs = await world.topic_with_subtopics()
+    return {"p": top, "values": list(reversed(subs))}, None
 
 
 CASES = [
@@ -180,6 +251,42 @@ CASES = [
         "mutation($i: InterpretationInput!) { createInterpretation(input: $i) { id } }",
         fixed(lambda w: {"i": {"organization": w.org, "title": unique("解读")}}),
         allowed=OFFICER,
+    ),
+    Case(
+        "updateInterpretation",
+        "mutation($id: ID!, $i: InterpretationUpdateInput!) {"
+        " updateInterpretation(id: $id, expectedVersion: 1, input: $i) { id version } }",
+        on("interpretation", lambda i: {"id": i, "i": {"body": "修改"}}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "createGazetteIssue",
+        "mutation($i: GazetteIssueInput!) { createGazetteIssue(input: $i) { id } }",
+        fixed(lambda w: {"i": w.issue()}),
+        allowed=OFFICER,
+    ),
+    Case(
+        "updateGazetteIssue",
+        "mutation($id: ID!, $i: GazetteIssueInput!) {"
+        " updateGazetteIssue(id: $id, expectedVersion: 1, input: $i) { id version } }",
+        on("gazette", lambda i: {"id": i, "i": {"description": "修改"}}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "createInterview",
+        "mutation($i: InterviewInput!) { createInterview(input: $i) { id } }",
+        fixed(lambda w: {"i": {"organization": w.org, "title": unique(w.marker)}}),
+        allowed=OFFICER,
+    ),
+    Case(
+        "updateInterview",
+        "mutation($id: ID!, $i: InterviewInput!) {"
+        " updateInterview(id: $id, expectedVersion: 1, input: $i) { id version } }",
+        on("interview", lambda i: {"id": i, "i": {"description": "修改"}}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
     ),
     Case(
         "transition",
@@ -253,6 +360,38 @@ CASES = [
                 }
             }
         ),
+        allowed=ADMIN,
+    ),
+    Case(
+        "updateOrganization",
+        'mutation($o: ID!) { updateOrganization(id: $o, input: {shortName: "测试简称"}) { id shortName } }',
+        fixed(lambda w: {"o": w.org}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "addVocabularyTerm",
+        "mutation($l: String!) { addVocabularyTerm(input: {vocabulary: GENRE, label: $l}) { value } }",
+        fixed(lambda w: {"l": unique("测试体裁")}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "relabelVocabularyTerm",
+        "mutation($value: String!) {"
+        ' relabelVocabularyTerm(vocabulary: GENRE, value: $value, label: "新名称") { value label } }',
+        a_genre,
+        allowed=ADMIN,
+    ),
+    Case(
+        "reorderVocabularyTerms",
+        "mutation($p: String!, $values: [String!]!) {"
+        " reorderVocabularyTerms(vocabulary: TOPIC, parent: $p, values: $values) { value } }",
+        subtopics,
+        allowed=ADMIN,
+    ),
+    Case(
+        "removeVocabularyTerm",
+        "mutation($value: String!) { removeVocabularyTerm(vocabulary: GENRE, value: $value) }",
+        a_genre,
         allowed=ADMIN,
     ),
     Case(
@@ -392,7 +531,12 @@ async def world(api) -> World:
     nobody = await api.new_user(elsewhere)  # signed in, no role anywhere
     spare = await api.new_user(org, "OFFICE")
     return World(
-        api=api, org=org, nobody=nobody, spare_user=spare.id, marker=f"绝密草稿{uuid.uuid4().hex[:8]}"
+        api=api,
+        org=org,
+        nobody=nobody,
+        spare_user=spare.id,
+        marker=f"绝密草稿{uuid.uuid4().hex[:8]}",
+        numbers=itertools.count(1),
     )
 
 
