@@ -22,7 +22,7 @@ from cms.gazette import GazetteService
 from cms.interpretations import InterpretationService
 from cms.interviews import InterviewService
 from cms.organizations import OrganizationService
-from cms.public_changes import PublicChanges, Reason
+from cms.public_changes import PublicChanges, PublicCounts, Reason
 from cms.register import RegisterService
 from cms.search import SearchService
 from cms.settings import Settings
@@ -129,6 +129,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         windowed_reads=not await stops_sorted_walks_early(client),
     )
     content.published_hooks.append(changes.content_changed)
+    content.public_counts = PublicCounts(changes)
     grants = GrantStore(db)
     await grants.ensure_indexes()
     access = AccessControl(grants, orgs)
