@@ -14,7 +14,7 @@ import os
 import shutil
 import socket
 import subprocess
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,9 @@ HERE = Path(__file__).resolve().parent
 SCREENSHOTS = HERE / "screenshots"
 CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
 SCENARIO_TIMEOUT = 150.0
-
-Scenario = Callable[..., Awaitable[dict[str, Any]]]
+# Scenarios mostly wait (on the server, on Chromium): two at a time take about half the wall time of one
+# at a time on two cores, and they touch disjoint data (each makes its own items, users, organizations).
+SCENARIO_CONCURRENCY = 2
 
 
 @pytest.fixture(scope="session")
@@ -88,40 +89,58 @@ async def live_url(app: Starlette) -> AsyncIterator[str]:
             await asyncio.wait_for(task, timeout=10)
 
 
-@pytest.fixture(scope="session")
-def scenario(browser_tools: str, live_url: str, settings: Any) -> Scenario:
-    """Runs tests/e2e/scenarios/<name>.mjs in Chromium; returns its RESULT, fails with its output."""
+class Scenarios:
+    """Runs tests/e2e/scenarios/<name>.mjs in Chromium, a few at a time. `start` begins scenarios early so
+    that they overlap; awaiting one returns its RESULT or fails the test with its output."""
 
-    async def run(name: str, **args: Any) -> dict[str, Any]:
-        env = {
-            **os.environ,
-            "E2E_BASE_URL": live_url,
-            "E2E_SCREENSHOTS": str(SCREENSHOTS),
-            "E2E_PASSWORD": settings.demo_password.get_secret_value(),
-            "E2E_CHROMIUM": str(CHROMIUM),
-            "E2E_ARGS": json.dumps(args),
-        }
-        process = await asyncio.create_subprocess_exec(
-            browser_tools,
-            str(HERE / "run.mjs"),
-            name,
-            env=env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        try:
-            out, err = await asyncio.wait_for(process.communicate(), timeout=SCENARIO_TIMEOUT)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
+    def __init__(self, node: str, env: dict[str, str]) -> None:
+        self.node = node
+        self.env = env
+        self.slots = asyncio.Semaphore(SCENARIO_CONCURRENCY)
+        self.started: dict[str, asyncio.Task[tuple[int | None, str, str]]] = {}
+
+    def start(self, *names: str, **args: Any) -> None:
+        for name in names:
+            if name not in self.started:
+                self.started[name] = asyncio.ensure_future(self._execute(name, args))
+
+    async def __call__(self, name: str, **args: Any) -> dict[str, Any]:
+        self.start(name, **args)
+        code, stdout, stderr = await self.started[name]
+        if code is None:
             pytest.fail(f"scenario {name} took longer than {SCENARIO_TIMEOUT:.0f} s", pytrace=False)
-        stdout, stderr = out.decode(), err.decode()
         results = [line[len("RESULT ") :] for line in stdout.splitlines() if line.startswith("RESULT ")]
-        if process.returncode != 0 or not results:
-            pytest.fail(
-                f"scenario {name} failed (exit {process.returncode}):\n{stderr}\n{stdout}", pytrace=False
-            )
+        if code != 0 or not results:
+            pytest.fail(f"scenario {name} failed (exit {code}):\n{stderr}\n{stdout}", pytrace=False)
         result: dict[str, Any] = json.loads(results[-1])
         return result
 
-    return run
+    async def _execute(self, name: str, args: dict[str, Any]) -> tuple[int | None, str, str]:
+        async with self.slots:
+            process = await asyncio.create_subprocess_exec(
+                self.node,
+                str(HERE / "run.mjs"),
+                name,
+                env={**self.env, "E2E_ARGS": json.dumps(args)},
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            try:
+                out, err = await asyncio.wait_for(process.communicate(), timeout=SCENARIO_TIMEOUT)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+                return None, "", ""
+            return process.returncode, out.decode(), err.decode()
+
+
+@pytest.fixture(scope="session")
+def scenario(browser_tools: str, live_url: str, settings: Any) -> Scenarios:
+    env = {
+        **os.environ,
+        "E2E_BASE_URL": live_url,
+        "E2E_SCREENSHOTS": str(SCREENSHOTS),
+        "E2E_PASSWORD": settings.demo_password.get_secret_value(),
+        "E2E_CHROMIUM": str(CHROMIUM),
+    }
+    return Scenarios(browser_tools, env)

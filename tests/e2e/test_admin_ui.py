@@ -6,8 +6,9 @@ import shutil
 from typing import Any
 
 import httpx
+import pytest
 
-from tests.e2e.conftest import ROOT, SCREENSHOTS, Scenario
+from tests.e2e.conftest import ROOT, SCREENSHOTS, Scenarios
 
 CATALOG = (
     "query($o: ID!) { catalog(filter: {organization: $o}, first: 100) {"
@@ -24,6 +25,12 @@ def publish_screenshots(*names: str) -> None:
         shutil.copyfile(SCREENSHOTS / f"{name}.png", DOCS / f"{name}.png")
 
 
+@pytest.fixture(scope="module", autouse=True)
+async def overlapping_scenarios(scenario: Scenarios) -> None:
+    """All scenarios start at once (the longest first); each test then awaits its own."""
+    scenario.start("workingcopy", "publish", "reject", "editing", "grant", "admin")
+
+
 async def anonymous_catalog(live_url: str, org: str) -> list[dict[str, Any]]:
     async with httpx.AsyncClient(base_url=live_url, timeout=30) as http:
         response = await http.post("/graphql", json={"query": CATALOG, "variables": {"o": org}})
@@ -34,7 +41,7 @@ async def anonymous_catalog(live_url: str, org: str) -> list[dict[str, Any]]:
 
 
 async def test_draft_with_attachment_three_tier_review_and_anonymous_publication(
-    scenario: Scenario, live_url: str
+    scenario: Scenarios, live_url: str
 ) -> None:
     result = await scenario("publish")
     async with httpx.AsyncClient(base_url=live_url, timeout=30) as http:
@@ -56,7 +63,7 @@ async def test_draft_with_attachment_three_tier_review_and_anonymous_publication
 
 
 async def test_rejection_returns_to_officer_with_opinion_and_relogin_keeps_the_form(
-    scenario: Scenario, live_url: str
+    scenario: Scenarios, live_url: str
 ) -> None:
     result = await scenario("reject")
     async with httpx.AsyncClient(base_url=live_url, timeout=30) as http:
@@ -67,7 +74,7 @@ async def test_rejection_returns_to_officer_with_opinion_and_relogin_keeps_the_f
     assert anonymous.json()["data"]["node"] is None  # a rejected draft is never public
 
 
-async def test_granting_and_revoking_a_role_changes_the_grantees_menu(scenario: Scenario) -> None:
+async def test_granting_and_revoking_a_role_changes_the_grantees_menu(scenario: Scenarios) -> None:
     result = await scenario("grant")
     assert result["before"] == ["待办事项"]
     assert "新建目录条目" in result["after"]
@@ -75,7 +82,7 @@ async def test_granting_and_revoking_a_role_changes_the_grantees_menu(scenario: 
 
 
 async def test_conflicting_save_reloads_field_errors_at_their_fields_diff_and_revert(
-    scenario: Scenario, live_url: str
+    scenario: Scenarios, live_url: str
 ) -> None:
     result = await scenario("editing")
     async with httpx.AsyncClient(base_url=live_url, timeout=30) as http:
@@ -88,7 +95,7 @@ async def test_conflicting_save_reloads_field_errors_at_their_fields_diff_and_re
 
 
 async def test_working_copy_with_cross_agency_confirmation_replaces_the_published_version(
-    scenario: Scenario, live_url: str
+    scenario: Scenarios, live_url: str
 ) -> None:
     result = await scenario("workingcopy")
     async with httpx.AsyncClient(base_url=live_url, timeout=30) as http:
@@ -105,7 +112,7 @@ async def test_working_copy_with_cross_agency_confirmation_replaces_the_publishe
 
 
 async def test_admin_creates_a_deep_organization_edits_its_template_and_chain_and_exports_the_register(
-    scenario: Scenario,
+    scenario: Scenarios,
 ) -> None:
     result = await scenario("admin")
     assert result["chain"] == ["承办人初审", "承办部门负责人审核", "保密审查", "单位负责人审发"]
