@@ -129,6 +129,11 @@ class ConfirmationPending(DomainError):
     default_message = "涉及其他机构的信息，须经相关机构确认后方可发布。"
 
 
+class InterpretedDocumentNotPublished(DomainError):
+    code = "INTERPRETED_DOCUMENT_NOT_PUBLISHED"
+    default_message = "所解读的文件尚未发布：政策解读须在所解读的文件审发后方可审发。"
+
+
 class OpinionRequired(DomainError):
     code = "OPINION_REQUIRED"
     default_message = "退回时必须填写审核意见。"

@@ -28,6 +28,7 @@ from cms.errors import (
     ConfidentialityRequired,
     ConfirmationPending,
     Conflict,
+    InterpretedDocumentNotPublished,
     InvalidInput,
     NotFound,
     OpinionRequired,
@@ -43,6 +44,7 @@ from storage.documents import (
     Confirmation,
     ContentDocument,
     DisclosureMode,
+    Interpretation,
     ReviewState,
     TierAct,
     TierSpec,
@@ -250,13 +252,15 @@ class WorkflowService:
             await self._commit(principal, item, before, request, tier=tier.key, changed=_APPROVE_FIELDS)
             return item
         self._check_confirmations(item)
+        not_before = await self._interpreted_published(principal, item)
         if item.working_copy_of is not None:
-            return await self._merge_working_copy(principal, item, before, request, tier.key)
+            return await self._merge_working_copy(principal, item, before, request, tier.key, not_before)
         if isinstance(item, CatalogEntry):
             # Idempotent: the number stays reserved for the item even if the commit fails; the entry
             # itself gets it with the commit below (one write of the entry, not two).
             await self.content.assign_index_number(item, settle=False)
-        self.content.prepare_publication(item, effective=request.effective)  # stamps the item
+        effective = _not_earlier(request.effective or item.effective or self.content.clock(), not_before)
+        self.content.prepare_publication(item, effective=effective)  # stamps the item
         await self._commit(principal, item, before, request, tier=tier.key, stamped=True)
         return item
 
@@ -371,6 +375,26 @@ class WorkflowService:
             names = "、".join(self.content.orgs.tree.require(o).name for o in missing)
             raise ConfirmationPending(f"须经{names}确认后方可审发。")
 
+    async def _interpreted_published(self, principal: Principal, item: ContentDocument) -> datetime | None:
+        """三同步: an interpretation is issued only once every document it interprets is published.
+        Returns the latest effective instant among those documents (the interpretation goes public no
+        earlier). The message names only documents the caller may see; the others are counted."""
+        if not isinstance(item, Interpretation) or not item.interprets_ids:
+            return None
+        found = {
+            e.id: e for e in await CatalogEntry.find({"_id": {"$in": list(item.interprets_ids)}}).to_list()
+        }
+        entries = [found.get(i) for i in item.interprets_ids]
+        waiting = [e for e in entries if e is None or e.review_state is not ReviewState.PUBLISHED]
+        if waiting:
+            scope = self.content.scope(self.access.draft_orgs(principal))
+            named = [e for e in waiting if e is not None and is_visible(e, scope)]
+            raise InterpretedDocumentNotPublished(
+                _unpublished_message([e.title for e in named], len(waiting) - len(named)), field="interprets"
+            )
+        instants = [e.effective for e in entries if e is not None and e.effective is not None]
+        return max(instants, default=None)
+
     # -- writing ------------------------------------------------------------------------------
 
     async def _commit(
@@ -416,6 +440,7 @@ class WorkflowService:
         before: ReviewState,
         request: TransitionRequest,
         tier: str,
+        not_before: datetime | None,
     ) -> ContentDocument:
         """Final approval of a working copy: its content becomes the live version; the copy is gone."""
         live = await type(copy).get(copy.working_copy_of)
@@ -427,6 +452,8 @@ class WorkflowService:
             raise TransitionNotAllowed("原内容已撤回或正在重新审核，工作副本不能审发。")
         live_version, live_state = live.version, live.review_state
         apply(live, snapshot(copy))
+        if live.effective is not None:
+            live.effective = _not_earlier(live.effective, not_before)
         live.version += 1
         live.modified = self.content.clock()
         self.content.stamp(live)
@@ -560,6 +587,19 @@ async def cas_update(
     )
     if result.matched_count != 1:
         raise Conflict()
+
+
+def _not_earlier(instant: datetime, bound: datetime | None) -> datetime:
+    return instant if bound is None or instant >= bound else bound
+
+
+def _unpublished_message(titles: list[str], unnamed: int) -> str:
+    parts = "、".join(f"《{t}》" for t in titles)
+    if titles and unnamed:
+        parts += f"及另外 {unnamed} 件文件"
+    elif unnamed:
+        parts = f"中有 {unnamed} 件"
+    return f"所解读的文件{parts}尚未发布：政策解读须在所解读的文件审发后方可审发。"
 
 
 def _check_findings(item: ContentDocument, findings: ConfidentialityFindings | None) -> None:
