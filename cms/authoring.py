@@ -16,8 +16,8 @@ from pymongo.errors import DuplicateKeyError
 from authz import Permission, Principal
 from cms.access import AccessControl
 from cms.catalog import CatalogService, NewCatalogEntry
-from cms.errors import Conflict, GazetteNumberTaken, InvalidInput, NotFound, TransitionNotAllowed
-from cms.gazette import GazetteService, NewArticle, NewGazetteIssue, build_articles
+from cms.errors import Conflict, InvalidInput, NotFound, TransitionNotAllowed
+from cms.gazette import GazetteService, NewArticle, NewGazetteIssue, build_articles, number_taken
 from cms.gazette import validate as validate_issue
 from cms.interpretations import InterpretationService, NewInterpretation
 from cms.interpretations import validate as validate_interpretation
@@ -333,7 +333,7 @@ class AuthoringService:
             await self.workflow.atomically(write)
         except DuplicateKeyError as exc:  # only gazette numbers are unique among content fields
             if isinstance(item, GazetteIssue):
-                raise GazetteNumberTaken(field="number") from exc
+                raise number_taken(item) from exc
             raise
         return item
 

@@ -94,6 +94,12 @@ def validate(issue: GazetteIssue) -> None:
         _text(article.body, f"articles.{i}.body", "正文", MAX_BODY)
 
 
+def number_taken(issue: GazetteIssue) -> GazetteNumberTaken:
+    return GazetteNumberTaken(
+        f"本机构 {issue.year} 年第 {issue.number} 期公报已存在，请核对期号。", field="number"
+    )
+
+
 def _text(value: str, field: str, name: str, limit: int, *, required: bool = False) -> None:
     if required and not value.strip():
         raise InvalidInput(f"{name}不能为空。", field=field)
@@ -131,7 +137,7 @@ class GazetteService:
         try:
             return await self.content.insert(issue, session=session)
         except DuplicateKeyError as exc:
-            raise GazetteNumberTaken(field="number") from exc
+            raise number_taken(issue) from exc
 
     async def check_number_free(
         self, issue: GazetteIssue, *, session: AsyncClientSession | None = None
@@ -143,9 +149,7 @@ class GazetteService:
             GazetteIssue.get_pymongo_collection().find(query, {"_id": 1}, session=session).limit(2)
         ):
             if other["_id"] not in (issue.id, issue.working_copy_of):
-                raise GazetteNumberTaken(
-                    f"本机构 {issue.year} 年第 {issue.number} 期公报已存在，请核对期号。", field="number"
-                )
+                raise number_taken(issue)
 
     async def page(
         self,

@@ -19,6 +19,7 @@ from beanie.odm.utils.encoder import Encoder
 from bson import ObjectId
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
 
 from authz import Permission, Principal
 from cms.access import AccessControl
@@ -35,6 +36,7 @@ from cms.errors import (
     SeparationOfDuties,
     TransitionNotAllowed,
 )
+from cms.gazette import number_taken
 from cms.register import RegisterEntry, RegisterService, StaleHead
 from cms.versions import VersionService, apply, encode, snapshot
 from cms.visibility import is_visible
@@ -44,6 +46,7 @@ from storage.documents import (
     Confirmation,
     ContentDocument,
     DisclosureMode,
+    GazetteIssue,
     Interpretation,
     ReviewState,
     TierAct,
@@ -475,7 +478,14 @@ class WorkflowService:
             for hook in self.merge_hooks:
                 await hook(copy, live, session)
 
-        await self._file(write, entry)
+        try:
+            await self._file(write, entry)
+        except DuplicateKeyError as exc:
+            # Only a gazette issue's number is unique among content fields: another live issue took
+            # the copy's number after the copy was saved. The transaction wrote nothing.
+            if isinstance(live, GazetteIssue):
+                raise number_taken(live) from exc
+            raise
         await self._committed(live)
         return live
 

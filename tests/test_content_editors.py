@@ -346,6 +346,55 @@ async def test_a_published_issue_is_edited_through_a_working_copy_and_keeps_its_
     assert live["articles"] == [{"id": b["id"], "title": "乙（更正）"}, {"id": a["id"], "title": "甲"}]
 
 
+async def checkout(api: Api, token: str, item: str) -> dict[str, Any]:
+    data = await api.ok("mutation($id: ID!) { checkout(id: $id) { id version } }", {"id": item}, token)
+    copy: dict[str, Any] = data["checkout"]
+    return copy
+
+
+async def test_a_working_copy_cannot_take_the_number_of_another_live_issue(api, demo, org):
+    issue = await create_issue(api, demo["officer"], org, number=5)
+    await through_the_chain(api, demo, issue["id"])
+    await create_issue(api, demo["officer"], org, number=6)  # a draft holds its number too
+    copy = await checkout(api, demo["officer"], issue["id"])
+
+    body = await update_issue(api, demo["officer"], copy["id"], copy["version"], number=6)
+
+    assert field_error(body) == (
+        "GAZETTE_NUMBER_TAKEN",
+        "本机构 2026 年第 6 期公报已存在，请核对期号。",
+        "number",
+    )
+    assert (await api.node(copy["id"], demo["officer"]))["version"] == copy["version"]
+
+
+async def test_a_number_taken_while_the_copy_was_in_review_refuses_the_merge_and_writes_nothing(
+    api, demo, org
+):
+    issue = await create_issue(api, demo["officer"], org, number=7)
+    await through_the_chain(api, demo, issue["id"])
+    copy = await checkout(api, demo["officer"], issue["id"])
+    moved = await update_issue(api, demo["officer"], copy["id"], copy["version"], number=8)
+    assert "errors" not in moved, moved
+    await api.act(demo["officer"], copy["id"], "SUBMIT")
+    await api.act(demo["officer"], copy["id"], "APPROVE", opinion="初审同意。")
+    await api.act(demo["head"], copy["id"], "APPROVE", opinion="审核同意。")
+    await create_issue(api, demo["officer"], org, number=8)  # a copy does not reserve its number
+    live = await anonymous_node(api, issue["id"], "... on GazetteIssue { number version }")
+    filed = len((await api.history(issue["id"], demo["officer"]))["transitions"])
+
+    body = await api.transition(demo["unit"], copy["id"], "APPROVE", opinion="同意发布。")
+
+    assert field_error(body) == (
+        "GAZETTE_NUMBER_TAKEN",
+        "本机构 2026 年第 8 期公报已存在，请核对期号。",
+        "number",
+    )
+    assert await anonymous_node(api, issue["id"], "... on GazetteIssue { number version }") == live
+    assert (await api.node(copy["id"], demo["officer"]))["reviewState"] == "PENDING_UNIT_APPROVAL"
+    assert len((await api.history(issue["id"], demo["officer"]))["transitions"]) == filed
+
+
 # --- interviews ----------------------------------------------------------------------------------
 
 
