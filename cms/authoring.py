@@ -21,7 +21,7 @@ from cms.gazette import GazetteService, NewArticle, NewGazetteIssue, build_artic
 from cms.gazette import validate as validate_issue
 from cms.interpretations import InterpretationService, NewInterpretation
 from cms.interpretations import validate as validate_interpretation
-from cms.interviews import InterviewService, NewInterview
+from cms.interviews import InterviewService, NewInterview, NewQuestion, build_questions
 from cms.interviews import validate as validate_interview
 from cms.register import RegisterEntry
 from cms.versions import FieldChange, VersionService, apply, snapshot
@@ -117,6 +117,26 @@ class AuthoringService:
             return {"articles": [a.model_dump(mode="json") for a in built]}
 
         return await self.update(principal, "GazetteIssue", item_id, expected_version, changes, derive=derive)
+
+    async def update_interview(
+        self,
+        principal: Principal,
+        item_id: ObjectId,
+        expected_version: int,
+        changes: dict[str, Any],
+        questions: Sequence[NewQuestion] | None,
+    ) -> ContentDocument:
+        """``questions``, when given, is the whole list in its new order; questions passed back with
+        their ids keep them."""
+
+        async def derive(item: ContentDocument) -> dict[str, Any]:
+            assert isinstance(item, Interview)
+            if questions is None:
+                return {}
+            built = build_questions(questions, item.questions)
+            return {"questions": [q.model_dump(mode="json") for q in built]}
+
+        return await self.update(principal, "Interview", item_id, expected_version, changes, derive=derive)
 
     async def _create(
         self, principal: Principal, org_id: ObjectId, create_draft: Callable[..., Awaitable[D]], new: object

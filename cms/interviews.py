@@ -22,6 +22,7 @@ MAX_GUESTS = 50
 MAX_QUESTIONS = 500
 MAX_TURNS = 3000
 MAX_NAME = 100
+MAX_PLACE = 200
 MAX_TEXT = 20_000
 SPEAKER_ROLES = frozenset({"host", "guest"})  # 主持人, 嘉宾
 
@@ -32,12 +33,46 @@ class NewInterview:
     title: str
     kind: InterviewKind = InterviewKind.INTERVIEW
     description: str = ""
+    place: str = ""
     scheduled_start: datetime | None = None
     scheduled_end: datetime | None = None
     published_date: date | None = None
     guests: list[Guest] = field(default_factory=list)
     questions: list[PublicQuestion] = field(default_factory=list)
     transcript: list[TranscriptTurn] = field(default_factory=list)
+
+
+@dataclass
+class NewQuestion:
+    text: str
+    asker: str = ""
+    answer: str | None = None
+    answered_live: bool = False
+    id: ObjectId | None = None  # a question of the interview being edited: it keeps its id
+
+
+def build_questions(
+    inputs: Sequence[NewQuestion], existing: Sequence[PublicQuestion]
+) -> list[PublicQuestion]:
+    """The questions in the order given. A question passed back with its id keeps it (answers given
+    later, links and anchors follow it); one without an id is new. Ids of other interviews' questions
+    are refused, so an id names one question."""
+    if len(inputs) > MAX_QUESTIONS:
+        raise InvalidInput(f"网友提问最多 {MAX_QUESTIONS} 条。", field="questions")
+    known = {q.id for q in existing}
+    seen: set[ObjectId] = set()
+    questions: list[PublicQuestion] = []
+    for i, new in enumerate(inputs):
+        if new.id is not None and (new.id not in known or new.id in seen):
+            raise InvalidInput("提问 ID 不属于本访谈或重复出现。", field=f"questions.{i}.id")
+        question = PublicQuestion(
+            asker=new.asker, text=new.text, answer=new.answer, answered_live=new.answered_live
+        )
+        if new.id is not None:
+            seen.add(new.id)
+            question.id = PydanticObjectId(new.id)
+        questions.append(question)
+    return questions
 
 
 def numbered(turns: Sequence[TranscriptTurn]) -> list[TranscriptTurn]:
@@ -49,6 +84,7 @@ def validate(item: Interview, tree: OrgTree) -> None:
     """The rules every saved interview obeys, on creation and on each edit."""
     _text(item.title, "title", "标题", MAX_TITLE, required=True)
     _text(item.description, "description", "简介", MAX_DESCRIPTION)
+    _text(item.place, "place", "地点", MAX_PLACE)
     if item.scheduled_start and item.scheduled_end and item.scheduled_end < item.scheduled_start:
         raise InvalidInput("结束时间不能早于开始时间。", field="scheduledEnd")
     if len(item.guests) > MAX_GUESTS:
@@ -100,6 +136,7 @@ class InterviewService:
             title=new.title.strip(),
             description=new.description,
             kind=new.kind,
+            place=new.place.strip(),
             scheduled_start=new.scheduled_start,
             scheduled_end=new.scheduled_end,
             published_date=new.published_date,

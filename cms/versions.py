@@ -48,6 +48,7 @@ EDITABLE: dict[type[ContentDocument], tuple[str, ...]] = {
     Interview: (
         *_COMMON,
         "kind",
+        "place",
         "scheduled_start",
         "scheduled_end",
         "published_date",

@@ -10,7 +10,7 @@ import strawberry
 from cms import model
 from cms.errors import InvalidInput
 from cms.ids import expect_global_id
-from cms.interviews import MAX_GUESTS, MAX_QUESTIONS, MAX_TURNS, NewInterview, numbered
+from cms.interviews import MAX_GUESTS, MAX_QUESTIONS, MAX_TURNS, NewInterview, NewQuestion, numbered
 from schema import types as t
 from schema.context import Info
 from schema.inputs import as_json, blank_nulls, refuse_nulls, sent
@@ -27,6 +27,9 @@ class GuestInput:
 @strawberry.input(description="网友提问")
 class PublicQuestionInput:
     text: str
+    id: strawberry.ID | None = strawberry.field(
+        default=None, description="已有提问的 ID：带回则保持不变（答复、链接稳定）；新提问不填"
+    )
     asker: str = ""
     answer: str | None = strawberry.field(default=None, description="答复；访谈后答复的也填在这里")
     answered_live: bool = strawberry.field(default=False, description="是否在访谈中当场答复")
@@ -46,6 +49,7 @@ class InterviewInput:
     title: str | None = strawberry.UNSET
     kind: model.InterviewKind | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
+    place: str | None = strawberry.field(default=strawberry.UNSET, description="地点")
     scheduled_start: datetime | None = strawberry.field(default=strawberry.UNSET, description="开始时间")
     scheduled_end: datetime | None = strawberry.field(default=strawberry.UNSET, description="结束时间")
     published_date: date | None = strawberry.UNSET
@@ -73,17 +77,28 @@ def _guests(inputs: list[GuestInput]) -> list[model.Guest]:
     ]
 
 
-def _questions(inputs: list[PublicQuestionInput]) -> list[model.PublicQuestion]:
+def _questions(inputs: list[PublicQuestionInput]) -> list[NewQuestion]:
     if len(inputs) > MAX_QUESTIONS:
         raise InvalidInput(f"网友提问最多 {MAX_QUESTIONS} 条。", field="questions")
     return [
-        model.PublicQuestion(
+        NewQuestion(
+            id=expect_global_id(q.id, "PublicQuestion") if q.id else None,
             asker=q.asker.strip(),
             text=q.text.strip(),
             answer=(q.answer or "").strip() or None,
             answered_live=q.answered_live,
         )
         for q in inputs
+    ]
+
+
+def _new_questions(inputs: list[PublicQuestionInput]) -> list[model.PublicQuestion]:
+    questions = _questions(inputs)
+    if any(q.id is not None for q in questions):
+        raise InvalidInput("新建访谈时不能指定提问 ID。", field="questions")
+    return [
+        model.PublicQuestion(asker=q.asker, text=q.text, answer=q.answer, answered_live=q.answered_live)
+        for q in questions
     ]
 
 
@@ -98,13 +113,7 @@ def _transcript(inputs: list[TranscriptTurnInput]) -> list[model.TranscriptTurn]
 
 
 def _list_json(name: str, value: Any) -> list[dict[str, Any]]:
-    items: list[Any]
-    if name == "guests":
-        items = _guests(value or [])
-    elif name == "questions":
-        items = _questions(value or [])
-    else:
-        items = _transcript(value or [])
+    items: list[Any] = _guests(value or []) if name == "guests" else _transcript(value or [])
     return [x.model_dump(mode="json") for x in items]
 
 
@@ -122,11 +131,12 @@ class InterviewMutation:
             title=fields["title"],
             kind=fields.get("kind") or model.InterviewKind.INTERVIEW,
             description=fields.get("description") or "",
+            place=fields.get("place") or "",
             scheduled_start=fields.get("scheduled_start"),
             scheduled_end=fields.get("scheduled_end"),
             published_date=fields.get("published_date"),
             guests=_guests(fields.get("guests") or []),
-            questions=_questions(fields.get("questions") or []),
+            questions=_new_questions(fields.get("questions") or []),
             transcript=_transcript(fields.get("transcript") or []),
         )
         item = await info.context.services.authoring.create_interview(who, new)
@@ -142,14 +152,17 @@ class InterviewMutation:
         if "organization" in fields:
             raise InvalidInput("访谈的发布机构不能修改。", field="organization")
         refuse_nulls(fields, ("title", "kind"))
-        blank_nulls(fields, ("description",))
+        blank_nulls(fields, ("description", "place"))
+        if "place" in fields:
+            fields["place"] = fields["place"].strip()
+        questions = _questions(fields.pop("questions") or []) if "questions" in fields else None
         changes: dict[str, Any] = {}
         for name, value in fields.items():
-            if name in ("guests", "questions", "transcript"):
+            if name in ("guests", "transcript"):
                 changes[name] = _list_json(name, value)
             else:
                 changes[name] = as_json(value)
-        item = await info.context.services.authoring.update(
-            who, "Interview", item_id, expected_version, changes
+        item = await info.context.services.authoring.update_interview(
+            who, item_id, expected_version, changes, questions
         )
         return item  # type: ignore[return-value]

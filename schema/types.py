@@ -66,6 +66,7 @@ class Organization(Node):
     kind: model.OrgKind
     index_template: str = strawberry.field(description="索引号模板")
     doc_prefix: str = strawberry.field(description="发文字号前缀")
+    sort_order: int = strawberry.field(description="同级机构中的排序，小的在前")
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:
@@ -367,6 +368,10 @@ class Guest:
 
 @strawberry.type(description="网友提问")
 class PublicQuestion:
+    @strawberry.field(description="修改访谈时带回则保持不变")
+    def id(self, root: strawberry.Parent[model.PublicQuestion]) -> strawberry.ID:
+        return strawberry.ID(to_global_id("PublicQuestion", root.id))
+
     asker: str
     text: str
     answer: str | None
@@ -386,6 +391,7 @@ class TranscriptTurn:
 class Interview(Content):
     id: strawberry.ID = _gid("Interview")
     kind: model.InterviewKind
+    place: str = strawberry.field(description="地点")
     scheduled_start: datetime | None
     scheduled_end: datetime | None
     published_date: date | None
@@ -403,6 +409,7 @@ class VocabularyTerm:
     value: str
     label: str
     parent: str | None
+    sort_order: int = strawberry.field(description="排序，小的在前")
 
 
 CONTENT_GRAPHQL_TYPES: list[type] = [

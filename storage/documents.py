@@ -325,6 +325,7 @@ class TranscriptTurn(BaseModel):
 
 class Interview(ContentDocument):
     kind: InterviewKind = InterviewKind.INTERVIEW
+    place: str = ""  # 地点: a venue, or the portal an online interview runs on
     scheduled_start: datetime | None = None
     scheduled_end: datetime | None = None
     published_date: date | None = None

@@ -431,6 +431,73 @@ async def test_an_interview_is_created_with_guests_questions_and_an_ordered_tran
     ]
 
 
+QUESTIONS = "id version place questions { id asker text answer answeredLive }"
+
+
+async def edit_interview(api: Api, token: str, item: str, expected: int, **fields: Any) -> dict[str, Any]:
+    return await api.post(
+        "mutation($id: ID!, $v: Int!, $i: InterviewInput!) {"
+        f" updateInterview(id: $id, expectedVersion: $v, input: $i) {{ {QUESTIONS} }} }}",
+        {"id": item, "v": expected, "i": fields},
+        token,
+    )
+
+
+async def test_an_interview_has_a_place_that_is_edited_and_versioned(api, demo, org):
+    item = await create_interview(api, demo["officer"], org, place="省政府新闻办新闻发布厅")
+
+    body = await edit_interview(api, demo["officer"], item["id"], 1, place="  云南省人民政府门户网站 ")
+    cleared = await edit_interview(api, demo["officer"], item["id"], 2, place=None)
+
+    assert body["data"]["updateInterview"]["place"] == "云南省人民政府门户网站"
+    assert cleared["data"]["updateInterview"]["place"] == ""
+    versions = (await api.history(item["id"], demo["officer"]))["versions"]
+    assert [v["data"]["place"] for v in versions] == ["省政府新闻办新闻发布厅", "云南省人民政府门户网站", ""]
+
+
+async def test_questions_passed_back_keep_their_ids_and_new_ones_get_new_ids(api, demo, org):
+    item = await create_interview(
+        api, demo["officer"], org, questions=[{"text": "问一"}, {"text": "问二", "asker": "网友乙"}]
+    )
+    first = await edit_interview(api, demo["officer"], item["id"], 1)
+    one, two = first["data"]["updateInterview"]["questions"]
+
+    body = await edit_interview(
+        api,
+        demo["officer"],
+        item["id"],
+        2,
+        questions=[
+            {"id": two["id"], "text": "问二", "asker": "网友乙", "answer": "访谈后答复。"},
+            {"text": "问三"},
+        ],
+    )
+
+    assert "errors" not in body, body
+    kept, new = body["data"]["updateInterview"]["questions"]
+    assert kept == {**two, "answer": "访谈后答复。"}
+    assert new["id"] not in {one["id"], two["id"]}
+    assert new["text"] == "问三"
+
+
+async def test_a_question_id_of_another_interview_or_on_creation_is_refused(api, demo, org):
+    other = await create_interview(api, demo["officer"], org, questions=[{"text": "别处的问题"}])
+    foreign = (await edit_interview(api, demo["officer"], other["id"], 1))["data"]["updateInterview"]
+    item = await create_interview(api, demo["officer"], org, questions=[{"text": "问一"}])
+    question = {"id": foreign["questions"][0]["id"], "text": "借用"}
+
+    borrowed = await edit_interview(api, demo["officer"], item["id"], 1, questions=[question])
+    on_create = await api.post(
+        "mutation($i: InterviewInput!) { createInterview(input: $i) { id } }",
+        {"i": {"organization": org, "title": unique("访谈"), "questions": [question]}},
+        demo["officer"],
+    )
+
+    assert field_error(borrowed) == ("BAD_USER_INPUT", "提问 ID 不属于本访谈或重复出现。", "questions.0.id")
+    assert field_error(on_create) == ("BAD_USER_INPUT", "新建访谈时不能指定提问 ID。", "questions")
+    assert (await api.node(item["id"], demo["officer"]))["version"] == 1
+
+
 async def test_the_transcript_order_is_the_list_order_of_each_edit(api, demo, org):
     item = await create_interview(
         api,
@@ -700,13 +767,15 @@ async def test_topics_are_added_relabelled_reordered_and_removed(api, demo, clie
 
     assert relabelled["data"]["relabelVocabularyTerm"] == {**first, "label": "子甲（新名）"}
     assert "errors" not in reordered, reordered
-    topics = (await public_get(client, "{ topics { value label parent } }"))["topics"]
+    topics = (await public_get(client, "{ topics { value label parent sortOrder } }"))["topics"]
     mine = [t for t in topics if t["value"] == top or t["parent"] == top]
-    assert mine == [
+    assert [{k: t[k] for k in ("value", "label", "parent")} for t in mine] == [
         {"value": top, "label": top, "parent": None},
         {"value": second["value"], "label": "子乙", "parent": top},
         {"value": first["value"], "label": "子甲（新名）", "parent": top},
     ]
+    orders = [t["sortOrder"] for t in mine]
+    assert orders == sorted(set(orders))  # the listed order, one place each
     # The stored value did not change: content keeps using it.
     entry = await api.create_entry(demo["officer"], await api.new_org(), topic=first["value"])
     assert entry["id"]
@@ -859,13 +928,13 @@ async def test_an_organization_is_renamed_and_readers_see_it_at_once(api, demo, 
 async def test_sort_order_puts_an_organization_first_among_its_siblings(api, demo):
     parent = await api.new_org()
     first, second = await api.new_org(parent), await api.new_org(parent)
-    children = "query($id: ID!) { node(id: $id) { ... on Organization { children { id } } } }"
+    children = "query($id: ID!) { node(id: $id) { ... on Organization { children { id sortOrder } } } }"
 
     body = await admin_call(api, demo, UPDATE_ORG, {"id": second, "i": {"sortOrder": -1}})
 
     assert "errors" not in body, body
     listed = (await api.ok(children, {"id": parent}))["node"]["children"]
-    assert [c["id"] for c in listed] == [second, first]
+    assert [(c["id"], c["sortOrder"]) for c in listed] == [(second, -1), (first, 0)]
 
 
 async def test_an_organization_code_in_use_is_refused(api, demo, org):

@@ -2923,9 +2923,9 @@ def _at(hour: int, minute: int) -> datetime:
 def interviews() -> list[dict[str, Any]]:
     """One online interview (在线访谈) with guests, collected questions and a timed transcript.
 
-    Each: ``org, kind (interview|press_conference), title, description, scheduled_start, scheduled_end,
-    guests [{name, title, org}], questions [{asker, text, answer}], transcript [{speaker, role, text,
-    time}], published_date``.
+    Each: ``org, kind (interview|press_conference), title, description, place, scheduled_start,
+    scheduled_end, guests [{name, title, org}], questions [{asker, text, answer}], transcript [{speaker,
+    role, text, time}], published_date``.
     """
     host, g1, g2, g3 = "李然", "杨文华", "周丽萍", "陈志远"
     turns: list[tuple[int, int, str, str, str]] = [
@@ -3033,6 +3033,7 @@ def interviews() -> list[dict[str, Any]]:
             "title": "深化政务公开 回应社会关切——2024年云南省政务公开工作在线访谈",
             "description": "省政府办公厅有关负责同志和专家做客省政府门户网站，围绕2023年全省政务公开工作成效、"
             "《云南省2024年政务公开工作要点》主要内容、政策解读和政府信息公开申请办理等与网友在线交流。",
+            "place": "云南省人民政府门户网站",
             "scheduled_start": _at(10, 0),
             "scheduled_end": _at(11, 0),
             "guests": [

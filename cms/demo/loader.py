@@ -273,6 +273,7 @@ def _interview(raw: dict[str, Any], orgs: dict[str, ObjectId]) -> NewInterview:
         title=raw["title"],
         kind=InterviewKind(raw.get("kind", "interview")),
         description=raw.get("description", ""),
+        place=raw.get("place", ""),
         scheduled_start=raw.get("scheduled_start"),
         scheduled_end=raw.get("scheduled_end"),
         published_date=raw.get("published_date"),
