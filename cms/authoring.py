@@ -336,6 +336,8 @@ class AuthoringService:
         for (field, _), entry in zip(wanted, found, strict=True):
             if entry is None:
                 raise InvalidInput("关联的公开目录条目不存在。", field=field)
+            if entry.working_copy_of is not None:  # never published as such: would block issue forever
+                raise InvalidInput("不能关联工作副本，请关联已发布的公开目录条目。", field=field)
 
     async def _save_version(
         self, principal: Principal, item: ContentDocument, seen_version: int, *, note: str

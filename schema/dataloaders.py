@@ -39,7 +39,11 @@ class Loaders:
 
     async def _interpretations_of(self, entry_ids: Sequence[ObjectId]) -> list[list[Interpretation]]:
         found = await self._services.content.find_visible(
-            Interpretation, {"interprets_ids": {"$in": list(entry_ids)}}, self._scope, limit=1000
+            Interpretation,
+            # A working copy is the live item being edited, not another interpretation: not listed twice.
+            {"interprets_ids": {"$in": list(entry_ids)}, "working_copy_of": None},
+            self._scope,
+            limit=1000,
         )
         by_entry: dict[ObjectId, list[Interpretation]] = defaultdict(list)
         for item in found:
@@ -51,7 +55,10 @@ class Loaders:
         self, entry_ids: Sequence[ObjectId]
     ) -> list[list[tuple[GazetteIssue, GazetteArticle]]]:
         issues = await self._services.content.find_visible(
-            GazetteIssue, {"articles.catalog_entry_id": {"$in": list(entry_ids)}}, self._scope, limit=1000
+            GazetteIssue,
+            {"articles.catalog_entry_id": {"$in": list(entry_ids)}, "working_copy_of": None},
+            self._scope,
+            limit=1000,
         )
         by_entry: dict[ObjectId, list[tuple[GazetteIssue, GazetteArticle]]] = defaultdict(list)
         for issue in issues:

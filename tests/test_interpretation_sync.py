@@ -162,3 +162,29 @@ async def test_a_working_copy_that_links_an_unpublished_document_is_not_merged(a
     assert draft["title"] in refused["errors"][0]["message"]
     assert (await api.node(item))["version"] == live["version"]
     assert (await api.node(copy["id"], demo["office"]))["reviewState"] == "PENDING_UNIT_APPROVAL"
+
+
+async def test_a_working_copy_cannot_be_interpreted_and_staff_see_each_interpretation_once(api, demo):
+    org = await api.new_org()
+    document = await api.demo_publish(org)
+    item = await create_interpretation(api, demo["officer"], org, document["id"])
+    await up_to_the_last_tier(api, demo, item)
+    await api.act(demo["unit"], item, "APPROVE", opinion="同意发布。")
+    interpretation_copy = (await api.ok(CHECKOUT, {"id": item}, demo["officer"]))["checkout"]
+    document_copy = (await api.ok(CHECKOUT, {"id": document["id"]}, demo["officer"]))["checkout"]
+
+    linked = await api.post(
+        "mutation($i: InterpretationInput!) { createInterpretation(input: $i) { id } }",
+        {"i": {"organization": org, "title": unique("解读"), "interprets": [document_copy["id"]]}},
+        demo["officer"],
+    )
+    assert refusal(linked)[0::2] == ("BAD_USER_INPUT", "interprets")
+
+    listed = await api.ok(
+        "query($id: ID!) { node(id: $id) { ... on CatalogEntry { interpretations { id } } } }",
+        {"id": document["id"]},
+        demo["officer"],
+    )
+    ids = [i["id"] for i in listed["node"]["interpretations"]]
+    assert ids == [item]
+    assert interpretation_copy["id"] not in ids
