@@ -29,7 +29,8 @@ export function useFormErrors(options: FormErrorOptions) {
   function fieldOf(err: unknown): string | undefined {
     const raw = err instanceof ApiError ? err.field : undefined
     const code = codeOf(err)
-    const candidates = raw ? [raw, camel(raw), camel(raw.split('.').pop() ?? raw)] : []
+    // "articles.2.title": the form may have the article's own input, or only the list as a whole
+    const candidates = raw ? [raw, camel(raw), camel(raw.split('.').pop() ?? raw), camel(raw.split('.')[0])] : []
     for (const name of candidates) {
       const known = options.aliases?.[name] ?? name
       if (known in options.fields) return known

@@ -48,6 +48,7 @@ export const can = reactive({
   viewDraft: computed(() => (session.me?.viewDraft.length ?? 0) > 0),
   register: computed(() => (session.me?.registerView.length ?? 0) > 0),
   exportRegister: computed(() => (session.me?.registerExport.length ?? 0) > 0),
+  manageVocabularies: computed(() => (session.me?.vocabularyManage.length ?? 0) > 0),
   manageOrgs: computed(() => (session.me?.orgManage.length ?? 0) > 0),
   manageUsers: computed(() => (session.me?.userManage.length ?? 0) + (session.me?.roleGrant.length ?? 0) > 0),
 })

@@ -39,6 +39,7 @@ export const ME = /* GraphQL */ `
       roleGrant: organizationsWith(permission: ROLE_GRANT)
       orgManage: organizationsWith(permission: ORG_MANAGE)
       reviewApprove: organizationsWith(permission: REVIEW_APPROVE)
+      vocabularyManage: organizationsWith(permission: VOCABULARY_MANAGE)
     }
   }
 `
@@ -454,4 +455,150 @@ export const REGISTER_EXPORT = /* GraphQL */ `
   query RegisterExport($org: ID!, $since: DateTime, $until: DateTime) {
     reviewRegisterExport(organization: $org, since: $since, until: $until)
   }
+`
+
+// --- the other content types' editors ---
+
+export const REVIEW_ITEM = /* GraphQL */ `
+  query ReviewItem($id: ID!) {
+    node(id: $id) {
+      __typename
+      ... on Content {
+        id
+        title
+        version
+        reviewState
+        reviewStateLabel
+        pendingTier
+        workingCopyOf
+        organization { id name }
+        involvesOrganizations { id name }
+        confirmedOrganizations { id name }
+        attachments { id filename url }
+      }
+      ... on CatalogEntry { indexNumber documentNumber summary }
+    }
+  }
+`
+
+export const INTERPRETATION_FIELDS = /* GraphQL */ `
+  fragment InterpretationFields on Interpretation {
+    id title version reviewState reviewStateLabel workingCopyOf kind body publishedDate
+    organization { id name }
+    interprets { id title documentNumber indexNumber }
+  }
+`
+
+export const INTERPRETATION = /* GraphQL */ `
+  query Interpretation($id: ID!) {
+    node(id: $id) { ... on Interpretation { ...InterpretationFields } }
+  }
+  ${INTERPRETATION_FIELDS}
+`
+
+export const CREATE_INTERPRETATION = /* GraphQL */ `
+  mutation CreateInterpretation($input: InterpretationInput!) {
+    createInterpretation(input: $input) { ...InterpretationFields }
+  }
+  ${INTERPRETATION_FIELDS}
+`
+
+export const UPDATE_INTERPRETATION = /* GraphQL */ `
+  mutation UpdateInterpretation($id: ID!, $expectedVersion: Int!, $input: InterpretationUpdateInput!) {
+    updateInterpretation(id: $id, expectedVersion: $expectedVersion, input: $input) { ...InterpretationFields }
+  }
+  ${INTERPRETATION_FIELDS}
+`
+
+export const GAZETTE_FIELDS = /* GraphQL */ `
+  fragment GazetteFields on GazetteIssue {
+    id title description version reviewState reviewStateLabel workingCopyOf year number totalNumber publicationDate
+    organization { id name }
+    articles { id order section title documentNumber body catalogEntry { id } }
+  }
+`
+
+export const GAZETTE_ISSUE = /* GraphQL */ `
+  query GazetteIssue($id: ID!) {
+    node(id: $id) { ... on GazetteIssue { ...GazetteFields } }
+  }
+  ${GAZETTE_FIELDS}
+`
+
+export const CREATE_GAZETTE_ISSUE = /* GraphQL */ `
+  mutation CreateGazetteIssue($input: GazetteIssueInput!) {
+    createGazetteIssue(input: $input) { ...GazetteFields }
+  }
+  ${GAZETTE_FIELDS}
+`
+
+export const UPDATE_GAZETTE_ISSUE = /* GraphQL */ `
+  mutation UpdateGazetteIssue($id: ID!, $expectedVersion: Int!, $input: GazetteIssueInput!) {
+    updateGazetteIssue(id: $id, expectedVersion: $expectedVersion, input: $input) { ...GazetteFields }
+  }
+  ${GAZETTE_FIELDS}
+`
+
+export const INTERVIEW_FIELDS = /* GraphQL */ `
+  fragment InterviewFields on Interview {
+    id title description version reviewState reviewStateLabel workingCopyOf kind scheduledStart scheduledEnd publishedDate
+    organization { id name }
+    guests { name title organization { id } }
+    questions { asker text answer answeredLive }
+    transcript { seq speaker role text time }
+  }
+`
+
+export const INTERVIEW = /* GraphQL */ `
+  query Interview($id: ID!) {
+    node(id: $id) { ... on Interview { ...InterviewFields } }
+  }
+  ${INTERVIEW_FIELDS}
+`
+
+export const CREATE_INTERVIEW = /* GraphQL */ `
+  mutation CreateInterview($input: InterviewInput!) {
+    createInterview(input: $input) { ...InterviewFields }
+  }
+  ${INTERVIEW_FIELDS}
+`
+
+export const UPDATE_INTERVIEW = /* GraphQL */ `
+  mutation UpdateInterview($id: ID!, $expectedVersion: Int!, $input: InterviewInput!) {
+    updateInterview(id: $id, expectedVersion: $expectedVersion, input: $input) { ...InterviewFields }
+  }
+  ${INTERVIEW_FIELDS}
+`
+
+// --- vocabularies and organizations ---
+
+export const ADD_TERM = /* GraphQL */ `
+  mutation AddTerm($input: VocabularyTermInput!) {
+    addVocabularyTerm(input: $input) { value label parent }
+  }
+`
+
+export const RELABEL_TERM = /* GraphQL */ `
+  mutation RelabelTerm($vocabulary: Vocabulary!, $value: String!, $label: String!) {
+    relabelVocabularyTerm(vocabulary: $vocabulary, value: $value, label: $label) { value label }
+  }
+`
+
+export const REORDER_TERMS = /* GraphQL */ `
+  mutation ReorderTerms($vocabulary: Vocabulary!, $values: [String!]!, $parent: String) {
+    reorderVocabularyTerms(vocabulary: $vocabulary, values: $values, parent: $parent) { value }
+  }
+`
+
+export const REMOVE_TERM = /* GraphQL */ `
+  mutation RemoveTerm($vocabulary: Vocabulary!, $value: String!) {
+    removeVocabularyTerm(vocabulary: $vocabulary, value: $value)
+  }
+`
+
+export const UPDATE_ORGANIZATION = /* GraphQL */ `
+  mutation UpdateOrganization($id: ID!, $input: OrganizationUpdateInput!) {
+    updateOrganization(id: $id, input: $input) { ...OrgFields }
+  }
+  ${ORG_FIELDS}
 `
