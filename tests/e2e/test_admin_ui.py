@@ -14,6 +14,7 @@ CATALOG = (
     "query($o: ID!) { catalog(filter: {organization: $o}, first: 100) {"
     " edges { node { id title indexNumber reviewState attachments { filename } } } } }"
 )
+SEED_DOCUMENT_NUMBER = "云政办发〔2013〕115号"  # the demo's seed document (cms/demo/data.py)
 README_SHOTS = ("home-officer", "review-confidentiality-form", "history")
 # Further screens the README shows, each copied by the test whose scenario takes it.
 DOCS = ROOT / "docs" / "screenshots"
@@ -29,6 +30,7 @@ def publish_screenshots(*names: str) -> None:
 async def overlapping_scenarios(scenario: Scenarios) -> None:
     """All scenarios start at once (the longest first); each test then awaits its own."""
     scenario.start("workingcopy", "publish", "reject", "editing", "grant", "admin")
+    scenario.start("editors", documentNumber=SEED_DOCUMENT_NUMBER)
 
 
 async def anonymous_catalog(live_url: str, org: str) -> list[dict[str, Any]]:
@@ -120,3 +122,10 @@ async def test_admin_creates_a_deep_organization_edits_its_template_and_chain_an
     assert result["csvLines"] > 1
     assert all(count > 0 for count in result["listed"].values()), result["listed"]
     publish_screenshots("org-index-template")
+
+
+async def test_gazette_interview_and_interpretation_editors_and_vocabularies(scenario: Scenarios) -> None:
+    result = await scenario("editors", documentNumber=SEED_DOCUMENT_NUMBER)
+    assert result["articles"] == ["关于乙事项的决定", "关于甲事项的通知"]
+    assert result["turns"] == ["（开场白之前的提示语）", "各位网友好，欢迎收看。", "谢谢主持人。"]
+    publish_screenshots("interview-transcript")

@@ -24,7 +24,13 @@ export default async function reject(h) {
   await page.locator('[data-test="menu-catalog"]').click()
   await h.choose(page, '#c-state', '已退回')
   await page.locator('[data-test="search"]').click()
+  // the filtered page replaces the unfiltered one: click only once it has (rows would move under the pointer)
+  await page.waitForFunction(() => {
+    const states = [...document.querySelectorAll('[data-test="catalog-state"]')].map((e) => e.textContent)
+    return states.length > 0 && states.every((s) => s === '已退回')
+  })
   await page.locator('[data-test="catalog-table"]').getByText(title).click()
+  await page.waitForURL(/\/admin\/catalog\/[^/]+$/)
   await page.locator('[data-test="to-review"]').click()
   const shown = await page.locator('[data-test="rejection-opinion"]').textContent()
   h.check(shown === opinion, `opinion visible: ${shown}`)
