@@ -556,7 +556,7 @@ def targets(by: dict[str, Result], entries: int) -> list[str]:
         )
     if "page_deep" in by and "page_1" in by:
         ratio(
-            f"{by['page_deep'].scenario.label.split(',')[0]} p50 ÷ page 1 p50",
+            f"{by['page_deep'].scenario.label.split(', uncached')[0]} p50 ÷ page 1 p50",
             by["page_deep"].run.percentile(50),
             by["page_1"].run.percentile(50),
             "≤ 1.2",

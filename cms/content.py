@@ -37,7 +37,7 @@ T = TypeVar("T", bound=ContentDocument)
 READ_PROJECTION = {"search_tokens": 0, "search_weights": 0, "attachment_text": 0}
 # Windowed reads (see ContentService.page): the spans, in days back from the page's upper bound, of the
 # successive sort_key ranges read before the rest of the collection.
-WINDOW_DAYS = (8, 32, 128, 512, 2048)
+WINDOW_DAYS = (4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
 
 
 @dataclass(frozen=True)
