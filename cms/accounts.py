@@ -13,7 +13,7 @@ import hashlib
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -192,6 +192,12 @@ class AccountService:
 
     async def get(self, user_id: ObjectId) -> User | None:
         return await User.get(PydanticObjectId(user_id))
+
+    async def get_many(self, user_ids: Sequence[ObjectId]) -> list[User | None]:
+        """One query for several accounts, in the order asked; unknown ids as None."""
+        found = await User.find({"_id": {"$in": list(set(user_ids))}}).to_list()
+        by_id = {user.id: user for user in found}
+        return [by_id.get(PydanticObjectId(i)) for i in user_ids]
 
     async def by_username(self, username: str) -> User | None:
         name = username.strip().lower()

@@ -178,7 +178,18 @@ class AdministrationService:
         return await self.register.verify(org_id)
 
     def chain_of(self, principal: Principal, org_id: ObjectId) -> list[TierSpec]:
+        """The chain in effect: the organization's own, else its nearest ancestor's, else the default."""
+        self._require_chain_reader(principal, org_id)
+        return self.workflow.chain(org_id)
+
+    def own_chain_of(self, principal: Principal, org_id: ObjectId) -> list[TierSpec] | None:
+        """The chain configured on the organization itself; None when it inherits (as ``chain_of``,
+        which treats an empty list as not configured)."""
+        self._require_chain_reader(principal, org_id)
+        configured = self.orgs.tree.require(org_id).review_chain
+        return list(configured) if configured else None
+
+    def _require_chain_reader(self, principal: Principal, org_id: ObjectId) -> None:
         if self.orgs.tree.get(org_id) is None:
             raise NotFound("未找到该机构。")
         self.access.require(principal, Permission.CONTENT_VIEW_DRAFT, org_id)
-        return self.workflow.chain(org_id)

@@ -9,7 +9,15 @@ from collections.abc import Sequence
 from bson import ObjectId
 from strawberry.dataloader import DataLoader
 
-from cms.model import Attachment, CatalogEntry, GazetteArticle, GazetteIssue, Interpretation
+from cms.model import (
+    Attachment,
+    CatalogEntry,
+    ContentDocument,
+    GazetteArticle,
+    GazetteIssue,
+    Interpretation,
+    User,
+)
 from cms.services import Services
 from cms.visibility import ReadScope
 
@@ -25,6 +33,35 @@ class Loaders:
         self.gazette_articles_of = DataLoader[ObjectId, list[tuple[GazetteIssue, GazetteArticle]]](
             load_fn=self._articles_of
         )
+        # Keyed by (content type, live item id): one query per content type on a list page.
+        self.working_copy = DataLoader[tuple[type[ContentDocument], ObjectId], ContentDocument | None](
+            load_fn=self._working_copies
+        )
+        self.user = DataLoader[str, User | None](load_fn=self._users)
+
+    async def _working_copies(
+        self, keys: Sequence[tuple[type[ContentDocument], ObjectId]]
+    ) -> list[ContentDocument | None]:
+        """The outstanding working copy of each live item, read through the caller's scope (a copy is
+        unpublished, so only staff who may read the organization's drafts find it)."""
+        by_type: dict[type[ContentDocument], list[ObjectId]] = defaultdict(list)
+        for cls, live_id in keys:
+            by_type[cls].append(live_id)
+        copies: dict[tuple[type[ContentDocument], ObjectId], ContentDocument] = {}
+        for cls, live_ids in by_type.items():
+            found = await self._services.content.find_visible(
+                cls, {"working_copy_of": {"$in": live_ids}}, self._scope, limit=2 * len(live_ids)
+            )
+            for copy in found:
+                assert copy.working_copy_of is not None
+                copies.setdefault((cls, copy.working_copy_of), copy)
+        return [copies.get(key) for key in keys]
+
+    async def _users(self, user_ids: Sequence[str]) -> list[User | None]:
+        valid = [ObjectId(i) for i in user_ids if ObjectId.is_valid(i)]
+        found = await self._services.accounts.get_many(valid) if valid else []
+        by_id = {str(user.id): user for user in found if user is not None}
+        return [by_id.get(i) for i in user_ids]
 
     async def _attachments_of(self, item_ids: Sequence[ObjectId]) -> list[list[Attachment]]:
         # Only called for items the caller may already read, so the item's visibility covers its files.

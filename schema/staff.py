@@ -77,14 +77,6 @@ class Me:
         return [strawberry.ID(to_global_id("Organization", o)) for o in sorted(orgs)]
 
 
-@strawberry.type(description="审核环节")
-class ReviewTier:
-    key: str
-    label: str
-    permission: str
-    author_may_act: bool
-
-
 @strawberry.type(description="待办事项")
 class WorkItem:
     submitted_on: date
@@ -98,7 +90,7 @@ class WorkItem:
         return root.item  # type: ignore[return-value]
 
     @strawberry.field(description="待执行的审核环节；为空表示需本机构会签确认")
-    def tier(self, root: strawberry.Parent[WorkItemData]) -> ReviewTier | None:
+    def tier(self, root: strawberry.Parent[WorkItemData]) -> t.ReviewTier | None:
         return root.tier  # type: ignore[return-value]
 
 
@@ -283,7 +275,7 @@ class StaffQuery:
         return found  # type: ignore[return-value]
 
     @strawberry.field(description="某机构生效的审核链")
-    def review_chain(self, info: Info, organization: strawberry.ID) -> list[ReviewTier]:
+    def review_chain(self, info: Info, organization: strawberry.ID) -> list[t.ReviewTier]:
         return info.context.services.admin.chain_of(
             principal(info), expect_global_id(organization, "Organization")
         )  # type: ignore[return-value]

@@ -91,6 +91,25 @@ class Organization(Node):
         tree = info.context.services.orgs.tree
         return [tree.require(a) for a in root.ancestors]  # type: ignore[misc]
 
+    @strawberry.field(
+        description="本机构自身配置的审核链；继承上级或默认审核链时为 null（生效的审核链见 reviewChain）。"
+        "与 reviewChain 同样须能查看本机构未发布内容"
+    )
+    def own_review_chain(
+        self, root: strawberry.Parent[model.Organization], info: Info
+    ) -> list[ReviewTier] | None:
+        assert root.id is not None
+        chain = info.context.services.admin.own_chain_of(info.context.principal, root.id)
+        return chain  # type: ignore[return-value]
+
+
+@strawberry.type(description="审核环节")
+class ReviewTier:
+    key: str
+    label: str
+    permission: str
+    author_may_act: bool
+
 
 @strawberry.type(description="附件")
 class Attachment:
@@ -113,6 +132,30 @@ class Attachment:
         if not root.thumbnail_key:
             return None
         return f"{info.context.base_url}/thumbnails/{root.id}.png"
+
+
+@strawberry.type(description="已发布内容签出的工作副本")
+class WorkingCopyInfo:
+    @strawberry.field(description="工作副本的 ID（与原内容同类型）")
+    def id(self, root: strawberry.Parent[model.ContentDocument]) -> strawberry.ID:
+        return strawberry.ID(to_global_id(type(root).__name__, root.id))  # type: ignore[arg-type]
+
+    @strawberry.field(description="签出人（显示名，未设置时为用户名）")
+    async def checked_out_by(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> str | None:
+        if root.created_by is None:
+            return None
+        user = await info.context.loaders.user.load(root.created_by)
+        if user is None:
+            return None
+        return user.display_name or user.username
+
+    @strawberry.field(description="签出时间")
+    def checked_out_at(self, root: strawberry.Parent[model.ContentDocument]) -> datetime | None:
+        return root.created
+
+    @strawberry.field(description="工作副本的审核状态")
+    def review_state(self, root: strawberry.Parent[model.ContentDocument]) -> model.ReviewState:
+        return root.review_state
 
 
 @strawberry.interface(description="内容项的通用元数据（Dublin Core 与工作流）")
@@ -157,6 +200,20 @@ class Content(Node):
         if root.working_copy_of is None:
             return None
         return strawberry.ID(to_global_id(type(root).__name__, root.working_copy_of))
+
+    @strawberry.field(
+        description="本内容尚未审发或取消的工作副本；无工作副本时为 null。"
+        "仅对可查看本机构未发布内容的工作人员显示，其他调用者始终为 null"
+    )
+    async def working_copy(
+        self, root: strawberry.Parent[model.ContentDocument], info: Info
+    ) -> WorkingCopyInfo | None:
+        if root.working_copy_of is not None or root.id is None:
+            return None  # a working copy has no copy of its own
+        if root.org_id not in info.context.scope.draft_org_ids:
+            return None  # the copy is an unpublished item: not even its existence is told
+        copy = await info.context.loaders.working_copy.load((type(root), root.id))
+        return copy  # type: ignore[return-value]
 
     @strawberry.field(description="需会签确认的其他机构")
     def involves_organizations(
