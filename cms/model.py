@@ -42,6 +42,7 @@ REVIEW_STATE_LABELS = {
     ReviewState.PENDING_FIRST_REVIEW: "待初审",
     ReviewState.PENDING_DEPARTMENT_REVIEW: "待审核",
     ReviewState.PENDING_UNIT_APPROVAL: "待审发",
+    ReviewState.PENDING_REVIEW: "待审查",  # a configured tier (e.g. 保密审查): pendingTier names it
     ReviewState.PUBLISHED: "已发布",
     ReviewState.REJECTED: "已退回",
     ReviewState.WITHDRAWN: "已撤回",
