@@ -1,14 +1,36 @@
 // What every content editor shares: load the item and the caller's permissions in its organization,
 // decide whether it may be edited, save (create, or update with the version the editor saw), and place
-// errors (a CONFLICT offers 重新加载). Each editor supplies its form, its operations and its fields.
+// errors (a CONFLICT offers 重新加载); working copies of published items (签出 / 签入 / 取消签出) and
+// attachments (upload with progress, remove). Each editor supplies its form, its operations and its
+// fields; components/EditorShell.vue shows the rest.
 import { computed, nextTick, onMounted, ref, watch, type Ref } from 'vue'
 import { useRouter } from 'vue-router'
 import { gql } from './api'
-import { ENTRY_PERMISSIONS } from './graphql/operations'
-import type { EntryPermissionsQuery, EntryPermissionsQueryVariables } from './generated/graphql'
+import { CANCEL_CHECKOUT, CHECKIN, CHECKOUT, ENTRY_PERMISSIONS, REMOVE_ATTACHMENT } from './graphql/operations'
+import type {
+  CancelCheckoutMutation,
+  CancelCheckoutMutationVariables,
+  CheckinMutation,
+  CheckinMutationVariables,
+  CheckoutMutation,
+  CheckoutMutationVariables,
+  EntryPermissionsQuery,
+  EntryPermissionsQueryVariables,
+  RemoveAttachmentMutation,
+  RemoveAttachmentMutationVariables,
+} from './generated/graphql'
 import { useFormErrors, type FormErrorOptions } from './forms'
 import { orgOptionsAmong, type OrgOption } from './orgs'
 import { defaultOrg, session } from './session'
+import { uploadAttachment } from './upload'
+import { workingCopyOf, type WorkingCopyInfo } from './workingcopy'
+
+export interface AttachmentRow {
+  id: string
+  filename: string
+  size: number | null
+  url: string
+}
 
 export interface Editable {
   id: string
@@ -17,6 +39,7 @@ export interface Editable {
   reviewStateLabel: string
   workingCopyOf: string | null
   organization: { id: string; name: string }
+  attachments: AttachmentRow[]
 }
 
 export interface EditorSpec<T extends Editable> {
@@ -24,13 +47,27 @@ export interface EditorSpec<T extends Editable> {
   base: string
   id: Ref<string | undefined>
   errors: FormErrorOptions
-  load(id: string): Promise<T | null>
+  /** loads what the form needs before the item (vocabularies, pickers); the form shows once both are there */
+  prepare?(): Promise<void>
+  /** the item's query (`node(id: $id) { ... on Type { …Fields } }`) and its create and update mutations, each
+   * answering the item with the same fields */
+  operations: { query: string; create: string; update: string }
+  /** a field only this type has, telling the item from another type's node */
+  has: string
+  /** the input the mutations take, from the form */
+  input(creating: boolean): object
   fill(item: T): void
   /** checks before sending; record problems with errors.set */
   validate(errors: ReturnType<typeof useFormErrors>): void
-  create(organization: string): Promise<T>
-  update(item: T): Promise<T>
 }
+
+/** The form's values with the named fields' blanks ('' or undefined) sent as null (“not given”). */
+export function blanksAsNull<T extends object, K extends keyof T>(values: T, ...keys: K[]): Omit<T, K> & { [P in K]: T[P] | null } {
+  return { ...values, ...Object.fromEntries(keys.map((k) => [k, values[k] || null])) }
+}
+
+/** The one field a mutation answers with (`createGazetteIssue { … }`). */
+const answer = <T>(data: Record<string, T>): T => Object.values(data)[0]
 
 export function useEditor<T extends Editable>(spec: EditorSpec<T>) {
   const router = useRouter()
@@ -44,8 +81,25 @@ export function useEditor<T extends Editable>(spec: EditorSpec<T>) {
   const ready = ref(false)
   const errors = useFormErrors(spec.errors)
 
+  /** the published item's working copy, if it has one */
+  const copy = ref<WorkingCopyInfo | null>(null)
+
+  const may = (permission: string) => permissions.value.includes(permission)
   const inEditableState = computed(() => !!item.value && ['DRAFT', 'REJECTED'].includes(item.value.reviewState))
-  const editable = computed(() => !item.value || (inEditableState.value && permissions.value.includes('CONTENT_EDIT')))
+  const editable = computed(() => !item.value || (inEditableState.value && may('CONTENT_EDIT')))
+  const isCopy = computed(() => !!item.value?.workingCopyOf)
+  const isPublished = computed(() => item.value?.reviewState === 'PUBLISHED' && !isCopy.value)
+
+  function show(found: T) {
+    item.value = found
+    organization.value = found.organization.id
+    spec.fill(found)
+  }
+
+  async function read(id: string): Promise<T | null> {
+    const node = (await gql<{ node: Record<string, unknown> | null }, { id: string }>(spec.operations.query, { id })).node
+    return node && spec.has in node ? (node as unknown as T) : null
+  }
 
   async function load() {
     errors.clear()
@@ -56,15 +110,15 @@ export function useEditor<T extends Editable>(spec: EditorSpec<T>) {
     }
     loading.value = true
     try {
-      const found = await spec.load(id)
+      const found = await read(id)
       if (!found) {
         errors.general = '未找到该内容，或您无权查看。'
         return
       }
       const perms = await gql<EntryPermissionsQuery, EntryPermissionsQueryVariables>(ENTRY_PERMISSIONS, { org: found.organization.id })
       permissions.value = perms.me?.permissions ?? []
-      item.value = found
-      spec.fill(found)
+      show(found)
+      copy.value = found.reviewState === 'PUBLISHED' && !found.workingCopyOf ? await workingCopyOf(found.id).catch(() => null) : null
     } catch (err) {
       errors.fail(err)
     } finally {
@@ -81,15 +135,17 @@ export function useEditor<T extends Editable>(spec: EditorSpec<T>) {
     busy.value = true
     try {
       if (!item.value) {
-        const created = await spec.create(organization.value)
-        item.value = created
-        spec.fill(created)
+        const created = answer(
+          await gql<Record<string, T>, Record<string, unknown>>(spec.operations.create, { input: { ...spec.input(true), organization: organization.value } }),
+        )
+        show(created)
         saved.value = '已保存为草稿。'
         await router.replace(`${spec.base}/${created.id}`)
       } else {
-        const updated = await spec.update(item.value)
-        item.value = updated
-        spec.fill(updated)
+        const updated = answer(
+          await gql<Record<string, T>, Record<string, unknown>>(spec.operations.update, { id: item.value.id, expectedVersion: item.value.version, input: spec.input(false) }),
+        )
+        show(updated)
         saved.value = `已保存（第 ${updated.version} 版）。`
       }
     } catch (err) {
@@ -99,8 +155,73 @@ export function useEditor<T extends Editable>(spec: EditorSpec<T>) {
     }
   }
 
+  /** Runs a working-copy action with the editor busy and its errors placed; false when it failed. */
+  async function act(action: () => Promise<void>): Promise<boolean> {
+    if (!item.value) return false
+    errors.clear()
+    saved.value = ''
+    busy.value = true
+    try {
+      await action()
+      return true
+    } catch (err) {
+      errors.fail(err)
+      return false
+    } finally {
+      busy.value = false
+    }
+  }
+
+  /** Opens another version of the item (a working copy, or the live item) with a message above it. */
+  async function open(id: string, message: string) {
+    await router.push(`${spec.base}/${id}`)
+    saved.value = message
+  }
+
+  const checkout = () =>
+    act(async () => {
+      const c = await gql<CheckoutMutation, CheckoutMutationVariables>(CHECKOUT, { id: item.value!.id })
+      await open(c.checkout.id, '已签出工作副本。修改工作副本不影响已发布的版本。')
+    })
+
+  const checkin = (opinion: string) =>
+    act(async () => {
+      const r = await gql<CheckinMutation, CheckinMutationVariables>(CHECKIN, {
+        id: item.value!.id,
+        expectedVersion: item.value!.version,
+        opinion,
+      })
+      await load()
+      saved.value = `已签入，工作副本进入审核（${r.checkin.reviewStateLabel}）。审发后将替换已发布的版本。`
+    })
+
+  const cancelCheckout = () =>
+    act(async () => {
+      const live = await gql<CancelCheckoutMutation, CancelCheckoutMutationVariables>(CANCEL_CHECKOUT, { id: item.value!.id })
+      await open(live.cancelCheckout.id, '已取消签出，工作副本已删除。')
+    })
+
+  /** Re-reads the attachments only (they do not change the version), so what is typed in the form stays. */
+  async function refreshAttachments() {
+    if (!item.value) return
+    const found = await read(item.value.id)
+    if (found && item.value) item.value = { ...item.value, attachments: found.attachments }
+  }
+
+  async function upload(file: File, onProgress: (percent: number) => void) {
+    if (!item.value) return
+    await uploadAttachment(item.value.id, file, onProgress)
+    await refreshAttachments()
+  }
+
+  async function removeAttachment(id: string) {
+    await gql<RemoveAttachmentMutation, RemoveAttachmentMutationVariables>(REMOVE_ATTACHMENT, { id })
+    await refreshAttachments()
+  }
+
   onMounted(async () => {
     try {
+      await spec.prepare?.()
       orgs.value = await orgOptionsAmong(session.me?.create ?? [])
       organization.value = defaultOrg(orgs.value.map((o) => o.id)) ?? ''
     } catch (err) {
@@ -111,8 +232,36 @@ export function useEditor<T extends Editable>(spec: EditorSpec<T>) {
   })
   watch(spec.id, load)
 
-  return { item, permissions, orgs, organization, saved, busy, loading, ready, errors, editable, inEditableState, load, save }
+  return {
+    base: spec.base,
+    item,
+    permissions,
+    orgs,
+    organization,
+    saved,
+    busy,
+    loading,
+    ready,
+    errors,
+    copy,
+    may,
+    editable,
+    inEditableState,
+    isCopy,
+    isPublished,
+    load,
+    save,
+    open,
+    checkout,
+    checkin,
+    cancelCheckout,
+    upload,
+    removeAttachment,
+  }
 }
+
+/** What the shared editor components (EditorShell, WorkingCopyActions, AttachmentsPanel) are given. */
+export type Editor = ReturnType<typeof useEditor<Editable>>
 
 /** Moves an entry of an ordered list up (-1) or down (+1) and keeps the keyboard focus on the moved
  * entry's button with the same direction (ids `${prefix}-${index}-up|down`). */

@@ -81,6 +81,10 @@ export function useFormErrors(options: FormErrorOptions) {
         state.general = messageOf(err)
       }
     },
+    /** id of the input a field belongs next to */
+    idOf(field: string): string {
+      return options.fields[field] ?? field
+    },
     /** aria attributes for an input: marks it invalid and points to its message. */
     aria(field: string): Record<string, string> {
       return state.fields[field] ? { 'aria-invalid': 'true', 'aria-describedby': `${options.fields[field]}-error` } : {}

@@ -279,7 +279,7 @@ export const CHECKOUTS = /* GraphQL */ `
 export const WORKING_COPY = /* GraphQL */ `
   query WorkingCopy($id: ID!) {
     node(id: $id) {
-      ... on CatalogEntry { id version reviewState reviewStateLabel workingCopyOf }
+      ... on Content { id version reviewState reviewStateLabel workingCopyOf }
     }
   }
 `
@@ -485,6 +485,7 @@ export const INTERPRETATION_FIELDS = /* GraphQL */ `
   fragment InterpretationFields on Interpretation {
     id title version reviewState reviewStateLabel workingCopyOf kind body publishedDate
     organization { id name }
+    attachments { id filename size contentType sha256 url }
     interprets { id title documentNumber indexNumber }
   }
 `
@@ -514,6 +515,7 @@ export const GAZETTE_FIELDS = /* GraphQL */ `
   fragment GazetteFields on GazetteIssue {
     id title description version reviewState reviewStateLabel workingCopyOf year number totalNumber publicationDate
     organization { id name }
+    attachments { id filename size contentType sha256 url }
     articles { id order section title documentNumber body catalogEntry { id } }
   }
 `
@@ -543,6 +545,7 @@ export const INTERVIEW_FIELDS = /* GraphQL */ `
   fragment InterviewFields on Interview {
     id title description version reviewState reviewStateLabel workingCopyOf kind scheduledStart scheduledEnd publishedDate
     organization { id name }
+    attachments { id filename size contentType sha256 url }
     guests { name title organization { id } }
     questions { asker text answer answeredLive }
     transcript { seq speaker role text time }
