@@ -23,7 +23,7 @@ import { useFormErrors, type FormErrorOptions } from './forms'
 import { orgOptionsAmong, type OrgOption } from './orgs'
 import { defaultOrg, session } from './session'
 import { uploadAttachment } from './upload'
-import { workingCopyOf, type WorkingCopyInfo } from './workingcopy'
+import { workingCopyOf, type WorkingCopyField } from './workingcopy'
 
 export interface AttachmentRow {
   id: string
@@ -40,6 +40,8 @@ export interface Editable {
   workingCopyOf: string | null
   organization: { id: string; name: string }
   attachments: AttachmentRow[]
+  /** on a published item, its outstanding working copy */
+  workingCopy: WorkingCopyField | null
 }
 
 export interface EditorSpec<T extends Editable> {
@@ -82,7 +84,7 @@ export function useEditor<T extends Editable>(spec: EditorSpec<T>) {
   const errors = useFormErrors(spec.errors)
 
   /** the published item's working copy, if it has one */
-  const copy = ref<WorkingCopyInfo | null>(null)
+  const copy = computed(() => (item.value ? workingCopyOf(item.value) : null))
 
   const may = (permission: string) => permissions.value.includes(permission)
   const inEditableState = computed(() => !!item.value && ['DRAFT', 'REJECTED'].includes(item.value.reviewState))
@@ -118,7 +120,6 @@ export function useEditor<T extends Editable>(spec: EditorSpec<T>) {
       const perms = await gql<EntryPermissionsQuery, EntryPermissionsQueryVariables>(ENTRY_PERMISSIONS, { org: found.organization.id })
       permissions.value = perms.me?.permissions ?? []
       show(found)
-      copy.value = found.reviewState === 'PUBLISHED' && !found.workingCopyOf ? await workingCopyOf(found.id).catch(() => null) : null
     } catch (err) {
       errors.fail(err)
     } finally {

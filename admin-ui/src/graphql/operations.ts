@@ -234,6 +234,7 @@ export const ENTRY_FIELDS = /* GraphQL */ `
     involvesOrganizations { id name }
     confirmedOrganizations { id name }
     organization { id name }
+    workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
   }
 `
@@ -264,23 +265,6 @@ export const UPDATE_ENTRY = /* GraphQL */ `
 export const ENTRY_PERMISSIONS = /* GraphQL */ `
   query EntryPermissions($org: ID!) {
     me { permissions(organization: $org) }
-  }
-`
-
-/** Checkouts filed in the published item's history: the latest one tells which working copy to look for. */
-export const CHECKOUTS = /* GraphQL */ `
-  query Checkouts($id: ID!) {
-    history(id: $id) {
-      transitions { seq action actorName at details }
-    }
-  }
-`
-
-export const WORKING_COPY = /* GraphQL */ `
-  query WorkingCopy($id: ID!) {
-    node(id: $id) {
-      ... on Content { id version reviewState reviewStateLabel workingCopyOf }
-    }
   }
 `
 
@@ -341,6 +325,14 @@ export const REVIEW_CHAIN = /* GraphQL */ `
   query ReviewChain($org: ID!) {
     reviewChain(organization: $org) { key label permission authorMayAct }
     me { permissions(organization: $org) }
+  }
+`
+
+/** The chain in effect and whether the organization configures its own (else it inherits). */
+export const ORG_REVIEW_CHAIN = /* GraphQL */ `
+  query OrgReviewChain($org: ID!) {
+    reviewChain(organization: $org) { key label permission authorMayAct }
+    organization: node(id: $org) { ... on Organization { id ownReviewChain { key } } }
   }
 `
 
@@ -485,6 +477,7 @@ export const INTERPRETATION_FIELDS = /* GraphQL */ `
   fragment InterpretationFields on Interpretation {
     id title version reviewState reviewStateLabel workingCopyOf kind body publishedDate
     organization { id name }
+    workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
     interprets { id title documentNumber indexNumber }
   }
@@ -515,6 +508,7 @@ export const GAZETTE_FIELDS = /* GraphQL */ `
   fragment GazetteFields on GazetteIssue {
     id title description version reviewState reviewStateLabel workingCopyOf year number totalNumber publicationDate
     organization { id name }
+    workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
     articles { id order section title documentNumber body catalogEntry { id } }
   }
@@ -545,6 +539,7 @@ export const INTERVIEW_FIELDS = /* GraphQL */ `
   fragment InterviewFields on Interview {
     id title description version reviewState reviewStateLabel workingCopyOf kind scheduledStart scheduledEnd publishedDate
     organization { id name }
+    workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
     guests { name title organization { id } }
     questions { asker text answer answeredLive }

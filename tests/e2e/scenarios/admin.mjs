@@ -48,6 +48,7 @@ export default async function admin(h) {
   const tiers = page.locator('[data-test="chain"] > li')
   await tiers.nth(2).waitFor()
   const inherited = await tiers.count()
+  await page.locator('[data-test="chain-source"]').getByText('继承').waitFor()
   await page.getByRole('button', { name: '添加环节' }).click()
   await page.locator(`#tier-${inherited}-label`).fill('保密审查')
   await page.locator(`#tier-${inherited}-key`).fill('secrecy')
@@ -57,10 +58,12 @@ export default async function admin(h) {
   await page.locator('[data-test="orgs-info"]').getByText('已保存').waitFor()
   const saved = await tiers.locator('input[id$="-label"]').evaluateAll((inputs) => inputs.map((i) => i.value))
   h.check(saved.length === inherited + 1 && saved[inherited - 1] === '保密审查', `chain after save: ${saved}`)
+  await page.locator('[data-test="chain-source"]').getByText('本机构配置').waitFor()
   await h.shot(page, 'org-review-chain')
   await page.locator('[data-test="inherit-chain"]').click()
   await page.locator('[data-test="orgs-info"]').getByText('恢复为继承').waitFor()
   await page.waitForFunction((n) => document.querySelectorAll('[data-test="chain"] > li').length === n, inherited)
+  await page.locator('[data-test="chain-source"]').getByText('继承').waitFor()
 
   // pickers show the whole depth: the new fourth-level department is offered in the catalog filter
   await page.locator('[data-test="menu-catalog"]').click()
