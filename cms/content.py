@@ -35,9 +35,10 @@ from storage.documents import (
 
 T = TypeVar("T", bound=ContentDocument)
 READ_PROJECTION = {"search_tokens": 0, "search_weights": 0, "attachment_text": 0}
-# Windowed reads (see ContentService.page): the spans, in days back from the page's upper bound, of the
-# successive sort_key ranges read before the rest of the collection.
-WINDOW_DAYS = (4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+# Windowed reads (see ContentService.page): the first window's span in days before any was learned,
+# and the span beyond which the rest of the collection is read at once. Each next window doubles.
+WINDOW_START_DAYS = 4.0
+WINDOW_MAX_DAYS = 8192.0
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,11 @@ class ContentService:
         # On a server that cannot stop a sorted index walk early (SecantusDB reads every matching
         # document before sorting and limiting), public pages are read window by window; see page().
         self.windowed_reads = windowed_reads
+        # The instant of the newest public item a windowed first page found, per type: where the next
+        # first page starts its windows (only a hint for speed; the first window is open above).
+        self._newest: dict[type[ContentDocument], datetime] = {}
+        # The span, in days, that filled the last windowed page, per type: where the next one starts.
+        self._span: dict[type[ContentDocument], float] = {}
         self.public_counts: PublicCounts | None = None  # set by the composition root
         self.cursors = cursors
         self.max_page_size = max_page_size
@@ -146,7 +152,8 @@ class ContentService:
         self, cls: type[T], base: dict[str, Any], scope: ReadScope, after: str | None, limit: int
     ) -> list[T]:
         """The same page as one sorted, limited query, read as consecutive ``sort_key`` ranges, newest
-        first, each a few times wider than the last, until the page is full; the last range is open.
+        first, each twice as wide as the last (the first as wide as the last full page needed), until
+        the page is full; past WINDOW_MAX_DAYS the rest is read in one.
 
         For a server whose planner walks an index in order and stops at the limit (MongoDB) one query
         is best. SecantusDB instead fetches every document its chosen index yields, then sorts and
@@ -154,27 +161,41 @@ class ContentService:
         per page at 2,000 entries). A ``sort_key`` range as the filter's FIRST field rides the
         ``sort_key`` index there, so a page reads about one window. The ranges are disjoint and
         adjacent, so the result is exactly the single query's."""
-        top = _instant_of(after) if after is not None else scope.now
+        # A first page starts from the newest item last seen, not from now: data may be older than a
+        # few days, and every empty window is a round trip.
+        newest = min(scope.now, self._newest.get(cls, scope.now))
+        top = _instant_of(after) if after is not None else newest
         if top is None:  # not a sort key this version wrote: read it the plain way
             plain = {**base, **({"sort_key": {"$lt": after}} if after else {})}
             return await self._read(cls, scoped_filter(scope, plain), limit=limit)
         rest = {**base, **public_filter(scope.now)}
         found: list[T] = []
         upper = after
-        for days in (*WINDOW_DAYS, None):
+        span = self._span.get(cls, WINDOW_START_DAYS)
+        while True:
             bound: dict[str, str] = {} if upper is None else {"$lt": upper}
-            lower = None if days is None else (top - timedelta(days=days)).isoformat()
+            lower = None if span > WINDOW_MAX_DAYS else (top - timedelta(days=span)).isoformat()
             if lower is not None:
-                if upper is not None and lower >= upper:
-                    continue
                 bound["$gte"] = lower
             # sort_key first: SecantusDB serves such a filter with the index of its first field.
             window: dict[str, Any] = {"sort_key": bound, **rest} if bound else rest
             found += await self._read(cls, window, limit=limit - len(found))
             if len(found) >= limit or lower is None:
                 break
-            upper = lower
+            upper, span = lower, span * 2
+        self._learn(cls, top, found, limit, after is None)
         return found
+
+    def _learn(self, cls: type[T], top: datetime, found: list[T], limit: int, first_page: bool) -> None:
+        """Remember where the newest item is and how far back a full page reached (speed only)."""
+        if first_page and found:
+            newest = _instant_of(found[0].sort_key)
+            if newest is not None:
+                self._newest[cls] = newest
+        last = _instant_of(found[-1].sort_key) if len(found) >= limit else None
+        if last is not None:
+            reached = (top - last).total_seconds() / 86400
+            self._span[cls] = min(max(reached * 1.25, 1 / 24), WINDOW_MAX_DAYS)
 
     async def _read(self, cls: type[T], query: dict[str, Any], *, limit: int) -> list[T]:
         """Newest first, without the search index fields: they are most of a stored document, and

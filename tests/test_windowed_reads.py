@@ -106,3 +106,15 @@ async def test_selective_filters_and_staff_reads_are_one_query(services: Service
     await windowed.page(CatalogEntry, {}, staff, PageRequest(first=5))
     assert len(windowed.queries) == 2
     assert "$or" in windowed.queries[-1]
+
+
+async def test_a_stale_newest_hint_only_costs_speed(services: Services, fresh_org: Any) -> None:
+    org = await fresh_org()
+    await _entries(services, org.id)
+    single, windowed = _service(services, False), _service(services, True)
+    windowed._newest[CatalogEntry] = services.content.clock() - timedelta(days=400)
+    expected = await single.page(CatalogEntry, {}, single.scope(), PageRequest(first=10))
+    found = await windowed.page(CatalogEntry, {}, windowed.scope(), PageRequest(first=10))
+    assert [i.id for i in found.items] == [i.id for i in expected.items]
+    assert "$lt" not in windowed.queries[0]["sort_key"]  # the first window is open above
+    assert windowed._newest[CatalogEntry] > services.content.clock() - timedelta(days=400)
