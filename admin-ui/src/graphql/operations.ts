@@ -542,7 +542,7 @@ export const INTERVIEW_FIELDS = /* GraphQL */ `
     workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
     guests { name title organization { id } }
-    questions { asker text answer answeredLive }
+    questions { id asker text answer answeredLive }
     transcript { seq speaker role text time }
   }
 `
