@@ -22,9 +22,11 @@ from cms.demo import data
 from cms.demo.loader import DISCLOSURE, VALIDITY, load_demo
 from cms.index_numbers import IndexTemplate
 from cms.public_changes import Reason
+from cms.search import search_entry
 from cms.services import Endpoints, Services, build_services
 from cms.settings import Settings
 from storage.documents import CatalogEntry, Counter, IndexNumberRecord, Organization, ReviewState, utcnow
+from storage.search import SearchEntry
 
 BATCH = 1_000
 
@@ -45,10 +47,10 @@ async def load(settings: Settings, endpoints: Endpoints, *, entries: int, seed: 
         # process: stamp the next batch in a thread while the previous one is being inserted.
         inserting: asyncio.Task[None] | None = None
         for batch in _batches(raw, BATCH):
-            docs = await asyncio.to_thread(_stamp_all, batch, services, numbering)
+            stamped = await asyncio.to_thread(_stamp_all, batch, services, numbering)
             if inserting is not None:
                 await inserting
-            inserting = asyncio.create_task(_insert(docs))
+            inserting = asyncio.create_task(_insert(stamped))
         if inserting is not None:
             await inserting
         await numbering.save_counters()
@@ -62,12 +64,18 @@ async def load(settings: Settings, endpoints: Endpoints, *, entries: int, seed: 
         await services.close()
 
 
-def _stamp_all(batch: list[dict[str, Any]], services: Services, numbering: _Numbering) -> list[CatalogEntry]:
-    return [_entry(item, services, numbering) for item in batch]
+def _stamp_all(
+    batch: list[dict[str, Any]], services: Services, numbering: _Numbering
+) -> tuple[list[CatalogEntry], list[dict[str, Any]]]:
+    """The stamped entries and their search index entries (segmenting the text is the costly part)."""
+    docs = [_entry(item, services, numbering) for item in batch]
+    return docs, [search_entry(d) for d in docs]
 
 
-async def _insert(docs: list[CatalogEntry]) -> None:
+async def _insert(stamped: tuple[list[CatalogEntry], list[dict[str, Any]]]) -> None:
+    docs, entries = stamped
     await CatalogEntry.insert_many(docs)
+    await SearchEntry.get_pymongo_collection().insert_many(entries)
     records = [IndexNumberRecord(number=d.index_number or "", org_id=d.org_id, item_id=d.id) for d in docs]
     await IndexNumberRecord.insert_many(records)
 

@@ -24,6 +24,7 @@ from cms.interpretations import validate as validate_interpretation
 from cms.interviews import InterviewService, NewInterview, NewQuestion, build_questions
 from cms.interviews import validate as validate_interview
 from cms.register import RegisterEntry
+from cms.search import remove_entry
 from cms.versions import FieldChange, VersionService, apply, snapshot
 from cms.workflow import EDITABLE_STATES, Action, TransitionRequest, WorkflowService, cas_update
 from storage.documents import (
@@ -244,6 +245,8 @@ class AuthoringService:
             )
             if deleted.deleted_count != 1:
                 raise Conflict()
+            assert copy.id is not None
+            await remove_entry(copy.id, session)
             await self.workflow.register.append(
                 self._note(principal, live, "cancel_checkout", copy), session=session
             )

@@ -21,7 +21,7 @@ from cms.errors import ImmutableIndexNumber, IndexNumberError, PageSizeExceeded
 from cms.index_numbers import IndexTemplate
 from cms.organizations import OrganizationService
 from cms.public_changes import PublicCounts
-from cms.search import index_item
+from cms.search import store_entry
 from cms.visibility import ReadScope, is_visible, public_filter, scoped_filter
 from storage.documents import (
     FAR_FUTURE,
@@ -34,7 +34,7 @@ from storage.documents import (
 )
 
 T = TypeVar("T", bound=ContentDocument)
-READ_PROJECTION = {"search_tokens": 0, "search_weights": 0, "attachment_text": 0}
+READ_PROJECTION = {"attachment_text": 0}
 # Windowed reads (see ContentService.page): the first window's span in days before any was learned,
 # and the span beyond which the rest of the collection is read at once. Each next window doubles.
 WINDOW_START_DAYS = 4.0
@@ -105,7 +105,6 @@ class ContentService:
         if isinstance(item, CatalogEntry):
             item.year = item.created_date.year if item.created_date else None
             item.topic_path = _topic_path(item.topic)
-        index_item(item)  # search_tokens and search_weights (with the attachment text already kept)
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -225,6 +224,7 @@ class ContentService:
     async def insert(self, item: T, *, session: AsyncClientSession | None = None) -> T:
         self.stamp(item)
         await item.insert(session=session)
+        await store_entry(item, session, new=True)
         return item
 
     def prepare_publication(self, item: ContentDocument, *, effective: datetime | None = None) -> None:
@@ -246,6 +246,7 @@ class ContentService:
             await self.assign_index_number(item)
         self.prepare_publication(item, effective=effective)
         await item.save()
+        await store_entry(item)
         for hook in self.published_hooks:
             await hook(item)
         return item

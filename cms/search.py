@@ -1,21 +1,28 @@
 """Full-text search over catalog entries, gazette articles, interpretations, interviews and attachment
 text: security-trimmed, ranked, faceted and paged.
 
-Indexing. ``stamp()`` (cms.content) calls :func:`index_item` before every write: the item's weighted
-fields (:func:`search_fields`; title and 文号 weigh most) become ``search_tokens`` (a multikey index)
-and ``search_weights`` (cms.search_text). The text of the item's ready attachments is kept on the item
-as ``attachment_text`` by :meth:`SearchService.reindex`, which runs after every workflow commit and
-every import's publication (hooks; so a submitted, published or merged item carries its files' text:
-a draft's new attachment becomes searchable for staff at its next transition) and from
-``reindex_all`` (after dictionary changes; the ``reindexSearch`` mutation); every later stamp()
-indexes the kept text again.
+Indexing. Every item has one entry in the search index (storage.search.SearchEntry, same ``_id``):
+its weighted fields (:func:`search_fields`; title and 文号 weigh most) as ``tokens`` (a multikey index)
+and ``weights`` (cms.search_text), with the fields searches filter, facet and security-trim on. The
+item's writers keep it in step, in the same transaction as the item: every full write of an item
+(``ContentService.insert`` / ``publish``, ``cms.workflow.cas_update``) stores the entry again
+(:func:`store_entry`); a status-only write changes the entry only when the item crosses the line
+between published and not (:func:`store_visibility`: publication, withdrawal), so the review steps
+in between cost the index nothing; a deleted working copy takes its entry with it
+(:func:`remove_entry`). The text of the item's ready attachments is kept on the item as
+``attachment_text`` by :meth:`SearchService.reindex`, which runs after every workflow commit and every
+import's publication (hooks; so a submitted, published or merged item carries its files' text: a
+draft's new attachment becomes searchable for staff at its next transition) and from ``reindex_all``
+(after dictionary changes; the ``reindexSearch`` mutation); every later full write indexes the kept
+text again. The background upkeep indexes items that have no entry (stored by an earlier version)
+and removes entries whose item is gone.
 
 Querying. The embedded MongoDB-compatible server has no text index, turns a filter with a top-level
 ``$and``/``$or`` into a collection scan, and serves a multi-field filter with the index of the first
-field that has one. So each lookup is one aggregation per content type and visibility branch::
+field that has one. So each lookup is one aggregation per visibility branch::
 
-    {"$match": {"search_tokens": <rarest term>, <filters>, <visibility>}}   # rides the token index
-    {"$match": {"search_tokens": {"$all": <the other terms>}}}             # checks the candidates
+    {"$match": {"tokens": <rarest term>, <type>, <filters>, <visibility>}}  # rides the token index
+    {"$match": {"tokens": {"$all": <the other terms>}}}                      # checks the candidates
     {"$sort": {"sort_key": -1}}, {"$limit": cap + 1}, {"$project": <small>}
 
 The visibility part is ``cms.visibility.scoped_filter``'s: for staff its ``$or`` (published, or of
@@ -23,7 +30,8 @@ an organization whose drafts they may read) is split into one plain branch per a
 branches' results are united. The rarest term is judged by document frequencies sampled from the
 index in the background (:meth:`SearchService.refresh_statistics`); terms with digits or 〔〕 are
 preferred before statistics exist. Candidates past ``max_candidates`` per type are dropped (newest
-kept) and the page says ``truncated``. Ranking (cms.search_text.score), facets and paging happen in
+kept) and the page says ``truncated``. Only the page's own items are read from the content
+collections (for snippets), and re-checked against the scope there. Ranking (cms.search_text.score), facets and paging happen in
 Python over the candidates, so counts and facets cover exactly what the caller may read. Cursors are
 signed (score, sort_key) positions bound to the query, so a tampered or foreign cursor is refused.
 """
@@ -41,6 +49,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from authz import Permission, Principal
@@ -63,14 +73,16 @@ from cms.visibility import ReadScope, is_visible, scoped_filter
 from storage.attachments import Attachment, AttachmentStatus
 from storage.documents import (
     CONTENT_TYPES,
+    OBSOLETE_CONTENT_FIELDS,
     CatalogEntry,
     ContentDocument,
     GazetteArticle,
     GazetteIssue,
     Interpretation,
     Interview,
+    ReviewState,
 )
-from storage.search import SearchWord
+from storage.search import PUBLISHED, UNPUBLISHED, SearchEntry, SearchWord
 
 if TYPE_CHECKING:
     from cms.access import AccessControl
@@ -86,8 +98,11 @@ __all__ = [
     "SearchHit",
     "SearchPage",
     "SearchService",
-    "index_item",
+    "remove_entry",
+    "search_entry",
     "search_fields",
+    "store_entry",
+    "store_visibility",
 ]
 
 TYPE_LABELS: dict[str, str] = {
@@ -157,11 +172,65 @@ def search_fields(item: ContentDocument) -> list[WeightedField]:
     ]
 
 
-def index_item(item: ContentDocument) -> None:
-    """Set ``search_tokens`` and ``search_weights`` from the item's fields (called by stamp())."""
+def search_entry(item: ContentDocument) -> dict[str, Any]:
+    """The item's search index entry as stored (storage.search.SearchEntry); the item is stamped."""
+    assert item.id is not None
     fields = search_fields(item)
-    item.search_tokens = tokens_for_index(fields)
-    item.search_weights = token_weights(fields)
+    year = getattr(item, "year", None)  # 成文年份 of an entry, the year of a gazette issue
+    if not isinstance(item, CatalogEntry | GazetteIssue) and item.sort_key[:4].isdigit():
+        year = int(item.sort_key[:4])  # the others: the year they were published (or created)
+    return {
+        "_id": ObjectId(item.id),
+        "type": type(item).__name__,
+        "tokens": tokens_for_index(fields),
+        "weights": token_weights(fields),
+        "org_id": ObjectId(item.org_id),
+        "org_path": [ObjectId(o) for o in item.org_path],
+        "topic": getattr(item, "topic", None),
+        "topic_path": list(getattr(item, "topic_path", [])),
+        "genre": getattr(item, "genre", None),
+        "year": year if isinstance(year, int) else None,
+        "sort_key": item.sort_key,
+        **_visibility(item),
+    }
+
+
+def _visibility(item: ContentDocument) -> dict[str, Any]:
+    published = item.review_state is ReviewState.PUBLISHED
+    return {
+        "review_state": PUBLISHED if published else UNPUBLISHED,
+        "effective": item.effective,
+        "public_until": item.public_until,
+    }
+
+
+def _entries() -> AsyncCollection[dict[str, Any]]:
+    return SearchEntry.get_pymongo_collection()
+
+
+async def store_entry(
+    item: ContentDocument, session: AsyncClientSession | None = None, *, new: bool = False
+) -> None:
+    """After a full write of the item (``new``: its first), in the same session."""
+    entry = search_entry(item)
+    if new:
+        await _entries().insert_one(entry, session=session)
+    else:
+        await _entries().replace_one({"_id": entry["_id"]}, entry, upsert=True, session=session)
+
+
+async def store_visibility(
+    item: ContentDocument, before: ReviewState, session: AsyncClientSession | None = None
+) -> None:
+    """After a write of the item's workflow fields only: the entry changes when the item became
+    published or stopped being published; every other review step leaves it as it is."""
+    if (before is ReviewState.PUBLISHED) == (item.review_state is ReviewState.PUBLISHED):
+        return
+    await _entries().update_one({"_id": item.id}, {"$set": _visibility(item)}, session=session)
+
+
+async def remove_entry(item_id: ObjectId, session: AsyncClientSession | None = None) -> None:
+    await _entries().delete_one({"_id": item_id}, session=session)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -242,7 +311,8 @@ class _Statistics:
 
 _PROJECTION: dict[str, Any] = {
     "_id": 1,
-    "search_weights": 1,
+    "type": 1,
+    "weights": 1,
     "sort_key": 1,
     "org_id": 1,
     "topic": 1,
@@ -276,6 +346,7 @@ class SearchService:
         self._stats = _Statistics()
         self._background: asyncio.Task[None] | None = None
         self._reindexing: asyncio.Task[int] | None = None
+        self._cleaned = False  # drop_obsolete_fields ran in this process
         # Called after the dictionary changed or everything was reindexed: public answers that
         # depend on it (cached searches, searchWords) are stale, and other processes must reload.
         self.changed_hooks: list[Callable[[], Awaitable[None]]] = []
@@ -304,15 +375,28 @@ class SearchService:
     async def _upkeep(self) -> None:
         while True:
             try:
-                missing = await self.refresh_statistics()
-                for item in missing:
-                    await self.reindex(item)
-                if missing:
-                    log.info("indexed %d items stored before search existed", len(missing))
-                    await self._changed()
+                await self.repair()
             except Exception:  # retried at the next interval; search still works without statistics
                 log.exception("search upkeep failed")
             await asyncio.sleep(STATISTICS_INTERVAL)
+
+    async def repair(self) -> int:
+        """Fresh term statistics; entries for the items that have none and none for items that are
+        gone; the search fields earlier versions kept on the items removed (once per process).
+        Returns how many items were indexed."""
+        missing = await self.refresh_statistics()
+        indexed = 0
+        for item in missing:
+            indexed += await self.reindex(item)
+        if indexed:
+            log.info("indexed %d items that had no search entry", indexed)
+            await self._changed()
+        if not self._cleaned:
+            dropped = await self.drop_obsolete_fields()
+            if dropped:
+                log.info("removed old search fields from %d items", dropped)
+            self._cleaned = True
+        return indexed
 
     # -- searching ------------------------------------------------------------------------------
 
@@ -348,48 +432,26 @@ class SearchService:
             truncated=truncated,
         )
 
-    def plan(
-        self, q: QueryTokens, scope: ReadScope, filter: SearchFilter
-    ) -> list[tuple[str, list[dict[str, Any]]]]:
-        """The aggregations a search runs: (content type, pipeline), one per visibility branch."""
+    def plan(self, q: QueryTokens, scope: ReadScope, filter: SearchFilter) -> list[list[dict[str, Any]]]:
+        """The aggregations a search runs over the search index: one per visibility branch."""
+        types = _types(filter)
+        if not types:
+            return []
         lookup = self._lookup_term(q)
         rest = [t for t in q.terms if t != lookup]
-        plans: list[tuple[str, list[dict[str, Any]]]] = []
-        for type_name in filter.types or tuple(CONTENT_TYPES):
-            base = self._base(type_name, lookup, filter)
-            if base is None:
-                continue
-            for branch in _branches(scoped_filter(scope, base)):
-                pipeline: list[dict[str, Any]] = [{"$match": branch}]
-                if rest:
-                    pipeline.append({"$match": {"search_tokens": {"$all": rest}}})
-                pipeline += [
-                    {"$sort": {"sort_key": -1}},
-                    {"$limit": self.max_candidates + 1},
-                    {"$project": _PROJECTION},
-                ]
-                plans.append((type_name, pipeline))
+        base = _base(lookup, types, filter)
+        plans: list[list[dict[str, Any]]] = []
+        for branch in _branches(scoped_filter(scope, base)):
+            pipeline: list[dict[str, Any]] = [{"$match": branch}]
+            if rest:
+                pipeline.append({"$match": {"tokens": {"$all": rest}}})
+            pipeline += [
+                {"$sort": {"sort_key": -1}},
+                {"$limit": self.max_candidates * len(types) + 1},
+                {"$project": _PROJECTION},
+            ]
+            plans.append(pipeline)
         return plans
-
-    def _base(self, type_name: str, lookup: str, filter: SearchFilter) -> dict[str, Any] | None:
-        """The filter of one type, the token first; None when the filter excludes the type."""
-        cls = CONTENT_TYPES[type_name]
-        base: dict[str, Any] = {"search_tokens": lookup}
-        if filter.organization is not None:
-            base["org_path" if filter.include_subtree else "org_id"] = filter.organization
-        if filter.topic or filter.genre:
-            if cls is not CatalogEntry:
-                return None
-            if filter.topic:
-                base["topic_path"] = filter.topic
-            if filter.genre:
-                base["genre"] = filter.genre
-        if filter.year is not None:
-            if cls in (CatalogEntry, GazetteIssue):
-                base["year"] = filter.year
-            else:
-                base["sort_key"] = {"$gte": f"{filter.year:04d}-", "$lt": f"{filter.year + 1:04d}-"}
-        return base
 
     def _check_filter(self, filter: SearchFilter) -> None:
         if filter.types is not None:
@@ -418,11 +480,13 @@ class SearchService:
         self, q: QueryTokens, scope: ReadScope, filter: SearchFilter
     ) -> tuple[list[_Candidate], bool]:
         plans = self.plan(q, scope, filter)
-        results = await asyncio.gather(*(self._run(type_name, pipeline) for type_name, pipeline in plans))
+        results = await asyncio.gather(*(self._run(pipeline) for pipeline in plans))
+        limit = self.max_candidates * len(_types(filter))
+        truncated = any(len(docs) > limit for docs in results)
         by_type: dict[str, dict[ObjectId, dict[str, Any]]] = {}
-        for (type_name, _), docs in zip(plans, results, strict=True):
-            by_type.setdefault(type_name, {}).update((d["_id"], d) for d in docs)
-        truncated = False
+        for docs in results:
+            for doc in docs:
+                by_type.setdefault(doc["type"], {})[doc["_id"]] = doc
         candidates: list[_Candidate] = []
         for type_name, docs_by_id in by_type.items():
             docs = sorted(docs_by_id.values(), key=lambda d: str(d.get("sort_key", "")), reverse=True)
@@ -432,9 +496,8 @@ class SearchService:
             candidates += (_candidate(type_name, d, q) for d in docs)
         return candidates, truncated
 
-    async def _run(self, type_name: str, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        collection = CONTENT_TYPES[type_name].get_pymongo_collection()
-        cursor = await collection.aggregate(pipeline)
+    async def _run(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        cursor = await _entries().aggregate(pipeline)
         docs: list[dict[str, Any]] = await cursor.to_list()
         return docs
 
@@ -494,30 +557,30 @@ class SearchService:
     # -- indexing -------------------------------------------------------------------------------
 
     async def reindex(self, item: ContentDocument, attachment_text: str | None = None) -> bool:
-        """Recompute the item's search fields, with its ready attachments' text, and store them.
+        """Keep the item's ready attachments' text on it and store its search entry again.
 
         Only if nobody changed the item's version or state since it was read: a writer that did has
-        stamped fresh fields itself. Returns whether the fields were written."""
+        stored a fresh entry itself. Returns whether anything was written."""
         assert item.id is not None
         if attachment_text is None:
             attachment_text = await self._attachment_text(item.id)
+        unchanged = {"_id": item.id, "version": item.version, "review_state": item.review_state.value}
+        collection = type(item).get_pymongo_collection()
         item.attachment_text = attachment_text
-        index_item(item)
-        result = await (
-            type(item)
-            .get_pymongo_collection()
-            .update_one(
-                {"_id": item.id, "version": item.version, "review_state": item.review_state.value},
-                {
-                    "$set": {
-                        "attachment_text": item.attachment_text,
-                        "search_tokens": item.search_tokens,
-                        "search_weights": item.search_weights,
-                    }
-                },
+
+        async def write(session: AsyncClientSession) -> bool:
+            # The conditional write of the item is what makes a concurrent writer's entry win.
+            result = await collection.update_one(
+                unchanged, {"$set": {"attachment_text": attachment_text}}, session=session
             )
-        )
-        return result.matched_count == 1
+            if result.matched_count != 1:
+                return False
+            await store_entry(item, session)
+            return True
+
+        async with collection.database.client.start_session() as session:
+            written: bool = await session.with_transaction(write)
+        return written
 
     async def reindex_all(self) -> int:
         """Every item again: after changes to the dictionary or to what is indexed. Returns the count."""
@@ -573,25 +636,41 @@ class SearchService:
         return "\n".join(p for p in parts if p.strip())[:MAX_ATTACHMENT_TEXT]
 
     async def refresh_statistics(self) -> list[ContentDocument]:
-        """Sample document frequencies of the index tokens (they choose the lookup term) and return
-        the items that have no search fields yet (stored before search existed)."""
+        """Count document frequencies of the index tokens (they choose the lookup term), remove
+        entries whose item is gone, and return the items without an entry (stored by an earlier
+        version, or whose entry write failed after the item's outside a transaction)."""
         counts: Counter[str] = Counter()
-        documents = 0
+        indexed: set[ObjectId] = set()
+        async for doc in _entries().find({}, {"tokens": 1}):
+            indexed.add(doc["_id"])
+            counts.update(doc.get("tokens") or ())
+        common = {t: n for t, n in counts.most_common(MAX_STATISTICS_TERMS) if n > 1}
+        self._stats = _Statistics(documents=len(indexed), frequency=common)
         missing: list[ContentDocument] = []
         for cls in CONTENT_TYPES.values():
-            cursor = cls.get_pymongo_collection().find({}, {"search_tokens": 1})
-            async for doc in cursor:
-                tokens = doc.get("search_tokens")
-                if tokens is None:
-                    item = await cls.get(doc["_id"])
-                    if item is not None:
-                        missing.append(item)
+            collection = cls.get_pymongo_collection()
+            async for doc in collection.find({}, {"_id": 1}):
+                if doc["_id"] in indexed:
+                    indexed.discard(doc["_id"])
                     continue
-                documents += 1
-                counts.update(tokens)
-        common = {t: n for t, n in counts.most_common(MAX_STATISTICS_TERMS) if n > 1}
-        self._stats = _Statistics(documents=documents, frequency=common)
+                item = await cls.get(doc["_id"])
+                if item is not None:
+                    missing.append(item)
+        if indexed:  # entries of items deleted without theirs
+            await _entries().delete_many({"_id": {"$in": sorted(indexed)}})
         return missing
+
+    async def drop_obsolete_fields(self) -> int:
+        """Remove the search fields earlier versions kept on the items themselves. Returns how many
+        items had them."""
+        unset = dict.fromkeys(OBSOLETE_CONTENT_FIELDS, "")
+        changed = 0
+        for cls in CONTENT_TYPES.values():
+            result = await cls.get_pymongo_collection().update_many(
+                {OBSOLETE_CONTENT_FIELDS[0]: {"$exists": True}}, {"$unset": unset}
+            )
+            changed += result.modified_count
+        return changed
 
     # -- the dictionary ---------------------------------------------------------------------------
     # Words change how jieba segments text, which affects word tokens (ranking boosts) of items indexed
@@ -706,16 +785,37 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any] | None
     return out
 
 
+def _types(filter: SearchFilter) -> tuple[str, ...]:
+    """The content types a search covers; topics and genres are catalog entries' alone."""
+    types = filter.types or tuple(CONTENT_TYPES)
+    if filter.topic or filter.genre:
+        types = tuple(t for t in types if t == "CatalogEntry")
+    return types
+
+
+def _base(lookup: str, types: tuple[str, ...], filter: SearchFilter) -> dict[str, Any]:
+    """The lookup's filter before visibility, the token first."""
+    base: dict[str, Any] = {"tokens": lookup}
+    if set(types) != set(CONTENT_TYPES):
+        base["type"] = types[0] if len(types) == 1 else {"$in": list(types)}
+    if filter.organization is not None:
+        base["org_path" if filter.include_subtree else "org_id"] = filter.organization
+    if filter.topic:
+        base["topic_path"] = filter.topic
+    if filter.genre:
+        base["genre"] = filter.genre
+    if filter.year is not None:
+        base["year"] = filter.year
+    return base
+
+
 def _candidate(type_name: str, doc: dict[str, Any], q: QueryTokens) -> _Candidate:
     year = doc.get("year")
-    sort_key = str(doc.get("sort_key", ""))
-    if year is None and type_name not in ("CatalogEntry", "GazetteIssue") and sort_key[:4].isdigit():
-        year = int(sort_key[:4])
     return _Candidate(
         type_name=type_name,
         id=doc["_id"],
-        score=score(doc.get("search_weights") or {}, q),
-        sort_key=sort_key,
+        score=score(doc.get("weights") or {}, q),
+        sort_key=str(doc.get("sort_key", "")),
         org_id=doc["org_id"],
         topic=doc.get("topic"),
         genre=doc.get("genre"),

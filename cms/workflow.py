@@ -38,6 +38,7 @@ from cms.errors import (
 )
 from cms.gazette import number_taken
 from cms.register import RegisterEntry, RegisterService, StaleHead
+from cms.search import remove_entry, store_entry, store_visibility
 from cms.versions import VersionService, apply, encode, snapshot
 from cms.visibility import is_visible
 from storage.documents import (
@@ -475,6 +476,8 @@ class WorkflowService:
             )
             if deleted.deleted_count != 1:
                 raise Conflict()
+            assert copy.id is not None
+            await remove_entry(copy.id, session)
             for hook in self.merge_hooks:
                 await hook(copy, live, session)
 
@@ -581,7 +584,7 @@ async def cas_update(
     fields: tuple[str, ...] | None = None,
 ) -> None:
     """Write the item (or only ``fields`` of it) only if nobody changed its version or state since it
-    was read."""
+    was read, and keep its search entry in step (cms.search)."""
     if fields is None:
         values = encode(item)
     else:
@@ -597,6 +600,10 @@ async def cas_update(
     )
     if result.matched_count != 1:
         raise Conflict()
+    if fields is None:
+        await store_entry(item, session)
+    else:
+        await store_visibility(item, seen_state, session)
 
 
 def _not_earlier(instant: datetime, bound: datetime | None) -> datetime:

@@ -19,9 +19,19 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 GAZETTE_NUMBER_INDEX = "gazette_number_live"
 # Indexes replaced by others; dropped at start-up so that old databases do not keep enforcing them.
+# Search tokens moved from the items to storage.search.SearchEntry: their multikey index goes too.
 OBSOLETE_INDEXES: dict[str, list[str]] = {
-    "gazette_issues": ["org_id_1_year_1_number_1"],  # unique over working copies too: broke checkout
+    "catalog_entries": ["search_tokens_1"],
+    "gazette_issues": [
+        "org_id_1_year_1_number_1",  # unique over working copies too: broke checkout
+        "search_tokens_1",
+    ],
+    "interpretations": ["search_tokens_1"],
+    "interviews": ["search_tokens_1"],
 }
+# Fields earlier versions stored on content items (now on storage.search.SearchEntry); removed by the
+# search service's upkeep.
+OBSOLETE_CONTENT_FIELDS = ("search_tokens", "search_weights")
 
 
 def utcnow() -> datetime:
@@ -162,12 +172,9 @@ class ContentDocument(Document):
     # "<ISO sort instant>|<id>" gives one total order for keyset paging on one indexed field;
     public_until: datetime = FAR_FUTURE  # expires, or far future: keeps the public filter free of $or
     sort_key: str = ""
-    # Full-text search (cms.search): the index tokens of the item's weighted fields and of its
-    # attachments' text (a multikey index serves the lookups), and the weights of its heavier tokens for
-    # ranking. ``attachment_text`` is the extracted text of the ready attachments, kept here by the
-    # search service so that every later stamp() still indexes it.
-    search_tokens: list[str] = Field(default_factory=list)
-    search_weights: dict[str, float] = Field(default_factory=dict)
+    # The extracted text of the ready attachments, kept here by the search service (cms.search) so
+    # that every later write indexes it with the item's own fields. The index itself lives in
+    # storage.search.SearchEntry.
     attachment_text: str = ""
 
     def sort_instant(self) -> datetime:
@@ -185,9 +192,6 @@ def _content_indexes(*extra: IndexModel) -> list[IndexModel]:
         IndexModel([("working_copy_of", ASCENDING)]),
         IndexModel([("org_path", ASCENDING), ("sort_key", DESCENDING)]),
         IndexModel([("org_id", ASCENDING), ("sort_key", DESCENDING)]),
-        # Search lookups: {"search_tokens": term, ...}, with the term as the filter's FIRST field (the
-        # embedded server serves a multi-field filter with the index of its first indexed field).
-        IndexModel([("search_tokens", ASCENDING)]),
         *extra,
     ]
 

@@ -14,7 +14,7 @@ from storage.attachments import Attachment
 from storage.calendar import CalendarDay
 from storage.documents import ALL_DOCUMENTS, OBSOLETE_INDEXES
 from storage.register import RegisterRecord
-from storage.search import SearchWord
+from storage.search import SearchEntry, SearchWord
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -47,6 +47,7 @@ async def connect(
             CalendarDay,
             Attachment,
             SearchWord,
+            SearchEntry,
         ],
     )
     return client, db

@@ -1,14 +1,18 @@
-"""The search dictionary: agency names and policy terms the word segmenter should keep whole."""
+"""Search storage: the dictionary (agency names and policy terms the word segmenter keeps whole) and the
+search index's entries, one per content item."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from beanie import Document
+from beanie import Document, PydanticObjectId
 from pydantic import Field
 from pymongo import ASCENDING, IndexModel
 
-from storage.documents import utcnow
+from storage.documents import ReviewState, utcnow
+
+PUBLISHED = ReviewState.PUBLISHED.value
+UNPUBLISHED = "unpublished"
 
 
 class SearchWord(Document):
@@ -19,3 +23,39 @@ class SearchWord(Document):
     class Settings:
         name = "search_words"
         indexes = [IndexModel([("word", ASCENDING)], unique=True)]
+
+
+class SearchEntry(Document):
+    """One content item's entry in the search index (cms.search writes and reads these).
+
+    The item's index tokens and ranking weights, with the fields searches filter, facet and
+    security-trim on. Kept apart from the item (same ``_id``) because the embedded server rewrites
+    every index key of a document on any update: with ~160 tokens on the item, each review
+    transition cost 9-18 ms of database CPU; here a transition that does not change what the public
+    may see does not touch the entry at all.
+
+    ``review_state`` is coarse: ``published`` or ``unpublished`` (so that
+    ``cms.visibility.scoped_filter`` applies unchanged); it changes only when the item's does across
+    that line (publication, withdrawal), in the same transaction as the item.
+    """
+
+    id: PydanticObjectId  # the item's id
+    type: str  # the item's class: CatalogEntry, GazetteIssue, Interpretation, Interview
+    tokens: list[str] = Field(default_factory=list)
+    weights: dict[str, float] = Field(default_factory=dict)
+    org_id: PydanticObjectId
+    org_path: list[PydanticObjectId] = Field(default_factory=list)
+    topic: str | None = None
+    topic_path: list[str] = Field(default_factory=list)
+    genre: str | None = None
+    year: int | None = None  # 成文年份 of entries, the issue's year, else the publication year
+    sort_key: str = ""
+    review_state: str = UNPUBLISHED
+    effective: datetime | None = None
+    public_until: datetime | None = None
+
+    class Settings:
+        name = "search_entries"
+        # Lookups are {"tokens": term, ...} with the term FIRST: the embedded server serves a
+        # multi-field filter with the index of its first indexed field.
+        indexes = [IndexModel([("tokens", ASCENDING)])]

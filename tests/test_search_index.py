@@ -1,0 +1,177 @@
+"""The search index's entries (storage.search.SearchEntry) follow their items through the whole life
+cycle, through the real GraphQL API: created with the draft, untouched by the review steps that do not
+change what the public may see, rewritten at publication, made unpublished by a withdrawal, gone with a
+deleted working copy; and the upkeep repairs what an earlier version or a failed write left behind.
+
+The public search is what these protect: an entry that said "published" for a withdrawn item would
+count it in the public's totals and facets. Every test works in organizations of its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from bson import ObjectId
+
+from cms.ids import from_global_id
+from cms.search_text import query_tokens
+from storage.documents import OBSOLETE_CONTENT_FIELDS, CatalogEntry
+from storage.search import PUBLISHED, UNPUBLISHED, SearchEntry
+from tests.helpers import DEPT_HEAD, OFFICE, OFFICER, UNIT_HEAD, Api
+
+SEARCH = """
+query($q: String!, $f: SearchFilter) {
+  search(query: $q, filter: $f, first: 20) {
+    totalCount facets { organizations { value count } }
+    edges { node { title item { id } } }
+  }
+}
+"""
+CHECKOUT = "mutation($id: ID!) { checkout(id: $id) { id version } }"
+CANCEL = "mutation($id: ID!) { cancelCheckout(id: $id) { id } }"
+CHECKIN = "mutation($id: ID!, $v: Int) { checkin(id: $id, expectedVersion: $v) { id } }"
+UPDATE = (
+    "mutation($id: ID!, $v: Int!, $i: CatalogEntryInput!) {"
+    " updateCatalogEntry(id: $id, expectedVersion: $v, input: $i) { id version } }"
+)
+SENTINEL = "_untouched"
+
+
+@pytest.fixture(scope="module")
+def api(gql, settings) -> Api:
+    return Api(gql, settings.demo_password.get_secret_value())
+
+
+@pytest.fixture(scope="module")
+async def demo(api):
+    names = {"officer": OFFICER, "head": DEPT_HEAD, "unit": UNIT_HEAD, "office": OFFICE}
+    return {key: await api.token(name) for key, name in names.items()}
+
+
+def marker() -> str:
+    """Characters nobody else uses: a query for them finds only what a test planted."""
+    return "".join(chr(0x4E00 + b * 61 % 20000) for b in uuid.uuid4().bytes[:6])
+
+
+def raw_id(global_id: str) -> ObjectId:
+    return from_global_id(global_id)[1]
+
+
+async def entry_of(global_id: str) -> dict[str, Any] | None:
+    doc: dict[str, Any] | None = await SearchEntry.get_pymongo_collection().find_one(
+        {"_id": raw_id(global_id)}
+    )
+    return doc
+
+
+async def mark(global_id: str) -> None:
+    """A field no writer sets: it survives a $set of the visibility, not a rewrite of the entry."""
+    await SearchEntry.get_pymongo_collection().update_one({"_id": raw_id(global_id)}, {"$set": {SENTINEL: 1}})
+
+
+async def found(api: Api, query: str, token: str | None = None) -> tuple[int, list[str]]:
+    result = (await api.ok(SEARCH, {"q": query}, token))["search"]
+    return result["totalCount"], [e["node"]["item"]["id"] for e in result["edges"]]
+
+
+async def test_the_entry_follows_the_item_from_draft_to_withdrawal(api, demo):
+    org = await api.new_org()
+    word = marker()
+    draft = await api.create_entry(demo["officer"], org, f"索引测试{word}")
+    item = draft["id"]
+
+    stored = await entry_of(item)
+    assert stored is not None
+    assert (stored["type"], stored["review_state"]) == ("CatalogEntry", UNPUBLISHED)
+    assert set(query_tokens(word).terms) <= set(stored["tokens"])
+    assert await found(api, word, demo["officer"]) == (1, [item])
+    assert await found(api, word) == (0, [])
+
+    # the review steps before the last change nothing the entry holds: it is not written at all
+    await mark(item)
+    await api.act(demo["officer"], item, "SUBMIT")
+    await api.act(demo["officer"], item, "APPROVE", opinion="初审同意。")
+    await api.act(demo["head"], item, "APPROVE", opinion="审核同意。")
+    waiting = await entry_of(item)
+    assert waiting is not None
+    assert (waiting[SENTINEL], waiting["review_state"]) == (1, UNPUBLISHED)
+    assert await found(api, word) == (0, [])
+
+    # publication writes the whole entry again (the index number is one of its tokens now)
+    await api.act(demo["unit"], item, "APPROVE", opinion="同意发布。")
+    published = await entry_of(item)
+    assert published is not None
+    assert SENTINEL not in published
+    assert published["review_state"] == PUBLISHED
+    assert published["effective"] is not None
+    assert await found(api, word) == (1, [item])
+
+    # a withdrawal changes only the visibility, and the public stops counting the item at once
+    await mark(item)
+    await api.act(demo["office"], item, "WITHDRAW", opinion="政策调整，撤回。")
+    withdrawn = await entry_of(item)
+    assert withdrawn is not None
+    assert (withdrawn[SENTINEL], withdrawn["review_state"]) == (1, UNPUBLISHED)
+    total, hits = await found(api, word)
+    assert (total, hits) == (0, [])
+    facets = (await api.ok(SEARCH, {"q": word}))["search"]["facets"]["organizations"]
+    assert facets == []
+    assert await found(api, word, demo["officer"]) == (1, [item])  # staff still find their own
+
+
+async def test_a_working_copy_has_an_entry_until_it_is_cancelled_or_issued(api, demo):
+    org = await api.new_org()
+    old, new = marker(), marker()
+    live = await api.demo_publish(org, f"签出测试{old}")
+
+    copy = (await api.ok(CHECKOUT, {"id": live["id"]}, demo["officer"]))["checkout"]
+    assert await entry_of(copy["id"]) is not None
+    await api.ok(CANCEL, {"id": copy["id"]}, demo["officer"])
+    assert await entry_of(copy["id"]) is None
+
+    copy = (await api.ok(CHECKOUT, {"id": live["id"]}, demo["officer"]))["checkout"]
+    edited = await api.ok(
+        UPDATE, {"id": copy["id"], "v": copy["version"], "i": {"title": f"签出测试{new}"}}, demo["officer"]
+    )
+    assert set(query_tokens(new).terms) <= set(((await entry_of(copy["id"])) or {}).get("tokens", []))
+    assert await found(api, new) == (0, [])  # the copy is staff's alone until issued
+    assert await found(api, new, demo["officer"]) == (1, [copy["id"]])
+
+    await api.ok(CHECKIN, {"id": copy["id"], "v": edited["updateCatalogEntry"]["version"]}, demo["officer"])
+    await api.act(demo["officer"], copy["id"], "APPROVE", opinion="初审同意。")
+    await api.act(demo["head"], copy["id"], "APPROVE", opinion="审核同意。")
+    await api.act(demo["unit"], copy["id"], "APPROVE", opinion="同意发布。")
+
+    assert await entry_of(copy["id"]) is None
+    assert await found(api, new) == (1, [live["id"]])
+    assert await found(api, old) == (0, [])
+    assert await found(api, new, demo["officer"]) == (1, [live["id"]])
+
+
+async def test_the_upkeep_indexes_items_without_an_entry_and_removes_entries_without_an_item(
+    services, api, demo
+):
+    org = await api.new_org()
+    word = marker()
+    live = await api.demo_publish(org, f"补建测试{word}")
+    item_id = raw_id(live["id"])
+    entries = SearchEntry.get_pymongo_collection()
+    # As an earlier version left things: no entry, the tokens on the item itself; and an entry
+    # whose item was deleted without it.
+    await entries.delete_one({"_id": item_id})
+    await CatalogEntry.get_pymongo_collection().update_one(
+        {"_id": item_id}, {"$set": {name: ["旧字段"] for name in OBSOLETE_CONTENT_FIELDS}}
+    )
+    orphan = ObjectId()
+    await entries.insert_one({"_id": orphan, "type": "CatalogEntry", "tokens": [word], "org_id": ObjectId()})
+    assert await found(api, word) == (0, [])
+
+    services.search._cleaned = False  # as in a process started on such a database
+    assert await services.search.repair() >= 1
+    assert await entries.find_one({"_id": orphan}) is None
+    assert await found(api, word) == (1, [live["id"]])  # repair told the public caches
+    raw = await CatalogEntry.get_pymongo_collection().find_one({"_id": item_id})
+    assert raw is not None
+    assert not set(OBSOLETE_CONTENT_FIELDS) & set(raw)
