@@ -613,8 +613,14 @@ class SearchService:
 
     async def on_committed(self, item: ContentDocument) -> None:
         """Workflow hook after each commit: pick up attachments added or replaced since the last one
-        (a submitted draft, a merged working copy). Writes only when the text changed."""
-        if item.id is None:
+        (a submitted draft, a merged working copy). Writes only when the text changed.
+
+        Attachments change only while an item is editable (cms.attachments), so their text can differ
+        only at the first commit after editing (the submission: pending, nobody has acted yet) and when
+        an item is published (a merge brings the working copy's attachments to the live item; an
+        import arrives published). Tier approvals, 会签, rejections and withdrawals skip the lookup."""
+        submitted = item.pending_tier is not None and not item.cycle
+        if item.id is None or not (submitted or item.review_state is ReviewState.PUBLISHED):
             return
         try:
             text = await self._attachment_text(item.id)

@@ -16,6 +16,7 @@ import pytest
 from bson import ObjectId
 
 from cms.ids import from_global_id
+from cms.model import User
 from cms.search_text import query_tokens
 from storage.documents import OBSOLETE_CONTENT_FIELDS, CatalogEntry
 from storage.search import PUBLISHED, UNPUBLISHED, SearchEntry
@@ -121,9 +122,9 @@ async def test_the_entry_follows_the_item_from_draft_to_withdrawal(api, demo):
     assert await found(api, word, demo["officer"]) == (1, [item])  # staff still find their own
 
 
-async def test_a_working_copy_has_an_entry_until_it_is_cancelled_or_issued(api, demo):
+async def test_a_working_copy_has_an_entry_until_it_is_cancelled_or_issued(services, api, demo):
     org = await api.new_org()
-    old, new = marker(), marker()
+    old, new, attached = marker(), marker(), marker()
     live = await api.demo_publish(org, f"签出测试{old}")
 
     copy = (await api.ok(CHECKOUT, {"id": live["id"]}, demo["officer"]))["checkout"]
@@ -138,6 +139,15 @@ async def test_a_working_copy_has_an_entry_until_it_is_cancelled_or_issued(api, 
     assert set(query_tokens(new).terms) <= set(((await entry_of(copy["id"])) or {}).get("tokens", []))
     assert await found(api, new) == (0, [])  # the copy is staff's alone until issued
     assert await found(api, new, demo["officer"]) == (1, [copy["id"]])
+    officer = await User.find_one({"username": OFFICER})
+    assert officer is not None
+    await services.attachments.store(
+        services.access.principal_for(officer),
+        "CatalogEntry",
+        raw_id(copy["id"]),
+        "说明.txt",
+        f"附件全文：{attached}。".encode(),
+    )
 
     await api.ok(CHECKIN, {"id": copy["id"], "v": edited["updateCatalogEntry"]["version"]}, demo["officer"])
     await api.act(demo["officer"], copy["id"], "APPROVE", opinion="初审同意。")
@@ -147,6 +157,7 @@ async def test_a_working_copy_has_an_entry_until_it_is_cancelled_or_issued(api, 
     assert await entry_of(copy["id"]) is None
     assert await found(api, new) == (1, [live["id"]])
     assert await found(api, old) == (0, [])
+    assert await found(api, attached) == (1, [live["id"]])  # the copy's attachment came along
     assert await found(api, new, demo["officer"]) == (1, [live["id"]])
 
 
