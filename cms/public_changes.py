@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
@@ -33,6 +33,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 from storage.documents import FAR_FUTURE, ContentDocument, ReviewState, utcnow
 
 log = logging.getLogger("gongkai.public_changes")
+V = TypeVar("V")
 
 FEED_COLLECTION = "public_changes"
 FEED_ID = "public"
@@ -300,45 +301,74 @@ class PublicChanges:
                 dirty.set()
 
 
-class PublicCounts:
-    """Counts of publicly visible items by filter, kept while nothing public can have changed: the
-    public generation is the one the count was taken in and the next scheduled boundary (an item
-    becoming effective or expiring) has not come. Every page of a list asks for the same
-    ``totalCount``; on SecantusDB a count reads every matching document. Bounded, least recently
-    used first out."""
+class PublicMemo(Generic[V]):
+    """Values computed from what the public sees, kept while nothing public can have changed: the
+    public generation is the one the value was computed in and the next scheduled boundary (an item
+    becoming effective or expiring) has not come. Bounded by entries and by total weight (what
+    ``weigh`` says a value costs to keep), least recently used first out."""
 
-    def __init__(self, changes: PublicChanges, *, max_entries: int = 1024) -> None:
+    def __init__(
+        self,
+        changes: PublicChanges,
+        *,
+        max_entries: int = 1024,
+        max_weight: int | None = None,
+        weigh: Callable[[V], int] | None = None,
+    ) -> None:
         self.changes = changes
         self.max_entries = max_entries
-        self._items: OrderedDict[str, _Count] = OrderedDict()
+        self.max_weight = max_weight
+        self.weigh = weigh
+        self.weight = 0
+        self._items: OrderedDict[str, _Kept[V]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._items)
 
-    async def count(self, key: str, now: datetime, compute: Callable[[], Awaitable[int]]) -> int:
-        version = self.changes.version  # before counting: a change meanwhile makes the count stale
+    async def get(self, key: str, now: datetime, compute: Callable[[], Awaitable[V]]) -> V:
+        version = self.changes.version  # before computing: a change meanwhile makes the value stale
         kept = self._items.get(key)
         if kept is not None and _still_counts(kept, version, now):
             self._items.move_to_end(key)
             return kept.value
         value = await compute()
         until = await self.changes.next_boundary(now)
-        self._items[key] = _Count(version, now, until, value)
-        self._items.move_to_end(key)
-        while len(self._items) > self.max_entries:
-            self._items.popitem(last=False)
+        weight = self.weigh(value) if self.weigh is not None else 1
+        if self.max_weight is not None and weight > self.max_weight:
+            return value  # too big to keep at all
+        self._drop(key)
+        self._items[key] = _Kept(version, now, until, value, weight)
+        self.weight += weight
+        while len(self._items) > self.max_entries or (
+            self.max_weight is not None and self.weight > self.max_weight
+        ):
+            self._drop(next(iter(self._items)))
         return value
+
+    def _drop(self, key: str) -> None:
+        kept = self._items.pop(key, None)
+        if kept is not None:
+            self.weight -= kept.weight
+
+
+class PublicCounts(PublicMemo[int]):
+    """Counts of publicly visible items by filter. Every page of a list asks for the same
+    ``totalCount``; on SecantusDB a count reads every matching document."""
+
+    async def count(self, key: str, now: datetime, compute: Callable[[], Awaitable[int]]) -> int:
+        return await self.get(key, now, compute)
 
 
 @dataclass(frozen=True)
-class _Count:
+class _Kept(Generic[V]):
     version: tuple[int, int]
     since: datetime
     until: datetime | None
-    value: int
+    value: V
+    weight: int
 
 
-def _still_counts(kept: _Count, version: tuple[int, int], now: datetime) -> bool:
+def _still_counts(kept: _Kept[Any], version: tuple[int, int], now: datetime) -> bool:
     return kept.version == version and kept.since <= now and (kept.until is None or now < kept.until)
 
 

@@ -87,6 +87,7 @@ from storage.search import PUBLISHED, UNPUBLISHED, SearchEntry, SearchWord
 if TYPE_CHECKING:
     from cms.access import AccessControl
     from cms.content import ContentService
+    from cms.public_changes import PublicMemo
 
 log = logging.getLogger("gongkai.search")
 
@@ -116,6 +117,8 @@ NONE_LABEL = "未标注"
 MAX_FIELD_CHARS = 20_000  # of one field, indexed and searched for snippets (tokens are capped anyway)
 MAX_ATTACHMENT_TEXT = 20_000  # characters of attachment text kept on an item
 MAX_CANDIDATES = 2_000  # per content type and query
+KEPT_SEARCHES = 256  # public searches whose ranked matches are kept (SearchService.public_results)
+KEPT_CANDIDATES = 200_000  # their matches together (~200 bytes each)
 MAX_QUERY_LENGTH = 100
 MAX_WORDS_PER_CALL = 100
 STATISTICS_INTERVAL = 6 * 3600.0  # seconds between background refreshes of the term statistics
@@ -303,6 +306,17 @@ class _Candidate:
         return (self.score, self.sort_key)
 
 
+@dataclass(frozen=True)
+class _Ranked:
+    candidates: list[_Candidate]  # best first
+    truncated: bool
+    facets: SearchFacets
+
+    @property
+    def weight(self) -> int:
+        return len(self.candidates) + 1
+
+
 @dataclass
 class _Statistics:
     documents: int = 0
@@ -347,6 +361,8 @@ class SearchService:
         self._background: asyncio.Task[None] | None = None
         self._reindexing: asyncio.Task[int] | None = None
         self._cleaned = False  # drop_obsolete_fields ran in this process
+        # The public's ranked matches by query and filter (set by the composition root).
+        self.public_results: PublicMemo[_Ranked] | None = None
         # Called after the dictionary changed or everything was reindexed: public answers that
         # depend on it (cached searches, searchWords) are stale, and other processes must reload.
         self.changed_hooks: list[Callable[[], Awaitable[None]]] = []
@@ -416,8 +432,8 @@ class SearchService:
         fingerprint = _fingerprint(q, filter)
         start_after = self._decode_cursor(after, fingerprint) if after else None
 
-        candidates, truncated = await self._candidates(q, scope, filter)
-        ranked = sorted(candidates, key=lambda c: c.position, reverse=True)
+        found = await self._ranked(q, scope, filter)
+        ranked = found.candidates
         start = 0
         if start_after is not None:
             start = next((i for i, c in enumerate(ranked) if c.position < start_after), len(ranked))
@@ -428,9 +444,24 @@ class SearchService:
             cursors=[self._encode_cursor(fingerprint, c) for _, c in hits],
             has_next=len(ranked) > start + first,
             total=len(ranked),
-            facets=self._facets(ranked),
-            truncated=truncated,
+            facets=found.facets,
+            truncated=found.truncated,
         )
+
+    async def _ranked(self, q: QueryTokens, scope: ReadScope, filter: SearchFilter) -> _Ranked:
+        """Every match the scope may read, best first, with facets. The public's are kept while
+        nothing public changes (``public_results``), so paging through them, or asking again with
+        other variables, reads the index once per publication."""
+
+        async def compute() -> _Ranked:
+            candidates, truncated = await self._candidates(q, scope, filter)
+            ranked = sorted(candidates, key=lambda c: c.position, reverse=True)
+            return _Ranked(ranked, truncated, self._facets(ranked))
+
+        if self.public_results is None or not scope.is_public:
+            return await compute()
+        key = repr((q.exact, q.terms, q.boost, filter))
+        return await self.public_results.get(key, scope.now, compute)
 
     def plan(self, q: QueryTokens, scope: ReadScope, filter: SearchFilter) -> list[list[dict[str, Any]]]:
         """The aggregations a search runs over the search index: one per visibility branch."""

@@ -22,9 +22,9 @@ from cms.gazette import GazetteService
 from cms.interpretations import InterpretationService
 from cms.interviews import InterviewService
 from cms.organizations import OrganizationService
-from cms.public_changes import PublicChanges, PublicCounts, Reason
+from cms.public_changes import PublicChanges, PublicCounts, PublicMemo, Reason
 from cms.register import RegisterService
-from cms.search import SearchService
+from cms.search import KEPT_CANDIDATES, KEPT_SEARCHES, SearchService
 from cms.settings import Settings
 from cms.versions import VersionService
 from cms.visibility import ReadScope
@@ -150,6 +150,9 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     workflow.committed_hooks.insert(0, search.on_committed)
     content.published_hooks.insert(0, search.on_committed)
     search.changed_hooks.append(changes.vocabularies_changed)  # the dictionary is a vocabulary too
+    search.public_results = PublicMemo(
+        changes, max_entries=KEPT_SEARCHES, max_weight=KEPT_CANDIDATES, weigh=lambda r: r.weight
+    )
     accounts = AccountService(secret)
     services = Services(
         settings=settings,

@@ -9,7 +9,9 @@ count it in the public's totals and facets. Every test works in organizations of
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,8 +19,10 @@ from bson import ObjectId
 
 from cms.ids import from_global_id
 from cms.model import User
+from cms.public_changes import PublicMemo
+from cms.search import SearchFilter
 from cms.search_text import query_tokens
-from storage.documents import OBSOLETE_CONTENT_FIELDS, CatalogEntry
+from storage.documents import OBSOLETE_CONTENT_FIELDS, CatalogEntry, ReviewState
 from storage.search import PUBLISHED, UNPUBLISHED, SearchEntry
 from tests.helpers import DEPT_HEAD, OFFICE, OFFICER, UNIT_HEAD, Api
 
@@ -186,3 +190,66 @@ async def test_the_upkeep_indexes_items_without_an_entry_and_removes_entries_wit
     raw = await CatalogEntry.get_pymongo_collection().find_one({"_id": item_id})
     assert raw is not None
     assert not set(OBSOLETE_CONTENT_FIELDS) & set(raw)
+
+
+async def test_the_publics_matches_are_kept_until_something_public_changes(services, fresh_org):
+    """What ``SearchService.public_results`` keeps: the public's ranked matches, for as long as the
+    public generation stands and no scheduled item has become effective; staff's are never kept."""
+    org = await fresh_org()
+    word = marker()
+
+    async def total(scope: Any) -> int:
+        page = await services.search.search(word, scope, filter=SearchFilter(), first=5)
+        return page.total
+
+    first = CatalogEntry(org_id=org.id, title=f"保留测试{word}")
+    await services.content.insert(first)
+    await services.content.publish(first)  # announced: the next search reads the index
+    assert await total(services.content.scope()) == 1
+
+    # Written behind the services' back (no announcement): the public gets what was kept.
+    now = services.content.clock()
+    hidden = CatalogEntry(
+        org_id=org.id,
+        title=f"未公告{word}",
+        review_state=ReviewState.PUBLISHED,
+        effective=now,
+        published_at=now,
+    )
+    await services.content.insert(hidden)
+    assert await total(services.content.scope()) == 1
+    assert await total(services.content.scope(frozenset({org.id}))) == 2  # staff: read every time
+
+    # A scheduled item is found when its time comes, with nothing announced then.
+    soon = CatalogEntry(org_id=org.id, title=f"定时发布{word}")
+    await services.content.insert(soon)
+    await services.content.publish(soon, effective=services.content.clock() + timedelta(seconds=2))
+    assert await total(services.content.scope()) == 2  # announced: read again (the hidden one too)
+    await asyncio.sleep(2.5)
+    assert await total(services.content.scope()) == 3
+
+
+async def test_kept_values_are_bounded_by_weight(services):
+    memo: PublicMemo[list[int]] = PublicMemo(
+        services.public_changes, max_entries=10, max_weight=10, weigh=len
+    )
+    computed: list[str] = []
+
+    def value(key: str, size: int) -> Any:
+        async def compute() -> list[int]:
+            computed.append(key)
+            return [0] * size
+
+        return compute
+
+    now = services.content.clock()
+    await memo.get("a", now, value("a", 6))
+    await memo.get("a", now, value("a", 6))
+    assert computed == ["a"]
+    await memo.get("b", now, value("b", 6))  # 12 > 10: the least recently used goes
+    assert (len(memo), memo.weight) == (1, 6)
+    await memo.get("a", now, value("a", 6))
+    assert computed == ["a", "b", "a"]
+    huge = await memo.get("c", now, value("c", 11))  # never kept, still answered
+    assert len(huge) == 11
+    assert (len(memo), memo.weight) == (1, 6)
