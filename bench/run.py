@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -316,6 +317,7 @@ class Setup:
         self.ids: list[str] = []
         self.deep_page = 1
         self.search: str | None = None
+        self.search_terms: list[str] = []  # distinct keywords of public entries: first-time queries
         self.tokens: dict[str, str] = {}
         self.org = ""
         self.apq_path = ""
@@ -353,6 +355,9 @@ class Setup:
                 "public_until": {"$gt": utcnow()},
             }
             total = await entries.count_documents(public)
+            terms = [t for t in await entries.distinct("keywords", public) if isinstance(t, str) and t]
+            random.Random(1).shuffle(terms)
+            self.search_terms = terms
             self.deep_page = max(1, min(DEEP_PAGE, total // PAGE))
             offset = (self.deep_page - 1) * PAGE - 1
             if offset < 0:
@@ -387,6 +392,12 @@ class Setup:
         node = await fields(edge["node"]) if "node" in edge else {}
         self.search = queries.search_document(field, queries.search_selection(connection, edge, node))
         notes.append(f"search: {self.search}" if self.search else "search: `search` takes no text; skipped")
+        if self.search:
+            notes.append(
+                f"search, first time: {len(self.search_terms)} distinct keywords of public entries, one per"
+                " request (requests beyond that repeat a query); search, same query: the term"
+                f" {queries.TERM} every time (its ranked matches are kept per public generation)"
+            )
 
 
 def scenarios(args: argparse.Namespace, setup: Setup, notes: list[str]) -> list[Scenario]:
@@ -438,10 +449,20 @@ def scenarios(args: argparse.Namespace, setup: Setup, notes: list[str]) -> list[
     ]
     if setup.search:
         search = setup.search
+        terms = setup.search_terms or [queries.TERM]
         listed.append(
             Scenario(
                 "search",
-                "search, uncached, 1 connection",
+                "search, first time for the query, 1 conn",
+                "app",
+                1,
+                get_step(lambda n: graphql_get(search, {"t": terms[n % len(terms)], "bust": n})),
+            )
+        )
+        listed.append(
+            Scenario(
+                "search_again",
+                "search, same query again, uncached, 1 conn",
                 "app",
                 1,
                 get_step(lambda n: graphql_get(search, {"t": queries.TERM, "bust": n})),
@@ -565,13 +586,22 @@ def targets(by: dict[str, Result], entries: int) -> list[str]:
         )
     if "search" in by and "page_1" in by:
         ratio(
-            "search p50 ÷ uncached catalog p50",
+            "search (first time for the query) p50 ÷ uncached catalog p50",
             by["search"].run.percentile(50),
             by["page_1"].run.percentile(50),
             "≤ 2.0",
             lambda v: v <= 2.0,
             at_scale,
         )
+        if "search_again" in by:
+            ratio(
+                "search (the same query again) p50 ÷ uncached catalog p50",
+                by["search_again"].run.percentile(50),
+                by["page_1"].run.percentile(50),
+                "≤ 2.0",
+                lambda v: v <= 2.0,
+                at_scale,
+            )
     else:
         lines.append("search p50 ÷ uncached catalog p50: not measured (no search in the schema)")
     if "transitions" in by:

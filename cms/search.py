@@ -30,10 +30,12 @@ an organization whose drafts they may read) is split into one plain branch per a
 branches' results are united. The rarest term is judged by document frequencies sampled from the
 index in the background (:meth:`SearchService.refresh_statistics`); terms with digits or 〔〕 are
 preferred before statistics exist. Candidates past ``max_candidates`` per type are dropped (newest
-kept) and the page says ``truncated``. Only the page's own items are read from the content
-collections (for snippets), and re-checked against the scope there. Ranking (cms.search_text.score), facets and paging happen in
-Python over the candidates, so counts and facets cover exactly what the caller may read. Cursors are
-signed (score, sort_key) positions bound to the query, so a tampered or foreign cursor is refused.
+kept) and the page says ``truncated``. Ranking (cms.search_text.score), facets and paging happen in
+Python over the candidates, so counts and facets cover exactly what the caller may read; the
+public's ranked candidates are kept per public generation (``public_results``). Only the page's own
+items are read from the content collections (for snippets), and re-checked against the scope there.
+Cursors are signed (score, sort_key) positions bound to the query, so a tampered or foreign cursor is
+refused.
 """
 
 from __future__ import annotations
