@@ -21,6 +21,8 @@ from cms.search_text import (
     QueryTokens,
     QueryTooLong,
     WeightedField,
+    _fold_each,
+    _folded,
     highlight,
     initialize,
     load_user_words,
@@ -497,3 +499,22 @@ def test_query_tokens_is_a_frozen_value():
     with pytest.raises(AttributeError):
         q.exact = "x"  # type: ignore[misc]
     assert q == QueryTokens(exact=None, terms=["政务", "务公", "公开"], boost=q.boost, phrases=q.phrases)
+
+
+_MIXED = st.text(
+    alphabet=st.sampled_from(
+        [
+            *"政务公开云南省人民政府办公厅关于〔〕（）［］【】，。、：；！？…—ＡＢＣａｂｃ１２３①②㈱ﬁΣσςİIiAbc 0-/.\\",
+            *"e\u0301\u00e9\uf900\u3000",
+        ]
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MIXED)
+def test_the_fast_normalisation_maps_like_folding_each_character(text: str) -> None:
+    """Normalisation folds in one ``str.translate`` pass when it can; it must give the same text and
+    the same map back to the original characters as folding character by character."""
+    assert _folded(text) == _fold_each(text)
