@@ -83,6 +83,7 @@ from storage.documents import (
     Interpretation,
     Interview,
     ReviewState,
+    utcnow,
 )
 from storage.search import PUBLISHED, UNPUBLISHED, SearchEntry, SearchWord
 
@@ -126,6 +127,8 @@ MAX_WORDS_PER_CALL = 100
 STATISTICS_INTERVAL = 6 * 3600.0  # seconds between background refreshes of the term statistics
 MAX_STATISTICS_TERMS = 50_000
 _CURSOR_VERSION = "s1"
+MAINTENANCE_COLLECTION = "maintenance"  # one document per one-off data change done
+_FIELDS_REMOVED = "search-fields-on-items-removed"
 _HAS_DIGIT = re.compile(r"[0-9〔〕]")
 _WORDLIKE = re.compile(r"\w")
 
@@ -700,8 +703,11 @@ class SearchService:
         return missing
 
     async def drop_obsolete_fields(self) -> int:
-        """Remove the search fields earlier versions kept on the items themselves. Returns how many
-        items had them."""
+        """Remove the search fields earlier versions kept on the items themselves, once per database
+        (the field has no index: each pass reads every item). Returns how many items had them."""
+        done = _entries().database[MAINTENANCE_COLLECTION]
+        if await done.find_one({"_id": _FIELDS_REMOVED}) is not None:
+            return 0
         unset = dict.fromkeys(OBSOLETE_CONTENT_FIELDS, "")
         changed = 0
         for cls in CONTENT_TYPES.values():
@@ -709,6 +715,8 @@ class SearchService:
                 {OBSOLETE_CONTENT_FIELDS[0]: {"$exists": True}}, {"$unset": unset}
             )
             changed += result.modified_count
+        with contextlib.suppress(DuplicateKeyError):  # another process finished first
+            await done.insert_one({"_id": _FIELDS_REMOVED, "at": utcnow(), "items": changed})
         return changed
 
     # -- the dictionary ---------------------------------------------------------------------------

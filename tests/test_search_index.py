@@ -20,7 +20,7 @@ from bson import ObjectId
 from cms.ids import from_global_id
 from cms.model import User
 from cms.public_changes import PublicMemo
-from cms.search import SearchFilter
+from cms.search import MAINTENANCE_COLLECTION, SearchFilter
 from cms.search_text import query_tokens
 from storage.documents import OBSOLETE_CONTENT_FIELDS, CatalogEntry, ReviewState
 from storage.search import PUBLISHED, UNPUBLISHED, SearchEntry
@@ -184,12 +184,19 @@ async def test_the_upkeep_indexes_items_without_an_entry_and_removes_entries_wit
     assert await found(api, word) == (0, [])
 
     services.search._cleaned = False  # as in a process started on such a database
+    await services.db[MAINTENANCE_COLLECTION].delete_many({})
     assert await services.search.repair() >= 1
     assert await entries.find_one({"_id": orphan}) is None
     assert await found(api, word) == (1, [live["id"]])  # repair told the public caches
     raw = await CatalogEntry.get_pymongo_collection().find_one({"_id": item_id})
     assert raw is not None
     assert not set(OBSOLETE_CONTENT_FIELDS) & set(raw)
+    # once per database: the next process start does not read every item again
+    assert await services.db[MAINTENANCE_COLLECTION].count_documents({}) == 1
+    await CatalogEntry.get_pymongo_collection().update_one(
+        {"_id": item_id}, {"$set": {OBSOLETE_CONTENT_FIELDS[0]: ["旧字段"]}}
+    )
+    assert await services.search.drop_obsolete_fields() == 0
 
 
 async def test_the_publics_matches_are_kept_until_something_public_changes(services, fresh_org):
