@@ -22,7 +22,7 @@ from cms.index_numbers import IndexTemplate
 from cms.organizations import OrganizationService
 from cms.public_changes import PublicCounts
 from cms.search import store_entry
-from cms.visibility import ReadScope, is_visible, public_filter, scoped_filter
+from cms.visibility import ReadScope, branches, intersection, is_visible, scoped_filter
 from storage.documents import (
     FAR_FUTURE,
     CatalogEntry,
@@ -117,14 +117,14 @@ class ContentService:
 
     async def get_many(self, cls: type[T], ids: Sequence[ObjectId], scope: ReadScope) -> list[T | None]:
         """Batch load for dataloaders: one query, results in the order asked, invisible ones as None."""
-        found = await self._read(cls, scoped_filter(scope, {"_id": {"$in": list(set(ids))}}), limit=len(ids))
+        found = await self._read_scoped(cls, {"_id": {"$in": list(set(ids))}}, scope, limit=len(ids))
         by_id = {item.id: item for item in found}
         return [by_id.get(i) for i in ids]  # type: ignore[call-overload]
 
     async def find_visible(
         self, cls: type[T], base: dict[str, Any], scope: ReadScope, limit: int = 200
     ) -> list[T]:
-        return await self._read(cls, scoped_filter(scope, base), limit=limit)
+        return await self._read_scoped(cls, base, scope, limit=limit)
 
     async def page(
         self, cls: type[T], base: dict[str, Any], scope: ReadScope, request: PageRequest
@@ -133,13 +133,13 @@ class ContentService:
         if request.first < 0 or request.first > self.max_page_size:
             raise PageSizeExceeded(f"每页条数应在 0 到 {self.max_page_size} 之间。", limit=self.max_page_size)
         after = self.cursors.decode(request.after) if request.after else None
-        if self.windowed_reads and scope.is_public and not _selective(cls, base):
+        if self.windowed_reads and not _selective(cls, base):
             found = await self._windowed(cls, base, scope, after, request.first + 1)
         else:
             query = dict(base)
             if after is not None:
                 query["sort_key"] = {"$lt": after}
-            found = await self._read(cls, scoped_filter(scope, query), limit=request.first + 1)
+            found = await self._read_scoped(cls, query, scope, limit=request.first + 1)
         items = found[: request.first]
         return Page(
             items=items,
@@ -159,15 +159,16 @@ class ContentService:
         limits: a catalog page was a read of all published entries (measured: ~640 ms of server CPU
         per page at 2,000 entries). A ``sort_key`` range as the filter's FIRST field rides the
         ``sort_key`` index there, so a page reads about one window. The ranges are disjoint and
-        adjacent, so the result is exactly the single query's."""
+        adjacent, so the result is exactly the single query's. Staff scopes read each window as the
+        plain branches of their ``$or`` (``_read_scoped``); only the public's pages teach the next
+        first page where to start."""
         # A first page starts from the newest item last seen, not from now: data may be older than a
         # few days, and every empty window is a round trip.
         newest = min(scope.now, self._newest.get(cls, scope.now))
         top = _instant_of(after) if after is not None else newest
         if top is None:  # not a sort key this version wrote: read it the plain way
             plain = {**base, **({"sort_key": {"$lt": after}} if after else {})}
-            return await self._read(cls, scoped_filter(scope, plain), limit=limit)
-        rest = {**base, **public_filter(scope.now)}
+            return await self._read_scoped(cls, plain, scope, limit=limit)
         found: list[T] = []
         upper = after
         span = self._span.get(cls, WINDOW_START_DAYS)
@@ -177,12 +178,13 @@ class ContentService:
             if lower is not None:
                 bound["$gte"] = lower
             # sort_key first: SecantusDB serves such a filter with the index of its first field.
-            window: dict[str, Any] = {"sort_key": bound, **rest} if bound else rest
-            found += await self._read(cls, window, limit=limit - len(found))
+            window: dict[str, Any] = {"sort_key": bound, **base} if bound else base
+            found += await self._read_scoped(cls, window, scope, limit=limit - len(found))
             if len(found) >= limit or lower is None:
                 break
             upper, span = lower, span * 2
-        self._learn(cls, top, found, limit, after is None)
+        if scope.is_public:
+            self._learn(cls, top, found, limit, after is None)
         return found
 
     def _learn(self, cls: type[T], top: datetime, found: list[T], limit: int, first_page: bool) -> None:
@@ -195,6 +197,20 @@ class ContentService:
         if last is not None:
             reached = (top - last).total_seconds() / 86400
             self._span[cls] = min(max(reached * 1.25, 1 / 24), WINDOW_MAX_DAYS)
+
+    async def _read_scoped(
+        self, cls: type[T], base: dict[str, Any], scope: ReadScope, *, limit: int
+    ) -> list[T]:
+        """``base`` as ``scope`` may read it, newest first. A staff scope's filter has a top-level
+        ``$or`` (published, or of an organization whose drafts they may read), which SecantusDB
+        serves by reading the whole collection: there each alternative is read as a plain filter on
+        its own and the results merged (an item both published and of such an organization once)."""
+        query = scoped_filter(scope, base)
+        if not self.windowed_reads or "$or" not in query:
+            return await self._read(cls, query, limit=limit)
+        parts = await asyncio.gather(*(self._read(cls, branch, limit=limit) for branch in branches(query)))
+        merged = {item.id: item for part in parts for item in part}
+        return sorted(merged.values(), key=lambda item: item.sort_key, reverse=True)[:limit]
 
     async def _read(self, cls: type[T], query: dict[str, Any], *, limit: int) -> list[T]:
         """Newest first, without the search index fields: they are most of a stored document, and
@@ -212,7 +228,15 @@ class ContentService:
         """The public's counts are shared by every anonymous reader and kept (PublicCounts)."""
 
         async def compute() -> int:
-            return await cls.find(scoped_filter(scope, base)).count()
+            query = scoped_filter(scope, base)
+            if not self.windowed_reads or "$or" not in query:
+                return await cls.find(query).count()
+            # SecantusDB: the branches' counts (see _read_scoped), less the items both count.
+            collection = cls.get_pymongo_collection()
+            parts = branches(query)
+            both = intersection(parts)
+            counted = [await collection.count_documents(part) for part in parts]
+            return sum(counted) - (await collection.count_documents(both) if both is not None else 0)
 
         if self.public_counts is None or not scope.is_public:
             return await compute()

@@ -71,7 +71,7 @@ from cms.search_text import (
     tokens_for_index,
 )
 from cms.search_text import highlight as highlight_text
-from cms.visibility import ReadScope, is_visible, scoped_filter
+from cms.visibility import ReadScope, branches, is_visible, scoped_filter
 from storage.attachments import Attachment, AttachmentStatus
 from storage.documents import (
     CONTENT_TYPES,
@@ -477,7 +477,7 @@ class SearchService:
         rest = [t for t in q.terms if t != lookup]
         base = _base(lookup, types, filter)
         plans: list[list[dict[str, Any]]] = []
-        for branch in _branches(scoped_filter(scope, base)):
+        for branch in branches(scoped_filter(scope, base)):
             pipeline: list[dict[str, Any]] = [{"$match": branch}]
             if rest:
                 pipeline.append({"$match": {"tokens": {"$all": rest}}})
@@ -798,38 +798,6 @@ def _log_reindex(task: asyncio.Task[int]) -> None:
         log.error("reindexing for search failed", exc_info=task.exception())
     else:
         log.info("reindexed %d items for search", task.result())
-
-
-def _branches(filter: dict[str, Any]) -> list[dict[str, Any]]:
-    """A scoped filter as plain field dicts: ``{rest, $or: [a, b]}`` → ``[{rest, a}, {rest, b}]``.
-
-    The union of the branches' results is what the ``$or`` filter selects; plain dicts keep the token
-    index in use on the embedded server (a top-level ``$or`` scans the collection)."""
-    alternatives = filter.get("$or")
-    if alternatives is None:
-        return [filter]
-    rest = {k: v for k, v in filter.items() if k != "$or"}
-    merged = (_merge(rest, alternative) for alternative in alternatives)
-    return [m for m in merged if m is not None]
-
-
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any] | None:
-    """Both conditions in one dict, ``base``'s fields first; None when they cannot both hold."""
-    out = dict(base)
-    conflicts: list[dict[str, Any]] = []
-    for key, value in extra.items():
-        if key not in out or out[key] == value:
-            out[key] = value
-            continue
-        mine = out[key]
-        if isinstance(value, dict) and set(value) == {"$in"} and not isinstance(mine, dict):
-            if mine in value["$in"]:
-                continue
-            return None  # e.g. one organization asked for, drafts of others allowed
-        conflicts.append({key: value})
-    if conflicts:
-        out["$and"] = conflicts  # correct, though not index-friendly on the embedded server
-    return out
 
 
 def _types(filter: SearchFilter) -> tuple[str, ...]:

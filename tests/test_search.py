@@ -14,9 +14,10 @@ from cms.catalog import NewCatalogEntry
 from cms.demo import data
 from cms.ids import to_global_id
 from cms.model import CatalogEntry, User
-from cms.search import SearchFilter, _branches, search_entry
+from cms.search import SearchFilter, search_entry
 from cms.search_text import normalize, query_tokens
 from cms.services import Services
+from cms.visibility import branches
 from cms.workflow import Action, TransitionRequest
 from storage.documents import CONTENT_TYPES
 from storage.search import SearchEntry
@@ -409,13 +410,13 @@ async def test_added_words_become_word_tokens_of_items_indexed_afterwards(servic
 def test_visibility_branches_are_plain_filters():
     public = {"review_state": "published"}
     scoped = {"tokens": "政务", "org_id": "a", "$or": [public, {"org_id": {"$in": ["a", "b"]}}]}
-    assert _branches(scoped) == [
+    assert branches(scoped) == [
         {"tokens": "政务", "org_id": "a", "review_state": "published"},
         {"tokens": "政务", "org_id": "a"},
     ]
     outside = {"tokens": "政务", "org_id": "c", "$or": [public, {"org_id": {"$in": ["a", "b"]}}]}
-    assert _branches(outside) == [{"tokens": "政务", "org_id": "c", "review_state": "published"}]
-    for branch in _branches(scoped):
+    assert branches(outside) == [{"tokens": "政务", "org_id": "c", "review_state": "published"}]
+    for branch in branches(scoped):
         assert next(iter(branch)) == "tokens"
         assert not any(key.startswith("$") for key in branch)
 
