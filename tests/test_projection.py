@@ -211,3 +211,20 @@ def test_a_projection_keeps_required_fields_and_falls_back_on_unknown_names() ->
     assert _projection(CatalogEntry, {"id"}) == {"_id": 1, "title": 1, "org_id": 1, "sort_key": 1}
     assert _projection(CatalogEntry, {"summary", "no_such_field"}) is READ_PROJECTION
     assert _projection(CatalogEntry, None) is READ_PROJECTION
+
+
+async def test_the_catalog_query_passes_its_projection_to_the_read(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench.queries import CATALOG
+
+    seen: list[Any] = []
+    page = services.catalog.page
+
+    async def recording(*args: Any, fields: Any = None, **kwargs: Any) -> Any:
+        seen.append(fields)
+        return await page(*args, fields=fields, **kwargs)
+
+    monkeypatch.setattr(services.catalog, "page", recording)
+    await _execute(services, CATALOG, staff=False, first=20)
+    assert seen == [_stored(CATALOG)]
