@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -89,8 +90,18 @@ class CatalogService:
             base["review_state"] = query.review_state.value
         return base
 
-    async def page(self, query: CatalogQuery, scope: ReadScope, request: PageRequest) -> Page[CatalogEntry]:
-        return await self.content.page(CatalogEntry, self.build_filter(query, scope), scope, request)
+    async def page(
+        self,
+        query: CatalogQuery,
+        scope: ReadScope,
+        request: PageRequest,
+        *,
+        fields: Collection[str] | None = None,
+    ) -> Page[CatalogEntry]:
+        """``fields``: see ContentService.page (a projection: the items are for display only)."""
+        return await self.content.page(
+            CatalogEntry, self.build_filter(query, scope), scope, request, fields=fields
+        )
 
     async def count(self, query: CatalogQuery, scope: ReadScope) -> int:
         return await self.content.count(CatalogEntry, self.build_filter(query, scope), scope)

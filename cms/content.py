@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -127,19 +127,29 @@ class ContentService:
         return await self._read_scoped(cls, base, scope, limit=limit)
 
     async def page(
-        self, cls: type[T], base: dict[str, Any], scope: ReadScope, request: PageRequest
+        self,
+        cls: type[T],
+        base: dict[str, Any],
+        scope: ReadScope,
+        request: PageRequest,
+        *,
+        fields: Collection[str] | None = None,
     ) -> Page[T]:
-        """Newest first, keyset-paged on ``sort_key``: page 1,000 costs what page 1 costs."""
+        """Newest first, keyset-paged on ``sort_key``: page 1,000 costs what page 1 costs.
+
+        ``fields``: the attributes the caller will read (None: all). The items then hold only those
+        (and the required ones); the rest keep their defaults, so they are for display only and must
+        never be written back."""
         if request.first < 0 or request.first > self.max_page_size:
             raise PageSizeExceeded(f"每页条数应在 0 到 {self.max_page_size} 之间。", limit=self.max_page_size)
         after = self.cursors.decode(request.after) if request.after else None
         if self.windowed_reads and not _selective(cls, base):
-            found = await self._windowed(cls, base, scope, after, request.first + 1)
+            found = await self._windowed(cls, base, scope, after, request.first + 1, fields)
         else:
             query = dict(base)
             if after is not None:
                 query["sort_key"] = {"$lt": after}
-            found = await self._read_scoped(cls, query, scope, limit=request.first + 1)
+            found = await self._read_scoped(cls, query, scope, limit=request.first + 1, fields=fields)
         items = found[: request.first]
         return Page(
             items=items,
@@ -148,7 +158,13 @@ class ContentService:
         )
 
     async def _windowed(
-        self, cls: type[T], base: dict[str, Any], scope: ReadScope, after: str | None, limit: int
+        self,
+        cls: type[T],
+        base: dict[str, Any],
+        scope: ReadScope,
+        after: str | None,
+        limit: int,
+        fields: Collection[str] | None = None,
     ) -> list[T]:
         """The same page as one sorted, limited query, read as consecutive ``sort_key`` ranges, newest
         first, each twice as wide as the last (the first as wide as the last full page needed), until
@@ -168,7 +184,7 @@ class ContentService:
         top = _instant_of(after) if after is not None else newest
         if top is None:  # not a sort key this version wrote: read it the plain way
             plain = {**base, **({"sort_key": {"$lt": after}} if after else {})}
-            return await self._read_scoped(cls, plain, scope, limit=limit)
+            return await self._read_scoped(cls, plain, scope, limit=limit, fields=fields)
         found: list[T] = []
         upper = after
         span = self._span.get(cls, WINDOW_START_DAYS)
@@ -179,7 +195,7 @@ class ContentService:
                 bound["$gte"] = lower
             # sort_key first: SecantusDB serves such a filter with the index of its first field.
             window: dict[str, Any] = {"sort_key": bound, **base} if bound else base
-            found += await self._read_scoped(cls, window, scope, limit=limit - len(found))
+            found += await self._read_scoped(cls, window, scope, limit=limit - len(found), fields=fields)
             if len(found) >= limit or lower is None:
                 break
             upper, span = lower, span * 2
@@ -199,7 +215,13 @@ class ContentService:
             self._span[cls] = min(max(reached * 1.25, 1 / 24), WINDOW_MAX_DAYS)
 
     async def _read_scoped(
-        self, cls: type[T], base: dict[str, Any], scope: ReadScope, *, limit: int
+        self,
+        cls: type[T],
+        base: dict[str, Any],
+        scope: ReadScope,
+        *,
+        limit: int,
+        fields: Collection[str] | None = None,
     ) -> list[T]:
         """``base`` as ``scope`` may read it, newest first. A staff scope's filter has a top-level
         ``$or`` (published, or of an organization whose drafts they may read), which SecantusDB
@@ -207,18 +229,23 @@ class ContentService:
         its own and the results merged (an item both published and of such an organization once)."""
         query = scoped_filter(scope, base)
         if not self.windowed_reads or "$or" not in query:
-            return await self._read(cls, query, limit=limit)
-        parts = await asyncio.gather(*(self._read(cls, branch, limit=limit) for branch in branches(query)))
+            return await self._read(cls, query, limit=limit, fields=fields)
+        parts = await asyncio.gather(
+            *(self._read(cls, branch, limit=limit, fields=fields) for branch in branches(query))
+        )
         merged = {item.id: item for part in parts for item in part}
         return sorted(merged.values(), key=lambda item: item.sort_key, reverse=True)[:limit]
 
-    async def _read(self, cls: type[T], query: dict[str, Any], *, limit: int) -> list[T]:
+    async def _read(
+        self, cls: type[T], query: dict[str, Any], *, limit: int, fields: Collection[str] | None = None
+    ) -> list[T]:
         """Newest first, without the search index fields: they are most of a stored document, and
         reading them for every list made catalog pages ~1.7x slower on the embedded server. Objects
-        read here are for display only (every write path re-stamps those fields anyway)."""
+        read here are for display only (every write path re-stamps those fields anyway). With
+        ``fields``, only those are read (see page())."""
         cursor = (
             cls.get_pymongo_collection()
-            .find(query, READ_PROJECTION)
+            .find(query, _projection(cls, fields))
             .sort([("sort_key", -1)])
             .limit(max(limit, 1))
         )
@@ -347,6 +374,19 @@ def _selective(cls: type[ContentDocument], base: dict[str, Any]) -> bool:
 
 
 _LEADING: dict[type[ContentDocument], frozenset[str]] = {}
+_REQUIRED: dict[type[ContentDocument], frozenset[str]] = {}
+
+
+def _projection(cls: type[ContentDocument], fields: Collection[str] | None) -> dict[str, int]:
+    """Only ``fields``, the fields a document cannot be built without, and ``sort_key`` (cursors);
+    the usual read when ``fields`` is None or names something that is not a stored field."""
+    known = cls.model_fields
+    if fields is None or any(name not in known for name in fields):
+        return READ_PROJECTION
+    required = _REQUIRED.get(cls)
+    if required is None:
+        required = _REQUIRED[cls] = frozenset(n for n, f in known.items() if f.is_required())
+    return {known[name].alias or name: 1 for name in {*fields, *required, "sort_key"}}
 
 
 def _leading_fields(cls: type[ContentDocument]) -> frozenset[str]:

@@ -15,6 +15,7 @@ from cms.ids import expect_global_id, from_global_id
 from cms.vocabularies import GENRE, TOPIC
 from schema import types as t
 from schema.context import Info
+from schema.selection import stored_fields
 
 N = TypeVar("N")
 MAX_LOOKUP = 200
@@ -104,7 +105,9 @@ class PublicQuery:
         )
         scope = info.context.scope
         catalog = info.context.services.catalog
-        page = await catalog.page(query, scope, _request(info, first, after))
+        # Only what the selection shows is read (schema.selection): a page is for display only.
+        fields = stored_fields(info, "CatalogEntry", ("edges", "node"))
+        page = await catalog.page(query, scope, _request(info, first, after), fields=fields)
         return _connection(page, lambda: catalog.count(query, scope))
 
     @strawberry.field(description="按索引号获取公开目录条目")

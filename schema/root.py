@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 
 from cms.errors import DomainError
 from schema import types as t
+from schema.execution import plain_field_executor
 from schema.mutations import Mutation as BaseMutation
 from schema.prepared import PreparedDocuments, PreparedDocumentsExtension
 from schema.queries import PublicQuery
@@ -64,6 +65,7 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int 
         types=t.CONTENT_GRAPHQL_TYPES,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
+        execution_context_class=plain_field_executor(),
     )
     schema.prepared = prepared
     return schema

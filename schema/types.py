@@ -14,6 +14,7 @@ import strawberry
 from cms import model
 from cms.ids import to_global_id
 from schema.context import Info
+from schema.selection import reads
 
 strawberry.enum(model.ReviewState, name="ReviewState", description="审核状态")
 strawberry.enum(model.Validity, name="Validity", description="有效性")
@@ -176,17 +177,19 @@ class Content(Node):
     pending_tier: str | None = strawberry.field(description="当前所处的审核环节")
     submitted_at: datetime | None = strawberry.field(description="提交审查时间")
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("review_state"))
     def review_state_label(self, root: strawberry.Parent[model.ContentDocument]) -> str:
         return model.REVIEW_STATE_LABELS[root.review_state]
 
-    @strawberry.field(description="附件")
+    @strawberry.field(description="附件", metadata=reads("id"))
     async def attachments(
         self, root: strawberry.Parent[model.ContentDocument], info: Info
     ) -> list[Attachment]:
         return await info.context.loaders.attachments_of.load(root.id)  # type: ignore[arg-type, return-value]
 
-    @strawberry.field(description="已审发但生效时间未到（定时发布）")
+    @strawberry.field(
+        description="已审发但生效时间未到（定时发布）", metadata=reads("review_state", "effective")
+    )
     def scheduled(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> bool:
         # The current instant, not the request's start: an approval made during this request is not
         # "scheduled" just because its effective time is later than when the request began.
@@ -195,7 +198,7 @@ class Content(Node):
             root.effective and root.effective > now
         )
 
-    @strawberry.field(description="工作副本所对应的已发布内容 ID")
+    @strawberry.field(description="工作副本所对应的已发布内容 ID", metadata=reads("working_copy_of"))
     def working_copy_of(self, root: strawberry.Parent[model.ContentDocument]) -> strawberry.ID | None:
         if root.working_copy_of is None:
             return None
@@ -203,7 +206,8 @@ class Content(Node):
 
     @strawberry.field(
         description="本内容尚未审发或取消的工作副本；无工作副本时为 null。"
-        "仅对可查看本机构未发布内容的工作人员显示，其他调用者始终为 null"
+        "仅对可查看本机构未发布内容的工作人员显示，其他调用者始终为 null",
+        metadata=reads("working_copy_of", "id", "org_id"),
     )
     async def working_copy(
         self, root: strawberry.Parent[model.ContentDocument], info: Info
@@ -215,21 +219,21 @@ class Content(Node):
         copy = await info.context.loaders.working_copy.load((type(root), root.id))
         return copy  # type: ignore[return-value]
 
-    @strawberry.field(description="需会签确认的其他机构")
+    @strawberry.field(description="需会签确认的其他机构", metadata=reads("involves_org_ids"))
     def involves_organizations(
         self, root: strawberry.Parent[model.ContentDocument], info: Info
     ) -> list[Organization]:
         tree = info.context.services.orgs.tree
         return [o for o in (tree.get(i) for i in root.involves_org_ids) if o is not None]  # type: ignore[misc]
 
-    @strawberry.field(description="已确认的机构")
+    @strawberry.field(description="已确认的机构", metadata=reads("confirmations"))
     def confirmed_organizations(
         self, root: strawberry.Parent[model.ContentDocument], info: Info
     ) -> list[Organization]:
         tree = info.context.services.orgs.tree
         return [o for o in (tree.get(c.org_id) for c in root.confirmations) if o is not None]  # type: ignore[misc]
 
-    @strawberry.field(description="发布机构")
+    @strawberry.field(description="发布机构", metadata=reads("org_id"))
     def organization(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> Organization:
         return info.context.services.orgs.tree.require(root.org_id)  # type: ignore[return-value]
 
@@ -238,7 +242,7 @@ def _gid(type_name: str) -> Any:
     def resolve(root: strawberry.Parent[model.ContentDocument]) -> strawberry.ID:
         return strawberry.ID(to_global_id(type_name, root.id))  # type: ignore[arg-type]
 
-    return strawberry.field(resolver=resolve)
+    return strawberry.field(resolver=resolve, metadata=reads("id"))
 
 
 @strawberry.type(description="公开目录条目")
@@ -266,57 +270,57 @@ class CatalogEntry(Content):
     def is_type_of(cls, obj: Any, info: Any) -> bool:
         return isinstance(obj, model.CatalogEntry)
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("validity"))
     def validity_label(self, root: strawberry.Parent[model.CatalogEntry]) -> str:
         return model.VALIDITY_LABELS[root.validity]
 
-    @strawberry.field
+    @strawberry.field(metadata=reads("disclosure_mode"))
     def disclosure_mode_label(self, root: strawberry.Parent[model.CatalogEntry]) -> str:
         return model.DISCLOSURE_LABELS[root.disclosure_mode]
 
-    @strawberry.field(description="发布机构（发文机关）")
+    @strawberry.field(description="发布机构（发文机关）", metadata=reads("issuing_org_id", "org_id"))
     def issuing_organization(
         self, root: strawberry.Parent[model.CatalogEntry], info: Info
     ) -> Organization | None:
         org_id = root.issuing_org_id or root.org_id
         return info.context.services.orgs.tree.get(org_id)  # type: ignore[return-value]
 
-    @strawberry.field(description="联合发文机关")
+    @strawberry.field(description="联合发文机关", metadata=reads("co_issuer_ids"))
     def co_issuers(self, root: strawberry.Parent[model.CatalogEntry], info: Info) -> list[Organization]:
         tree = info.context.services.orgs.tree
         return [o for o in (tree.get(i) for i in root.co_issuer_ids) if o is not None]  # type: ignore[misc]
 
-    @strawberry.field(description="修改本文件的文件")
+    @strawberry.field(description="修改本文件的文件", metadata=reads("amended_by_ids"))
     async def amended_by(self, root: strawberry.Parent[model.CatalogEntry], info: Info) -> list[CatalogEntry]:
         return await _entries(info, root.amended_by_ids)
 
-    @strawberry.field(description="废止本文件的文件")
+    @strawberry.field(description="废止本文件的文件", metadata=reads("repealed_by_ids"))
     async def repealed_by(
         self, root: strawberry.Parent[model.CatalogEntry], info: Info
     ) -> list[CatalogEntry]:
         return await _entries(info, root.repealed_by_ids)
 
-    @strawberry.field(description="本文件修改的文件")
+    @strawberry.field(description="本文件修改的文件", metadata=reads("id"))
     async def amends(self, root: strawberry.Parent[model.CatalogEntry], info: Info) -> list[CatalogEntry]:
         found = await info.context.services.content.find_visible(
             model.CatalogEntry, {"amended_by_ids": root.id}, info.context.scope
         )
         return found  # type: ignore[return-value]
 
-    @strawberry.field(description="本文件废止的文件")
+    @strawberry.field(description="本文件废止的文件", metadata=reads("id"))
     async def repeals(self, root: strawberry.Parent[model.CatalogEntry], info: Info) -> list[CatalogEntry]:
         found = await info.context.services.content.find_visible(
             model.CatalogEntry, {"repealed_by_ids": root.id}, info.context.scope
         )
         return found  # type: ignore[return-value]
 
-    @strawberry.field(description="本文件的政策解读")
+    @strawberry.field(description="本文件的政策解读", metadata=reads("id"))
     async def interpretations(
         self, root: strawberry.Parent[model.CatalogEntry], info: Info
     ) -> list[Interpretation]:
         return await info.context.loaders.interpretations_of.load(root.id)  # type: ignore[arg-type, return-value]
 
-    @strawberry.field(description="刊登本文件的公报文章")
+    @strawberry.field(description="刊登本文件的公报文章", metadata=reads("id"))
     async def gazette_articles(
         self, root: strawberry.Parent[model.CatalogEntry], info: Info
     ) -> list[GazetteArticle]:

@@ -20,9 +20,9 @@ class Recording(ContentService):
         super().__init__(*args, **kwargs)
         self.queries: list[dict[str, Any]] = []
 
-    async def _read(self, cls: type[Any], query: dict[str, Any], *, limit: int) -> list[Any]:
+    async def _read(self, cls: type[Any], query: dict[str, Any], *, limit: int, **kwargs: Any) -> list[Any]:
         self.queries.append(query)
-        return await super()._read(cls, query, limit=limit)
+        return await super()._read(cls, query, limit=limit, **kwargs)
 
 
 def _service(services: Services, windowed: bool) -> Recording:
