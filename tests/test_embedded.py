@@ -78,9 +78,16 @@ def _processes_mentioning(path: Path) -> list[str]:
 
 def test_in_memory_services_serve_and_stop_cleanly(tmp_path: Path) -> None:
     services = start_embedded(
-        tmp_path, in_memory=True, s3_access_key="gongkai-test", s3_secret_key="gongkai-test-secret"
+        tmp_path,
+        in_memory=True,
+        s3_access_key="gongkai-test",
+        s3_secret_key="gongkai-test-secret",
+        db_cache="512M",  # in memory, everything must fit in SecantusDB's cache
     )
     try:
+        database = [p for p in _processes_mentioning(tmp_path) if "secantusd" in p]
+        assert len(database) == 1
+        assert "--cache-size 512M" in database[0]
         assert services.s3_access_key == "gongkai-test"
         assert "gongkai-test-secret" not in repr(services)
         with _mongo(services) as client:
