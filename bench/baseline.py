@@ -78,8 +78,12 @@ def create_baseline(settings: Settings) -> Starlette:
             body = memory[key] = await page()
         return Response(body, media_type=MEDIA_TYPE)
 
+    async def healthz(request: Request) -> Response:
+        return Response(b"ok")  # readiness without a database read (a page is a full scan at scale)
+
     return Starlette(
         routes=[
+            Route("/healthz", healthz, methods=["GET"]),
             Route("/catalog", from_database, methods=["GET"]),
             Route("/catalog/whole", whole_documents, methods=["GET"]),
             Route("/catalog/memory", from_memory, methods=["GET"]),

@@ -232,7 +232,7 @@ def run(args: argparse.Namespace, entries: int, work: Path, embedded: EmbeddedSe
     app_port, raw_port = free_port(), free_port()
     with (
         server("bench.server", app_port, env, work / "app.log", "/healthz") as app_pid,
-        server("bench.baseline", raw_port, env, work / "baseline.log", "/catalog") as raw_pid,
+        server("bench.baseline", raw_port, env, work / "baseline.log", "/healthz") as raw_pid,
     ):
         servers = Servers(app_port, raw_port, app_pid, raw_pid, database_pid(embedded.mongo_url))
         results, notes = asyncio.run(measure(args, servers, settings))
