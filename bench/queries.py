@@ -11,6 +11,15 @@ CATALOG = (
     " organization { name } } } pageInfo { hasNextPage endCursor } } }"
 )
 
+# The same page of one organization's entries: a selective filter, one plain indexed query in the app
+# and in the baseline alike, so the two processes' CPU per page compare like for like.
+CATALOG_ORG = (
+    "query CatalogOrg($first: Int, $after: String, $org: ID) {"
+    " catalog(first: $first, after: $after, filter: {organization: $org}) {"
+    " edges { cursor node { id title indexNumber documentNumber publishedDate genre topic validity summary"
+    " organization { name } } } pageInfo { hasNextPage endCursor } } }"
+)
+
 # The newest 100 entries' ids (the entries the detail scenario opens).
 WALK = (
     "query Walk($after: String) { catalog(first: 100, after: $after) {"
