@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -78,6 +78,7 @@ class ContentService:
         # The span, in days, that filled the last windowed page, per type: where the next one starts.
         self._span: dict[type[ContentDocument], float] = {}
         self.public_counts: PublicCounts | None = None  # set by the composition root
+        self._numbering = KeyedLocks()  # per entry: see assign_index_number
         self.cursors = cursors
         self.max_page_size = max_page_size
         self.clock = clock
@@ -312,6 +313,13 @@ class ContentService:
             return entry.index_number
         if entry.id is None:
             raise IndexNumberError("内容尚未保存，无法生成索引号。")
+        # One entry's concurrent callers in this process take turns, so that the later ones find the
+        # first one's number instead of each drawing (and wasting) one from the counter: a gap in the
+        # sequence. Across processes the register's unique index still decides, with a possible gap.
+        async with self._numbering.hold(entry.id):
+            return await self._assign_index_number(entry, settle)
+
+    async def _assign_index_number(self, entry: CatalogEntry, settle: bool) -> str:
         existing = await IndexNumberRecord.find_one({"item_id": entry.id})
         if existing is not None:
             entry.index_number = existing.number
@@ -365,6 +373,30 @@ class ContentService:
             # A concurrent creator's counter may not be visible yet: wait a little and look again.
             await asyncio.sleep(0.005 * (attempt + 1))
         raise IndexNumberError()
+
+
+class KeyedLocks:
+    """An asyncio lock per key, gone again once nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Any, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: Any) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
 
 
 def _selective(cls: type[ContentDocument], base: dict[str, Any]) -> bool:

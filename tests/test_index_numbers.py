@@ -75,6 +75,12 @@ async def test_concurrent_assignment_for_one_entry_gives_one_number(services, fr
     copies = [await type(entry).get(entry.id) for _ in range(10)]
     numbers = await asyncio.gather(*(services.content.assign_index_number(c) for c in copies))
     assert set(numbers) == {f"{org.code}/202110-00001"}
+    # the later callers found the first one's number: nothing was drawn for them (no gap follows)
+    other = await services.catalog.create_draft(
+        NewCatalogEntry(org_id=org.id, title="下一条目", created_date=date(2021, 10, 9))
+    )
+    assert await services.content.assign_index_number(other) == f"{org.code}/202110-00002"
+    assert len(services.content._numbering) == 0  # the per-entry locks are gone again
 
 
 async def test_sequences_restart_per_period_and_per_organization(services, fresh_org):
