@@ -1,58 +1,163 @@
 """A cheaper path through graphql-core for the fields that are most of every answer.
 
 A catalog page of 20 entries resolves ~260 fields, and nearly all of them are scalars read straight
-off a document (``title``, ``indexNumber`` …) or computed from it alone (``id``). For each, graphql-core
-and strawberry build a resolve info, a strawberry ``Info``, convert (absent) arguments, run the
-resolver through its extension chain, test the result for awaitability twice and dispatch on the
-return type: about half of an uncached page's execution CPU (measured with cProfile, see
-bench/README.md). For such a field the answer is simply the coerced value, so it is computed
-directly; anything unusual (an error, a null where none is allowed, a value the scalar refuses) goes
-the general way, which then reports it exactly as before.
+off a document (``title``, ``indexNumber`` …), computed from it alone (``id``), or objects reached the
+same way (an edge's ``node``, an entry's ``organization``). For each, graphql-core and strawberry
+build a ``Path``, a resolve info, a strawberry ``Info``, convert (absent) arguments, run the resolver
+through its extension chain, test the result for awaitability twice and dispatch on the return type:
+most of an uncached page's execution CPU (measured with cProfile, see bench/README.md).
 
-Which fields qualify is decided once per type from the schema: scalar or enum fields that strawberry
-resolves with the default attribute read, and synchronous resolvers that take only the parent object
-(no arguments, no ``info``, no field extensions). Such resolvers must not have side effects: one that
-fails is called a second time by the general path.
+Such a field is *compiled* once per execution: its reader (the parent → its value) and, for object
+and list types, the compiled fields of its selection, down to the leaves. Running it is a few
+attribute reads and the scalars' own coercion. Anything unusual on the way (an error, a null where
+none is allowed, a value a scalar refuses, an object of the wrong type) abandons the compiled answer
+for that field, which then goes the general way and is reported exactly as before.
+
+Which fields compile is decided from the schema and the selection: fields that strawberry resolves
+with the default attribute read, and synchronous resolvers that take only the parent object (no
+arguments, no field extensions), or the parent and ``info`` when their ``metadata`` says with
+``context_only()`` that they read nothing of ``info`` but ``info.context``; object types must be
+concrete (no interface or union return types), and the selection must not ``@defer``. Such resolvers
+must not have side effects: one whose answer is abandoned is called a second time by the general path.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
-from typing import Any, ClassVar, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
 
 from graphql import (
     GraphQLField,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     Undefined,
     UndefinedType,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
-from graphql.pyutils import AwaitableOrValue, Path
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
+CONTEXT_ONLY = "gongkai.context_only"
+
+Reader = Callable[[Any], Any]  # the parent object -> the field's value
+Completer = Callable[[Any], Any]  # the value -> its completed (serialized) form, or raises _Abandon
+
+
+def context_only() -> dict[str, bool]:
+    """``metadata`` for a resolver that takes ``info`` but reads nothing of it except ``info.context``."""
+    return {CONTEXT_ONLY: True}
+
+
+class _Abandon(Exception):
+    """The compiled answer does not hold: take graphql-core's general path for the field."""
+
+
+_ABANDON = _Abandon()
+
+
+class _ContextInfo(NamedTuple):
+    """What a ``context_only()`` resolver gets as its ``info``."""
+
+    context: Any
+
 
 class Plain(NamedTuple):
-    read: Callable[[Any], Any]  # the parent object -> the field's value
+    """A scalar or enum field answered from its parent alone (kept for the schema's self-checks)."""
+
+    read: Reader
     leaf: GraphQLLeafType
     non_null: bool
 
 
-class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
-    """Build one subclass per schema with ``plain_field_executor()``: the plans are per schema."""
+class Step(NamedTuple):
+    read: Reader
+    complete: Completer
 
-    plans: ClassVar[dict[str, dict[str, Plain]]]
+
+class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Build one subclass per schema with ``plain_field_executor()``."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager
         # Middleware (a schema extension's ``resolve`` hook) must see every field: then no shortcut.
         self.shortcuts = manager is None or not manager.middlewares
+        # Compiled fields per field group and per grouped field set. graphql-core memoizes those per
+        # type and selection, so every item of a list shares them; each is kept with its plan so that
+        # its id cannot be reused while this execution runs.
+        self.steps: dict[int, tuple[FieldDetailsList, Step | None]] = {}
+        self.field_sets: dict[
+            int, tuple[GroupedFieldSet, list[tuple[str, FieldDetailsList, Step | None]]]
+        ] = {}
+
+    # -- graphql-core's hooks ------------------------------------------------------------------
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        """graphql-core's loop over an object's fields, with each compiled field answered in place."""
+        if not self.shortcuts:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        found = self.field_sets.get(id(grouped_field_set))
+        if found is None:
+            fields = [
+                (name, details, self._step(parent_type, details))
+                for name, details in grouped_field_set.items()
+            ]
+            found = self.field_sets[id(grouped_field_set)] = (grouped_field_set, fields)
+        results: dict[str, Any] = {}
+        awaitable_fields: list[str] = []
+        is_awaitable = self.is_awaitable
+        try:
+            for response_name, field_details_list, step in found[1]:
+                if step is not None:
+                    try:
+                        results[response_name] = step.complete(step.read(source_value))
+                        continue
+                    except Exception:  # noqa: S110 - the general path reports it as it always did
+                        pass
+                result = super().execute_field(
+                    parent_type,
+                    source_value,
+                    field_details_list,
+                    Path(path, response_name, parent_type.name),
+                    position_context,
+                )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:  # settle the other fields' awaitables: they may fail too
+                self.settle_in_background([results[name] for name in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_fields) == 1:
+                name = awaitable_fields[0]
+                results[name] = await results[name]
+            else:
+                awaited = await gather_with_cancel(*(results[name] for name in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
 
     def execute_field(
         self,
@@ -63,49 +168,143 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> AwaitableOrValue[Any] | UndefinedType:
         if self.shortcuts:
-            plans = self.plans.get(parent_type.name)
-            if plans is None:
-                plans = self.plans[parent_type.name] = plans_of(parent_type)
-            plan = plans.get(field_details_list[0].node.name.value)
-            if plan is not None:
+            step = self._step(parent_type, field_details_list)
+            if step is not None:
                 try:
-                    value = plan.read(source)
-                    if value is None:
-                        if not plan.non_null:
-                            return None
-                    elif not isinstance(value, Exception):
-                        coerced = plan.leaf.coerce_output_value(value)
-                        if coerced is not None and coerced is not Undefined:
-                            return coerced
-                except Exception:  # noqa: S110 - the general path below reports it as it always did
+                    return step.complete(step.read(source))
+                except Exception:  # noqa: S110 - the general path reports it as it always did
                     pass
         return super().execute_field(parent_type, source, field_details_list, path, position_context)
 
+    # -- compiling -----------------------------------------------------------------------------
+
+    def _step(self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Step | None:
+        found = self.steps.get(id(field_details_list))
+        if found is None:
+            found = self.steps[id(field_details_list)] = (
+                field_details_list,
+                self._compile(parent_type, field_details_list),
+            )
+        return found[1]
+
+    def _compile(self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Step | None:
+        name = field_details_list[0].node.name.value
+        if name == "__typename":
+            type_name = parent_type.name
+            return Step(lambda _source: type_name, _identity)
+        field = parent_type.fields.get(name)
+        if field is None:
+            return None
+        read = reader_of(field, self.context_value)
+        if read is None:
+            return None
+        complete = self._completer(field.type, field_details_list)
+        return Step(read, complete) if complete is not None else None
+
+    def _completer(self, type_: GraphQLOutputType, field_details_list: FieldDetailsList) -> Completer | None:
+        non_null = isinstance(type_, GraphQLNonNull)
+        inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        if is_leaf_type(inner):
+            return _leaf(inner, non_null)  # type: ignore[arg-type]
+        if isinstance(inner, GraphQLList):
+            item = self._completer(inner.of_type, field_details_list)
+            return _list(item, non_null) if item is not None else None
+        if not isinstance(inner, GraphQLObjectType):
+            return None  # an interface or a union: the concrete type is resolved the general way
+        collected = self.collect_subfields(inner, field_details_list)
+        if collected.new_defer_usages or collected.forbidden_directive_instances:
+            return None
+        fields: list[tuple[str, Reader, Completer]] = []
+        for response_name, details in collected.grouped_field_set.items():
+            step = self._step(inner, details)
+            if step is None:
+                return None
+            fields.append((response_name, step.read, step.complete))
+        return _object(inner, tuple(fields), non_null)
+
 
 def plain_field_executor() -> type[PlainFieldExecutor]:
-    return type("PlainFieldExecutor", (PlainFieldExecutor,), {"plans": {}})
+    return type("PlainFieldExecutor", (PlainFieldExecutor,), {})
+
+
+# -- completers: each raises _ABANDON where graphql-core would report something ---------------------
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _leaf(leaf: GraphQLLeafType, non_null: bool) -> Completer:
+    coerce = leaf.coerce_output_value
+
+    def complete(value: Any) -> Any:
+        if value is None:
+            if non_null:
+                raise _ABANDON
+            return None
+        if isinstance(value, Exception):
+            raise _ABANDON
+        coerced = coerce(value)
+        if coerced is None or coerced is Undefined:
+            raise _ABANDON
+        return coerced
+
+    return complete
+
+
+def _list(item: Completer, non_null: bool) -> Completer:
+    def complete(value: Any) -> Any:
+        if value is None:
+            if non_null:
+                raise _ABANDON
+            return None
+        if not isinstance(value, list | tuple):
+            raise _ABANDON
+        return [item(element) for element in value]
+
+    return complete
+
+
+def _object(
+    object_type: GraphQLObjectType, fields: tuple[tuple[str, Reader, Completer], ...], non_null: bool
+) -> Completer:
+    # Our types' checks are isinstance tests, strawberry's ignore ``info``: no info is built for them.
+    is_type_of: Callable[[Any, Any], Any] | None = object_type.is_type_of
+
+    def complete(value: Any) -> Any:
+        if value is None:
+            if non_null:
+                raise _ABANDON
+            return None
+        if isinstance(value, Exception) or (is_type_of is not None and is_type_of(value, None) is not True):
+            raise _ABANDON
+        return {name: finish(read(value)) for name, read, finish in fields}
+
+    return complete
+
+
+# -- readers --------------------------------------------------------------------------------------
 
 
 def plans_of(parent_type: GraphQLObjectType) -> dict[str, Plain]:
+    """The scalar and enum fields of ``parent_type`` answered from their parent alone."""
     plans: dict[str, Plain] = {}
     for name, field in parent_type.fields.items():
-        plan = plan_of(field)
-        if plan is not None:
-            plans[name] = plan
+        non_null = isinstance(field.type, GraphQLNonNull)
+        leaf = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+        read = reader_of(field, None)
+        if read is not None and is_leaf_type(leaf):
+            plans[name] = Plain(read, leaf, non_null)  # type: ignore[arg-type]
     return plans
 
 
-def plan_of(field: GraphQLField) -> Plain | None:
-    non_null = isinstance(field.type, GraphQLNonNull)
-    leaf = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+def reader_of(field: GraphQLField, context: Any) -> Reader | None:
+    """How to read ``field`` off its parent without strawberry's resolver machinery, or None.
+
+    ``context``: the request's context for ``context_only()`` resolvers (None: they are not read)."""
     definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if not is_leaf_type(leaf) or not isinstance(definition, StrawberryField) or definition.extensions:
+    if not isinstance(definition, StrawberryField) or definition.extensions:
         return None
-    read = _reader(definition, field)
-    return Plain(read, leaf, non_null) if read is not None else None
-
-
-def _reader(definition: StrawberryField, field: GraphQLField) -> Callable[[Any], Any] | None:
     resolver = definition.base_resolver
     if resolver is None:
         # strawberry's basic field: ``config.default_resolver(source, python_name)``
@@ -113,13 +312,19 @@ def _reader(definition: StrawberryField, field: GraphQLField) -> Callable[[Any],
         if not is_default or definition.default_resolver is not getattr or not definition.python_name:
             return None
         return operator.attrgetter(definition.python_name)
-    if resolver.is_async or resolver.arguments or resolver.info_parameter is not None:
+    if resolver.is_async or resolver.arguments:
         return None
+    metadata: Mapping[str, Any] = definition.metadata or {}
+    keywords: dict[str, Any] = {}
+    if resolver.info_parameter is not None:
+        if context is None or not metadata.get(CONTEXT_ONLY):
+            return None
+        keywords[resolver.info_parameter.name] = _ContextInfo(context)
     func = resolver.wrapped_func
     if not callable(func):
         return None
     # As strawberry passes them: the parent as ``self`` (positionally) and as ``root`` / ``Parent[...]``.
-    names = {p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p is not None}
+    names = [p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p is not None]
     if resolver.self_parameter is not None:
-        return lambda source: func(source, **dict.fromkeys(names, source))
-    return lambda source: func(**dict.fromkeys(names, source))
+        return lambda source: func(source, **keywords, **dict.fromkeys(names, source))
+    return lambda source: func(**keywords, **dict.fromkeys(names, source))

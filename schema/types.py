@@ -14,6 +14,7 @@ import strawberry
 from cms import model
 from cms.ids import to_global_id
 from schema.context import Info
+from schema.execution import context_only
 from schema.selection import reads
 
 strawberry.enum(model.ReviewState, name="ReviewState", description="审核状态")
@@ -233,7 +234,7 @@ class Content(Node):
         tree = info.context.services.orgs.tree
         return [o for o in (tree.get(c.org_id) for c in root.confirmations) if o is not None]  # type: ignore[misc]
 
-    @strawberry.field(description="发布机构", metadata=reads("org_id"))
+    @strawberry.field(description="发布机构", metadata={**reads("org_id"), **context_only()})
     def organization(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> Organization:
         return info.context.services.orgs.tree.require(root.org_id)  # type: ignore[return-value]
 

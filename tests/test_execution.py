@@ -13,7 +13,7 @@ import strawberry
 from graphql import GraphQLObjectType
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from schema.execution import PlainFieldExecutor, plain_field_executor, plans_of
+from schema.execution import PlainFieldExecutor, context_only, plain_field_executor, plans_of
 from schema.root import build_schema
 
 
@@ -113,3 +113,107 @@ def test_the_application_schema_takes_the_shortcut_for_catalog_scalars() -> None
         assert name in plans, name
     for name in ["organization", "attachments", "scheduled", "workingCopy", "keywords"]:
         assert name not in plans, name
+
+
+# -- objects and lists: whole subtrees compiled ---------------------------------------------------
+
+
+@dataclass
+class Owner:
+    name: Any
+
+
+@dataclass
+class Box:
+    label: Any
+    owner: Any
+    owners: Any
+    maybe_owner: Any = None
+
+
+@strawberry.type
+class OwnerType:
+    name: str
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Any) -> bool:
+        return isinstance(obj, Owner)
+
+
+@strawberry.type
+class BoxType:
+    label: str
+    owner: OwnerType
+    owners: list[OwnerType]
+    maybe_owner: OwnerType | None
+
+    @strawberry.field(metadata=context_only())
+    def tagged(self, root: strawberry.Parent[Box], info: strawberry.Info) -> str:
+        return f"{info.context['tag']}:{root.label}"
+
+    @strawberry.field
+    def where(self, root: strawberry.Parent[Box], info: strawberry.Info) -> str:
+        return str(info.path.key)
+
+
+def _box(**changes: Any) -> Box:
+    values: dict[str, Any] = {"label": "b", "owner": Owner("o"), "owners": [Owner("p"), Owner("q")]}
+    return Box(**{**values, **changes})
+
+
+GOOD_BOXES = [_box(), _box(label=5, maybe_owner=Owner("m"))]
+BAD_BOXES = [
+    _box(owner=None),  # null where none is allowed
+    _box(owner="not an owner"),  # an object of the wrong type
+    _box(owners=[Owner("p"), None]),  # a null item in a list of non-null items
+    _box(owners="not a list"),
+    _box(owner=Owner(None)),  # a null deep inside
+    _box(maybe_owner=Owner(ValueError("an exception as a value"))),
+]
+BOXES: list[Box] = []
+
+
+@strawberry.type
+class BoxQuery:
+    @strawberry.field
+    def boxes(self) -> list[BoxType | None]:
+        return BOXES  # type: ignore[return-value]
+
+
+BOX_QUERY = (
+    "{ boxes { label tagged owner { name __typename } owners { name } maybeOwner { name }"
+    " again: owner { n: name } } }"
+)
+
+
+def _run_boxes(executor: type[Any], query: str, boxes: list[Box]) -> tuple[Any, list[dict[str, Any]]]:
+    BOXES[:] = boxes
+    schema = strawberry.Schema(query=BoxQuery, execution_context_class=executor)
+    result = schema.execute_sync(query, context_value={"tag": "t"})
+    return result.data, [e.formatted for e in result.errors or []]
+
+
+@pytest.mark.parametrize("boxes", [GOOD_BOXES, GOOD_BOXES + BAD_BOXES], ids=["good", "with-errors"])
+@pytest.mark.parametrize("query", [BOX_QUERY, "{ boxes { label where owner { name } } }"])
+def test_compiled_subtrees_answer_like_the_general_path(boxes: list[Box], query: str) -> None:
+    expected = _run_boxes(StrawberryGraphQLCoreExecutionContext, query, boxes)
+    assert bool(expected[1]) == (boxes is not GOOD_BOXES)
+    assert _run_boxes(plain_field_executor(), query, boxes) == expected
+
+
+def test_a_compiled_subtree_skips_the_general_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    general: list[str] = []
+    original = StrawberryGraphQLCoreExecutionContext.execute_field
+
+    def counting(self: Any, parent_type: Any, source: Any, details: Any, *args: Any) -> Any:
+        general.append(f"{parent_type.name}.{details[0].node.name.value}")
+        return original(self, parent_type, source, details, *args)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counting)
+    data, errors = _run_boxes(plain_field_executor(), BOX_QUERY, GOOD_BOXES)
+    assert not errors
+    assert data["boxes"][1]["tagged"] == "t:5"
+    assert general == []  # the whole answer was compiled
+    _run_boxes(plain_field_executor(), "{ boxes { label where } }", GOOD_BOXES)
+    # ``where`` reads info.path: only it goes the general way, so its parent list does too
+    assert general == ["BoxQuery.boxes", "BoxType.where", "BoxType.where"]

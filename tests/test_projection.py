@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType, parse
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from cms.content import READ_PROJECTION, _projection
 from cms.ids import to_global_id
@@ -143,6 +144,21 @@ async def test_a_page_of_every_field_answers_like_whole_documents(
     projected = await _execute(services, query, staff=False, n=100)
     monkeypatch.setattr(queries, "stored_fields", lambda *args: None)
     assert projected == await _execute(services, query, staff=False, n=100)
+
+
+@pytest.mark.parametrize("staff", [False, True], ids=["public", "staff"])
+async def test_a_page_answers_like_strawberrys_own_executor(
+    services: Services, monkeypatch: pytest.MonkeyPatch, rich_org: str, staff: bool
+) -> None:
+    """The compiled fields (schema.execution) against graphql-core's general path, for every field of
+    a catalog entry and a few levels of objects below it."""
+    fields = {**ENTRY_FIELDS, "organization": "organization { id name shortName level parent { name } }"}
+    query = _page(" ".join(fields.values()) + " __typename")
+    for variables in ({"n": 60}, {"n": 5, "f": {"organization": rich_org}}):
+        compiled = await _execute(services, query, staff=staff, **variables)
+        with monkeypatch.context() as general:
+            general.setattr(SCHEMA, "execution_context_class", StrawberryGraphQLCoreExecutionContext)
+            assert compiled == await _execute(services, query, staff=staff, **variables)
 
 
 async def test_body_and_summary_on_a_list_page_are_the_stored_ones(services: Services) -> None:
