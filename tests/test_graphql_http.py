@@ -182,3 +182,30 @@ async def test_graphiql_is_served_to_browsers_in_development(client):
     response = await client.get("/graphql", headers={"accept": "text/html"})
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
+
+
+def test_decoded_get_parameters_are_kept_per_url_and_bounded(monkeypatch):
+    from urllib.parse import urlencode
+
+    from cms.web import graphql_http
+    from cms.web.graphql_http import GraphQLEndpoint, RequestError
+
+    monkeypatch.setattr(graphql_http, "KEPT_GET_PARAMS", 3)
+    endpoint = GraphQLEndpoint(None, None, max_request_bytes=1000, graphiql=False)  # type: ignore[arg-type]
+
+    def url(n: int, **extra: str) -> bytes:
+        return urlencode({"query": CATALOG, "variables": json.dumps({"n": n}), **extra}).encode()
+
+    first = endpoint._get_params(url(1))
+    assert first.variables == {"n": 1}
+    assert endpoint._get_params(url(1)) is first  # decoded once
+    for n in range(2, 10):
+        assert endpoint._get_params(url(n)).variables == {"n": n}
+    assert len(endpoint._kept_params) == 3  # least recently used out
+    assert endpoint._get_params(url(1)) is not first
+    with pytest.raises(RequestError):
+        endpoint._get_params(url(5, operationName="", variables="[1]"))
+    assert len(endpoint._kept_params) == 3
+    long = url(1, padding="x" * graphql_http.MAX_KEPT_QUERY_STRING)
+    assert endpoint._get_params(long).variables == {"n": 1}
+    assert long not in endpoint._kept_params  # too long to keep: decoded every time
