@@ -199,6 +199,30 @@ async def test_the_upkeep_indexes_items_without_an_entry_and_removes_entries_wit
     assert await services.search.drop_obsolete_fields() == 0
 
 
+async def test_term_statistics_come_from_a_sample_once_the_index_is_large(services, api, demo, monkeypatch):
+    from cms import search
+
+    org = await api.new_org()
+    word = marker()
+    live = await api.demo_publish(org, f"抽样统计{word}")
+    entries = SearchEntry.get_pymongo_collection()
+    total = await entries.count_documents({})
+    monkeypatch.setattr(search, "STATISTICS_SAMPLE", 10)
+    orphan = ObjectId()
+    await entries.insert_one({"_id": orphan, "type": "CatalogEntry", "tokens": [word], "org_id": ObjectId()})
+    await entries.delete_one({"_id": raw_id(live["id"])})
+    assert await services.search.repair() >= 1  # missing and orphan entries: every id is still read
+    assert await entries.find_one({"_id": orphan}) is None
+    stats = services.search._stats
+    assert stats.sampled == 10
+    assert stats.documents == total
+    # frequencies are scaled to the whole index: a term kept was seen at least twice in the sample
+    assert total > 100
+    assert stats.frequency
+    assert all(2 * total / 10 - 1 <= n <= total + 1 for n in stats.frequency.values())
+    assert await found(api, word) == (1, [live["id"]])
+
+
 async def test_the_publics_matches_are_kept_until_something_public_changes(services, fresh_org):
     """What ``SearchService.public_results`` keeps: the public's ranked matches, for as long as the
     public generation stands and no scheduled item has become effective; staff's are never kept."""
