@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -50,10 +50,15 @@ class Mutation(BaseMutation, SearchMutation):
 
 
 def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000) -> GongkaiSchema:
-    # Factories, not instances: strawberry builds fresh extensions for every request.
+    # Factories, not instances: strawberry builds fresh extensions for every request. The depth and
+    # alias limits are validation rules (stateless classes): built once here, not per request (each
+    # limiter builds a new rule class in its constructor, ~50 us of every uncached request).
+    limits = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+    ]
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
     ]
     # Last: the limits above add their validation rules before a document is first validated.
