@@ -61,6 +61,9 @@ class BoundedLRU(Generic[V]):
     def __len__(self) -> int:
         return len(self._items)
 
+    def __contains__(self, key: Any) -> bool:
+        return key in self._items
+
     def get(self, key: Any) -> V | None:
         found = self._items.get(key)
         if found is None:

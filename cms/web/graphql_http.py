@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -33,6 +32,7 @@ from strawberry.types.graphql import OperationType
 
 from cms.errors import DomainError
 from cms.web.cache import (
+    BoundedLRU,
     CachedAnswer,
     PersistedQueries,
     ResponseCache,
@@ -121,7 +121,9 @@ class GraphQLEndpoint:
         self.persisted = persisted
         self.base_url = base_url or (lambda request: str(request.base_url).rstrip("/"))
         self.http_max_age = http_max_age
-        self._kept_params: OrderedDict[bytes, GraphQLParams] = OrderedDict()  # see _get_params
+        self._kept_params: BoundedLRU[GraphQLParams] = BoundedLRU(  # see _get_params
+            KEPT_GET_PARAMS, KEPT_GET_PARAMS * MAX_KEPT_QUERY_STRING
+        )
 
     async def handle(self, request: Request) -> Response:
         if (
@@ -293,7 +295,6 @@ class GraphQLEndpoint:
         Kept parameters are shared by the requests that send the same URL: never modify them."""
         kept = self._kept_params.get(raw)
         if kept is not None:
-            self._kept_params.move_to_end(raw)
             return kept
         q = QueryParams(raw)
         params = _validate(
@@ -305,9 +306,7 @@ class GraphQLEndpoint:
             }
         )
         if len(raw) <= MAX_KEPT_QUERY_STRING:
-            self._kept_params[raw] = params
-            if len(self._kept_params) > KEPT_GET_PARAMS:
-                self._kept_params.popitem(last=False)
+            self._kept_params.put(raw, params, len(raw))
         return params
 
     def _encode(self, result: ExecutionResult, media_type: str) -> Encoded:
