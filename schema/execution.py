@@ -7,9 +7,13 @@ build a ``Path``, a resolve info, a strawberry ``Info``, convert (absent) argume
 through its extension chain, test the result for awaitability twice and dispatch on the return type:
 most of an uncached page's execution CPU (measured with cProfile, see bench/README.md).
 
-Such a field is *compiled* once per execution: its reader (the parent → its value) and, for object
+Such a field is *compiled* once per operation: its reader (the parent → its value) and, for object
 and list types, the compiled fields of its selection, down to the leaves. Running it is a few
-attribute reads and the scalars' own coercion. Anything unusual on the way (an error, a null where
+attribute reads and the scalars' own coercion. Compiled fields are kept with the operation's
+document node (weakly: they go when the parsed document does, see schema/prepared.py) and with the
+values of the variables its directives read (``@include(if: $x)`` changes the selection), so a
+repeated query compiles nothing; readers take the request's context at call time, never at
+compile time. Anything unusual on the way (an error, a null where
 none is allowed, a value a scalar refuses, an object of the wrong type) abandons the compiled answer
 for that field, which then goes the general way and is reported exactly as before.
 
@@ -24,10 +28,16 @@ must not have side effects: one whose answer is abandoned is called a second tim
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from typing import Any, ClassVar, NamedTuple
 
 from graphql import (
+    DirectiveNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLField,
     GraphQLLeafType,
     GraphQLList,
@@ -36,15 +46,22 @@ from graphql import (
     GraphQLOutputType,
     Undefined,
     UndefinedType,
+    VariableNode,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.language import Node, OperationDefinitionNode
 from graphql.pyutils import AwaitableOrValue, Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 CONTEXT_ONLY = "gongkai.context_only"
+MAX_DIRECTIVE_VARIANTS = 16  # compiled variants kept per operation, by directive variable values
+
+# The running execution's context, for ``context_only()`` readers (compiled fields outlive a request).
+# Set by each execution in its own task; tasks it spawns copy it.
+_CONTEXT: ContextVar[Any] = ContextVar("gongkai_execution_context")
 
 Reader = Callable[[Any], Any]  # the parent object -> the field's value
 Completer = Callable[[Any], Any]  # the value -> its completed (serialized) form, or raises _Abandon
@@ -81,17 +98,33 @@ class Step(NamedTuple):
     complete: Completer
 
 
+class _Compiled:
+    """An operation's compiled fields, per values of the variables its directives read."""
+
+    __slots__ = ("directive_variables", "variants")
+
+    def __init__(self, directive_variables: tuple[str, ...]) -> None:
+        self.directive_variables = directive_variables
+        # variant -> (parent type, ids of the field nodes) -> (the nodes, kept so that their ids stay
+        # theirs, and the compiled step or None)
+        self.variants: dict[tuple[str, ...], dict[Any, tuple[tuple[FieldNode, ...], Step | None]]] = {}
+
+
 class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
     """Build one subclass per schema with ``plain_field_executor()``."""
+
+    compiled: ClassVar[weakref.WeakKeyDictionary[OperationDefinitionNode, _Compiled]]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         manager = self.middleware_manager
         # Middleware (a schema extension's ``resolve`` hook) must see every field: then no shortcut.
         self.shortcuts = manager is None or not manager.middlewares
-        # Compiled fields per field group and per grouped field set. graphql-core memoizes those per
-        # type and selection, so every item of a list shares them; each is kept with its plan so that
-        # its id cannot be reused while this execution runs.
+        _CONTEXT.set(self.context_value)
+        self.shared = self._shared_steps() if self.shortcuts else {}
+        # This execution's compiled fields per field group and per grouped field set. graphql-core
+        # memoizes those per type and selection, so every item of a list shares them; each is kept
+        # with its plan so that its id cannot be reused while this execution runs.
         self.steps: dict[int, tuple[FieldDetailsList, Step | None]] = {}
         self.field_sets: dict[
             int, tuple[GroupedFieldSet, list[tuple[str, FieldDetailsList, Step | None]]]
@@ -178,13 +211,30 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
 
     # -- compiling -----------------------------------------------------------------------------
 
+    def _shared_steps(self) -> dict[Any, tuple[tuple[FieldNode, ...], Step | None]]:
+        """The compiled fields this operation's earlier executions left, for these variables."""
+        compiled = self.compiled.get(self.operation)
+        if compiled is None:
+            names = _directive_variables(self.operation, (f.definition for f in self.fragments.values()))
+            compiled = self.compiled[self.operation] = _Compiled(names)
+        values = self.variable_values.coerced
+        variant = tuple(repr(values.get(name)) for name in compiled.directive_variables)
+        steps = compiled.variants.get(variant)
+        if steps is None:
+            steps = {}
+            if len(compiled.variants) < MAX_DIRECTIVE_VARIANTS:  # else compiled for this execution only
+                compiled.variants[variant] = steps
+        return steps
+
     def _step(self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Step | None:
         found = self.steps.get(id(field_details_list))
         if found is None:
-            found = self.steps[id(field_details_list)] = (
-                field_details_list,
-                self._compile(parent_type, field_details_list),
-            )
+            nodes = tuple(details.node for details in field_details_list)
+            key = (parent_type, tuple(map(id, nodes)))
+            shared = self.shared.get(key)
+            if shared is None:
+                shared = self.shared[key] = (nodes, self._compile(parent_type, field_details_list))
+            found = self.steps[id(field_details_list)] = (field_details_list, shared[1])
         return found[1]
 
     def _compile(self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Step | None:
@@ -195,7 +245,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         field = parent_type.fields.get(name)
         if field is None:
             return None
-        read = reader_of(field, self.context_value)
+        read = reader_of(field, with_context=True)
         if read is None:
             return None
         complete = self._completer(field.type, field_details_list)
@@ -224,7 +274,33 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
 
 
 def plain_field_executor() -> type[PlainFieldExecutor]:
-    return type("PlainFieldExecutor", (PlainFieldExecutor,), {})
+    """A subclass for one schema: its compiled fields are the schema's types'."""
+    return type("PlainFieldExecutor", (PlainFieldExecutor,), {"compiled": weakref.WeakKeyDictionary()})
+
+
+def _directive_variables(
+    operation: OperationDefinitionNode, fragments: Iterable[FragmentDefinitionNode]
+) -> tuple[str, ...]:
+    """The variables that can change which fields are collected: those read by any directive of the
+    operation or of the document's fragments, and those passed as fragment arguments (which a
+    fragment's directives may read under another name)."""
+    nodes = (n for root in (operation, *fragments) for n in _nodes(root))
+    steering = (n for n in nodes if isinstance(n, DirectiveNode | FragmentSpreadNode))
+    return tuple(sorted({n.name.value for d in steering for n in _nodes(d) if isinstance(n, VariableNode)}))
+
+
+def _nodes(root: Node) -> Iterator[Node]:
+    """``root`` and every node below it."""
+    pending: list[Node] = [root]
+    while pending:
+        node = pending.pop()
+        yield node
+        for key in node.keys:
+            value = getattr(node, key, None)
+            if isinstance(value, Node):
+                pending.append(value)
+            elif isinstance(value, tuple | list):
+                pending.extend(v for v in value if isinstance(v, Node))
 
 
 # -- completers: each raises _ABANDON where graphql-core would report something ---------------------
@@ -292,16 +368,16 @@ def plans_of(parent_type: GraphQLObjectType) -> dict[str, Plain]:
     for name, field in parent_type.fields.items():
         non_null = isinstance(field.type, GraphQLNonNull)
         leaf = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
-        read = reader_of(field, None)
+        read = reader_of(field, with_context=False)
         if read is not None and is_leaf_type(leaf):
             plans[name] = Plain(read, leaf, non_null)  # type: ignore[arg-type]
     return plans
 
 
-def reader_of(field: GraphQLField, context: Any) -> Reader | None:
+def reader_of(field: GraphQLField, *, with_context: bool) -> Reader | None:
     """How to read ``field`` off its parent without strawberry's resolver machinery, or None.
 
-    ``context``: the request's context for ``context_only()`` resolvers (None: they are not read)."""
+    ``with_context``: ``context_only()`` resolvers are read too, with the running execution's context."""
     definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if not isinstance(definition, StrawberryField) or definition.extensions:
         return None
@@ -315,16 +391,22 @@ def reader_of(field: GraphQLField, context: Any) -> Reader | None:
     if resolver.is_async or resolver.arguments:
         return None
     metadata: Mapping[str, Any] = definition.metadata or {}
-    keywords: dict[str, Any] = {}
+    info_name: str | None = None
     if resolver.info_parameter is not None:
-        if context is None or not metadata.get(CONTEXT_ONLY):
+        if not with_context or not metadata.get(CONTEXT_ONLY):
             return None
-        keywords[resolver.info_parameter.name] = _ContextInfo(context)
+        info_name = resolver.info_parameter.name
     func = resolver.wrapped_func
     if not callable(func):
         return None
     # As strawberry passes them: the parent as ``self`` (positionally) and as ``root`` / ``Parent[...]``.
     names = [p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p is not None]
-    if resolver.self_parameter is not None:
-        return lambda source: func(source, **keywords, **dict.fromkeys(names, source))
-    return lambda source: func(**keywords, **dict.fromkeys(names, source))
+    self_first = resolver.self_parameter is not None
+
+    def read(source: Any) -> Any:
+        keywords = dict.fromkeys(names, source)
+        if info_name is not None:
+            keywords[info_name] = _ContextInfo(_CONTEXT.get())
+        return func(source, **keywords) if self_first else func(**keywords)
+
+    return read

@@ -3,6 +3,7 @@ the same data and the same errors, whichever way a field's value turns out."""
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from dataclasses import dataclass
 from datetime import date
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import strawberry
 from graphql import GraphQLObjectType
+from strawberry.extensions import ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.execution import PlainFieldExecutor, context_only, plain_field_executor, plans_of
@@ -217,3 +219,78 @@ def test_a_compiled_subtree_skips_the_general_path(monkeypatch: pytest.MonkeyPat
     _run_boxes(plain_field_executor(), "{ boxes { label where } }", GOOD_BOXES)
     # ``where`` reads info.path: only it goes the general way, so its parent list does too
     assert general == ["BoxQuery.boxes", "BoxType.where", "BoxType.where"]
+
+
+# -- compiled fields are kept with the operation ---------------------------------------------------
+
+
+@strawberry.type
+class AsyncBoxQuery:
+    @strawberry.field
+    async def boxes(self) -> list[BoxType | None]:
+        await asyncio.sleep(0)  # let another execution run in between
+        return BOXES  # type: ignore[return-value]
+
+
+def _cached_schema(executor: type[Any], query: type = BoxQuery) -> strawberry.Schema:
+    """Parsed documents are kept (as the application's schema/prepared.py does), so a repeated query
+    is the same operation node."""
+    parsed = ParserCache()  # one for the schema: its documents outlive a request
+    return strawberry.Schema(query=query, execution_context_class=executor, extensions=[lambda: parsed])
+
+
+def test_a_repeated_operation_compiles_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    compiled: list[str] = []
+    original = PlainFieldExecutor._compile
+
+    def counting(self: Any, parent_type: Any, details: Any) -> Any:
+        compiled.append(details[0].node.name.value)
+        return original(self, parent_type, details)
+
+    monkeypatch.setattr(PlainFieldExecutor, "_compile", counting)
+    BOXES[:] = GOOD_BOXES
+    schema = _cached_schema(plain_field_executor())
+    first = schema.execute_sync(BOX_QUERY, context_value={"tag": "t"})
+    assert not first.errors
+    assert "owner" in compiled
+    compiled.clear()
+    again = schema.execute_sync(BOX_QUERY, context_value={"tag": "t"})
+    assert again.data == first.data
+    assert compiled == []
+
+
+@pytest.mark.parametrize("flags", [(True, False, True, False), (False, True, True, False)])
+def test_directive_variables_choose_the_compiled_selection(flags: tuple[bool, ...]) -> None:
+    query = (
+        "query ($owner: Boolean!, $skip: Boolean!) { boxes { label"
+        " owner @include(if: $owner) { name } ...More } }"
+        " fragment More on BoxType { owners @skip(if: $skip) { name } }"
+    )
+    BOXES[:] = GOOD_BOXES
+    fast = _cached_schema(plain_field_executor())
+    general = _cached_schema(StrawberryGraphQLCoreExecutionContext)
+    for flag in flags:
+        variables = {"owner": flag, "skip": flag}
+        expected = general.execute_sync(query, variable_values=variables)
+        result = fast.execute_sync(query, variable_values=variables)
+        assert not result.errors
+        assert result.data == expected.data
+        assert ("owner" in result.data["boxes"][0]) is flag  # type: ignore[index]
+        assert ("owners" in result.data["boxes"][0]) is not flag  # type: ignore[index]
+
+
+def test_compiled_fields_read_each_executions_own_context() -> None:
+    """Two concurrent executions of one operation share its compiled fields, not their contexts."""
+    BOXES[:] = GOOD_BOXES
+    schema = _cached_schema(plain_field_executor(), AsyncBoxQuery)
+
+    async def both() -> list[Any]:
+        return await asyncio.gather(
+            *(schema.execute("{ boxes { tagged } }", context_value={"tag": tag}) for tag in "ab")
+        )
+
+    first, second = asyncio.run(both())
+    assert not first.errors
+    assert not second.errors
+    assert [b["tagged"] for b in first.data["boxes"]] == ["a:b", "a:5"]
+    assert [b["tagged"] for b in second.data["boxes"]] == ["b:b", "b:5"]
