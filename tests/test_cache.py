@@ -113,6 +113,21 @@ async def test_variables_in_another_order_share_the_entry(client, cache, org):
     assert cache.stats.hits == hits + 1
 
 
+async def test_each_request_address_has_its_own_entries(client, cache, org):
+    """Download links in an answer are built from the request's address when no public address is
+    configured: an answer kept for one Host is never served to another."""
+    query = "query($o: ID!) { catalog(filter: {organization: $o}, first: 3) { totalCount } }"
+    await get(client, query, {"o": org}, headers={"host": "portal-a.example"})
+    hits, stores = cache.stats.hits, cache.stats.stores
+
+    await get(client, query, {"o": org}, headers={"host": "portal-b.example"})
+    assert (cache.stats.hits, cache.stats.stores) == (hits, stores + 1)
+
+    await get(client, query, {"o": org}, headers={"host": "portal-a.example"})
+    await get(client, query, {"o": org}, headers={"host": "portal-b.example"})
+    assert cache.stats.hits == hits + 2
+
+
 async def test_anonymous_post_queries_use_the_cache_but_are_not_stored_downstream(client, cache, org):
     body = {"query": CATALOG, "variables": {"o": org}}
     await client.post("/graphql", json=body, headers={"accept": GRAPHQL_RESPONSE})
