@@ -30,6 +30,7 @@ from storage.documents import (
     Counter,
     IndexNumberRecord,
     ReviewState,
+    instant_of,
     utcnow,
 )
 
@@ -182,7 +183,7 @@ class ContentService:
         # A first page starts from the newest item last seen, not from now: data may be older than a
         # few days, and every empty window is a round trip.
         newest = min(scope.now, self._newest.get(cls, scope.now))
-        top = _instant_of(after) if after is not None else newest
+        top = instant_of(after) if after is not None else newest
         if top is None:  # not a sort key this version wrote: read it the plain way
             plain = {**base, **({"sort_key": {"$lt": after}} if after else {})}
             return await self._read_scoped(cls, plain, scope, limit=limit, fields=fields)
@@ -207,10 +208,10 @@ class ContentService:
     def _learn(self, cls: type[T], top: datetime, found: list[T], limit: int, first_page: bool) -> None:
         """Remember where the newest item is and how far back a full page reached (speed only)."""
         if first_page and found:
-            newest = _instant_of(found[0].sort_key)
+            newest = instant_of(found[0].sort_key)
             if newest is not None:
                 self._newest[cls] = newest
-        last = _instant_of(found[-1].sort_key) if len(found) >= limit else None
+        last = instant_of(found[-1].sort_key) if len(found) >= limit else None
         if last is not None:
             reached = (top - last).total_seconds() / 86400
             self._span[cls] = min(max(reached * 1.25, 1 / 24), WINDOW_MAX_DAYS)
@@ -430,14 +431,6 @@ def _leading_fields(cls: type[ContentDocument]) -> frozenset[str]:
         ) - {"review_state", "sort_key"}
         _LEADING[cls] = found
     return found
-
-
-def _instant_of(sort_key: str) -> datetime | None:
-    try:
-        instant = datetime.fromisoformat(sort_key.split("|", 1)[0])
-    except ValueError:
-        return None
-    return instant if instant.tzinfo is not None else None
 
 
 def _topic_path(topic: str | None) -> list[str]:

@@ -48,6 +48,7 @@ import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
@@ -83,6 +84,7 @@ from storage.documents import (
     Interpretation,
     Interview,
     ReviewState,
+    instant_of,
     utcnow,
 )
 from storage.search import PUBLISHED, UNPUBLISHED, SearchEntry, SearchWord
@@ -120,6 +122,8 @@ NONE_LABEL = "未标注"
 MAX_FIELD_CHARS = 20_000  # of one field, indexed and searched for snippets (tokens are capped anyway)
 MAX_ATTACHMENT_TEXT = 20_000  # characters of attachment text kept on an item
 MAX_CANDIDATES = 2_000  # per content type and query
+SEARCH_WINDOW_DAYS = 7.0  # the narrowest first window of a windowed lookup (SearchService._window_start)
+SEARCH_WINDOW_MAX_DAYS = 40_000.0  # wider than any history: the last window is unbounded below
 KEPT_SEARCHES = 256  # public searches whose ranked matches are kept (SearchService.public_results)
 KEPT_CANDIDATES = 200_000  # their matches together (~200 bytes each)
 MAX_QUERY_LENGTH = 100
@@ -328,6 +332,7 @@ class _Statistics:
     documents: int = 0
     frequency: dict[str, int] = field(default_factory=dict)  # estimated entries holding each term
     sampled: int = 0  # entries whose tokens were counted
+    oldest: datetime | None = None  # the earliest sort instant among them
 
 
 _PROJECTION: dict[str, Any] = {
@@ -517,9 +522,15 @@ class SearchService:
     async def _candidates(
         self, q: QueryTokens, scope: ReadScope, filter: SearchFilter
     ) -> tuple[list[_Candidate], bool]:
-        plans = self.plan(q, scope, filter)
-        results = await asyncio.gather(*(self._run(pipeline) for pipeline in plans))
         limit = self.max_candidates * len(_types(filter))
+        windows = self._window_start(q, limit, scope.now)
+        if windows is None:
+            results = await asyncio.gather(*(self._run(p) for p in self.plan(q, scope, filter)))
+        else:
+            branches_ = self._branches(q, scope, filter)
+            results = await asyncio.gather(
+                *(self._windowed(match, rest, limit, scope.now, windows) for match, rest in branches_)
+            )
         truncated = any(len(docs) > limit for docs in results)
         by_type: dict[str, dict[ObjectId, dict[str, Any]]] = {}
         for docs in results:
@@ -533,6 +544,61 @@ class SearchService:
                 docs = docs[: self.max_candidates]
             candidates += (_candidate(type_name, d, q) for d in docs)
         return candidates, truncated
+
+    def _window_start(self, q: QueryTokens, limit: int, now: datetime) -> float | None:
+        """Days of the first ``sort_key`` window when a lookup should be read window by window, else
+        None (one query).
+
+        SecantusDB fetches (and checks in Python) every entry its index yields for the lookup term
+        before it sorts and limits: a term held by a quarter of 100,000 entries cost seconds of
+        database CPU for a page that keeps the newest ``limit`` of them. There (``windowed_reads``)
+        a term the statistics expect in more than ``limit`` entries is read newest first in
+        adjacent ``sort_key`` ranges on the (tokens, sort_key) index, until ``limit`` candidates
+        are found: exactly the newest ``limit`` the single query keeps, for work bounded by
+        ``limit`` instead of by the collection. The first window is the share of the indexed
+        history that should hold ``limit`` matches if they were spread evenly, and each next one
+        twice as wide. MongoDB walks that index in order and stops at the limit by itself."""
+        if not self.content.windowed_reads:
+            return None
+        expected = self._stats.frequency.get(self._lookup_term(q), 0)
+        if expected <= limit:
+            return None
+        oldest = self._stats.oldest
+        history = (now - oldest).total_seconds() / 86400 if oldest is not None else SEARCH_WINDOW_DAYS
+        return max(SEARCH_WINDOW_DAYS, history * limit / expected * 1.5)
+
+    def _branches(
+        self, q: QueryTokens, scope: ReadScope, filter: SearchFilter
+    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """Per visibility branch: the part of the filter the (tokens, sort_key) index serves (the
+        lookup term) and the rest, checked on what it yields."""
+        types = _types(filter)
+        if not types:
+            return []
+        lookup = self._lookup_term(q)
+        others = [t for t in q.terms if t != lookup]
+        out: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        for branch in branches(scoped_filter(scope, _base(lookup, types, filter))):
+            rest = {k: v for k, v in branch.items() if k != "tokens"}
+            if others:
+                rest["tokens"] = {"$all": others}
+            out.append(({"tokens": lookup}, rest))
+        return out
+
+    async def _windowed(
+        self, match: dict[str, Any], rest: dict[str, Any], limit: int, now: datetime, span: float
+    ) -> list[dict[str, Any]]:
+        """The newest ``limit + 1`` matches of one branch, read in adjacent ``sort_key`` ranges,
+        newest first (see :meth:`_window_start`); past SEARCH_WINDOW_MAX_DAYS the rest in one."""
+        found: list[dict[str, Any]] = []
+        upper: str | None = None
+        while True:
+            lower = None if span > SEARCH_WINDOW_MAX_DAYS else (now - timedelta(days=span)).isoformat()
+            bound = {**({"$lt": upper} if upper else {}), **({"$gte": lower} if lower else {})}
+            found += await self._run(window_pipeline(match, rest, bound, limit + 1 - len(found)))
+            if len(found) > limit or lower is None:
+                return found
+            upper, span = lower, span * 2
 
     async def _run(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
         cursor = await _entries().aggregate(pipeline)
@@ -686,24 +752,29 @@ class SearchService:
         counts: Counter[str] = Counter()
         indexed: set[ObjectId] = set()
         sampled = 0
+        oldest = ""
         entries = _entries()
         if await entries.estimated_document_count() <= STATISTICS_SAMPLE:
-            async for doc in entries.find({}, {"tokens": 1}):
+            async for doc in entries.find({}, {"tokens": 1, "sort_key": 1}):
                 indexed.add(doc["_id"])
                 counts.update(doc.get("tokens") or ())
+                oldest = min(oldest or "\uffff", str(doc.get("sort_key") or "\uffff"))
                 sampled += 1
         else:
             # Reading every entry's ~160 tokens cost the 100,000-entry bench minutes of the serving
             # process's CPU at start-up and every few hours; frequencies only choose the lookup term,
             # so a random sample estimates them (the common terms, the ones worth avoiding, well).
             indexed = {doc["_id"] async for doc in entries.find({}, {"_id": 1})}
-            sample = [{"$sample": {"size": STATISTICS_SAMPLE}}, {"$project": {"tokens": 1}}]
+            sample = [{"$sample": {"size": STATISTICS_SAMPLE}}, {"$project": {"tokens": 1, "sort_key": 1}}]
             async for doc in await entries.aggregate(sample):
                 counts.update(doc.get("tokens") or ())
+                oldest = min(oldest or "\uffff", str(doc.get("sort_key") or "\uffff"))
                 sampled += 1
         scale = len(indexed) / sampled if sampled else 1.0
         common = {t: round(n * scale) for t, n in counts.most_common(MAX_STATISTICS_TERMS) if n > 1}
-        self._stats = _Statistics(documents=len(indexed), frequency=common, sampled=sampled)
+        self._stats = _Statistics(
+            documents=len(indexed), frequency=common, sampled=sampled, oldest=instant_of(oldest)
+        )
         missing: list[ContentDocument] = []
         for cls in CONTENT_TYPES.values():
             collection = cls.get_pymongo_collection()
@@ -814,6 +885,22 @@ def _log_reindex(task: asyncio.Task[int]) -> None:
         log.error("reindexing for search failed", exc_info=task.exception())
     else:
         log.info("reindexed %d items for search", task.result())
+
+
+def window_pipeline(
+    match: dict[str, Any], rest: dict[str, Any], bound: dict[str, str], limit: int
+) -> list[dict[str, Any]]:
+    """One window of a windowed lookup (SearchService._windowed). The first ``$match`` is exactly
+    {tokens, sort_key range}: SecantusDB lifts a leading ``$match`` into its index lookup, and uses
+    the (tokens, sort_key) index for a range only in that shape; the rest is checked on what the
+    window yields."""
+    return [
+        {"$match": {**match, "sort_key": bound} if bound else match},
+        {"$match": rest},
+        {"$sort": {"sort_key": -1}},
+        {"$limit": limit},
+        {"$project": _PROJECTION},
+    ]
 
 
 def _types(filter: SearchFilter) -> tuple[str, ...]:

@@ -28,6 +28,8 @@ OBSOLETE_INDEXES: dict[str, list[str]] = {
     ],
     "interpretations": ["search_tokens_1"],
     "interviews": ["search_tokens_1"],
+    # The search index's token index gained sort_key (storage.search.SearchEntry): rebuilt once.
+    "search_entries": ["tokens_1"],
 }
 # Fields earlier versions stored on content items (now on storage.search.SearchEntry); removed by the
 # search service's upkeep.
@@ -36,6 +38,15 @@ OBSOLETE_CONTENT_FIELDS = ("search_tokens", "search_weights")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def instant_of(sort_key: str) -> datetime | None:
+    """The instant a ``sort_key`` starts with (None: not a key this version wrote)."""
+    try:
+        instant = datetime.fromisoformat(sort_key.split("|", 1)[0])
+    except ValueError:
+        return None
+    return instant if instant.tzinfo is not None else None
 
 
 def at_midnight(day: date) -> datetime:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from beanie import Document, PydanticObjectId
 from pydantic import Field
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from storage.documents import ReviewState, utcnow
 
@@ -57,5 +57,7 @@ class SearchEntry(Document):
     class Settings:
         name = "search_entries"
         # Lookups are {"tokens": term, ...} with the term FIRST: the embedded server serves a
-        # multi-field filter with the index of its first indexed field.
-        indexes = [IndexModel([("tokens", ASCENDING)])]
+        # multi-field filter with the index of its first indexed field. With sort_key second, a
+        # lookup can read one term's entries newest first (MongoDB: in index order, stopping at the
+        # limit; SecantusDB: by sort_key windows, cms.search.SearchService._window_start).
+        indexes = [IndexModel([("tokens", ASCENDING), ("sort_key", DESCENDING)])]

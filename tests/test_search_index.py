@@ -17,12 +17,14 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
+from cms import search as search_module
 from cms.ids import from_global_id
 from cms.model import User
 from cms.public_changes import PublicMemo
 from cms.search import MAINTENANCE_COLLECTION, SearchFilter
 from cms.search_text import query_tokens
-from storage.documents import OBSOLETE_CONTENT_FIELDS, CatalogEntry, ReviewState
+from cms.visibility import ReadScope
+from storage.documents import FAR_FUTURE, OBSOLETE_CONTENT_FIELDS, CatalogEntry, ReviewState, utcnow
 from storage.search import PUBLISHED, UNPUBLISHED, SearchEntry
 from tests.helpers import DEPT_HEAD, OFFICE, OFFICER, UNIT_HEAD, Api
 
@@ -284,3 +286,85 @@ async def test_kept_values_are_bounded_by_weight(services):
     huge = await memo.get("c", now, value("c", 11))  # never kept, still answered
     assert len(huge) == 11
     assert (len(memo), memo.weight) == (1, 6)
+
+
+# -- windowed lookups (SecantusDB) -------------------------------------------------------------------
+
+
+async def _plant_entries(ages_days: list[float], tokens: list[str], *, org: ObjectId, published: bool = True):
+    now = utcnow()
+    ids = []
+    for age in ages_days:
+        item_id = ObjectId()
+        instant = now - timedelta(days=age)
+        await SearchEntry.get_pymongo_collection().insert_one(
+            {
+                "_id": item_id,
+                "type": "CatalogEntry",
+                "tokens": tokens,
+                "weights": {},
+                "org_id": org,
+                "org_path": [org],
+                "topic_path": [],
+                "year": instant.year,
+                "sort_key": f"{instant.isoformat()}|{item_id}",
+                "review_state": PUBLISHED if published else UNPUBLISHED,
+                "effective": instant,
+                "public_until": FAR_FUTURE,
+            }
+        )
+        ids.append(item_id)
+    return ids
+
+
+async def test_windowed_lookups_find_exactly_what_one_query_finds(services, monkeypatch):
+    """A lookup term the statistics call common is read in sort_key windows, newest first, on the
+    (tokens, sort_key) index: the candidates, their order and ``truncated`` are the single query's,
+    for the public and for staff (whose drafts are a second branch), with and without more terms."""
+    search = services.search
+    assert services.content.windowed_reads  # the embedded server: windows are its way
+    org = ObjectId()
+    common, other = marker(), marker()
+    both = query_tokens(f"{common} {other}")
+    only_common = query_tokens(common)
+    assert set(only_common.terms) < set(both.terms)
+    ages = [0.2, 3, 20, 50, 400, 3000, 9000]
+    hits = await _plant_entries(ages, list(both.terms), org=org)
+    near_misses = await _plant_entries([0.1, 10, 100], list(only_common.terms), org=org)
+    drafts = await _plant_entries([1, 5000], list(both.terms), org=org, published=False)
+    rare = marker()
+    few = await _plant_entries([1, 8000], list(query_tokens(rare).terms), org=org)
+
+    windows: list[int] = []
+    original = type(search)._windowed
+
+    async def counting(self: Any, *args: Any) -> list[dict[str, Any]]:
+        windows.append(1)
+        return await original(self, *args)
+
+    monkeypatch.setattr(type(search), "_windowed", counting)
+    terms = {*both.terms, *query_tokens(rare).terms}
+    monkeypatch.setattr(search, "_stats", search_module._Statistics(10**6, dict.fromkeys(terms, 10**6), 10))
+    monkeypatch.setattr(search, "max_candidates", 3)
+    public = services.read_scope()
+    staff = ReadScope(now=public.now, draft_org_ids=frozenset({org}))
+    catalog = SearchFilter(types=("CatalogEntry",))
+
+    async def candidates(q: Any, scope: ReadScope, windowed: bool) -> tuple[list[ObjectId], bool]:
+        monkeypatch.setattr(services.content, "windowed_reads", windowed)
+        found, truncated = await search._candidates(q, scope, catalog)
+        return [c.id for c in found], truncated
+
+    cases = [(both, public), (both, staff), (only_common, public), (query_tokens(rare), public)]
+    for q, scope in cases:
+        windows.clear()
+        by_windows = await candidates(q, scope, True)
+        assert windows, "read by windows"
+        assert by_windows == await candidates(q, scope, False)
+
+    assert await candidates(both, public, True) == (hits[:3], True)  # the newest three, and more exist
+    staff_found, staff_truncated = await candidates(both, staff, True)
+    assert staff_truncated
+    assert staff_found == [hits[0], drafts[0], hits[1]]
+    assert (await candidates(only_common, public, True))[0] == [near_misses[0], hits[0], hits[1]]
+    assert await candidates(query_tokens(rare), public, True) == (few, False)  # the last window is open
