@@ -29,7 +29,7 @@ The visibility part is ``cms.visibility.scoped_filter``'s: for staff its ``$or``
 an organization whose drafts they may read) is split into one plain branch per alternative, and the
 branches' results are united. The rarest term is judged by document frequencies sampled from the
 index in the background (:meth:`SearchService.refresh_statistics`); terms with digits or 〔〕 are
-preferred before statistics exist. Candidates past ``max_candidates`` per type are dropped (newest
+preferred before statistics exist. Candidates past ``max_candidates`` are dropped (newest
 kept) and the page says ``truncated``. Ranking (cms.search_text.score), facets and paging happen in
 Python over the candidates, so counts and facets cover exactly what the caller may read; the
 public's ranked candidates are kept per public generation (``public_results``). Only the page's own
@@ -121,7 +121,7 @@ NONE_LABEL = "未标注"
 
 MAX_FIELD_CHARS = 20_000  # of one field, indexed and searched for snippets (tokens are capped anyway)
 MAX_ATTACHMENT_TEXT = 20_000  # characters of attachment text kept on an item
-MAX_CANDIDATES = 2_000  # per content type and query
+MAX_CANDIDATES = 2_000  # matches ranked per query (the newest; SearchService._window_start)
 SEARCH_WINDOW_DAYS = 7.0  # the narrowest first window of a windowed lookup (SearchService._window_start)
 SEARCH_WINDOW_MAX_DAYS = 40_000.0  # wider than any history: the last window is unbounded below
 KEPT_SEARCHES = 256  # public searches whose ranked matches are kept (SearchService.public_results)
@@ -293,7 +293,7 @@ class SearchPage:
     has_next: bool
     total: int  # every match the caller may read (of the candidates examined)
     facets: SearchFacets
-    truncated: bool  # some type had more than max_candidates candidates: total and facets are partial
+    truncated: bool  # there were more than max_candidates matches: total and facets are partial
 
     @property
     def end_cursor(self) -> str | None:
@@ -490,7 +490,7 @@ class SearchService:
                 pipeline.append({"$match": {"tokens": {"$all": rest}}})
             pipeline += [
                 {"$sort": {"sort_key": -1}},
-                {"$limit": self.max_candidates * len(types) + 1},
+                {"$limit": self.max_candidates + 1},
                 {"$project": _PROJECTION},
             ]
             plans.append(pipeline)
@@ -522,7 +522,7 @@ class SearchService:
     async def _candidates(
         self, q: QueryTokens, scope: ReadScope, filter: SearchFilter
     ) -> tuple[list[_Candidate], bool]:
-        limit = self.max_candidates * len(_types(filter))
+        limit = self.max_candidates
         windows = self._window_start(q, limit, scope.now)
         if windows is None:
             results = await asyncio.gather(*(self._run(p) for p in self.plan(q, scope, filter)))
@@ -531,19 +531,11 @@ class SearchService:
             results = await asyncio.gather(
                 *(self._windowed(match, rest, limit, scope.now, windows) for match, rest in branches_)
             )
-        truncated = any(len(docs) > limit for docs in results)
-        by_type: dict[str, dict[ObjectId, dict[str, Any]]] = {}
-        for docs in results:
-            for doc in docs:
-                by_type.setdefault(doc["type"], {})[doc["_id"]] = doc
-        candidates: list[_Candidate] = []
-        for type_name, docs_by_id in by_type.items():
-            docs = sorted(docs_by_id.values(), key=lambda d: str(d.get("sort_key", "")), reverse=True)
-            if len(docs) > self.max_candidates:
-                truncated = True
-                docs = docs[: self.max_candidates]
-            candidates += (_candidate(type_name, d, q) for d in docs)
-        return candidates, truncated
+        # The branches (staff: published, and their organizations' drafts) may overlap.
+        docs_by_id = {doc["_id"]: doc for docs in results for doc in docs}
+        docs = sorted(docs_by_id.values(), key=lambda d: str(d.get("sort_key", "")), reverse=True)
+        truncated = len(docs) > limit
+        return [_candidate(d["type"], d, q) for d in docs[:limit]], truncated
 
     def _window_start(self, q: QueryTokens, limit: int, now: datetime) -> float | None:
         """Days of the first ``sort_key`` window when a lookup should be read window by window, else

@@ -64,7 +64,7 @@ class SearchConnection:
     total_count: int = strawberry.field(description="可见的命中总数")
     facets: SearchFacets
     truncated: bool = strawberry.field(
-        description="检索词过于宽泛，只统计了每类最新的一部分候选；请补充检索词或筛选条件"
+        description="检索词过于宽泛，只统计了最新的一部分命中；请补充检索词或筛选条件"
     )
 
 
