@@ -9,13 +9,13 @@ most of an uncached page's execution CPU (measured with cProfile, see bench/READ
 
 Such a field is *compiled* once per operation: its reader (the parent → its value) and, for object
 and list types, the compiled fields of its selection, down to the leaves. Running it is a few
-attribute reads and the scalars' own coercion. Compiled fields are kept with the operation's
-document node (weakly: they go when the parsed document does, see schema/prepared.py) and with the
-values of the variables its directives read (``@include(if: $x)`` changes the selection), so a
-repeated query compiles nothing; readers take the request's context at call time, never at
-compile time. Anything unusual on the way (an error, a null where
-none is allowed, a value a scalar refuses, an object of the wrong type) abandons the compiled answer
-for that field, which then goes the general way and is reported exactly as before.
+attribute reads and the scalars' own coercion. Compiled fields are kept per operation node (weakly,
+by identity: they go when the parsed document does, see schema/prepared.py) and per values of the
+variables its directives read (``@include(if: $x)`` changes the selection), so a repeated query
+compiles nothing; readers take the request's context at call time, never at compile time. Anything
+unusual on the way (an error, a null where none is allowed, a value a scalar refuses, an object of
+the wrong type) abandons the compiled answer for that field, which then goes the general way and is
+reported exactly as before.
 
 Which fields compile is decided from the schema and the selection: fields that strawberry resolves
 with the default attribute read, and synchronous resolvers that take only the parent object (no
@@ -110,10 +110,37 @@ class _Compiled:
         self.variants: dict[tuple[str, ...], dict[Any, tuple[tuple[FieldNode, ...], Step | None]]] = {}
 
 
+class CompiledOperations:
+    """Compiled fields per operation node, by identity, for as long as the node lives.
+
+    Not a ``WeakKeyDictionary``: graphql-core's nodes compare and hash by structure, so two parses of
+    one text would share an entry that only the first one's life bounds."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, tuple[weakref.ref[OperationDefinitionNode], _Compiled]] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, operation: OperationDefinitionNode) -> _Compiled | None:
+        found = self._items.get(id(operation))
+        return found[1] if found is not None and found[0]() is operation else None
+
+    def put(self, operation: OperationDefinitionNode, compiled: _Compiled) -> None:
+        key, items = id(operation), self._items
+
+        def gone(ref: weakref.ref[OperationDefinitionNode]) -> None:
+            current = items.get(key)
+            if current is not None and current[0] is ref:
+                del items[key]
+
+        items[key] = (weakref.ref(operation, gone), compiled)
+
+
 class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
     """Build one subclass per schema with ``plain_field_executor()``."""
 
-    compiled: ClassVar[weakref.WeakKeyDictionary[OperationDefinitionNode, _Compiled]]
+    compiled: ClassVar[CompiledOperations]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -216,7 +243,8 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         compiled = self.compiled.get(self.operation)
         if compiled is None:
             names = _directive_variables(self.operation, (f.definition for f in self.fragments.values()))
-            compiled = self.compiled[self.operation] = _Compiled(names)
+            compiled = _Compiled(names)
+            self.compiled.put(self.operation, compiled)
         values = self.variable_values.coerced
         variant = tuple(repr(values.get(name)) for name in compiled.directive_variables)
         steps = compiled.variants.get(variant)
@@ -275,7 +303,7 @@ class PlainFieldExecutor(StrawberryGraphQLCoreExecutionContext):
 
 def plain_field_executor() -> type[PlainFieldExecutor]:
     """A subclass for one schema: its compiled fields are the schema's types'."""
-    return type("PlainFieldExecutor", (PlainFieldExecutor,), {"compiled": weakref.WeakKeyDictionary()})
+    return type("PlainFieldExecutor", (PlainFieldExecutor,), {"compiled": CompiledOperations()})
 
 
 def _directive_variables(

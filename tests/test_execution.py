@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import gc
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import pytest
 import strawberry
-from graphql import GraphQLObjectType
+from graphql import GraphQLObjectType, execute_sync, parse
 from strawberry.extensions import ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -294,3 +295,24 @@ def test_compiled_fields_read_each_executions_own_context() -> None:
     assert not second.errors
     assert [b["tagged"] for b in first.data["boxes"]] == ["a:b", "a:5"]
     assert [b["tagged"] for b in second.data["boxes"]] == ["b:b", "b:5"]
+
+
+def test_compiled_fields_are_kept_per_operation_object_while_it_lives() -> None:
+    """graphql-core's nodes compare by structure: two parses of one text are equal but must not share
+    compiled fields, and an operation's go with it."""
+    executor = plain_field_executor()
+    schema = strawberry.Schema(query=BoxQuery, execution_context_class=executor)
+    BOXES[:] = GOOD_BOXES
+    first, second = (parse("{ boxes { label owner { name } } }") for _ in range(2))
+    assert first.definitions[0] == second.definitions[0]
+    for document in (first, second, first):
+        result = execute_sync(schema._schema, document, executor_class=executor)
+        assert not result.errors
+        assert result.data == {
+            "boxes": [{"label": "b", "owner": {"name": "o"}}, {"label": "5", "owner": {"name": "o"}}]
+        }
+    assert len(executor.compiled) == 2
+    assert executor.compiled.get(first.definitions[0]) is not executor.compiled.get(second.definitions[0])
+    del first, document  # the loop variable held it too
+    gc.collect()
+    assert len(executor.compiled) == 1
