@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import urlencode, urlparse
 
 import httpx
-from pymongo import DESCENDING, AsyncMongoClient
+from pymongo import DESCENDING, AsyncMongoClient, MongoClient
 
 from bench import dataset, queries
 from bench.load import Connection, Run, Step, drive, get_step, graphql_get, timed
@@ -192,6 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-seconds", type=float, default=180.0, help="…but never longer than this")
     parser.add_argument("--seed", type=int, default=20131224)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--mongo-url",
+        help="measure against this MongoDB (a replica set, for transactions) instead of the embedded "
+        "server, in a database of its own that is dropped afterwards; its CPU is not measured",
+    )
     args = parser.parse_args(argv)
     entries = SCALE if args.scale else args.entries
     with tempfile.TemporaryDirectory(prefix="gongkai-bench-") as tmp:
@@ -199,29 +204,52 @@ def main(argv: list[str] | None = None) -> int:
         print(f"starting the embedded services in {work} …", flush=True)
         # In memory, the whole dataset lives in SecantusDB's cache: ~1 GB per 15,000 entries, measured
         # loosely (1 GB held 20,000; 100,000 overflowed it mid-load).
-        cache = f"{max(1, -(-entries // 15_000))}G"
+        cache = f"{max(1, -(-entries // 15_000))}G" if args.mongo_url is None else None
         embedded = start_embedded(work / "embedded", in_memory=True, db_cache=cache)
-        try:
-            return run(args, entries, work, embedded)
-        finally:
-            embedded.stop()
+        with external_database(args.mongo_url, "gongkai_bench") as (mongo_url, database):
+            try:
+                return run(args, entries, work, embedded, mongo_url or embedded.mongo_url, database)
+            finally:
+                embedded.stop()
 
 
-def run(args: argparse.Namespace, entries: int, work: Path, embedded: EmbeddedServices) -> int:
+@contextlib.contextmanager
+def external_database(mongo_url: str | None, name: str) -> Iterator[tuple[str | None, str]]:
+    """``name`` on the embedded server; on another server a fresh database, dropped at the end."""
+    if mongo_url is None:
+        yield None, name
+        return
+    database = f"{name}_{uuid.uuid4().hex[:8]}"
+    print(f"  database {database} on {urlparse(mongo_url).hostname} (dropped at the end)", flush=True)
+    try:
+        yield mongo_url, database
+    finally:
+        with MongoClient[dict[str, Any]](mongo_url) as client:
+            client.drop_database(database)
+
+
+def run(
+    args: argparse.Namespace,
+    entries: int,
+    work: Path,
+    embedded: EmbeddedServices,
+    mongo_url: str,
+    database: str,
+) -> int:
     values = {
         "mode": "demo",
         "demo_data": "false",
         "data_dir": str(work / "data"),
         "secret_key": "bench-" + uuid.uuid4().hex,
-        "mongo_url": embedded.mongo_url,
-        "mongo_database": "gongkai_bench",
+        "mongo_url": mongo_url,
+        "mongo_database": database,
         "s3_endpoint": embedded.s3_endpoint,
         "s3_access_key": embedded.s3_access_key,
         "s3_secret_key": embedded.s3_secret_key,
     }
     settings = Settings(**values)  # type: ignore[arg-type]
     endpoints = Endpoints(
-        mongo_url=embedded.mongo_url,
+        mongo_url=mongo_url,
         s3_endpoint=embedded.s3_endpoint,
         s3_access_key=embedded.s3_access_key,
         s3_secret_key=embedded.s3_secret_key,
@@ -235,7 +263,7 @@ def run(args: argparse.Namespace, entries: int, work: Path, embedded: EmbeddedSe
         server("bench.server", app_port, env, work / "app.log", "/healthz") as app_pid,
         server("bench.baseline", raw_port, env, work / "baseline.log", "/healthz") as raw_pid,
     ):
-        servers = Servers(app_port, raw_port, app_pid, raw_pid, database_pid(embedded.mongo_url))
+        servers = Servers(app_port, raw_port, app_pid, raw_pid, database_pid(mongo_url))
         results, notes = asyncio.run(measure(args, servers, settings))
     report(results, notes, entries, args)
     if args.json:

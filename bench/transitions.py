@@ -41,7 +41,7 @@ from bson import ObjectId
 from pymongo import monitoring
 
 from authz import Grant, Principal, Role
-from bench.run import cpu_seconds, database_pid
+from bench.run import cpu_seconds, database_pid, external_database
 from cms.catalog import NewCatalogEntry
 from cms.embedded import start_embedded
 from cms.organizations import NewOrganization
@@ -488,9 +488,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--py-spy", default="py-spy", help="the py-spy executable for --db-profile")
     parser.add_argument("--extra-path", action="append", default=[], help="added to sys.path")
+    parser.add_argument(
+        "--mongo-url",
+        help="measure against this MongoDB replica set instead of the embedded server, in a database "
+        "of its own that is dropped afterwards; its CPU is not measured",
+    )
     args = parser.parse_args(argv)
     sys.path.extend(args.extra_path)
-    with tempfile.TemporaryDirectory(prefix="gongkai-transitions-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="gongkai-transitions-") as tmp,
+        external_database(args.mongo_url, "gongkai_transitions") as (mongo_url, database),
+    ):
         work = Path(tmp)
         embedded = start_embedded(work / "embedded", in_memory=True)
         try:
@@ -499,10 +507,10 @@ def main(argv: list[str] | None = None) -> int:
                 demo_data=False,
                 data_dir=work / "data",
                 secret_key="bench-" + uuid.uuid4().hex,
-                mongo_database="gongkai_transitions",
+                mongo_database=database,
             )
             endpoints = Endpoints(
-                mongo_url=embedded.mongo_url,
+                mongo_url=mongo_url or embedded.mongo_url,
                 s3_endpoint=embedded.s3_endpoint,
                 s3_access_key=embedded.s3_access_key,
                 s3_secret_key=embedded.s3_secret_key,
