@@ -44,14 +44,16 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import math
 import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
+from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
@@ -84,6 +86,7 @@ from storage.documents import (
     Interpretation,
     Interview,
     ReviewState,
+    day_of,
     instant_of,
     utcnow,
 )
@@ -134,6 +137,7 @@ STATISTICS_SAMPLE = 5_000  # entries whose tokens estimate the term frequencies 
 _CURSOR_VERSION = "s1"
 MAINTENANCE_COLLECTION = "maintenance"  # one document per one-off data change done
 _FIELDS_REMOVED = "search-fields-on-items-removed"
+_DAYS_SET = "search-entries-sort-day-set"
 _HAS_DIGIT = re.compile(r"[0-9〔〕]")
 _WORDLIKE = re.compile(r"\w")
 
@@ -204,6 +208,7 @@ def search_entry(item: ContentDocument) -> dict[str, Any]:
         "genre": getattr(item, "genre", None),
         "year": year if isinstance(year, int) else None,
         "sort_key": item.sort_key,
+        "sort_day": day_of(item.sort_key),
         **_visibility(item),
     }
 
@@ -373,6 +378,7 @@ class SearchService:
         self._background: asyncio.Task[None] | None = None
         self._reindexing: asyncio.Task[int] | None = None
         self._cleaned = False  # drop_obsolete_fields ran in this process
+        self._days_ready = False  # every entry has its sort_day (set_sort_days): windows may be used
         # The public's ranked matches by query and filter (set by the composition root).
         self.public_results: PublicMemo[_Ranked] | None = None
         # Called after the dictionary changed or everything was reindexed: public answers that
@@ -424,6 +430,10 @@ class SearchService:
             if dropped:
                 log.info("removed old search fields from %d items", dropped)
             self._cleaned = True
+        if not self._days_ready:
+            dated = await self.set_sort_days()
+            if dated:
+                log.info("dated %d search entries written before sort_day existed", dated)
         return indexed
 
     # -- searching ------------------------------------------------------------------------------
@@ -550,7 +560,7 @@ class SearchService:
         ``limit`` instead of by the collection. The first window is the share of the indexed
         history that should hold ``limit`` matches if they were spread evenly, and each next one
         twice as wide. MongoDB walks that index in order and stops at the limit by itself."""
-        if not self.content.windowed_reads:
+        if not self.content.windowed_reads or not self._days_ready:
             return None
         expected = self._stats.frequency.get(self._lookup_term(q), 0)
         if expected <= limit:
@@ -562,7 +572,7 @@ class SearchService:
     def _branches(
         self, q: QueryTokens, scope: ReadScope, filter: SearchFilter
     ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        """Per visibility branch: the part of the filter the (tokens, sort_key) index serves (the
+        """Per visibility branch: the part of the filter the (tokens, sort_day) index serves (the
         lookup term) and the rest, checked on what it yields."""
         types = _types(filter)
         if not types:
@@ -580,13 +590,19 @@ class SearchService:
     async def _windowed(
         self, match: dict[str, Any], rest: dict[str, Any], limit: int, now: datetime, span: float
     ) -> list[dict[str, Any]]:
-        """The newest ``limit + 1`` matches of one branch, read in adjacent ``sort_key`` ranges,
-        newest first (see :meth:`_window_start`); past SEARCH_WINDOW_MAX_DAYS the rest in one."""
+        """The newest ``limit + 1`` matches of one branch, read in adjacent ranges of ``sort_day``
+        (a function of ``sort_key`` that never decreases), newest first (see :meth:`_window_start`);
+        past SEARCH_WINDOW_MAX_DAYS the rest in one. The first range is open above (items scheduled
+        for later), the last below (``sort_day`` 0: no instant)."""
         found: list[dict[str, Any]] = []
-        upper: str | None = None
+        today = day_of(now.isoformat())
+        upper: int | None = None
         while True:
-            lower = None if span > SEARCH_WINDOW_MAX_DAYS else (now - timedelta(days=span)).isoformat()
-            bound = {**({"$lt": upper} if upper else {}), **({"$gte": lower} if lower else {})}
+            lower = None if span > SEARCH_WINDOW_MAX_DAYS else today - math.ceil(span)
+            bound = {
+                **({"$lt": upper} if upper is not None else {}),
+                **({"$gte": lower} if lower is not None else {}),
+            }
             found += await self._run(window_pipeline(match, rest, bound, limit + 1 - len(found)))
             if len(found) > limit or lower is None:
                 return found
@@ -798,6 +814,29 @@ class SearchService:
             await done.insert_one({"_id": _FIELDS_REMOVED, "at": utcnow(), "items": changed})
         return changed
 
+    async def set_sort_days(self) -> int:
+        """Give ``sort_day`` to the entries written before it existed (once per database; until then
+        lookups are not windowed, since a window would miss them). Returns how many were dated."""
+        done = _entries().database[MAINTENANCE_COLLECTION]
+        if await done.find_one({"_id": _DAYS_SET}) is not None:
+            self._days_ready = True
+            return 0
+        entries = _entries()
+        dated = 0
+        batch: list[UpdateOne] = []
+        async for doc in entries.find({"sort_day": None}, {"sort_key": 1}):
+            day = day_of(str(doc.get("sort_key") or ""))
+            batch.append(UpdateOne({"_id": doc["_id"], "sort_day": None}, {"$set": {"sort_day": day}}))
+            if len(batch) >= 500:
+                dated += (await entries.bulk_write(batch, ordered=False)).modified_count
+                batch = []
+        if batch:
+            dated += (await entries.bulk_write(batch, ordered=False)).modified_count
+        with contextlib.suppress(DuplicateKeyError):  # another process finished first
+            await done.insert_one({"_id": _DAYS_SET, "at": utcnow(), "entries": dated})
+        self._days_ready = True
+        return dated
+
     # -- the dictionary ---------------------------------------------------------------------------
     # Words change how jieba segments text, which affects word tokens (ranking boosts) of items indexed
     # afterwards, never which items a query finds. Existing items keep their old word tokens until
@@ -880,14 +919,14 @@ def _log_reindex(task: asyncio.Task[int]) -> None:
 
 
 def window_pipeline(
-    match: dict[str, Any], rest: dict[str, Any], bound: dict[str, str], limit: int
+    match: dict[str, Any], rest: dict[str, Any], bound: dict[str, int], limit: int
 ) -> list[dict[str, Any]]:
     """One window of a windowed lookup (SearchService._windowed). The first ``$match`` is exactly
-    {tokens, sort_key range}: SecantusDB lifts a leading ``$match`` into its index lookup, and uses
-    the (tokens, sort_key) index for a range only in that shape; the rest is checked on what the
+    {tokens, sort_day range}: SecantusDB lifts a leading ``$match`` into its index lookup, and uses
+    the (tokens, sort_day) index for a range only in that shape; the rest is checked on what the
     window yields."""
     return [
-        {"$match": {**match, "sort_key": bound} if bound else match},
+        {"$match": {**match, "sort_day": bound} if bound else match},
         {"$match": rest},
         {"$sort": {"sort_key": -1}},
         {"$limit": limit},

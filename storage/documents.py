@@ -28,8 +28,8 @@ OBSOLETE_INDEXES: dict[str, list[str]] = {
     ],
     "interpretations": ["search_tokens_1"],
     "interviews": ["search_tokens_1"],
-    # The search index's token index gained sort_key (storage.search.SearchEntry): rebuilt once.
-    "search_entries": ["tokens_1"],
+    # The search index's token index gained sort_day (storage.search.SearchEntry): rebuilt once.
+    "search_entries": ["tokens_1", "tokens_1_sort_key_-1"],
 }
 # Fields earlier versions stored on content items (now on storage.search.SearchEntry); removed by the
 # search service's upkeep.
@@ -47,6 +47,16 @@ def instant_of(sort_key: str) -> datetime | None:
     except ValueError:
         return None
     return instant if instant.tzinfo is not None else None
+
+
+def day_of(sort_key: str) -> int:
+    """The UTC day (since 1970-01-01) a ``sort_key`` starts on, 0 when it has none: monotonic in
+    ``sort_key`` order, a small index key (storage.search.SearchEntry.sort_day)."""
+    instant = instant_of(sort_key)
+    return max(0, (instant - _EPOCH).days) if instant is not None else 0
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def at_midnight(day: date) -> datetime:

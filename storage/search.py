@@ -50,6 +50,7 @@ class SearchEntry(Document):
     genre: str | None = None
     year: int | None = None  # 成文年份 of entries, the year, else the publication year
     sort_key: str = ""
+    sort_day: int | None = None  # storage.documents.day_of(sort_key); None: written before it existed
     review_state: str = UNPUBLISHED
     effective: datetime | None = None
     public_until: datetime | None = None
@@ -57,7 +58,8 @@ class SearchEntry(Document):
     class Settings:
         name = "search_entries"
         # Lookups are {"tokens": term, ...} with the term FIRST: the embedded server serves a
-        # multi-field filter with the index of its first indexed field. With sort_key second, a
-        # lookup can read one term's entries newest first (MongoDB: in index order, stopping at the
-        # limit; SecantusDB: by sort_key windows, cms.search.SearchService._window_start).
-        indexes = [IndexModel([("tokens", ASCENDING), ("sort_key", DESCENDING)])]
+        # multi-field filter with the index of its first indexed field. With sort_day second, a
+        # lookup can read one term's entries by ranges of days, newest first (windows,
+        # cms.search.SearchService._window_start). sort_day, not sort_key: a 4-byte key part instead
+        # of ~50 (measured: the index with sort_key was 2.9x the size of the token index alone).
+        indexes = [IndexModel([("tokens", ASCENDING), ("sort_day", DESCENDING)])]

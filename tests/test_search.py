@@ -19,7 +19,7 @@ from cms.search_text import normalize, query_tokens
 from cms.services import Services
 from cms.visibility import branches
 from cms.workflow import Action, TransitionRequest
-from storage.documents import CONTENT_TYPES
+from storage.documents import CONTENT_TYPES, day_of
 from storage.search import SearchEntry
 
 SEED_NUMBER = "云政办发〔2013〕115号"
@@ -490,6 +490,7 @@ async def test_search_lookups_ride_the_token_index(services):
                 "year": 2013,
                 "number": i,
                 "sort_key": f"2013-06-01T00:00:00+00:00|{i:024d}",
+                "sort_day": day_of("2013-06-01T00:00:00+00:00"),
                 "title": "x" * 50,
                 "body": "y" * 400,
                 "subjects": PADDING,
@@ -523,15 +524,15 @@ async def test_search_lookups_ride_the_token_index(services):
 async def test_a_search_window_reads_only_its_own_range_of_a_common_term(services):
     """Fails when a windowed lookup (a common term, on the embedded server) would read every entry
     holding the term instead of the window's: ``PROBE_DOCS`` probe entries hold the term with old
-    sort keys and ``PLANTED`` hold it inside the window. Riding the (tokens, sort_key) index touches
+    sort days and ``PLANTED`` hold it inside the window. Riding the (tokens, sort_day) index touches
     the window's few; the reference is the same window checked after the lookup (the range moved
     into the second ``$match``), which reads every holder of the term. Measured: about 2 % of it, and
-    70 % when the index lacks sort_key."""
+    70 % when the index lacks the sort field."""
     public = services.read_scope()
     q = query_tokens("回应社会关切")
     ((match, rest),) = services.search._branches(q, public, SearchFilter(types=("CatalogEntry",)))
     now = services.content.clock()
-    window = {"$gte": "2013-01-01T00:00:00+00:00", "$lt": "2014-01-01T00:00:00+00:00"}
+    window = {"$gte": day_of("2013-01-01T00:00:00+00:00"), "$lt": day_of("2014-01-01T00:00:00+00:00")}
     probe = services.db[f"search_window_probe_{uuid.uuid4().hex[:8]}"]
     try:
         await probe.create_indexes(_probe_indexes())
@@ -544,6 +545,7 @@ async def test_a_search_window_reads_only_its_own_range_of_a_common_term(service
                 "effective": now.replace(year=2000),
                 "public_until": now.replace(year=now.year + 50),
                 "sort_key": f"{2013 if i < PLANTED else 2000}-06-01T00:00:00+00:00|{i:024d}",
+                "sort_day": day_of(f"{2013 if i < PLANTED else 2000}-06-01T00:00:00+00:00"),
                 "subjects": PADDING,
             }
             for i in range(PROBE_DOCS)
@@ -560,7 +562,7 @@ async def test_a_search_window_reads_only_its_own_range_of_a_common_term(service
             return best
 
         pipeline = window_pipeline(match, rest, window, 100)
-        unwindowed = window_pipeline(match, {**rest, "sort_key": window}, {}, 100)
+        unwindowed = window_pipeline(match, {**rest, "sort_day": window}, {}, 100)
         reference = await timed(unwindowed, runs=2)
         assert await timed(pipeline) * 3 < reference
     finally:

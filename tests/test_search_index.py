@@ -24,7 +24,7 @@ from cms.public_changes import PublicMemo
 from cms.search import MAINTENANCE_COLLECTION, SearchFilter
 from cms.search_text import query_tokens
 from cms.visibility import ReadScope
-from storage.documents import FAR_FUTURE, OBSOLETE_CONTENT_FIELDS, CatalogEntry, ReviewState, utcnow
+from storage.documents import FAR_FUTURE, OBSOLETE_CONTENT_FIELDS, CatalogEntry, ReviewState, day_of, utcnow
 from storage.search import PUBLISHED, UNPUBLISHED, SearchEntry
 from tests.helpers import DEPT_HEAD, OFFICE, OFFICER, UNIT_HEAD, Api
 
@@ -297,6 +297,7 @@ async def _plant_entries(ages_days: list[float], tokens: list[str], *, org: Obje
     for age in ages_days:
         item_id = ObjectId()
         instant = now - timedelta(days=age)
+        sort_key = f"{instant.isoformat()}|{item_id}"
         await SearchEntry.get_pymongo_collection().insert_one(
             {
                 "_id": item_id,
@@ -307,7 +308,8 @@ async def _plant_entries(ages_days: list[float], tokens: list[str], *, org: Obje
                 "org_path": [org],
                 "topic_path": [],
                 "year": instant.year,
-                "sort_key": f"{instant.isoformat()}|{item_id}",
+                "sort_key": sort_key,
+                "sort_day": day_of(sort_key),
                 "review_state": PUBLISHED if published else UNPUBLISHED,
                 "effective": instant,
                 "public_until": FAR_FUTURE,
@@ -318,11 +320,13 @@ async def _plant_entries(ages_days: list[float], tokens: list[str], *, org: Obje
 
 
 async def test_windowed_lookups_find_exactly_what_one_query_finds(services, monkeypatch):
-    """A lookup term the statistics call common is read in sort_key windows, newest first, on the
-    (tokens, sort_key) index: the candidates, their order and ``truncated`` are the single query's,
+    """A lookup term the statistics call common is read in windows of days, newest first, on the
+    (tokens, sort_day) index: the candidates, their order and ``truncated`` are the single query's,
     for the public and for staff (whose drafts are a second branch), with and without more terms."""
     search = services.search
     assert services.content.windowed_reads  # the embedded server: windows are its way
+    await search.set_sort_days()
+    assert search._days_ready
     org = ObjectId()
     common, other = marker(), marker()
     both = query_tokens(f"{common} {other}")
@@ -368,3 +372,30 @@ async def test_windowed_lookups_find_exactly_what_one_query_finds(services, monk
     assert staff_found == [hits[0], drafts[0], hits[1]]
     assert (await candidates(only_common, public, True))[0] == [near_misses[0], hits[0], hits[1]]
     assert await candidates(query_tokens(rare), public, True) == (few, False)  # the last window is open
+
+
+async def test_entries_written_before_sort_day_are_dated_before_windows_are_used(services, monkeypatch):
+    """An entry of an earlier version has no ``sort_day``: a window would miss it. The upkeep dates
+    every such entry once per database; until it has, lookups are not windowed."""
+    search = services.search
+    maintenance = services.db[search_module.MAINTENANCE_COLLECTION]
+    await maintenance.delete_one({"_id": search_module._DAYS_SET})
+    monkeypatch.setattr(search, "_days_ready", False)
+    org = ObjectId()
+    word = marker()
+    (old,) = await _plant_entries([400], list(query_tokens(word).terms), org=org)
+    entries = SearchEntry.get_pymongo_collection()
+    await entries.update_one({"_id": old}, {"$unset": {"sort_day": ""}})
+    stored = await entries.find_one({"_id": old})
+    monkeypatch.setattr(
+        search, "_stats", search_module._Statistics(10**6, dict.fromkeys(query_tokens(word).terms, 10**6), 10)
+    )
+    assert search._window_start(query_tokens(word), 3, utcnow()) is None  # not before they are dated
+
+    assert await search.set_sort_days() >= 1
+
+    dated = await entries.find_one({"_id": old})
+    assert dated["sort_day"] == day_of(stored["sort_key"])
+    assert search._window_start(query_tokens(word), 3, utcnow()) is not None
+    assert await maintenance.find_one({"_id": search_module._DAYS_SET}) is not None
+    assert await search.set_sort_days() == 0  # once per database
