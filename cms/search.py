@@ -548,19 +548,20 @@ class SearchService:
         return [_candidate(d["type"], d, q) for d in docs[:limit]], truncated
 
     def _window_start(self, q: QueryTokens, limit: int, now: datetime) -> float | None:
-        """Days of the first ``sort_key`` window when a lookup should be read window by window, else
-        None (one query).
+        """Days of the first window when a lookup should be read window by window, else None (one
+        query).
 
-        SecantusDB fetches (and checks in Python) every entry its index yields for the lookup term
-        before it sorts and limits: a term held by a quarter of 100,000 entries cost seconds of
-        database CPU for a page that keeps the newest ``limit`` of them. There (``windowed_reads``)
-        a term the statistics expect in more than ``limit`` entries is read newest first in
-        adjacent ``sort_key`` ranges on the (tokens, sort_key) index, until ``limit`` candidates
-        are found: exactly the newest ``limit`` the single query keeps, for work bounded by
-        ``limit`` instead of by the collection. The first window is the share of the indexed
-        history that should hold ``limit`` matches if they were spread evenly, and each next one
-        twice as wide. MongoDB walks that index in order and stops at the limit by itself."""
-        if not self.content.windowed_reads or not self._days_ready:
+        A search reads every entry holding its rarest term, then keeps the newest ``limit``. For a
+        term held by a quarter of 100,000 entries that was seconds of database CPU on SecantusDB
+        (which fetches and checks in Python every entry its index yields) and a sort of all of them
+        on MongoDB. So a term the statistics expect in more than ``limit`` entries is read newest
+        first in adjacent ranges of ``sort_day`` on the (tokens, sort_day) index, until ``limit``
+        candidates are found: exactly the newest ``limit`` the single query keeps, for work bounded
+        by ``limit`` instead of by the collection, on either server. The first window is the share
+        of the indexed history that should hold ``limit`` matches if they were spread evenly, and
+        each next one twice as wide. Not before every entry has its ``sort_day``
+        (:meth:`set_sort_days`)."""
+        if not self._days_ready:
             return None
         expected = self._stats.frequency.get(self._lookup_term(q), 0)
         if expected <= limit:

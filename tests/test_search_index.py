@@ -324,7 +324,6 @@ async def test_windowed_lookups_find_exactly_what_one_query_finds(services, monk
     (tokens, sort_day) index: the candidates, their order and ``truncated`` are the single query's,
     for the public and for staff (whose drafts are a second branch), with and without more terms."""
     search = services.search
-    assert services.content.windowed_reads  # the embedded server: windows are its way
     await search.set_sort_days()
     assert search._days_ready
     org = ObjectId()
@@ -355,7 +354,7 @@ async def test_windowed_lookups_find_exactly_what_one_query_finds(services, monk
     catalog = SearchFilter(types=("CatalogEntry",))
 
     async def candidates(q: Any, scope: ReadScope, windowed: bool) -> tuple[list[ObjectId], bool]:
-        monkeypatch.setattr(services.content, "windowed_reads", windowed)
+        monkeypatch.setattr(search, "_days_ready", windowed)  # False: the single query
         found, truncated = await search._candidates(q, scope, catalog)
         return [c.id for c in found], truncated
 
