@@ -486,18 +486,14 @@ class SearchService:
         return await self.public_results.get(key, scope.now, compute)
 
     def plan(self, q: QueryTokens, scope: ReadScope, filter: SearchFilter) -> list[list[dict[str, Any]]]:
-        """The aggregations a search runs over the search index: one per visibility branch."""
-        types = _types(filter)
-        if not types:
-            return []
-        lookup = self._lookup_term(q)
-        rest = [t for t in q.terms if t != lookup]
-        base = _base(lookup, types, filter)
+        """The aggregations an unwindowed search runs over the search index: one per visibility
+        branch, the lookup term first in its filter, the other terms checked on what it yields."""
         plans: list[list[dict[str, Any]]] = []
-        for branch in branches(scoped_filter(scope, base)):
-            pipeline: list[dict[str, Any]] = [{"$match": branch}]
-            if rest:
-                pipeline.append({"$match": {"tokens": {"$all": rest}}})
+        for match, rest in self._branches(q, scope, filter):
+            others = rest.pop("tokens", None)
+            pipeline: list[dict[str, Any]] = [{"$match": {**match, **rest}}]
+            if others is not None:
+                pipeline.append({"$match": {"tokens": others}})
             pipeline += [
                 {"$sort": {"sort_key": -1}},
                 {"$limit": self.max_candidates + 1},
@@ -761,13 +757,13 @@ class SearchService:
         counts: Counter[str] = Counter()
         indexed: set[ObjectId] = set()
         sampled = 0
-        oldest = ""
+        oldest = "\uffff"  # the least sort_key sampled ("\uffff": none)
         entries = _entries()
         if await entries.estimated_document_count() <= STATISTICS_SAMPLE:
             async for doc in entries.find({}, {"tokens": 1, "sort_key": 1}):
                 indexed.add(doc["_id"])
                 counts.update(doc.get("tokens") or ())
-                oldest = min(oldest or "\uffff", str(doc.get("sort_key") or "\uffff"))
+                oldest = min(oldest, str(doc.get("sort_key") or oldest))
                 sampled += 1
         else:
             # Reading every entry's ~160 tokens cost the 100,000-entry bench minutes of the serving
@@ -777,7 +773,7 @@ class SearchService:
             sample = [{"$sample": {"size": STATISTICS_SAMPLE}}, {"$project": {"tokens": 1, "sort_key": 1}}]
             async for doc in await entries.aggregate(sample):
                 counts.update(doc.get("tokens") or ())
-                oldest = min(oldest or "\uffff", str(doc.get("sort_key") or "\uffff"))
+                oldest = min(oldest, str(doc.get("sort_key") or oldest))
                 sampled += 1
         scale = len(indexed) / sampled if sampled else 1.0
         common = {t: round(n * scale) for t, n in counts.most_common(MAX_STATISTICS_TERMS) if n > 1}

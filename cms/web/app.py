@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,7 +19,7 @@ from cms.services import Endpoints, Services, build_services
 from cms.settings import Settings
 from cms.visibility import ReadScope
 from cms.web.admin import AdminApp
-from cms.web.cache import PersistedQueries, ResponseCache
+from cms.web.cache import BoundedLRU, PersistedQueries, ResponseCache
 from cms.web.files import files_endpoint
 from cms.web.graphql_http import GraphQLEndpoint
 from schema.context import Context
@@ -69,7 +68,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         return (await who(request))[3]
 
     public_base_url = settings.public_base_url.rstrip("/")
-    request_base_urls: dict[tuple[Any, ...], str] = {}  # see base_url_of
+    request_base_urls: BoundedLRU[str] = BoundedLRU(MAX_REQUEST_BASE_URLS, MAX_REQUEST_BASE_URLS * 4096)
 
     def base_url_of(request: Request) -> str:
         """The configured public address, else the request's own (kept per scheme, server, root path
@@ -83,11 +82,10 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             scope.get("app_root_path", scope.get("root_path", "")),
             request.headers.get("host"),
         )
-        found = request_base_urls.get(seen_as)
+        found = request_base_urls.get(seen_as)  # bounded: Host is the client's to choose
         if found is None:
-            if len(request_base_urls) >= MAX_REQUEST_BASE_URLS:  # Host is the client's to choose
-                request_base_urls.clear()
-            found = request_base_urls[seen_as] = str(request.base_url).rstrip("/")
+            found = str(request.base_url).rstrip("/")
+            request_base_urls.put(seen_as, found, len(found))
         return found
 
     async def context_for(request: Request) -> Context:

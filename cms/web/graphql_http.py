@@ -161,7 +161,7 @@ class GraphQLEndpoint:
         media_type: str,
     ) -> Response:
         """The same answer for every anonymous reader: from the cache, or computed once and kept."""
-        key = self._cache_key(cache, request, params, document, media_type)
+        key = self._cache_key(request, params, document, media_type)
         answer = await cache.lookup(key)
         if answer is not None:
             self._remember(document)  # the same document already ran without errors
@@ -178,12 +178,7 @@ class GraphQLEndpoint:
         return self._plain(request, outcome, media_type)
 
     def _cache_key(
-        self,
-        cache: ResponseCache,
-        request: Request,
-        params: GraphQLParams,
-        document: Document,
-        media_type: str,
+        self, request: Request, params: GraphQLParams, document: Document, media_type: str
     ) -> bytes:
         """The response cache's key; a GET's is kept per query string, like its parameters (hashing
         the document and the variables was a fifth of a cache hit's work)."""
@@ -194,7 +189,7 @@ class GraphQLEndpoint:
         )
         if kept_as is not None and (kept := self._kept_keys.get(kept_as)) is not None:
             return kept
-        key = cache.key(
+        key = ResponseCache.key(
             document=document.sha256 or document_hash(document.text),
             variables=params.variables,
             operation_name=params.operation_name,
@@ -443,8 +438,8 @@ class _CachedResponse(Response):
         ]
 
 
-_NEGOTIATED: dict[str, str] = {}  # Accept header -> media type; clients send a handful of them
 MAX_NEGOTIATED = 256
+_NEGOTIATED: BoundedLRU[str] = BoundedLRU(MAX_NEGOTIATED, MAX_NEGOTIATED * 512)  # Accept -> media type
 
 
 def _negotiate(accept: str | None) -> str:
@@ -453,8 +448,7 @@ def _negotiate(accept: str | None) -> str:
     found = _NEGOTIATED.get(accept)
     if found is None:
         found = _negotiate_uncached(accept)  # raises for an unacceptable header: never kept
-        if len(_NEGOTIATED) < MAX_NEGOTIATED and len(accept) <= 512:
-            _NEGOTIATED[accept] = found
+        _NEGOTIATED.put(accept, found, len(accept))
     return found
 
 
