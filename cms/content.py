@@ -22,9 +22,8 @@ from cms.index_numbers import IndexTemplate
 from cms.organizations import OrganizationService
 from cms.public_changes import PublicCounts
 from cms.search import store_entry
-from cms.visibility import ReadScope, branches, intersection, is_visible, scoped_filter
+from cms.visibility import ReadScope, branches, intersection, is_visible, public_until, scoped_filter
 from storage.documents import (
-    FAR_FUTURE,
     CatalogEntry,
     ContentDocument,
     Counter,
@@ -102,7 +101,7 @@ class ContentService:
                 str(item.id),
             ]
         )
-        item.public_until = item.expires or FAR_FUTURE
+        item.public_until = public_until(item)
         item.sort_key = f"{item.sort_instant().isoformat()}|{item.id}"
         if isinstance(item, CatalogEntry):
             item.year = item.created_date.year if item.created_date else None

@@ -19,7 +19,18 @@ from storage.documents import (
     Interview,
 )
 
-_COMMON = ("title", "description", "language", "subjects", "effective", "expires", "involves_org_ids")
+_COMMON = (
+    "title",
+    "description",
+    "language",
+    "subjects",
+    "effective",
+    "expires",
+    "involves_org_ids",
+    "disclosure_mode",
+    "non_disclosure_reason",
+    "legal_basis",
+)
 EDITABLE: dict[type[ContentDocument], tuple[str, ...]] = {
     CatalogEntry: (
         *_COMMON,
@@ -32,9 +43,6 @@ EDITABLE: dict[type[ContentDocument], tuple[str, ...]] = {
         "keywords",
         "created_date",
         "published_date",
-        "disclosure_mode",
-        "non_disclosure_reason",
-        "legal_basis",
         "scope",
         "validity",
         "validity_effective_date",

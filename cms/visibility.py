@@ -1,20 +1,28 @@
 """Who may read what, as a MongoDB filter and as the same rule in Python.
 
-The public sees an item only when it is published, its effective date has come and it has not
-expired (Plone semantics for ``expires``; statutory validity is a separate field and never hides an
-entry). Staff additionally see unpublished items of the organizations their roles cover. Every read
-path builds its filter here, so lists, counts, lookups by id and search share one rule.
+The public sees an item only when it is published, its effective date has come, it has not expired
+(Plone semantics for ``expires``; statutory validity is a separate field and never hides an entry) and
+its disclosure mode is not 不予公开 (such an item's ``public_until`` is stamped in the past, so the same
+filter excludes it). Staff additionally see unpublished items of the organizations their roles cover.
+Every read path builds its filter here, so lists, counts, lookups by id and search share one rule.
+
+What of a visible item may be read is the second rule here: the content (body, attachments, their
+text, transcripts, articles) of a 依申请公开 item is withheld from everyone who may not read the
+organization's unpublished items (``content_withheld``); its catalog metadata stays public.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bson import ObjectId
 
-from storage.documents import ContentDocument, ReviewState
+from storage.documents import FAR_FUTURE, ContentDocument, DisclosureMode, ReviewState
+
+# ``public_until`` of a 不予公开 item: an instant that has always passed, so it is never public.
+NEVER_PUBLIC = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -119,3 +127,16 @@ def is_publicly_visible(item: ContentDocument, now: datetime) -> bool:
 
 def is_visible(item: ContentDocument, scope: ReadScope) -> bool:
     return is_publicly_visible(item, scope.now) or item.org_id in scope.draft_org_ids
+
+
+def public_until(item: ContentDocument) -> datetime:
+    """Until when a published item may be public: never for 不予公开, else until it expires."""
+    if item.disclosure_mode is DisclosureMode.NOT_DISCLOSED:
+        return NEVER_PUBLIC
+    return item.expires or FAR_FUTURE
+
+
+def content_withheld(item: ContentDocument, scope: ReadScope) -> bool:
+    """Whether the reader sees only the catalog metadata of ``item`` (依申请公开, or anything not
+    proactive, read by someone who may not read the organization's unpublished items)."""
+    return item.disclosure_mode is not DisclosureMode.PROACTIVE and item.org_id not in scope.draft_org_ids

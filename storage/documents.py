@@ -189,6 +189,11 @@ class ContentDocument(Document):
     involves_org_ids: list[PydanticObjectId] = Field(default_factory=list)  # must confirm before issue
     confirmations: list[Confirmation] = Field(default_factory=list)
     working_copy_of: PydanticObjectId | None = None  # set on a checked-out working copy
+    # 公开方式, on every kind (cms.visibility): 主动公开 public in full; 依申请公开 listed with its
+    # catalog metadata, its content only for staff; 不予公开 never public.
+    disclosure_mode: DisclosureMode = DisclosureMode.PROACTIVE
+    non_disclosure_reason: str = ""  # why not proactive (不予公开理由)
+    legal_basis: str = ""  # 条例 第十四、十五、十六条 …
     # Derived on every save (cms.content.stamp), never set by hand:
     # "<ISO sort instant>|<id>" gives one total order for keyset paging on one indexed field;
     public_until: datetime = FAR_FUTURE  # expires, or far future: keeps the public filter free of $or
@@ -231,9 +236,6 @@ class CatalogEntry(ContentDocument):
     created_date: date | None = None  # 生成/成文日期
     published_date: date | None = None  # 发布日期
     year: int | None = None  # of created_date; a filter
-    disclosure_mode: DisclosureMode = DisclosureMode.PROACTIVE
-    non_disclosure_reason: str = ""
-    legal_basis: str = ""
     scope: str = "面向社会"  # 公开范围
     validity: Validity = Validity.VALID
     validity_effective_date: date | None = None  # 施行日期
