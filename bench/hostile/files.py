@@ -51,11 +51,15 @@ def png_bomb() -> bytes:
 
 
 def pdf_28000() -> bytes:
-    """One empty page, 28,000 points square, with a correct cross-reference table."""
+    return page_pdf(28_000, 28_000)
+
+
+def page_pdf(width: int, height: int) -> bytes:
+    """One empty page of the given size in points, with a correct cross-reference table."""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 28000 28000] >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] >>" % (width, height),
     ]
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
