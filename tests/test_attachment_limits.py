@@ -22,7 +22,6 @@ import pytest
 from PIL import Image
 
 from bench.hostile.files import write_all
-from cms.previews import PreviewLimits
 from storage.attachments import Attachment
 from tests.helpers import OFFICER, Api
 from tests.test_attachments import bearer, new_entry, oid, path_of, png_bytes, text_pdf, upload
