@@ -14,12 +14,12 @@ header (Pillow opens lazily) and above ``max_pixels`` it is not decoded at all; 
 at a reduced scale (``draft``), and a PDF page is rendered at a scale computed from its size, so the
 bitmap is at most ``RENDER_EDGE`` pixels on its longest side whatever its MediaBox says.
 
-One process per job rather than a pool: a pool saves the interpreter start and imports (measured
-≈0.2 s for an image, ≈0.8 s for a PDF on the 2-core test machine, see the report of issue #13), but a
-worker killed at its memory limit or timeout takes the pool's other jobs with it, and a long-lived
-worker keeps whatever a previous file left fragmented inside its memory budget. Uploads are paced by
-people, so isolation wins; ``workers`` bounds how many children run at once, which bounds the memory
-all previews can take together to ``workers × memory_bytes``.
+One process per job rather than a pool: a pool saves the interpreter start and the imports (a normal
+one-page PDF took ≈1.2–1.8 s in a fresh child, ≈0.04 s in a warm one, on a busy 2-core machine;
+pypdf's import is most of it), but a worker killed at its memory limit or timeout takes the pool's
+other jobs with it, and a long-lived worker keeps whatever a previous file left fragmented inside its
+memory budget. Uploads are paced by people, so isolation wins; ``workers`` bounds how many children
+run at once, which bounds the memory all previews can take together to ``workers × memory_bytes``.
 """
 
 from __future__ import annotations
