@@ -16,7 +16,7 @@ import re
 import secrets
 import tempfile
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -30,6 +30,7 @@ from cms.access import AccessControl
 from cms.errors import DomainError, InvalidInput, NotFound, TransitionNotAllowed
 from cms.filetypes import ALL as ALL_TYPES
 from cms.filetypes import IMAGES, PDF, SNIFF_BYTES, TEXT, FileType, sniff
+from cms.previews import MAX_TEXT, SOURCE, PreviewLimits, PreviewRunner, decode_text
 from cms.visibility import ReadScope, is_visible
 from cms.workflow import EDITABLE_STATES, WorkflowService
 from storage.attachments import Attachment, AttachmentStatus
@@ -41,9 +42,7 @@ T = TypeVar("T")
 
 MAX_ATTACHMENTS_PER_ITEM = 50
 MAX_FILENAME = 200
-MAX_TEXT = 200_000  # characters of extracted text kept for search
 PROCESS_LIMIT = 64 * 1024 * 1024  # larger files get no thumbnail or text extraction
-THUMBNAIL_SIZE = (320, 320)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -78,6 +77,7 @@ class AttachmentLimits:
     allowed_types: frozenset[str]
     upload_ttl: timedelta = timedelta(minutes=30)
     abandon_after: timedelta = timedelta(hours=24)
+    previews: PreviewLimits = field(default_factory=PreviewLimits)
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,7 @@ class AttachmentService:
         self.access = access
         self.workflow = workflow
         self.limits = limits
+        self.previews = PreviewRunner()
         self.clock = workflow.content.clock
         workflow.merge_hooks.append(self._on_merge)
         workflow.checkout_hooks.append(self._on_checkout)
@@ -313,22 +314,46 @@ class AttachmentService:
         await attachment.save()
 
     async def _derive(self, attachment: Attachment, kind: FileType) -> None:
-        """Thumbnail and searchable text; failures here never fail the upload."""
-        if kind.mime not in IMAGES and kind is not PDF and kind is not TEXT:
-            return
+        """Thumbnail and searchable text; failures here never fail the upload (the file is valid, only
+        its preview is missing), they are logged."""
         try:
-            data = await self._guard(self.objects.read_range(attachment.object_key, 0, None))
-            text, thumbnail = await asyncio.to_thread(_extract, data, kind)
-        except Exception:  # a broken file still uploads; it just has no preview
+            await self._derive_or_fail(attachment, kind)
+        except Exception:  # storage trouble while previewing: the upload still stands
             log.warning("could not derive a preview of attachment %s", attachment.id, exc_info=True)
+
+    async def _derive_or_fail(self, attachment: Attachment, kind: FileType) -> None:
+        if kind is TEXT:
+            head = await self._guard(self.objects.read_range(attachment.object_key, 0, 4 * MAX_TEXT))
+            attachment.text = decode_text(head)
             return
-        attachment.text = text[:MAX_TEXT]
-        if thumbnail is not None:
+        if kind.mime not in IMAGES and kind is not PDF:
+            return
+        with tempfile.TemporaryDirectory(prefix="gongkai-preview-") as folder:
+            source = Path(folder) / SOURCE
+            await self._download(attachment.object_key, source)
+            preview = await self.previews.derive(source, kind.mime, self.limits.previews)
+        if preview.problem:
+            log.warning("no preview for attachment %s (%s): %s", attachment.id, kind.mime, preview.problem)
+        attachment.text = preview.text[:MAX_TEXT]
+        if preview.thumbnail is not None:
             key = f"thumbnails/{attachment.object_key.rsplit('/', 1)[-1]}.png"
-            await self._guard(
-                self.objects.put_stream(key, io.BytesIO(thumbnail), len(thumbnail), "image/png")
-            )
+            data = preview.thumbnail
+            await self._guard(self.objects.put_stream(key, io.BytesIO(data), len(data), "image/png"))
             attachment.thumbnail_key = key
+
+    async def _download(self, key: str, target: Path) -> None:
+        """The object into a file, a chunk at a time: the server never holds the whole file."""
+        reader = await self._guard(self.objects.open_range(key))
+
+        def copy() -> None:
+            with reader, target.open("wb") as out:
+                for chunk in reader:
+                    out.write(chunk)
+
+        try:
+            await asyncio.to_thread(copy)
+        except ObjectStoreUnavailable as exc:
+            raise StorageUnavailable() from exc
 
     async def _discard(self, attachment: Attachment) -> None:
         await attachment.delete()
@@ -376,61 +401,6 @@ def _with_extension(filename: str, kind: FileType) -> str:
     if kind.extension == "doc" and dot and ext.lower() in {"doc", "xls", "ppt", "wps"}:
         return filename
     return f"{filename}.{kind.extension}"
-
-
-def _extract(data: bytes, kind: FileType) -> tuple[str, bytes | None]:
-    if kind is TEXT:
-        return data.decode("utf-8", errors="replace"), None
-    if kind is PDF:
-        return _pdf_text(data), _pdf_thumbnail(data)
-    return "", _image_thumbnail(data)
-
-
-def _pdf_text(data: bytes) -> str:
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(data))
-    parts = []
-    for page in reader.pages[:200]:
-        parts.append(page.extract_text() or "")
-        if sum(len(p) for p in parts) > MAX_TEXT:
-            break
-    return "\n".join(parts)
-
-
-def _pdf_thumbnail(data: bytes) -> bytes | None:
-    import pypdfium2
-
-    document = pypdfium2.PdfDocument(data)
-    try:
-        if len(document) == 0:
-            return None
-        image = document[0].render(scale=0.5).to_pil()
-    finally:
-        document.close()
-    return _png_thumbnail(image)
-
-
-def _image_thumbnail(data: bytes) -> bytes | None:
-    from PIL import Image
-
-    with tempfile.SpooledTemporaryFile(max_size=PROCESS_LIMIT) as buffer:
-        buffer.write(data)
-        buffer.seek(0)
-        with Image.open(buffer) as image:
-            image.load()
-            return _png_thumbnail(image)
-
-
-def _png_thumbnail(image: object) -> bytes:
-    from PIL import Image
-
-    assert isinstance(image, Image.Image)
-    copy = image.convert("RGB")
-    copy.thumbnail(THUMBNAIL_SIZE)
-    out = io.BytesIO()
-    copy.save(out, format="PNG")
-    return out.getvalue()
 
 
 __all__ = ["ALL_TYPES", "AttachmentLimits", "AttachmentService", "PydanticObjectId", "UploadTicket"]

@@ -22,6 +22,7 @@ from cms.gazette import GazetteService
 from cms.interpretations import InterpretationService
 from cms.interviews import InterviewService
 from cms.organizations import OrganizationService
+from cms.previews import PreviewLimits
 from cms.public_changes import PublicChanges, PublicCounts, PublicMemo, Reason
 from cms.register import RegisterService
 from cms.search import KEPT_CANDIDATES, KEPT_SEARCHES, SearchService
@@ -182,6 +183,12 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
             AttachmentLimits(
                 max_bytes=settings.attachment_max_mb * 1024 * 1024,
                 allowed_types=frozenset(settings.attachment_types),
+                previews=PreviewLimits(
+                    max_pixels=settings.thumbnail_max_pixels,
+                    memory_bytes=settings.preview_memory_mb * 1024 * 1024,
+                    timeout_seconds=settings.preview_timeout_seconds,
+                    workers=settings.preview_workers,
+                ),
             ),
         ),
         public_changes=changes,

@@ -69,6 +69,14 @@ class Settings(BaseSettings):
         ]
     )
     public_base_url: str = ""
+    # Thumbnails and text are derived in a child process per file (cms/previews.py). Images above
+    # thumbnail_max_pixels are kept but not decoded (40 MP: an A4 scan at 600 dpi or a camera photo
+    # passes, and decoding it takes ~160 MiB); each child is capped at preview_memory_mb of address
+    # space and preview_timeout_seconds, and at most preview_workers run at once.
+    thumbnail_max_pixels: int = Field(default=40_000_000, ge=1)
+    preview_memory_mb: int = Field(default=512, ge=128)
+    preview_timeout_seconds: float = Field(default=60.0, gt=0)
+    preview_workers: int = Field(default=2, ge=1)
 
     demo_data: bool = True
     demo_password: SecretStr = SecretStr(DEFAULT_DEMO_PASSWORD)
