@@ -162,3 +162,13 @@ class VocabularyTermInUse(DomainError):
 class VocabularyTermHasChildren(DomainError):
     code = "VOCABULARY_TERM_HAS_CHILDREN"
     default_message = "该分类下还有下级分类，请先删除下级分类。"
+
+
+class QueryTooComplex(DomainError):
+    code = "QUERY_TOO_COMPLEX"
+    default_message = "查询过于复杂，请减少每页条数、别名或嵌套的列表字段。"
+
+
+class IntrospectionDisabled(DomainError):
+    code = "INTROSPECTION_DISABLED"
+    default_message = "本服务已关闭 GraphQL 内省查询（__schema、__type）。"

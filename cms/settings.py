@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=2000, ge=50)
     max_request_bytes: int = Field(default=200_000, ge=1_000)
+    # The estimated number of values an answer may hold (schema/cost.py), checked before execution.
+    max_query_cost: int = Field(default=12_000, ge=100)
+    # ``__schema`` / ``__type`` queries; front-end tooling (codegen, GraphiQL) needs them.
+    introspection: bool = True
 
     # The public response cache (anonymous GraphQL answers, invalidated by every publication; see
     # cms/web/cache.py). Bounded in entries and bytes so that cache-busting variables cannot grow it;

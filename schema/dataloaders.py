@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import partial
 
 from bson import ObjectId
 from strawberry.dataloader import DataLoader
@@ -21,6 +22,8 @@ from cms.model import (
 from cms.services import Services
 from cms.visibility import ReadScope
 
+RELATION_LIMIT = 200  # entries per item and relation (``ContentService.find_visible``'s default)
+
 
 class Loaders:
     def __init__(self, services: Services, scope: ReadScope) -> None:
@@ -28,6 +31,14 @@ class Loaders:
         self._scope = scope
         self.catalog_entry = DataLoader[ObjectId, CatalogEntry | None](load_fn=self._entries)
         self.interpretations_of = DataLoader[ObjectId, list[Interpretation]](load_fn=self._interpretations_of)
+        # The entries that name a key in their ``amended_by_ids`` / ``repealed_by_ids``: what it amends,
+        # what it repeals (one query per relation for a whole page, whatever the aliases).
+        self.amended_by_key = DataLoader[ObjectId, list[CatalogEntry]](
+            load_fn=partial(self._entries_naming, "amended_by_ids")
+        )
+        self.repealed_by_key = DataLoader[ObjectId, list[CatalogEntry]](
+            load_fn=partial(self._entries_naming, "repealed_by_ids")
+        )
         self.interpretation = DataLoader[ObjectId, Interpretation | None](load_fn=self._interpretations)
         self.attachments_of = DataLoader[ObjectId, list[Attachment]](load_fn=self._attachments_of)
         self.gazette_articles_of = DataLoader[ObjectId, list[tuple[GazetteIssue, GazetteArticle]]](
@@ -73,6 +84,19 @@ class Loaders:
 
     async def _interpretations(self, ids: Sequence[ObjectId]) -> list[Interpretation | None]:
         return await self._services.content.get_many(Interpretation, ids, self._scope)
+
+    async def _entries_naming(self, key: str, ids: Sequence[ObjectId]) -> list[list[CatalogEntry]]:
+        """For each id, the entries the caller may read whose ``key`` list holds it, newest first.
+        At most ``RELATION_LIMIT`` per id, as when each id was asked on its own."""
+        found = await self._services.content.find_visible(
+            CatalogEntry, {key: {"$in": list(ids)}}, self._scope, limit=RELATION_LIMIT * len(ids)
+        )
+        by_id: dict[ObjectId, list[CatalogEntry]] = defaultdict(list)
+        for entry in found:
+            for named in getattr(entry, key):
+                if len(by_id[named]) < RELATION_LIMIT:
+                    by_id[named].append(entry)
+        return [by_id.get(i, []) for i in ids]
 
     async def _interpretations_of(self, entry_ids: Sequence[ObjectId]) -> list[list[Interpretation]]:
         found = await self._services.content.find_visible(

@@ -5,6 +5,10 @@ thousands of times with different variables. Parsing and validating one is a thi
 uncached catalog page (measured with cProfile, see bench/README.md), and the outcome depends only on
 the text and the schema, so each distinct text is prepared once. The store is bounded by entries and
 skips long texts, so a client cannot grow it without limit by sending ever new documents.
+
+The cost estimate (schema.cost) is prepared with validation, once per text, as a plan that each
+request evaluates for its own variables: a document too costly for the variables sent is refused
+before execution, and the same document with smaller sizes still runs.
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ from dataclasses import dataclass
 
 from graphql import DocumentNode, GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+from schema.cost import CostPlan, CostRules, plan
 
 
 @dataclass
 class Prepared:
     document: DocumentNode
     errors: list[GraphQLError] | None = None  # None: not validated yet
+    cost: CostPlan | None = None  # of a valid document, when the schema limits cost
 
 
 class PreparedDocuments:
@@ -58,12 +66,14 @@ class PreparedDocuments:
 class PreparedDocumentsExtension(SchemaExtension):
     """Skips parsing and validation for a text prepared before. Pass as a factory, one store per schema.
 
-    Errors are never raised from here: on a miss strawberry parses and validates as usual (its own
-    error handling applies) and the outcome is kept afterwards; syntax errors are not kept."""
+    Errors are never raised from here: on a parse miss strawberry parses as usual (its own error
+    handling applies) and the document is kept afterwards; syntax errors are not kept. Validation is
+    run here (strawberry skips its own once errors are set), then the cost check for this request."""
 
-    def __init__(self, store: PreparedDocuments) -> None:
+    def __init__(self, store: PreparedDocuments, cost: CostRules | None = None) -> None:
         super().__init__()
         self.store = store
+        self.cost = cost
         self.prepared: Prepared | None = None
 
     def on_parse(self) -> Iterator[None]:
@@ -79,10 +89,22 @@ class PreparedDocumentsExtension(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
+        document = context.graphql_document
+        if document is None or context.pre_execution_errors is not None:
+            yield  # nothing to validate, or validated already by someone else
+            return
         prepared = self.prepared
-        usable = prepared is not None and prepared.document is context.graphql_document
-        if usable and prepared is not None and prepared.errors is not None:
-            context.pre_execution_errors = list(prepared.errors)
+        if prepared is None or prepared.document is not document:
+            prepared = Prepared(document)  # not kept (a long text): prepared for this request only
+        if prepared.errors is None:
+            errors = validate_document(context.schema._schema, document, tuple(context.validation_rules))
+            if not errors and self.cost is not None:
+                prepared.cost = plan(context.schema._schema, document, self.cost)
+            prepared.errors = errors  # last: another request may read the plan once errors are set
+        errors = list(prepared.errors)
+        if not errors and prepared.cost is not None and self.cost is not None:
+            too_costly = prepared.cost.check(self.cost, context.operation_name, context.variables)
+            if too_costly is not None:
+                errors.append(too_costly)
+        context.pre_execution_errors = errors
         yield
-        if usable and prepared is not None and prepared.errors is None:
-            prepared.errors = list(context.pre_execution_errors or [])

@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import FieldNode, GraphQLError, ValidationRule
+from graphql.language.visitor import SKIP, VisitorAction
 from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from cms.errors import DomainError
+from cms.errors import DomainError, IntrospectionDisabled
 from schema import types as t
+from schema.cost import CostRules
 from schema.execution import plain_field_executor
 from schema.mutations import Mutation as BaseMutation
 from schema.prepared import PreparedDocuments, PreparedDocumentsExtension
@@ -49,7 +51,27 @@ class Mutation(BaseMutation, SearchMutation):
     pass
 
 
-def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000) -> GongkaiSchema:
+class NoIntrospection(ValidationRule):
+    """Refuses ``__schema`` and ``__type`` (once each, not for every field below them), with a code;
+    ``__typename`` is not introspection of the schema and still works."""
+
+    def enter_field(self, node: FieldNode, *_args: Any) -> VisitorAction:
+        if node.name.value not in ("__schema", "__type"):
+            return None
+        refusal = IntrospectionDisabled()
+        self.report_error(GraphQLError(refusal.message, node, original_error=refusal))
+        return SKIP
+
+
+def build_schema(
+    *,
+    max_depth: int = 10,
+    max_aliases: int = 30,
+    max_tokens: int = 2000,
+    cost: CostRules | None = None,
+    introspection: bool = True,
+) -> GongkaiSchema:
+    """``cost``: the estimated answer size allowed (see schema.cost); None: not limited."""
     # Factories, not instances: strawberry builds fresh extensions for every request. The depth and
     # alias limits are validation rules (stateless classes): built once here, not per request (each
     # limiter builds a new rule class in its constructor, ~50 us of every uncached request).
@@ -57,13 +79,15 @@ def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int 
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
     ]
+    if not introspection:
+        limits.append(NoIntrospection)
     extensions: list[Any] = [
         lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
     ]
     # Last: the limits above add their validation rules before a document is first validated.
     prepared = PreparedDocuments()
-    extensions.append(lambda: PreparedDocumentsExtension(prepared))
+    extensions.append(lambda: PreparedDocumentsExtension(prepared, cost))
     schema = GongkaiSchema(
         query=Query,
         mutation=Mutation,

@@ -303,17 +303,11 @@ class CatalogEntry(Content):
 
     @strawberry.field(description="本文件修改的文件", metadata=reads("id"))
     async def amends(self, root: strawberry.Parent[model.CatalogEntry], info: Info) -> list[CatalogEntry]:
-        found = await info.context.services.content.find_visible(
-            model.CatalogEntry, {"amended_by_ids": root.id}, info.context.scope
-        )
-        return found  # type: ignore[return-value]
+        return await info.context.loaders.amended_by_key.load(root.id)  # type: ignore[arg-type, return-value]
 
     @strawberry.field(description="本文件废止的文件", metadata=reads("id"))
     async def repeals(self, root: strawberry.Parent[model.CatalogEntry], info: Info) -> list[CatalogEntry]:
-        found = await info.context.services.content.find_visible(
-            model.CatalogEntry, {"repealed_by_ids": root.id}, info.context.scope
-        )
-        return found  # type: ignore[return-value]
+        return await info.context.loaders.repealed_by_key.load(root.id)  # type: ignore[arg-type, return-value]
 
     @strawberry.field(description="本文件的政策解读", metadata=reads("id"))
     async def interpretations(

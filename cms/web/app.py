@@ -23,7 +23,8 @@ from cms.web.cache import BoundedLRU, PersistedQueries, ResponseCache
 from cms.web.files import files_endpoint
 from cms.web.graphql_http import GraphQLEndpoint
 from schema.context import Context
-from schema.root import build_schema
+from schema.cost import CostRules
+from schema.root import GongkaiSchema, build_schema
 
 log = logging.getLogger("gongkai.web")
 
@@ -48,10 +49,23 @@ def bearer_token(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
-    schema = build_schema(
-        max_depth=settings.max_query_depth, max_aliases=settings.max_aliases, max_tokens=settings.max_tokens
+def schema_for(settings: Settings) -> GongkaiSchema:
+    """The GraphQL schema with the limits the settings give."""
+    return build_schema(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        cost=CostRules(
+            max_cost=settings.max_query_cost,
+            max_page_size=settings.max_page_size,
+            default_page_size=settings.default_page_size,
+        ),
+        introspection=settings.introspection,
     )
+
+
+def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
+    schema = schema_for(settings)
     holder: dict[str, Services] = {}
 
     def services() -> Services:
