@@ -12,6 +12,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from cms.content import ContentService, Page, PageRequest
+from cms.disclosure import DisclosureFields, validate_disclosure
 from cms.errors import Forbidden, InvalidInput
 from cms.visibility import ReadScope
 from cms.vocabularies import GENRE, TOPIC, VocabularyService
@@ -35,7 +36,7 @@ class CatalogQuery:
 
 
 @dataclass
-class NewCatalogEntry:
+class NewCatalogEntry(DisclosureFields):
     org_id: ObjectId
     title: str
     summary: str = ""
@@ -47,9 +48,6 @@ class NewCatalogEntry:
     keywords: list[str] = field(default_factory=list)
     created_date: date | None = None
     published_date: date | None = None
-    disclosure_mode: DisclosureMode = DisclosureMode.PROACTIVE
-    non_disclosure_reason: str = ""
-    legal_basis: str = ""
     scope: str = "面向社会"
     validity: Validity = Validity.VALID
     validity_effective_date: date | None = None
@@ -134,8 +132,7 @@ class CatalogService:
             raise InvalidInput("需会签确认的机构不能是发布机构本身。", field="involvesOrganizations")
         self.vocabularies.check(TOPIC, entry.topic, "topic")
         self.vocabularies.check(GENRE, entry.genre, "genre")
-        if entry.disclosure_mode is not DisclosureMode.PROACTIVE and not entry.non_disclosure_reason.strip():
-            raise InvalidInput("非主动公开的信息必须说明理由和依据。", field="nonDisclosureReason")
+        validate_disclosure(entry)  # the grounds of a non-proactive entry are checked on submission
         if entry.created_date and entry.published_date and entry.published_date < entry.created_date:
             raise InvalidInput("发布日期不能早于成文日期。", field="publishedDate")
         if (
@@ -171,9 +168,6 @@ class CatalogService:
             keywords=new.keywords,
             created_date=new.created_date,
             published_date=new.published_date,
-            disclosure_mode=new.disclosure_mode,
-            non_disclosure_reason=new.non_disclosure_reason,
-            legal_basis=new.legal_basis,
             scope=new.scope,
             validity=new.validity,
             validity_effective_date=new.validity_effective_date,
@@ -181,6 +175,7 @@ class CatalogService:
             body=new.body,
             effective=new.effective,
             created_by=created_by,
+            **new.disclosure_fields(),
         )
         self.validate(entry)
         return await self.content.insert(entry, session=session)

@@ -172,3 +172,13 @@ class QueryTooComplex(DomainError):
 class IntrospectionDisabled(DomainError):
     code = "INTROSPECTION_DISABLED"
     default_message = "本服务已关闭 GraphQL 内省查询（__schema、__type）。"
+
+
+class NonDisclosureGroundsRequired(DomainError):
+    code = "NON_DISCLOSURE_GROUNDS_REQUIRED"
+    default_message = "非主动公开的信息须写明不予主动公开的理由和法律依据后方可提交审查。"
+
+
+class DisclosureModeMismatch(DomainError):
+    code = "DISCLOSURE_MODE_MISMATCH"
+    default_message = "拟公开方式与该信息的公开方式不一致；如需改变公开方式，请退回修改。"

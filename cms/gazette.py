@@ -12,6 +12,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from cms.content import ContentService, Page, PageRequest
+from cms.disclosure import DisclosureFields, validate_disclosure
 from cms.errors import GazetteNumberTaken, InvalidInput
 from cms.visibility import ReadScope
 from storage.documents import GazetteArticle, GazetteIssue
@@ -35,7 +36,7 @@ class NewArticle:
 
 
 @dataclass
-class NewGazetteIssue:
+class NewGazetteIssue(DisclosureFields):
     org_id: ObjectId
     year: int
     number: int
@@ -92,6 +93,7 @@ def validate(issue: GazetteIssue) -> None:
         _text(article.section, f"articles.{i}.section", "栏目", MAX_SECTION)
         _text(article.document_number or "", f"articles.{i}.documentNumber", "发文字号", MAX_DOCUMENT_NUMBER)
         _text(article.body, f"articles.{i}.body", "正文", MAX_BODY)
+    validate_disclosure(issue)
 
 
 def number_taken(issue: GazetteIssue) -> GazetteNumberTaken:
@@ -131,6 +133,7 @@ class GazetteService:
             publication_date=new.publication_date,
             articles=build_articles(new.articles, []),
             created_by=created_by,
+            **new.disclosure_fields(),
         )
         validate(issue)
         await self.check_number_free(issue, session=session)

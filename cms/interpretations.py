@@ -10,6 +10,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from cms.content import ContentService, Page, PageRequest
+from cms.disclosure import DisclosureFields, validate_disclosure
 from cms.errors import InvalidInput
 from cms.visibility import ReadScope
 from storage.documents import CatalogEntry, Interpretation, InterpretationKind
@@ -21,7 +22,7 @@ MAX_INTERPRETS = 20
 
 
 @dataclass
-class NewInterpretation:
+class NewInterpretation(DisclosureFields):
     org_id: ObjectId
     title: str
     kind: InterpretationKind = InterpretationKind.TEXT
@@ -45,6 +46,7 @@ def validate(item: Interpretation) -> None:
         raise InvalidInput(f"最多关联 {MAX_INTERPRETS} 个所解读的文件。", field="interprets")
     if len(set(item.interprets_ids)) != len(item.interprets_ids):
         raise InvalidInput("所解读的文件重复。", field="interprets")
+    validate_disclosure(item)
 
 
 class InterpretationService:
@@ -74,6 +76,7 @@ class InterpretationService:
             published_date=new.published_date,
             interprets_ids=[PydanticObjectId(i) for i in new.interprets_ids],
             created_by=created_by,
+            **new.disclosure_fields(),
         )
         validate(item)
         return await self.content.insert(item, session=session)

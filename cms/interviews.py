@@ -11,6 +11,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from cms.content import ContentService, Page, PageRequest
+from cms.disclosure import DisclosureFields, validate_disclosure
 from cms.errors import InvalidInput
 from cms.organizations import OrgTree
 from cms.visibility import ReadScope
@@ -28,7 +29,7 @@ SPEAKER_ROLES = frozenset({"host", "guest"})  # 主持人, 嘉宾
 
 
 @dataclass
-class NewInterview:
+class NewInterview(DisclosureFields):
     org_id: ObjectId
     title: str
     kind: InterviewKind = InterviewKind.INTERVIEW
@@ -109,6 +110,7 @@ def validate(item: Interview, tree: OrgTree) -> None:
         _text(turn.text, f"transcript.{i}.text", "发言内容", MAX_TEXT, required=True)
         if turn.role not in SPEAKER_ROLES:
             raise InvalidInput("发言人身份应为主持人（host）或嘉宾（guest）。", field=f"transcript.{i}.role")
+    validate_disclosure(item)
 
 
 def _text(value: str, field: str, name: str, limit: int, *, required: bool = False) -> None:
@@ -144,6 +146,7 @@ class InterviewService:
             questions=new.questions,
             transcript=turns,
             created_by=created_by,
+            **new.disclosure_fields(),
         )
         validate(item, self.content.orgs.tree)
         return await self.content.insert(item, session=session)

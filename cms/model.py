@@ -24,7 +24,7 @@ from storage.documents import (
     Validity,
     VocabularyTerm,
 )
-from storage.register import ConfidentialityFindings, RegisterRecord
+from storage.register import ConfidentialityFindings, PrivacyGrounds, RegisterRecord
 
 VALIDITY_LABELS = {
     Validity.VALID: "有效",
@@ -36,6 +36,10 @@ DISCLOSURE_LABELS = {
     DisclosureMode.PROACTIVE: "主动公开",
     DisclosureMode.ON_REQUEST: "依申请公开",
     DisclosureMode.NOT_DISCLOSED: "不予公开",
+}
+PRIVACY_GROUNDS_LABELS = {  # 条例 第十五条
+    PrivacyGrounds.THIRD_PARTY_CONSENT: "第三方同意公开",
+    PrivacyGrounds.PUBLIC_INTEREST: "不公开会对公共利益造成重大影响",
 }
 REVIEW_STATE_LABELS = {
     ReviewState.DRAFT: "草稿",
@@ -50,6 +54,7 @@ REVIEW_STATE_LABELS = {
 
 __all__ = [
     "DISCLOSURE_LABELS",
+    "PRIVACY_GROUNDS_LABELS",
     "REVIEW_STATE_LABELS",
     "VALIDITY_LABELS",
     "Attachment",
@@ -68,6 +73,7 @@ __all__ = [
     "OrgKind",
     "OrgLevel",
     "Organization",
+    "PrivacyGrounds",
     "PublicQuestion",
     "RegisterRecord",
     "ReviewState",

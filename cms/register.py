@@ -308,7 +308,7 @@ class RegisterService:
         if session is not None:
             previous = await self._latest(org_id, session)
             record = self._build(entry, org_id, details, previous)
-            await record.insert(session=session)
+            await _insert(record, session)
             return record
         async with self._locks[org_id]:
             last_error: DuplicateKeyError | None = None
@@ -316,7 +316,7 @@ class RegisterService:
                 previous = await self._latest(org_id, None)
                 record = self._build(entry, org_id, details, previous)
                 try:
-                    await record.insert()
+                    await _insert(record, None)
                 except DuplicateKeyError as exc:
                     last_error = exc
                     self.collisions += 1
@@ -348,14 +348,12 @@ class RegisterService:
         else:
             previous = {"seq": head.seq, "hash": head.hash, "at": head.at}
         record = self._build(entry, org_id, details, previous)
-        document = record.model_dump(by_alias=True, exclude={"id", "revision_id"})
         try:
-            result = await RegisterRecord.get_pymongo_collection().insert_one(document, session=session)
+            await _insert(record, session)
         except DuplicateKeyError as exc:
             self._heads.pop(org_id, None)
             self.collisions += 1
             raise StaleHead(str(org_id)) from exc
-        record.id = PydanticObjectId(result.inserted_id)
         return record
 
     def committed(self, record: RegisterRecord) -> None:
@@ -545,6 +543,14 @@ class RegisterService:
             query["at"] = _time_range(since, until)
         async for record in RegisterRecord.find(query).sort([("seq", SortDirection.ASCENDING)]):
             yield record
+
+
+async def _insert(record: RegisterRecord, session: AsyncClientSession | None) -> None:
+    """Store exactly the form that was hashed (``model_dump``: findings leave out unset optional
+    fields), so the stored document re-hashes to the record's hash."""
+    document = record.model_dump(by_alias=True, exclude={"id", "revision_id"})
+    result = await RegisterRecord.get_pymongo_collection().insert_one(document, session=session)
+    record.id = PydanticObjectId(result.inserted_id)
 
 
 def _bad(checked: int, seq: int, reason: str, head: str) -> VerifyResult:

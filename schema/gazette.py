@@ -12,7 +12,15 @@ from cms.gazette import MAX_ARTICLES, NewArticle, NewGazetteIssue
 from cms.ids import expect_global_id
 from schema import types as t
 from schema.context import Info
-from schema.inputs import as_json, blank_nulls, refuse_nulls, sent
+from schema.inputs import (
+    DisclosureInput,
+    as_json,
+    blank_nulls,
+    disclosure_changes,
+    disclosure_of,
+    refuse_nulls,
+    sent,
+)
 from schema.staff import principal
 
 
@@ -31,7 +39,7 @@ class GazetteArticleInput:
 @strawberry.input(
     description="政府公报（一期）的字段；新建时须填机构、年份、期号和文章，修改时只传要改的字段"
 )
-class GazetteIssueInput:
+class GazetteIssueInput(DisclosureInput):
     organization: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, description="仅新建时")
     year: int | None = strawberry.UNSET
     number: int | None = strawberry.field(default=strawberry.UNSET, description="期号（当年第几期）")
@@ -81,6 +89,7 @@ class GazetteMutation:
             total_number=fields.get("total_number"),
             publication_date=fields.get("publication_date"),
             articles=_articles(fields["articles"]),
+            **disclosure_of(input),
         )
         issue = await info.context.services.authoring.create_gazette_issue(who, new)
         return issue  # type: ignore[return-value]
@@ -96,6 +105,7 @@ class GazetteMutation:
             raise InvalidInput("公报的发布机构不能修改。", field="organization")
         refuse_nulls(fields, ("year", "number", "title", "articles"))
         blank_nulls(fields, ("description",))
+        disclosure_changes(fields)
         articles = _articles(fields.pop("articles")) if "articles" in fields else None
         changes: dict[str, Any] = {name: as_json(value) for name, value in fields.items()}
         item = await info.context.services.authoring.update_gazette_issue(

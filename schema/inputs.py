@@ -10,7 +10,45 @@ from typing import Any
 
 import strawberry
 
+from cms import model
 from cms.errors import InvalidInput
+
+DISCLOSURE_NAMES = ("disclosure_mode", "non_disclosure_reason", "legal_basis", "expires")
+
+
+@strawberry.input(description="每类内容共有的公开方式与到期字段")
+class DisclosureInput:
+    """Inherited by the create and update inputs of every content kind, so the fields are declared
+    once. Unset on creation: 主动公开, no expiry."""
+
+    disclosure_mode: model.DisclosureMode | None = strawberry.field(
+        default=strawberry.UNSET, description="公开方式；新建时不填为主动公开"
+    )
+    non_disclosure_reason: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="不予主动公开的理由（依申请公开、不予公开须填写，提交审查时核对）",
+    )
+    legal_basis: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="法律依据；不予公开须写明《政府信息公开条例》第十四条、第十五条或第十六条",
+    )
+    expires: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="到期下线时间：自此时起不再对公众公开"
+    )
+
+
+def disclosure_changes(fields: dict[str, Any]) -> None:
+    """The disclosure fields among ``fields`` (sent by the client) as they are stored: a null mode is
+    refused, a null reason or basis is no text, a null expiry means the item does not expire."""
+    refuse_nulls(fields, ("disclosure_mode",))
+    blank_nulls(fields, ("non_disclosure_reason", "legal_basis"))
+
+
+def disclosure_of(data: DisclosureInput) -> dict[str, Any]:
+    """The disclosure fields of a create input, as keyword arguments of a ``New…`` use-case object."""
+    fields = {name: value for name, value in sent(data).items() if name in DISCLOSURE_NAMES}
+    disclosure_changes(fields)
+    return fields
 
 
 def sent(data: object) -> dict[str, Any]:

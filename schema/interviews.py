@@ -13,7 +13,15 @@ from cms.ids import expect_global_id
 from cms.interviews import MAX_GUESTS, MAX_QUESTIONS, MAX_TURNS, NewInterview, NewQuestion, numbered
 from schema import types as t
 from schema.context import Info
-from schema.inputs import as_json, blank_nulls, refuse_nulls, sent
+from schema.inputs import (
+    DisclosureInput,
+    as_json,
+    blank_nulls,
+    disclosure_changes,
+    disclosure_of,
+    refuse_nulls,
+    sent,
+)
 from schema.staff import principal
 
 
@@ -44,7 +52,7 @@ class TranscriptTurnInput:
 
 
 @strawberry.input(description="在线访谈或新闻发布会的字段；新建时须填机构和标题，修改时只传要改的字段")
-class InterviewInput:
+class InterviewInput(DisclosureInput):
     organization: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, description="仅新建时")
     title: str | None = strawberry.UNSET
     kind: model.InterviewKind | None = strawberry.UNSET
@@ -138,6 +146,7 @@ class InterviewMutation:
             guests=_guests(fields.get("guests") or []),
             questions=_new_questions(fields.get("questions") or []),
             transcript=_transcript(fields.get("transcript") or []),
+            **disclosure_of(input),
         )
         item = await info.context.services.authoring.create_interview(who, new)
         return item  # type: ignore[return-value]
@@ -153,6 +162,7 @@ class InterviewMutation:
             raise InvalidInput("访谈的发布机构不能修改。", field="organization")
         refuse_nulls(fields, ("title", "kind"))
         blank_nulls(fields, ("description", "place"))
+        disclosure_changes(fields)
         if "place" in fields:
             fields["place"] = fields["place"].strip()
         questions = _questions(fields.pop("questions") or []) if "questions" in fields else None

@@ -21,7 +21,16 @@ from cms.workflow import Action, TransitionRequest
 from schema import types as t
 from schema.context import Info
 from schema.gazette import GazetteMutation
-from schema.inputs import as_json, blank_nulls, refuse_nulls, sent
+from schema.inputs import (
+    DISCLOSURE_NAMES,
+    DisclosureInput,
+    as_json,
+    blank_nulls,
+    disclosure_changes,
+    disclosure_of,
+    refuse_nulls,
+    sent,
+)
 from schema.interviews import InterviewMutation
 from schema.staff import Me, RoleGrant, User, content_id, principal
 from schema.vocabularies import VocabularyMutation
@@ -32,7 +41,7 @@ MAX_IDS = 20
 
 
 @strawberry.input(description="公开目录条目的字段；修改时只传要改的字段")
-class CatalogEntryInput:
+class CatalogEntryInput(DisclosureInput):
     organization: strawberry.ID | None = strawberry.UNSET
     title: str | None = strawberry.UNSET
     summary: str | None = strawberry.UNSET
@@ -47,9 +56,6 @@ class CatalogEntryInput:
     keywords: list[str] | None = strawberry.UNSET
     created_date: date | None = strawberry.UNSET
     published_date: date | None = strawberry.UNSET
-    disclosure_mode: model.DisclosureMode | None = strawberry.UNSET
-    non_disclosure_reason: str | None = strawberry.UNSET
-    legal_basis: str | None = strawberry.UNSET
     scope: str | None = strawberry.UNSET
     validity: model.Validity | None = strawberry.UNSET
     validity_effective_date: date | None = strawberry.UNSET
@@ -58,7 +64,6 @@ class CatalogEntryInput:
     description: str | None = strawberry.UNSET
     language: str | None = strawberry.UNSET
     effective: datetime | None = strawberry.field(default=strawberry.UNSET, description="生效（发布）时间")
-    expires: datetime | None = strawberry.UNSET
 
 
 _ID_FIELDS = {"issuing_organization": "issuing_org_id"}
@@ -75,8 +80,10 @@ def _org_ids(values: list[strawberry.ID] | None, field: str) -> list[ObjectId]:
 def _changes(data: CatalogEntryInput) -> dict[str, Any]:
     """Provided fields as JSON-compatible values, keyed by the stored field names."""
     changes: dict[str, Any] = {}
-    for name, value in vars(data).items():
-        if value is strawberry.UNSET or name == "organization":
+    fields = sent(data)
+    disclosure_changes(fields)
+    for name, value in fields.items():
+        if name == "organization":
             continue
         if name in _ID_FIELDS:
             changes[_ID_FIELDS[name]] = str(expect_global_id(value, "Organization")) if value else None
@@ -88,7 +95,7 @@ def _changes(data: CatalogEntryInput) -> dict[str, Any]:
             changes[name] = value.value
         else:
             changes[name] = value
-    for required in ("title", "disclosure_mode", "validity", "scope", "keywords", "body", "summary"):
+    for required in ("title", "validity", "scope", "keywords", "body", "summary"):
         if required in changes and changes[required] is None:
             raise InvalidInput(f"{required} 不能为空。", field=required)
     return changes
@@ -102,7 +109,12 @@ class ConfidentialityInput:
     proposed_mode: model.DisclosureMode = strawberry.field(description="拟公开方式")
     proposed_scope: str = ""
     proposed_time: str = ""
-    grounds: str = strawberry.field(default="", description="不予主动公开的理由和依据")
+    grounds: str = strawberry.field(
+        default="", description="不予主动公开的理由和依据；依第十五条主动公开时，写明同意或公共利益的情况"
+    )
+    privacy_grounds: model.PrivacyGrounds | None = strawberry.field(
+        default=None, description="涉及商业秘密或个人隐私仍主动公开的理由（条例第十五条）"
+    )
 
 
 @strawberry.input(description="一次流转")
@@ -117,7 +129,7 @@ class TransitionInput:
 
 
 @strawberry.input(description="政策解读")
-class InterpretationInput:
+class InterpretationInput(DisclosureInput):
     organization: strawberry.ID
     title: str
     kind: model.InterpretationKind = model.InterpretationKind.TEXT
@@ -126,7 +138,7 @@ class InterpretationInput:
 
 
 @strawberry.input(description="修改政策解读：只传要改的字段")
-class InterpretationUpdateInput:
+class InterpretationUpdateInput(DisclosureInput):
     title: str | None = strawberry.UNSET
     description: str | None = strawberry.UNSET
     kind: model.InterpretationKind | None = strawberry.UNSET
@@ -141,6 +153,7 @@ def _interpretation_changes(data: InterpretationUpdateInput) -> dict[str, Any]:
     fields = sent(data)
     refuse_nulls(fields, ("title", "kind"))
     blank_nulls(fields, ("description", "body"))
+    disclosure_changes(fields)
     if "interprets" in fields:
         ids = fields.pop("interprets") or []
         if len(ids) > MAX_IDS:
@@ -231,14 +244,15 @@ class Mutation(GazetteMutation, InterviewMutation, VocabularyMutation):
             issuing_org_id=ObjectId(changes.pop("issuing_org_id")) if changes.get("issuing_org_id") else None,
             co_issuer_ids=[ObjectId(i) for i in changes.pop("co_issuer_ids", [])],
             involves_org_ids=[ObjectId(i) for i in changes.pop("involves_org_ids", [])],
+            **disclosure_of(input),
         )
+        skipped = ("organization", "issuing_organization", "co_issuers", "involves_organizations")
         for name, value in vars(input).items():
             if (
                 value is not strawberry.UNSET
                 and value is not None
                 and hasattr(new, name)
-                and name
-                not in ("organization", "issuing_organization", "co_issuers", "involves_organizations")
+                and name not in (*skipped, *DISCLOSURE_NAMES)
             ):
                 setattr(new, name, value)
         entry = await info.context.services.authoring.create_catalog_entry(principal(info), new)
@@ -264,6 +278,7 @@ class Mutation(GazetteMutation, InterviewMutation, VocabularyMutation):
             kind=input.kind,
             body=input.body,
             interprets_ids=[expect_global_id(i, "CatalogEntry") for i in input.interprets],
+            **disclosure_of(input),
         )
         item = await info.context.services.authoring.create_interpretation(principal(info), new)
         return item  # type: ignore[return-value]
@@ -293,6 +308,7 @@ class Mutation(GazetteMutation, InterviewMutation, VocabularyMutation):
                 proposed_scope=c.proposed_scope[:200],
                 proposed_time=c.proposed_time[:100],
                 grounds=c.grounds[:2000],
+                privacy_grounds=c.privacy_grounds,
             )
         request = TransitionRequest(
             item_type=type_name,

@@ -102,6 +102,9 @@ class ConfidentialityFindings:
     proposed_scope: str
     proposed_time: str
     grounds: str
+    privacy_grounds: model.PrivacyGrounds | None = strawberry.field(
+        description="涉及商业秘密或个人隐私仍主动公开的理由（条例第十五条）"
+    )
 
 
 @strawberry.type(description="审查登记记录（防篡改链）")

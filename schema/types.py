@@ -20,6 +20,12 @@ from schema.selection import reads
 strawberry.enum(model.ReviewState, name="ReviewState", description="审核状态")
 strawberry.enum(model.Validity, name="Validity", description="有效性")
 strawberry.enum(model.DisclosureMode, name="DisclosureMode", description="公开方式")
+strawberry.enum(
+    model.PrivacyGrounds,
+    name="PrivacyGrounds",
+    description="涉及商业秘密、个人隐私仍主动公开的理由（条例第十五条）：THIRD_PARTY_CONSENT 第三方同意公开；"
+    "PUBLIC_INTEREST 不公开会对公共利益造成重大影响",
+)
 strawberry.enum(model.OrgLevel, name="OrgLevel", description="行政层级")
 strawberry.enum(model.OrgKind, name="OrgKind", description="机构类别")
 strawberry.enum(model.InterpretationKind, name="InterpretationKind", description="解读形式")

@@ -13,6 +13,7 @@ import pytest
 
 from cms import vocabulary_data as vocab
 from cms.demo import data
+from cms.disclosure import NOT_DISCLOSED_ARTICLES
 
 SOURCE = (
     Path(__file__).resolve().parents[1] / "cms" / "demo" / "yunnan-2013-disclosure-implementing-opinions.txt"
@@ -215,3 +216,23 @@ def test_workflow_samples() -> None:
     assert all("（草稿样例）" in s["title"] for s in samples)
     published = [*data.catalog_entries(random.Random(3)), *data.GAZETTE_SOURCE_ENTRIES, data.seed_document()]
     assert not any("草稿样例" in e["title"] or "草稿样例" in e["body"] for e in published)
+
+
+def test_non_proactive_entries(entries: list[dict[str, Any]]) -> None:
+    # given the demo's 依申请公开 and 不予公开 entries
+    on_request, not_disclosed = data.non_proactive_entries()
+    # then they have the two modes, with a reason and a legal basis that submission accepts
+    assert (on_request["disclosure_mode"], not_disclosed["disclosure_mode"]) == ("依申请公开", "不予公开")
+    assert on_request["legal_basis"] == "《中华人民共和国政府信息公开条例》第十九条、第二十七条"
+    assert not_disclosed["legal_basis"] == "《中华人民共和国政府信息公开条例》第十六条"
+    assert NOT_DISCLOSED_ARTICLES.search(not_disclosed["legal_basis"])
+    org_keys = {o["key"] for o in data.organizations()}
+    numbers = {e["document_number"] for e in all_entries(entries)}
+    for e in (on_request, not_disclosed):
+        assert e["non_disclosure_reason"]
+        assert e["org"] in org_keys
+        assert e["topic"] in TOPIC_PATHS
+        assert e["genre"] in vocab.GENRES
+        assert DOC_NUMBER.match(e["document_number"])
+        assert e["document_number"] not in numbers
+        assert "草稿样例" not in e["title"]

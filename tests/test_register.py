@@ -511,3 +511,71 @@ async def test_the_workflow_retries_a_transaction_whose_head_went_stale(
     assert sorted(r.seq for r in records) == list(range(4, 14))
     result = await RegisterService().verify(org_id)
     assert (result.ok, result.checked) == (True, 13), result
+
+
+# Findings exactly as registers stored them before 第十五条 grounds existed (no ``privacy_grounds``).
+OLD_FINDINGS = {
+    "state_secrets": False,
+    "commercial_secrets": False,
+    "personal_privacy": False,
+    "proposed_mode": "proactive",
+    "proposed_scope": "面向社会",
+    "proposed_time": "即时",
+    "grounds": "",
+}
+
+
+async def test_a_record_written_before_privacy_grounds_existed_still_verifies(
+    services: Services, org_id: ObjectId
+) -> None:
+    # given a record stored in the old shape, hashed as it was then
+    old: dict[str, Any] = {
+        "org_id": org_id,
+        "seq": 1,
+        "item_id": ObjectId(),
+        "item_type": "CatalogEntry",
+        "item_title": "关于做好政务公开工作的通知",
+        "item_version": 1,
+        "action": "approve",
+        "tier": "first_review",
+        "from_state": "pending_first_review",
+        "to_state": "pending_department_review",
+        "actor_id": "u-1",
+        "actor_name": "李四",
+        "actor_roles": ["officer"],
+        "at": T0,
+        "opinion": "同意",
+        "findings": OLD_FINDINGS,
+        "details": {},
+        "prev_hash": GENESIS_HASH,
+    }
+    old["hash"] = record_hash(old)
+    await RegisterRecord.get_pymongo_collection().insert_one(dict(old))
+    # when a record with 第十五条 grounds is appended after it
+    grounds = ConfidentialityFindings.model_validate(
+        {
+            **OLD_FINDINGS,
+            "personal_privacy": True,
+            "privacy_grounds": "public_interest",
+            "grounds": "公共利益",
+        }
+    )
+    await RegisterService(clock=ticking_clock(T0 + timedelta(minutes=1))).append(
+        entry(org_id, 2, findings=grounds)
+    )
+    # then the chain verifies, and the old record read as a model hashes as it did
+    result = await RegisterService().verify(org_id)
+    assert (result.ok, result.checked) == (True, 2)
+    loaded = await RegisterRecord.find_one({"org_id": org_id, "seq": 1})
+    assert loaded is not None
+    assert record_hash(loaded) == old["hash"]
+    assert (await raw(org_id, 2))["findings"]["privacy_grounds"] == "public_interest"
+
+
+async def test_findings_without_privacy_grounds_are_stored_and_hashed_in_the_old_shape(
+    services: Services, org_id: ObjectId
+) -> None:
+    record = await RegisterService().append(entry(org_id, 1))
+    stored = await raw(org_id, 1)
+    assert set(stored["findings"]) == set(OLD_FINDINGS)
+    assert record.hash == stored["hash"] == record_hash(stored)

@@ -307,7 +307,7 @@ async def test_confidentiality_findings_are_required_and_secrets_block_proactive
         ({**FINDINGS, "stateSecrets": True, "proposedMode": "NOT_DISCLOSED", "grounds": "涉密"}, BLOCKS),
         ({**FINDINGS, "personalPrivacy": True}, BLOCKS),
         ({**FINDINGS, "commercialSecrets": True}, BLOCKS),
-        ({**FINDINGS, "proposedMode": "ON_REQUEST", "grounds": ""}, REQUIRED),
+        ({**FINDINGS, "proposedMode": "ON_REQUEST", "grounds": "涉及个人隐私"}, "DISCLOSURE_MODE_MISMATCH"),
     ]
     for findings, expected in refusals:
         body = await api.transition(demo["officer"], entry_id, "APPROVE", findings=findings)

@@ -40,7 +40,7 @@ from cms.versions import snapshot
 from cms.visibility import ReadScope
 from cms.workflow import DEFAULT_CHAIN, Action, TransitionRequest, state_for
 from storage.documents import CatalogEntry, DisclosureMode, Organization, ReviewState, TierSpec
-from storage.register import ConfidentialityFindings
+from storage.register import ConfidentialityFindings, PrivacyGrounds
 
 MIN_STEPS = 12
 MAX_STEPS = 25
@@ -104,10 +104,22 @@ FINDINGS: dict[str, ConfidentialityFindings | None] = {
     "privacy_proactive": GOOD_FINDINGS.model_copy(update={"personal_privacy": True}),
     "commercial_proactive": GOOD_FINDINGS.model_copy(update={"commercial_secrets": True}),
     "privacy_on_request": PRIVACY_ON_REQUEST,
+    "privacy_proactive_consent": GOOD_FINDINGS.model_copy(
+        update={
+            "personal_privacy": True,
+            "privacy_grounds": PrivacyGrounds.THIRD_PARTY_CONSENT,
+            "grounds": "当事人书面同意公开",
+        }
+    ),
+    "privacy_proactive_no_explanation": GOOD_FINDINGS.model_copy(
+        update={"personal_privacy": True, "privacy_grounds": PrivacyGrounds.PUBLIC_INTEREST}
+    ),
     "not_proactive_no_grounds": PRIVACY_ON_REQUEST.model_copy(
         update={"personal_privacy": False, "grounds": ""}
     ),
 }
+
+ON_REQUEST_BASIS = "《中华人民共和国政府信息公开条例》第十五条"
 
 # Which staff are likely to succeed at what: hypothesis picks from these more often than from everyone.
 LIKELY: dict[str, tuple[str, ...]] = {
@@ -311,8 +323,11 @@ def draw_params(data: st.DataObject, action: str, item: CatalogEntry | None, dir
     opinion = draw(data, "opinion", directed, ("同意", "请补充依据"), ("", "  "))
     if action != "approve":
         return Params(version=version, opinion=opinion)
-    on_request = getattr(item, "disclosure_mode", None) is DisclosureMode.ON_REQUEST
-    usual = ("good", "good", "good", "privacy_on_request" if on_request else "good_on_request")
+    # Directed steps propose the item's own mode (anything else is refused as a mismatch).
+    if getattr(item, "disclosure_mode", None) is DisclosureMode.ON_REQUEST:
+        usual: tuple[str, ...] = ("good_on_request", "good_on_request", "privacy_on_request", "good")
+    else:
+        usual = ("good", "good", "privacy_proactive_consent", "good_on_request")
     return Params(
         version=version,
         opinion=opinion,
@@ -368,6 +383,7 @@ async def execute(
             summary="属性测试生成的草稿",
             disclosure_mode=DisclosureMode.ON_REQUEST if params.on_request else DisclosureMode.PROACTIVE,
             non_disclosure_reason="涉及个人隐私" if params.on_request else "",
+            legal_basis=ON_REQUEST_BASIS if params.on_request else "",
         )
         created = await services.authoring.create_catalog_entry(principal, new)
         assert created.id is not None
@@ -381,6 +397,7 @@ async def execute(
             changes = {
                 "disclosure_mode": mode.value,
                 "non_disclosure_reason": "涉及个人隐私" if params.on_request else "",
+                "legal_basis": ON_REQUEST_BASIS if params.on_request else "",
             }
         version = params.version
         if version is None:
@@ -430,13 +447,13 @@ def allows_release(findings: ConfidentialityFindings | None, mode: str) -> str:
         return "no confidentiality findings"
     if findings.state_secrets:
         return "approved although it contains state secrets"
-    if findings.proposed_mode not in {m.value for m in DisclosureMode}:
-        return f"unknown proposed mode {findings.proposed_mode!r}"
+    if findings.proposed_mode != mode:
+        return f"proposed mode {findings.proposed_mode!r} is not the item's mode {mode!r}"
     secret = findings.commercial_secrets or findings.personal_privacy
     proactive = DisclosureMode.PROACTIVE.value
-    if secret and (mode == proactive or findings.proposed_mode == proactive):
-        return "approved for proactive disclosure although it contains secrets or private data"
-    if findings.proposed_mode != proactive and not findings.grounds.strip():
+    if secret and mode == proactive and (findings.privacy_grounds is None or not findings.grounds.strip()):
+        return "approved for proactive disclosure of secrets or private data without 第十五条 grounds"
+    if mode != proactive and not findings.grounds.strip():
         return "not proactive, but no grounds given"
     return ""
 
@@ -475,6 +492,9 @@ async def check_publication(services: Services, world: World, item: CatalogEntry
     subject = ObjectId(stream) if stream is not None else item.id
     reviewed = await services.versions.get(subject, reviewed_version)  # type: ignore[arg-type]
     mode = str(reviewed.data.get("disclosure_mode"))
+    if mode != DisclosureMode.PROACTIVE.value:
+        grounds = (reviewed.data.get("non_disclosure_reason"), reviewed.data.get("legal_basis"))
+        assert all(g and str(g).strip() for g in grounds), f"{where}: {mode} submitted without grounds"
     for tier, record, following in zip(chain, cycle, [*chain[1:], None], strict=True):
         who = world.by_id.get(record.actor_id)
         assert who is not None, f"{where}: {tier.key} by unknown actor {record.actor_id}"

@@ -2508,6 +2508,65 @@ def workflow_samples() -> list[dict[str, Any]]:
     return out
 
 
+def non_proactive_entries() -> list[dict[str, Any]]:
+    """One 依申请公开 and one 不予公开 entry of the province, published through the review chain so that
+    the disclosure-mode rule is visible: the first is listed with its catalog metadata only, the second
+    never reaches the public. Same shape as :func:`catalog_entries` plus ``non_disclosure_reason`` and
+    ``legal_basis``."""
+    drc, office = _ORG_BY_KEY["yn-drc"], _ORG_BY_KEY["yn-gov-office"]
+    on_request = _entry(
+        "yn-drc",
+        "云南省发展和改革委员会关于昆明长水国际机场航空物流园区供油工程项目核准的批复",
+        "云发改基础〔2025〕1187号",
+        "批复",
+        topic_path("国民经济管理、国有资产监管", "发展规划"),
+        ["项目核准", "航空物流"],
+        date(2025, 10, 16),
+        date(2025, 10, 23),
+        "对航空物流园区供油工程项目的建设地点、建设规模、主要建设内容和投资估算予以核准。",
+        "\n".join(
+            [
+                "云南机场集团有限责任公司：",
+                "你公司报送的航空物流园区供油工程项目核准申请材料收悉。经研究，同意核准该项目。",
+                "项目建设方案、投资构成及资金来源详见附件。",
+                _signature([drc], date(2025, 10, 16)),
+            ]
+        ),
+    )
+    on_request |= {
+        "disclosure_mode": "依申请公开",
+        "scope": "项目单位及依申请的公民、法人或其他组织",
+        "non_disclosure_reason": "批复仅针对项目单位，载有企业投资项目的具体建设方案和投资构成，"
+        "不属于需要社会公众广泛知晓的信息，公众可依申请获取。",
+        "legal_basis": "《中华人民共和国政府信息公开条例》第十九条、第二十七条",
+    }
+    not_disclosed = _entry(
+        "yn-gov-office",
+        "云南省人民政府办公厅关于2025年第三季度省政府重点工作督查情况的内部通报",
+        "云政办督〔2025〕46号",
+        "通报",
+        topic_path("综合政务", "政务督查"),
+        ["政务督查", "内部通报"],
+        date(2025, 10, 20),
+        date(2025, 10, 27),
+        "通报第三季度省政府重点工作督查中发现的问题及整改要求。",
+        "\n".join(
+            [
+                "省直各部门：",
+                "现将第三季度省政府重点工作督查中发现的问题及整改要求通报如下（略）。",
+                _signature([office], date(2025, 10, 20)),
+            ]
+        ),
+    )
+    not_disclosed |= {
+        "disclosure_mode": "不予公开",
+        "scope": "不予公开",
+        "non_disclosure_reason": "属于行政机关督查工作中形成的内部事务信息和过程性信息。",
+        "legal_basis": "《中华人民共和国政府信息公开条例》第十六条",
+    }
+    return [on_request, not_disclosed]
+
+
 # --------------------------------------------------------------------------------------------------
 # Random catalog entries
 # --------------------------------------------------------------------------------------------------

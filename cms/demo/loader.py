@@ -112,6 +112,9 @@ async def load_demo(
     for raw in data.workflow_samples():
         await _walk(services, people, _entry(raw, orgs), raw["state_hint"])
         samples += 1
+    non_proactive = data.non_proactive_entries()
+    for raw in non_proactive:  # 依申请公开 and 不予公开, reviewed with findings proposing their mode
+        await _walk(services, people, _entry(raw, orgs), "published")
     counts = {
         "organizations": len(orgs),
         "catalog_entries": published,
@@ -119,6 +122,7 @@ async def load_demo(
         "interpretations": len(interpretations),
         "interviews": len(interviews),
         "unpublished_samples": samples,
+        "non_proactive_entries": len(non_proactive),
     }
     log.info("demo data loaded: %s", counts)
     return counts
@@ -178,12 +182,26 @@ async def _walk(services: Services, people: dict[Role, Principal], new: NewCatal
         (head, Action.APPROVE, "审核同意。"),
         (unit, Action.APPROVE, "同意发布。"),
     ]
-    steps["scheduled"] = full
+    steps["scheduled"] = steps["published"] = full
     steps["withdrawn"] = [*full, (office, Action.WITHDRAW, "项目计划调整，撤回后重新发布。")]
     for actor, action, opinion in steps[target]:
-        findings = DEMO_FINDINGS if action is Action.APPROVE else None
+        findings = _findings(entry) if action is Action.APPROVE else None
         request = TransitionRequest("CatalogEntry", entry.id, action, opinion=opinion, findings=findings)
         await services.workflow.transition(actor, request)
+
+
+def _findings(entry: CatalogEntry) -> ConfidentialityFindings:
+    """Clean findings that propose the entry's own mode, with its grounds when not proactive."""
+    if entry.disclosure_mode is DisclosureMode.PROACTIVE:
+        return DEMO_FINDINGS
+    return DEMO_FINDINGS.model_copy(
+        update={
+            "proposed_mode": entry.disclosure_mode.value,
+            "proposed_scope": entry.scope,
+            "proposed_time": "",
+            "grounds": f"{entry.non_disclosure_reason}依据：{entry.legal_basis}。",
+        }
+    )
 
 
 async def _load_orgs(services: Services) -> dict[str, ObjectId]:
@@ -222,6 +240,7 @@ def _entry(raw: dict[str, Any], orgs: dict[str, ObjectId]) -> NewCatalogEntry:
         published_date=raw.get("published_date"),
         disclosure_mode=DISCLOSURE[raw.get("disclosure_mode", "主动公开")],
         non_disclosure_reason=raw.get("non_disclosure_reason", ""),
+        legal_basis=raw.get("legal_basis", ""),
         scope=raw.get("scope", "面向社会"),
         validity=VALIDITY[raw.get("validity", "有效")],
         repeal_date=raw.get("repeal_date"),

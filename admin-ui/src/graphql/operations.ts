@@ -223,6 +223,7 @@ export const ENTRY_FIELDS = /* GraphQL */ `
     disclosureModeLabel
     nonDisclosureReason
     legalBasis
+    expires
     scope
     validity
     validityLabel
@@ -468,14 +469,14 @@ export const REVIEW_ITEM = /* GraphQL */ `
         confirmedOrganizations { id name }
         attachments { id filename url }
       }
-      ... on CatalogEntry { indexNumber documentNumber summary }
+      ... on CatalogEntry { indexNumber documentNumber summary disclosureMode }
     }
   }
 `
 
 export const INTERPRETATION_FIELDS = /* GraphQL */ `
   fragment InterpretationFields on Interpretation {
-    id title version reviewState reviewStateLabel workingCopyOf kind body publishedDate
+    id title version reviewState reviewStateLabel workingCopyOf kind body publishedDate expires
     organization { id name }
     workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
@@ -506,7 +507,7 @@ export const UPDATE_INTERPRETATION = /* GraphQL */ `
 
 export const GAZETTE_FIELDS = /* GraphQL */ `
   fragment GazetteFields on GazetteIssue {
-    id title description version reviewState reviewStateLabel workingCopyOf year number totalNumber publicationDate
+    id title description version reviewState reviewStateLabel workingCopyOf year number totalNumber publicationDate expires
     organization { id name }
     workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
@@ -537,7 +538,7 @@ export const UPDATE_GAZETTE_ISSUE = /* GraphQL */ `
 
 export const INTERVIEW_FIELDS = /* GraphQL */ `
   fragment InterviewFields on Interview {
-    id title description version reviewState reviewStateLabel workingCopyOf kind scheduledStart scheduledEnd publishedDate
+    id title description version reviewState reviewStateLabel workingCopyOf kind scheduledStart scheduledEnd publishedDate expires
     organization { id name }
     workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
