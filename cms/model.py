@@ -37,6 +37,11 @@ DISCLOSURE_LABELS = {
     DisclosureMode.ON_REQUEST: "依申请公开",
     DisclosureMode.NOT_DISCLOSED: "不予公开",
 }
+# What a reader whose content is withheld (cms.visibility.content_withheld) is told instead.
+DISCLOSURE_NOTICES = {
+    DisclosureMode.ON_REQUEST: "本信息依申请公开，如需获取，请依法向本机关提出政府信息公开申请。",
+    DisclosureMode.NOT_DISCLOSED: "本信息不予公开。",
+}
 REVIEW_STATE_LABELS = {
     ReviewState.DRAFT: "草稿",
     ReviewState.PENDING_FIRST_REVIEW: "待初审",
@@ -50,6 +55,7 @@ REVIEW_STATE_LABELS = {
 
 __all__ = [
     "DISCLOSURE_LABELS",
+    "DISCLOSURE_NOTICES",
     "REVIEW_STATE_LABELS",
     "VALIDITY_LABELS",
     "Attachment",
