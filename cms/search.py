@@ -863,6 +863,8 @@ class SearchService:
             for item_id in ids:
                 item = await cls.get(item_id)
                 changed += item is not None and await self._settle_mode(item)
+        if changed:  # public answers (of processes already serving, too) showed them as they were
+            await self._changed()
         with contextlib.suppress(DuplicateKeyError):  # another process finished first
             await done.insert_one({"_id": _MODES_SETTLED, "at": utcnow(), "items": changed})
         return changed

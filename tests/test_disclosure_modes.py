@@ -34,7 +34,11 @@ from cms.model import (
     PublicQuestion,
     TranscriptTurn,
 )
+from cms.search import MAINTENANCE_COLLECTION, SearchFilter, search_entry
 from cms.services import Services
+from cms.visibility import NEVER_PUBLIC
+from storage.documents import FAR_FUTURE, CatalogEntry
+from storage.search import SearchEntry
 from tests.helpers import DEPT_HEAD, OFFICER, UNIT_HEAD, Api, Person, text_of
 
 MODES = (DisclosureMode.PROACTIVE, DisclosureMode.ON_REQUEST, DisclosureMode.NOT_DISCLOSED)
@@ -575,3 +579,54 @@ async def test_mode_change_through_a_working_copy_leaves_every_public_path_at_on
     staff = await api.ok(PUBLIC_VIEW, variables, officer)
     assert staff["node"]["body"] == f"正文{content}"
     assert staff["search"]["totalCount"] == 0  # its search entry holds its catalog metadata only
+
+
+# -- databases written by versions that published every mode in full ------------------------------
+
+
+async def test_start_up_settles_what_older_versions_stored(services: Services, fresh_org) -> None:
+    # given a published 依申请公开 and a 不予公开 entry as an older version stored them: the latter
+    # public until it expires, both indexed with their body's words
+    org = await fresh_org()
+    words = marker(8)
+    stale: dict[DisclosureMode, Any] = {}
+    for mode in (DisclosureMode.ON_REQUEST, DisclosureMode.NOT_DISCLOSED):
+        entry = await services.catalog.create_draft(
+            NewCatalogEntry(
+                org_id=org.id,
+                title=f"旧数据{marker()}",
+                body=f"正文{words}",
+                disclosure_mode=mode,
+                non_disclosure_reason=REASON,
+            )
+        )
+        await services.content.publish(entry)
+        as_before = entry.model_copy(
+            update={"disclosure_mode": DisclosureMode.PROACTIVE, "public_until": FAR_FUTURE}
+        )
+        await CatalogEntry.get_pymongo_collection().update_one(
+            {"_id": entry.id}, {"$set": {"public_until": FAR_FUTURE}}
+        )
+        await SearchEntry.get_pymongo_collection().replace_one({"_id": entry.id}, search_entry(as_before))
+        stale[mode] = entry
+    await services.db[MAINTENANCE_COLLECTION].delete_many({"_id": "disclosure-modes-settled"})
+    public = services.read_scope()
+    assert (await services.search.search(words, public, filter=SearchFilter(), first=5)).total == 2
+
+    # when the server starts
+    settled = await services.search.settle_disclosure_modes()
+
+    # then the 不予公开 entry is not public and neither is found by its body's words, not even by staff
+    assert settled == 2
+    hidden = await CatalogEntry.get(stale[DisclosureMode.NOT_DISCLOSED].id)
+    assert hidden is not None
+    assert hidden.public_until == NEVER_PUBLIC
+    assert await services.content.get(CatalogEntry, hidden.id, services.read_scope()) is None
+    staff = services.read_scope(frozenset({org.id}))
+    for scope in (services.read_scope(), staff):
+        assert (await services.search.search(words, scope, filter=SearchFilter(), first=5)).total == 0
+    entry = await SearchEntry.get_pymongo_collection().find_one({"_id": hidden.id})
+    assert entry is not None
+    assert entry["public_until"] == NEVER_PUBLIC
+    # and the next start reads one marker and changes nothing
+    assert await services.search.settle_disclosure_modes() == 0

@@ -715,6 +715,7 @@ def check_live_changes(
     if approved and result is not None and result.review_state is ReviewState.PUBLISHED:
         STATS.published += 1
         STATS.merges += merged_into is not None
+        STATS.outcomes[f"published as {result.disclosure_mode.value}"] += 1
 
 
 # -- the test -------------------------------------------------------------------------------------
