@@ -31,7 +31,7 @@ from cms.errors import DomainError, InvalidInput, NotFound, TransitionNotAllowed
 from cms.filetypes import ALL as ALL_TYPES
 from cms.filetypes import IMAGES, PDF, SNIFF_BYTES, TEXT, FileType, sniff
 from cms.previews import MAX_TEXT, SOURCE, PreviewLimits, PreviewRunner, decode_text
-from cms.visibility import ReadScope, is_visible
+from cms.visibility import ReadScope, content_withheld, is_visible
 from cms.workflow import EDITABLE_STATES, WorkflowService
 from storage.attachments import Attachment, AttachmentStatus
 from storage.documents import CONTENT_TYPES, ContentDocument
@@ -194,10 +194,12 @@ class AttachmentService:
             raise NotFound("未找到该附件。")
         cls = CONTENT_TYPES.get(attachment.item_type)
         item = await cls.get(attachment.item_id) if cls else None
-        if item is None or not is_visible(item, scope):
+        # A file of an item whose content is withheld from the caller (依申请公开) answers exactly as
+        # one of an item they cannot see: no hint that it exists.
+        if item is None or not is_visible(item, scope) or content_withheld(item, scope):
             raise NotFound("未找到该附件。")
         public_scope = ReadScope(now=scope.now)
-        return attachment, is_visible(item, public_scope)
+        return attachment, is_visible(item, public_scope) and not content_withheld(item, public_scope)
 
     # -- hooks from the workflow ------------------------------------------------------------------
 

@@ -35,6 +35,9 @@ from storage.documents import (
 
 T = TypeVar("T", bound=ContentDocument)
 READ_PROJECTION = {"attachment_text": 0}
+# Read by every projection: cursors (sort_key), and what decides whether an item's content is withheld
+# (cms.visibility.content_withheld; a missing disclosure_mode would read as its default, 主动公开).
+ALWAYS_READ = ("sort_key", "disclosure_mode", "org_id")
 # Windowed reads (see ContentService.page): the first window's span in days before any was learned,
 # and the span beyond which the rest of the collection is read at once. Each next window doubles.
 WINDOW_START_DAYS = 4.0
@@ -410,7 +413,7 @@ _REQUIRED: dict[type[ContentDocument], frozenset[str]] = {}
 
 
 def _projection(cls: type[ContentDocument], fields: Collection[str] | None) -> dict[str, int]:
-    """Only ``fields``, the fields a document cannot be built without, and ``sort_key`` (cursors);
+    """Only ``fields``, the fields a document cannot be built without, and ALWAYS_READ;
     the usual read when ``fields`` is None or names something that is not a stored field."""
     known = cls.model_fields
     if fields is None or any(name not in known for name in fields):
@@ -418,7 +421,7 @@ def _projection(cls: type[ContentDocument], fields: Collection[str] | None) -> d
     required = _REQUIRED.get(cls)
     if required is None:
         required = _REQUIRED[cls] = frozenset(n for n, f in known.items() if f.is_required())
-    return {known[name].alias or name: 1 for name in {*fields, *required, "sort_key"}}
+    return {known[name].alias or name: 1 for name in {*fields, *required, *ALWAYS_READ}}
 
 
 def _leading_fields(cls: type[ContentDocument]) -> frozenset[str]:

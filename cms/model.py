@@ -41,6 +41,11 @@ PRIVACY_GROUNDS_LABELS = {  # 条例 第十五条
     PrivacyGrounds.THIRD_PARTY_CONSENT: "第三方同意公开",
     PrivacyGrounds.PUBLIC_INTEREST: "不公开会对公共利益造成重大影响",
 }
+# What a reader whose content is withheld (cms.visibility.content_withheld) is told instead.
+DISCLOSURE_NOTICES = {
+    DisclosureMode.ON_REQUEST: "本信息依申请公开，如需获取，请依法向本机关提出政府信息公开申请。",
+    DisclosureMode.NOT_DISCLOSED: "本信息不予公开。",
+}
 REVIEW_STATE_LABELS = {
     ReviewState.DRAFT: "草稿",
     ReviewState.PENDING_FIRST_REVIEW: "待初审",
@@ -54,6 +59,7 @@ REVIEW_STATE_LABELS = {
 
 __all__ = [
     "DISCLOSURE_LABELS",
+    "DISCLOSURE_NOTICES",
     "PRIVACY_GROUNDS_LABELS",
     "REVIEW_STATE_LABELS",
     "VALIDITY_LABELS",

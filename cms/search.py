@@ -74,13 +74,14 @@ from cms.search_text import (
     tokens_for_index,
 )
 from cms.search_text import highlight as highlight_text
-from cms.visibility import ReadScope, branches, is_visible, scoped_filter
+from cms.visibility import ReadScope, branches, is_visible, public_until, scoped_filter, withheld_view
 from storage.attachments import Attachment, AttachmentStatus
 from storage.documents import (
     CONTENT_TYPES,
     OBSOLETE_CONTENT_FIELDS,
     CatalogEntry,
     ContentDocument,
+    DisclosureMode,
     GazetteArticle,
     GazetteIssue,
     Interpretation,
@@ -138,6 +139,7 @@ _CURSOR_VERSION = "s1"
 MAINTENANCE_COLLECTION = "maintenance"  # one document per one-off data change done
 _FIELDS_REMOVED = "search-fields-on-items-removed"
 _DAYS_SET = "search-entries-sort-day-set"
+_MODES_SETTLED = "disclosure-modes-settled"
 _HAS_DIGIT = re.compile(r"[0-9〔〕]")
 _WORDLIKE = re.compile(r"\w")
 
@@ -147,8 +149,19 @@ _WORDLIKE = re.compile(r"\w")
 # --------------------------------------------------------------------------------------------------
 
 
+def indexed(item: ContentDocument) -> ContentDocument:
+    """What of an item is searchable and shown in snippets: all of a 主动公开 item; of any other only
+    its catalog metadata (cms.visibility.WITHHELD_FIELDS), for every reader alike, so that nobody
+    finds it by a word of its body, articles, transcript or attachments (staff included: one entry per
+    item serves every reader)."""
+    if item.disclosure_mode is DisclosureMode.PROACTIVE:
+        return item
+    return withheld_view(item)
+
+
 def _fields(item: ContentDocument) -> list[tuple[str, str, float]]:
     """(name, text, weight) of every searchable field of an item, heaviest kinds first."""
+    item = indexed(item)
     out: list[tuple[str, str, float]] = [("title", item.title, 5.0), ("description", item.description, 2.0)]
     if isinstance(item, CatalogEntry):
         out += [
@@ -834,6 +847,57 @@ class SearchService:
         self._days_ready = True
         return dated
 
+    async def settle_disclosure_modes(self) -> int:
+        """Once per database, at start-up before serving: what versions that published every mode in
+        full stored. A 不予公开 item's ``public_until`` (on the item and its search entry) is stamped
+        in the past, and a non-proactive item's search entry is rebuilt from its catalog metadata
+        (``indexed``). Only such items are read (a scan for them, once); later starts read one marker.
+        Returns how many items were rewritten."""
+        done = _entries().database[MAINTENANCE_COLLECTION]
+        if await done.find_one({"_id": _MODES_SETTLED}) is not None:
+            return 0
+        modes = [m.value for m in DisclosureMode if m is not DisclosureMode.PROACTIVE]
+        changed = 0
+        for cls in CONTENT_TYPES.values():
+            ids = await cls.get_pymongo_collection().distinct("_id", {"disclosure_mode": {"$in": modes}})
+            for item_id in ids:
+                item = await cls.get(item_id)
+                changed += item is not None and await self._settle_mode(item)
+        if changed:  # public answers (of processes already serving, too) showed them as they were
+            await self._changed()
+        with contextlib.suppress(DuplicateKeyError):  # another process finished first
+            await done.insert_one({"_id": _MODES_SETTLED, "at": utcnow(), "items": changed})
+        return changed
+
+    async def _settle_mode(self, item: ContentDocument) -> bool:
+        until = public_until(item)
+        entry = search_entry(item.model_copy(update={"public_until": until}))
+        stored = await _entries().find_one({"_id": item.id}, {"tokens": 1, "public_until": 1})
+        if (
+            item.public_until == until
+            and stored is not None
+            and set(stored.get("tokens") or ()) == set(entry["tokens"])
+            and stored.get("public_until") == until
+        ):
+            return False
+        unchanged = {"_id": item.id, "version": item.version, "review_state": item.review_state.value}
+        collection = type(item).get_pymongo_collection()
+        item.public_until = until
+
+        async def write(session: AsyncClientSession) -> bool:
+            # Conditional, as in reindex: a writer that changed the item meanwhile stored both itself.
+            result = await collection.update_one(
+                unchanged, {"$set": {"public_until": until}}, session=session
+            )
+            if result.matched_count != 1:
+                return False
+            await store_entry(item, session)
+            return True
+
+        async with collection.database.client.start_session() as session:
+            written: bool = await session.with_transaction(write)
+        return written
+
     # -- the dictionary ---------------------------------------------------------------------------
     # Words change how jieba segments text, which affects word tokens (ranking boosts) of items indexed
     # afterwards, never which items a query finds. Existing items keep their old word tokens until
@@ -1022,8 +1086,11 @@ def _snippet(text: str, q: QueryTokens) -> str:
 def _present(item: ContentDocument, q: QueryTokens) -> tuple[str, GazetteArticle | None]:
     """The snippet of a hit (title if it matches, else the matching body text, transcript turn,
     article or attachment text) and, for a gazette issue, the article that matches."""
-    if isinstance(item, GazetteIssue):
-        return _present_issue(item, q)
+    full, item = item, indexed(item)
+    if isinstance(item, GazetteIssue) and isinstance(full, GazetteIssue):
+        snippet, article = _present_issue(item, q)
+        # The stored article: whether its body may be read is decided where it is read (cms.visibility).
+        return snippet, next((a for a in full.articles if article and a.id == article.id), None)
     texts = [text for name, text, _ in _fields(item) if name != "keywords" and text]
     if isinstance(item, Interview):
         turns = [f"{t.speaker}：{t.text}" for t in sorted(item.transcript, key=lambda t: t.seq)]

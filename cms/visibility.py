@@ -15,11 +15,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bson import ObjectId
+from pydantic import BaseModel
 
-from storage.documents import FAR_FUTURE, ContentDocument, DisclosureMode, ReviewState
+from storage.documents import (
+    FAR_FUTURE,
+    CatalogEntry,
+    ContentDocument,
+    DisclosureMode,
+    GazetteIssue,
+    Interpretation,
+    Interview,
+    ReviewState,
+)
+
+T = TypeVar("T", bound=ContentDocument)
 
 # ``public_until`` of a 不予公开 item: an instant that has always passed, so it is never public.
 NEVER_PUBLIC = datetime(1970, 1, 1, tzinfo=UTC)
@@ -140,3 +152,45 @@ def content_withheld(item: ContentDocument, scope: ReadScope) -> bool:
     """Whether the reader sees only the catalog metadata of ``item`` (依申请公开, or anything not
     proactive, read by someone who may not read the organization's unpublished items)."""
     return item.disclosure_mode is not DisclosureMode.PROACTIVE and item.org_id not in scope.draft_org_ids
+
+
+# What of each kind is content rather than catalog metadata: what ``content_withheld`` readers never
+# get, and what a non-proactive item's search entry is never built from. A dotted name empties that
+# field of every element of a list (a gazette's articles keep their titles and 文号, lose their bodies).
+# Attachments live in their own collection and are withheld for every kind (their extracted text is
+# ``attachment_text``). The reason and legal basis of a non-proactive mode are internal review
+# records, withheld alike. Everything not named here is catalog metadata and stays public.
+_REVIEW_RECORDS = ("non_disclosure_reason", "legal_basis", "attachment_text")
+WITHHELD_FIELDS: dict[type[ContentDocument], tuple[str, ...]] = {
+    CatalogEntry: ("body", *_REVIEW_RECORDS),
+    GazetteIssue: ("articles.body", *_REVIEW_RECORDS),
+    Interpretation: ("body", *_REVIEW_RECORDS),
+    Interview: ("transcript", "questions", *_REVIEW_RECORDS),
+}
+
+
+def withheld_view(item: T) -> T:
+    """A copy of ``item`` with its content (WITHHELD_FIELDS) emptied, for reading only: no write path
+    receives one (readers call this on what they display or index, never on what they save)."""
+    view: T = _emptied(item, WITHHELD_FIELDS.get(type(item), _REVIEW_RECORDS))
+    return view
+
+
+def readable(item: T, scope: ReadScope) -> T:
+    """``item`` as ``scope`` may read it: itself, or its withheld view (``content_withheld``)."""
+    return withheld_view(item) if content_withheld(item, scope) else item
+
+
+def _emptied(obj: Any, names: tuple[str, ...]) -> Any:
+    update: dict[str, Any] = {}
+    nested: dict[str, list[str]] = {}
+    for name in names:
+        head, _, rest = name.partition(".")
+        if rest:
+            nested.setdefault(head, []).append(rest)
+        else:
+            update[head] = type(obj).model_fields[head].get_default(call_default_factory=True)
+    for head, rests in nested.items():
+        update[head] = [_emptied(element, tuple(rests)) for element in getattr(obj, head)]
+    copy: BaseModel = obj.model_copy(update=update)
+    return copy

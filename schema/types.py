@@ -13,6 +13,7 @@ import strawberry
 
 from cms import model
 from cms.ids import to_global_id
+from cms.visibility import content_withheld, readable
 from schema.context import Info
 from schema.execution import context_only
 from schema.selection import reads
@@ -32,6 +33,14 @@ strawberry.enum(model.InterpretationKind, name="InterpretationKind", description
 strawberry.enum(model.InterviewKind, name="InterviewKind", description="访谈或发布会")
 
 N = TypeVar("N")
+# What cms.visibility.content_withheld decides on: every field that reads through it declares these.
+_RULE = ("disclosure_mode", "org_id")
+
+
+def _rule(*attributes: str) -> dict[str, Any]:
+    """``metadata`` of a resolver that reads ``attributes`` through the withholding rule (compiled:
+    it takes ``info`` only for ``info.context.scope``)."""
+    return {**reads(*attributes, *_RULE), **context_only()}
 
 
 @strawberry.interface(description="可按全局 ID 获取的对象（Relay Node）")
@@ -184,14 +193,55 @@ class Content(Node):
     pending_tier: str | None = strawberry.field(description="当前所处的审核环节")
     submitted_at: datetime | None = strawberry.field(description="提交审查时间")
 
+    disclosure_mode: model.DisclosureMode = strawberry.field(description="公开方式")
+
     @strawberry.field(metadata=reads("review_state"))
     def review_state_label(self, root: strawberry.Parent[model.ContentDocument]) -> str:
         return model.REVIEW_STATE_LABELS[root.review_state]
 
-    @strawberry.field(description="附件", metadata=reads("id"))
+    @strawberry.field(
+        description="公开方式的名称（主动公开、依申请公开、不予公开）", metadata=reads("disclosure_mode")
+    )
+    def disclosure_mode_label(self, root: strawberry.Parent[model.ContentDocument]) -> str:
+        return model.DISCLOSURE_LABELS[root.disclosure_mode]
+
+    @strawberry.field(
+        description="不予主动公开的理由（内部审查记录）；内容不向本调用者提供时为空字符串",
+        metadata=_rule("non_disclosure_reason"),
+    )
+    def non_disclosure_reason(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> str:
+        return readable(root, info.context.scope).non_disclosure_reason
+
+    @strawberry.field(
+        description="不予主动公开的法律依据（内部审查记录）；内容不向本调用者提供时为空字符串",
+        metadata=_rule("legal_basis"),
+    )
+    def legal_basis(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> str:
+        return readable(root, info.context.scope).legal_basis
+
+    @strawberry.field(
+        description="本内容的正文、附件等是否不向本调用者提供（依申请公开的内容只公开目录信息，"
+        "可查看本机构未发布内容的工作人员除外）",
+        metadata=_rule(),
+    )
+    def content_withheld(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> bool:
+        return content_withheld(root, info.context.scope)
+
+    @strawberry.field(
+        description="内容不向本调用者提供时给读者的说明（如依申请公开的获取方式）；否则为 null",
+        metadata=_rule(),
+    )
+    def disclosure_notice(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> str | None:
+        if not content_withheld(root, info.context.scope):
+            return None
+        return model.DISCLOSURE_NOTICES.get(root.disclosure_mode)
+
+    @strawberry.field(description="附件；内容不向本调用者提供时为空列表", metadata=reads("id", *_RULE))
     async def attachments(
         self, root: strawberry.Parent[model.ContentDocument], info: Info
     ) -> list[Attachment]:
+        if content_withheld(root, info.context.scope):
+            return []
         return await info.context.loaders.attachments_of.load(root.id)  # type: ignore[arg-type, return-value]
 
     @strawberry.field(
@@ -267,11 +317,11 @@ class CatalogEntry(Content):
     validity: model.Validity
     validity_effective_date: date | None = strawberry.field(description="施行日期")
     repeal_date: date | None = strawberry.field(description="废止或失效日期")
-    disclosure_mode: model.DisclosureMode
-    non_disclosure_reason: str
-    legal_basis: str
     scope: str = strawberry.field(description="公开范围")
-    body: str
+
+    @strawberry.field(description="正文；内容不向本调用者提供时为空字符串", metadata=_rule("body"))
+    def body(self, root: strawberry.Parent[model.CatalogEntry], info: Info) -> str:
+        return readable(root, info.context.scope).body
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:
@@ -280,10 +330,6 @@ class CatalogEntry(Content):
     @strawberry.field(metadata=reads("validity"))
     def validity_label(self, root: strawberry.Parent[model.CatalogEntry]) -> str:
         return model.VALIDITY_LABELS[root.validity]
-
-    @strawberry.field(metadata=reads("disclosure_mode"))
-    def disclosure_mode_label(self, root: strawberry.Parent[model.CatalogEntry]) -> str:
-        return model.DISCLOSURE_LABELS[root.disclosure_mode]
 
     @strawberry.field(description="发布机构（发文机关）", metadata=reads("issuing_org_id", "org_id"))
     def issuing_organization(
@@ -368,9 +414,12 @@ class GazetteArticle(Node):
     def document_number(self, root: strawberry.Parent[ArticleRef]) -> str | None:
         return root.article.document_number
 
-    @strawberry.field
-    def body(self, root: strawberry.Parent[ArticleRef]) -> str:
-        return root.article.body
+    @strawberry.field(description="正文；公报内容不向本调用者提供时为空字符串", metadata=context_only())
+    def body(self, root: strawberry.Parent[ArticleRef], info: Info) -> str:
+        issue = readable(root.issue, info.context.scope)
+        if issue is root.issue:
+            return root.article.body
+        return next((a.body for a in issue.articles if a.id == root.article.id), "")
 
     @strawberry.field
     def issue(self, root: strawberry.Parent[ArticleRef]) -> GazetteIssue:
@@ -404,8 +453,11 @@ class GazetteIssue(Content):
 class Interpretation(Content):
     id: strawberry.ID = _gid("Interpretation")
     kind: model.InterpretationKind
-    body: str
     published_date: date | None
+
+    @strawberry.field(description="正文；内容不向本调用者提供时为空字符串", metadata=_rule("body"))
+    def body(self, root: strawberry.Parent[model.Interpretation], info: Info) -> str:
+        return readable(root, info.context.scope).body
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:
@@ -458,8 +510,16 @@ class Interview(Content):
     scheduled_end: datetime | None
     published_date: date | None
     guests: list[Guest]
-    questions: list[PublicQuestion]
-    transcript: list[TranscriptTurn]
+
+    @strawberry.field(
+        description="网友提问及答复；内容不向本调用者提供时为空列表", metadata=_rule("questions")
+    )
+    def questions(self, root: strawberry.Parent[model.Interview], info: Info) -> list[PublicQuestion]:
+        return readable(root, info.context.scope).questions  # type: ignore[return-value]
+
+    @strawberry.field(description="实录；内容不向本调用者提供时为空列表", metadata=_rule("transcript"))
+    def transcript(self, root: strawberry.Parent[model.Interview], info: Info) -> list[TranscriptTurn]:
+        return readable(root, info.context.scope).transcript  # type: ignore[return-value]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:

@@ -645,3 +645,60 @@ async def test_anonymous_and_denied_callers_never_see_a_draft_title(world: World
         await api.token(OFFICER),
     )
     assert found["catalogEntriesByDocumentNumber"] == [{"title": title}]
+
+
+WITHHELD_FINDINGS = {
+    "stateSecrets": False,
+    "commercialSecrets": False,
+    "personalPrivacy": True,
+    "proposedScope": "申请人",
+    "grounds": "涉及个人隐私",
+}
+
+
+@pytest.mark.parametrize("mode", ["ON_REQUEST", "NOT_DISCLOSED"], ids=["on-request", "not-disclosed"])
+async def test_anonymous_and_denied_callers_never_see_withheld_content(world: World, mode: str):
+    """公开方式: the body (and reason) of a published 依申请公开 entry, and anything of a 不予公开 one beyond
+    its existence to staff, reach no anonymous or denied caller by any public read."""
+    api = world.api
+    officer, content = await api.token(OFFICER), f"{world.marker}正文{uuid.uuid4().hex[:6]}"
+    number = unique("滇测〔2027〕")
+    entry = await api.create_entry(
+        officer,
+        world.org,
+        f"{mode}条目{uuid.uuid4().hex[:6]}",
+        body=content,
+        documentNumber=number,
+        disclosureMode=mode,
+        nonDisclosureReason=f"{world.marker}理由",
+    )
+    findings = {**WITHHELD_FINDINGS, "proposedMode": mode}
+    await api.act(officer, entry["id"], "SUBMIT")
+    for demo in (OFFICER, "demo-dept-head", UNIT_HEAD):
+        await api.act(await api.token(demo), entry["id"], "APPROVE", findings=findings)
+    reads = [
+        (
+            "query($id: ID!) { node(id: $id) { ... on CatalogEntry { title body nonDisclosureReason } } }",
+            {"id": entry["id"]},
+        ),
+        (
+            "query($o: ID!) { catalog(filter: {organization: $o}, first: 100) { edges { node { title body } } } }",
+            {"o": world.org},
+        ),
+        ("query($n: String!) { catalogEntriesByDocumentNumber(documentNumber: $n) { body } }", {"n": number}),
+        (
+            "query($q: String!) { search(query: $q) { totalCount edges { node { snippet } } } }",
+            {"q": content},
+        ),
+        ("query($q: String!) { search(query: $q) { edges { node { snippet } } } }", {"q": entry["title"]}),
+    ]
+    for token in (None, world.nobody.token):
+        for query, variables in reads:
+            body = await api.post(query, variables, token)
+            assert "errors" not in body, body
+            assert world.marker not in text_of(body), (query, body)
+            if mode == "NOT_DISCLOSED":
+                assert entry["title"] not in text_of(body), (query, body)
+    # Staff who may read the organization's drafts read it all.
+    staff = await api.ok(reads[0][0], reads[0][1], officer)
+    assert staff["node"]["body"] == content

@@ -211,7 +211,8 @@ def test_fragments_aliases_and_typename_are_followed() -> None:
         " ... on CatalogEntry { validityLabel } } } } }"
         " fragment More on CatalogEntry { body organization { name } }"
     )
-    assert _stored(query) == {"title", "body", "org_id", "review_state", "validity"}
+    # body is read through the withholding rule (cms.visibility.content_withheld): its mode too
+    assert _stored(query) == {"title", "body", "disclosure_mode", "org_id", "review_state", "validity"}
 
 
 def test_a_field_whose_reads_are_not_declared_makes_the_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -223,8 +224,10 @@ def test_a_field_whose_reads_are_not_declared_makes_the_read_whole(monkeypatch: 
 
 
 def test_a_projection_keeps_required_fields_and_falls_back_on_unknown_names() -> None:
-    assert _projection(CatalogEntry, {"summary"}) == {"summary": 1, "title": 1, "org_id": 1, "sort_key": 1}
-    assert _projection(CatalogEntry, {"id"}) == {"_id": 1, "title": 1, "org_id": 1, "sort_key": 1}
+    # disclosure_mode always: read as its default (主动公开) it would reveal withheld content
+    always = {"title": 1, "org_id": 1, "sort_key": 1, "disclosure_mode": 1}
+    assert _projection(CatalogEntry, {"summary"}) == {"summary": 1, **always}
+    assert _projection(CatalogEntry, {"id"}) == {"_id": 1, **always}
     assert _projection(CatalogEntry, {"summary", "no_such_field"}) is READ_PROJECTION
     assert _projection(CatalogEntry, None) is READ_PROJECTION
 

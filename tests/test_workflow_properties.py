@@ -12,12 +12,15 @@ publication rules are checked:
    and the live content is that reviewed version;
 2. nothing unpublished (or not yet effective) is visible anonymously, by id or in the catalog;
 3. the review register of every organization involved verifies;
-4. live published content (and the published state) changes only in the step that completed a review.
+4. live published content (and the published state) changes only in the step that completed a review;
+5. 公开方式: a 不予公开 item is never public; no body, attachment or search text of an item that is
+   not 主动公开 reaches an anonymous reader (by id through GraphQL, or by searching its body's words).
 """
 
 from __future__ import annotations
 
 import collections
+import random
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -34,6 +37,7 @@ from authz import Grant, Permission, Principal, Role
 from cms.catalog import CatalogQuery, NewCatalogEntry
 from cms.content import PageRequest
 from cms.errors import DomainError
+from cms.ids import to_global_id
 from cms.organizations import NewOrganization
 from cms.services import Services
 from cms.versions import snapshot
@@ -117,9 +121,28 @@ FINDINGS: dict[str, ConfidentialityFindings | None] = {
     "not_proactive_no_grounds": PRIVACY_ON_REQUEST.model_copy(
         update={"personal_privacy": False, "grounds": ""}
     ),
+    "not_disclosed": PRIVACY_ON_REQUEST.model_copy(
+        update={"proposed_mode": DisclosureMode.NOT_DISCLOSED.value, "grounds": "涉及个人隐私，不予公开"}
+    ),
 }
+# The findings a directed approval of an item in each mode carries.
+# Directed steps propose the item's own mode (anything else is refused as a mismatch), now and then
+# with findings that are refused for other reasons or another mode.
+FINDINGS_FOR: dict[DisclosureMode, tuple[str, ...]] = {
+    DisclosureMode.PROACTIVE: ("good", "good", "privacy_proactive_consent", "good_on_request"),
+    DisclosureMode.ON_REQUEST: ("good_on_request", "good_on_request", "privacy_on_request", "good"),
+    DisclosureMode.NOT_DISCLOSED: ("not_disclosed", "not_disclosed", "not_disclosed", "good"),
+}
+MODE_DRAWS = (
+    DisclosureMode.PROACTIVE,
+    DisclosureMode.PROACTIVE,
+    DisclosureMode.ON_REQUEST,
+    DisclosureMode.NOT_DISCLOSED,
+)
+_POOL = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥金木水火土日月星云雨风雷电山川河海松柏竹梅兰菊"
 
-ON_REQUEST_BASIS = "《中华人民共和国政府信息公开条例》第十五条"
+# Cites 条例 第十五条: what a 不予公开 item needs, and enough for 依申请公开 too.
+NON_PROACTIVE_BASIS = "《中华人民共和国政府信息公开条例》第十五条"
 
 # Which staff are likely to succeed at what: hypothesis picks from these more often than from everyone.
 LIKELY: dict[str, tuple[str, ...]] = {
@@ -139,6 +162,7 @@ class World:
     root: Organization
     users: dict[str, Principal]
     by_id: dict[str, Principal]
+    gql: Any  # anonymous GraphQL over HTTP (invariant 5)
 
 
 @dataclass
@@ -189,13 +213,16 @@ class Step:
 @dataclass
 class Example:
     orgs: list[Organization]
+    # In the body of every item of the example: its words must reach nobody anonymous unless the item is
+    # 主动公开 (invariant 5).
+    body_words: str = field(default_factory=lambda: "".join(random.choices(_POOL, k=8)))
     items: list[ObjectId] = field(default_factory=list)  # live items and working copies, in creation order
     stored: dict[ObjectId, CatalogEntry] = field(default_factory=dict)  # as read after the last step
     published: dict[ObjectId, tuple[int, dict[str, Any]]] = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
-async def world(services: Services) -> AsyncIterator[World]:
+async def world(services: Services, gql: Any) -> AsyncIterator[World]:
     suffix = uuid.uuid4().hex[:8]
     root = await services.orgs.create(
         NewOrganization(key=f"prop-{suffix}", name=f"属性测试机构{suffix}", code=f"P{suffix.upper()}")
@@ -209,7 +236,7 @@ async def world(services: Services) -> AsyncIterator[World]:
         for role in roles:
             await services.access.grants.add(Grant(str(user.id), role, str(root.id), True))
     await services.access.reload()
-    yield World(root=root, users=users, by_id={p.user_id or "": p for p in users.values()})
+    yield World(root=root, users=users, by_id={p.user_id or "": p for p in users.values()}, gql=gql)
     STATS.report()
 
 
@@ -294,7 +321,7 @@ class Params:
     """Everything a step needs besides who does what to which item (drawn, or written by a scenario)."""
 
     org: int = 0  # create: index into the example's organizations
-    on_request: bool = False  # create / edit of the mode: 依申请公开 rather than 主动公开
+    mode: DisclosureMode = DisclosureMode.PROACTIVE  # create / edit of the mode
     field: str = "title"  # edit: title | summary | mode
     text: int = 0
     version: int | None = None  # expected version; edits without one use the current version
@@ -306,15 +333,13 @@ class Params:
 def draw_params(data: st.DataObject, action: str, item: CatalogEntry | None, directed: bool) -> Params:
     if action == "create":
         org = data.draw(st.integers(0, 1), label="org")
-        return Params(
-            org=org, on_request=data.draw(st.sampled_from((False, False, True)), label="on_request")
-        )
+        return Params(org=org, mode=data.draw(st.sampled_from(MODE_DRAWS), label="mode"))
     current = item.version if item is not None else 1
     version = draw(data, "expected_version", directed, (current, None), (current - 1, current + 1))
     if action in ("edit", "edit_copy"):
         return Params(
             field=data.draw(st.sampled_from(("title", "summary", "mode")), label="field"),
-            on_request=data.draw(st.booleans(), label="on_request"),
+            mode=data.draw(st.sampled_from(MODE_DRAWS), label="mode"),
             text=data.draw(st.integers(0, 999), label="text"),
             version=version,
         )
@@ -323,11 +348,7 @@ def draw_params(data: st.DataObject, action: str, item: CatalogEntry | None, dir
     opinion = draw(data, "opinion", directed, ("同意", "请补充依据"), ("", "  "))
     if action != "approve":
         return Params(version=version, opinion=opinion)
-    # Directed steps propose the item's own mode (anything else is refused as a mismatch).
-    if getattr(item, "disclosure_mode", None) is DisclosureMode.ON_REQUEST:
-        usual: tuple[str, ...] = ("good_on_request", "good_on_request", "privacy_on_request", "good")
-    else:
-        usual = ("good", "good", "privacy_proactive_consent", "good_on_request")
+    usual = FINDINGS_FOR[getattr(item, "disclosure_mode", DisclosureMode.PROACTIVE)]
     return Params(
         version=version,
         opinion=opinion,
@@ -381,9 +402,10 @@ async def execute(
             org_id=ex.orgs[params.org].id,  # type: ignore[arg-type]
             title=f"关于政务公开工作的通知（{len(ex.items) + 1}）",
             summary="属性测试生成的草稿",
-            disclosure_mode=DisclosureMode.ON_REQUEST if params.on_request else DisclosureMode.PROACTIVE,
-            non_disclosure_reason="涉及个人隐私" if params.on_request else "",
-            legal_basis=ON_REQUEST_BASIS if params.on_request else "",
+            body=f"正文{ex.body_words}",
+            disclosure_mode=params.mode,
+            non_disclosure_reason="" if params.mode is DisclosureMode.PROACTIVE else "涉及个人隐私",
+            legal_basis="" if params.mode is DisclosureMode.PROACTIVE else NON_PROACTIVE_BASIS,
         )
         created = await services.authoring.create_catalog_entry(principal, new)
         assert created.id is not None
@@ -393,11 +415,11 @@ async def execute(
     if action in ("edit", "edit_copy"):
         changes: dict[str, Any] = {params.field: f"修改{params.text}"}
         if params.field == "mode":
-            mode = DisclosureMode.ON_REQUEST if params.on_request else DisclosureMode.PROACTIVE
+            proactive = params.mode is DisclosureMode.PROACTIVE
             changes = {
-                "disclosure_mode": mode.value,
-                "non_disclosure_reason": "涉及个人隐私" if params.on_request else "",
-                "legal_basis": ON_REQUEST_BASIS if params.on_request else "",
+                "disclosure_mode": params.mode.value,
+                "non_disclosure_reason": "" if proactive else "涉及个人隐私",
+                "legal_basis": "" if proactive else NON_PROACTIVE_BASIS,
             }
         version = params.version
         if version is None:
@@ -594,6 +616,7 @@ async def check_invariants(services: Services, world: World, ex: Example, step: 
             and item.effective is not None
             and item.effective <= now
             and item.working_copy_of is None
+            and item.disclosure_mode is not DisclosureMode.NOT_DISCLOSED
         )
         if not should:
             assert visible is None, f"{item_id} ({item.review_state}, effective {item.effective}) is public"
@@ -602,6 +625,11 @@ async def check_invariants(services: Services, world: World, ex: Example, step: 
     if changed:  # the catalog can only change when an item did
         await check_catalog(services, ex, public, now)
     STATS.lap("inv2")
+
+    # 5. nothing but the catalog metadata of a non-proactive item reaches an anonymous reader
+    if changed:
+        await check_withheld(world, ex, changed)
+    STATS.lap("inv5")
 
     # 3. the register chains verify
     for org in ex.orgs:
@@ -631,6 +659,55 @@ async def check_catalog(services: Services, ex: Example, public: ReadScope, now:
         assert entry.working_copy_of is None, f"working copy {entry.id} listed publicly"
 
 
+NODE_VIEW = """
+query($id: ID!) { node(id: $id) { ... on CatalogEntry {
+  disclosureMode body nonDisclosureReason contentWithheld attachments { id }
+} } }
+"""
+SEARCH_VIEW = """
+query($q: String!, $o: ID!) { search(query: $q, filter: {organization: $o, includeSubtree: true}, first: 100) {
+  totalCount edges { node { snippet item { id } } }
+} }
+"""
+WITHHELD_VIEW = {
+    "disclosureMode": "ON_REQUEST",
+    "body": "",
+    "nonDisclosureReason": "",
+    "contentWithheld": True,
+    "attachments": [],
+}
+
+
+async def check_withheld(world: World, ex: Example, changed: set[ObjectId]) -> None:
+    """Invariant 5, through the public GraphQL API: each changed item by id, and the example's body
+    words by search (every item holds them; only 主动公开 ones may be found by them)."""
+    for item_id in changed:
+        item = ex.stored[item_id]
+        body = await world.gql(NODE_VIEW, {"id": to_global_id("CatalogEntry", item_id)})
+        assert "errors" not in body, body
+        node = body["data"]["node"]
+        if node is None or item.disclosure_mode is DisclosureMode.PROACTIVE:
+            continue
+        assert item.disclosure_mode is DisclosureMode.ON_REQUEST, (
+            f"{item_id} ({item.disclosure_mode}) is public"
+        )
+        assert node == WITHHELD_VIEW, (
+            f"{item_id}: the content of a 依申请公开 item reached an anonymous reader"
+        )
+    proactive = {
+        to_global_id("CatalogEntry", i)
+        for i, item in ex.stored.items()
+        if item.disclosure_mode is DisclosureMode.PROACTIVE
+    }
+    variables = {"q": ex.body_words, "o": to_global_id("Organization", ex.orgs[0].id)}
+    body = await world.gql(SEARCH_VIEW, variables)
+    assert "errors" not in body, body
+    found = body["data"]["search"]
+    hits = {edge["node"]["item"]["id"] for edge in found["edges"]}
+    assert hits <= proactive, f"non-proactive items {hits - proactive} found by their body's words"
+    assert found["totalCount"] == len(hits)
+
+
 def check_live_changes(
     ex: Example,
     step: Step,
@@ -657,6 +734,7 @@ def check_live_changes(
     if approved and result is not None and result.review_state is ReviewState.PUBLISHED:
         STATS.published += 1
         STATS.merges += merged_into is not None
+        STATS.outcomes[f"published as {result.disclosure_mode.value}"] += 1
 
 
 # -- the test -------------------------------------------------------------------------------------

@@ -121,6 +121,8 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         app.state.services = svc
         try:
             await svc.search.prepare()  # the word segmenter's dictionary, before anything is indexed
+            # Before serving: older versions published 不予公开 items and indexed withheld content.
+            await svc.search.settle_disclosure_modes()
             if settings.loads_demo_data and await is_empty():
                 log.info("repository is empty: loading demo data")
                 await load_demo(svc, password=settings.demo_password.get_secret_value())
