@@ -10,6 +10,8 @@ and version the caller saw, so two reviewers can never both act on the same step
 from __future__ import annotations
 
 import enum
+import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,7 +41,7 @@ from cms.errors import (
 from cms.gazette import number_taken
 from cms.register import RegisterEntry, RegisterService, StaleHead
 from cms.search import remove_entry, store_entry, store_visibility
-from cms.versions import VersionService, apply, encode, snapshot
+from cms.versions import MERGE_NOTE, VersionService, apply, encode, snapshot
 from cms.visibility import is_visible
 from storage.documents import (
     CONTENT_TYPES,
@@ -55,6 +57,7 @@ from storage.documents import (
 )
 from storage.register import ConfidentialityFindings, RegisterRecord
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 ItemHook = Callable[["ContentDocument", "ContentDocument", AsyncClientSession], Awaitable[None]]
 
@@ -127,23 +130,95 @@ def state_for(tier: TierSpec) -> ReviewState:
     return TIER_STATES.get(tier.key, ReviewState.PENDING_REVIEW)
 
 
+# The statutory floor (先审查、后公开, three tiers): whatever an organization configures, these three
+# permissions each act at exactly one tier, in this order, under their reserved key (so the states
+# PENDING_FIRST_REVIEW … keep their meaning), 审发 last. Tiers of other reviewing permissions (保密审查)
+# may stand between them.
+STATUTORY_TIERS: dict[str, str] = {
+    Permission.REVIEW_FIRST.value: "first_review",
+    Permission.REVIEW_DEPARTMENT.value: "department_review",
+    Permission.REVIEW_APPROVE.value: "unit_approval",
+}
+EXTRA_TIER_PERMISSIONS = frozenset({Permission.REVIEW_SECRECY.value})
+MAX_TIERS = 8
+# A label is a tier's name in worklists, the register and its CSV export: a short title such as
+# “承办部门负责人审核” (9 characters). 30 leaves room for a long office name (“省保密委员会办公室保密审查”)
+# and stays one line in a worklist column.
+MAX_TIER_LABEL = 30
+TIER_KEY = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
 def validate_chain(chain: list[TierSpec]) -> None:
-    """A chain must have at least one tier, unique keys, and only permissions that review."""
-    reviewing = {
-        Permission.REVIEW_FIRST.value,
-        Permission.REVIEW_DEPARTMENT.value,
-        Permission.REVIEW_APPROVE.value,
-        Permission.REVIEW_SECRECY.value,
-    }
-    if not chain or len(chain) > 8:
-        raise InvalidInput("审核链应包含 1 至 8 个环节。", field="reviewChain")
-    if len({t.key for t in chain}) != len(chain):
-        raise InvalidInput("审核环节标识不能重复。", field="reviewChain")
-    for tier in chain:
-        if tier.permission not in reviewing:
-            raise InvalidInput(f"审核环节“{tier.label}”的权限无效。", field="reviewChain")
+    """Refuse a chain below the statutory floor (see ``STATUTORY_TIERS``); every refusal names the
+    tier at fault (``reviewChain.2.label``)."""
+    if not 3 <= len(chain) <= MAX_TIERS:
+        raise InvalidInput(
+            f"审核链应包含 3 至 {MAX_TIERS} 个环节：承办人初审、承办部门负责人审核、单位负责人审发必不可少。",
+            field="reviewChain",
+        )
+    seen: set[str] = set()
+    for index, tier in enumerate(chain):
+        _check_tier(index, tier, seen)
+    statutory = [t.permission for t in chain if t.permission in STATUTORY_TIERS]
+    if statutory != list(STATUTORY_TIERS):
+        index = _first_out_of_order(chain)
+        raise InvalidInput(
+            "审核链须依次包含承办人初审、承办部门负责人审核、单位负责人审发各一个环节。",
+            field=f"reviewChain.{index}.permission",
+        )
+    if chain[0].permission != Permission.REVIEW_FIRST.value:
+        raise InvalidInput("审核链的第一个环节必须是承办人初审。", field="reviewChain.0.permission")
     if chain[-1].permission != Permission.REVIEW_APPROVE.value:
-        raise InvalidInput("审核链的最后一个环节必须是单位负责人审发。", field="reviewChain")
+        raise InvalidInput(
+            "审核链的最后一个环节必须是单位负责人审发。", field=f"reviewChain.{len(chain) - 1}.permission"
+        )
+
+
+def _check_tier(index: int, tier: TierSpec, seen: set[str]) -> None:
+    where = f"reviewChain.{index}"
+    name = f"第 {index + 1} 个审核环节"
+    if not TIER_KEY.fullmatch(tier.key):
+        raise InvalidInput(
+            f"{name}的标识应以小写字母开头，由小写字母、数字和下划线组成，不超过 32 个字符。",
+            field=f"{where}.key",
+        )
+    if tier.key in seen:
+        raise InvalidInput(f"{name}的标识“{tier.key}”与前面的环节重复。", field=f"{where}.key")
+    seen.add(tier.key)
+    if not tier.label.strip() or len(tier.label) > MAX_TIER_LABEL or not tier.label.isprintable():
+        raise InvalidInput(f"{name}的名称应为 1 至 {MAX_TIER_LABEL} 个字符。", field=f"{where}.label")
+    if tier.permission not in STATUTORY_TIERS and tier.permission not in EXTRA_TIER_PERMISSIONS:
+        raise InvalidInput(f"{name}的审核权限无效。", field=f"{where}.permission")
+    reserved = STATUTORY_TIERS.get(tier.permission)
+    if reserved is not None and tier.key != reserved:
+        raise InvalidInput(f"{name}的标识必须是“{reserved}”。", field=f"{where}.key")
+    if reserved is None and tier.key in STATUTORY_TIERS.values():
+        raise InvalidInput(f"标识“{tier.key}”保留给法定审核环节，{name}不能使用。", field=f"{where}.key")
+    if tier.author_may_act and tier.permission != Permission.REVIEW_FIRST.value:
+        raise InvalidInput(f"只有承办人初审环节可以由起草人审核，{name}不可以。", field=f"{where}.authorMayAct")
+
+
+def _first_out_of_order(chain: list[TierSpec]) -> int:
+    """The index of the first statutory tier that is repeated or comes too early (or the last tier
+    when one is missing)."""
+    order = list(STATUTORY_TIERS)
+    expected = 0
+    for index, tier in enumerate(chain):
+        if tier.permission not in STATUTORY_TIERS:
+            continue
+        if expected >= len(order) or tier.permission != order[expected]:
+            return index
+        expected += 1
+    return len(chain) - 1
+
+
+def chain_below_floor(chain: list[TierSpec]) -> str | None:
+    """Why a stored chain (written before the floor was enforced) breaks it; None when it holds."""
+    try:
+        validate_chain(chain)
+    except InvalidInput as exc:
+        return f"{exc.details.get('field')}: {exc.message}"
+    return None
 
 
 class WorkflowService:
@@ -166,17 +241,33 @@ class WorkflowService:
         self.merge_hooks: list[ItemHook] = []
         # Called after every committed transition (public caches listen here).
         self.committed_hooks: list[Callable[[ContentDocument], Awaitable[None]]] = []
+        # Whether an organization's stored chain meets the floor, by its content (checked and logged
+        # once per organization and chain; chains are few).
+        self._floor_checked: dict[tuple[str, tuple[tuple[str, str, str, bool], ...]], bool] = {}
 
     # -- configuration ------------------------------------------------------------------------
 
     def chain(self, org_id: ObjectId) -> list[TierSpec]:
+        """The chain in effect: the organization's own, else its nearest ancestor's, else the default.
+        A stored chain below the statutory floor (written before ``validate_chain`` enforced it) is
+        passed over as if it were not configured, and logged once: nothing is published through it."""
         tree = self.content.orgs.tree
         org = tree.require(org_id)
         for ancestor_id in [org_id, *reversed(org.ancestors)]:
             configured = tree.require(ancestor_id).review_chain
-            if configured:
+            if configured and self._meets_floor(ancestor_id, configured):
                 return list(configured)
         return list(DEFAULT_CHAIN)
+
+    def _meets_floor(self, org_id: ObjectId, chain: list[TierSpec]) -> bool:
+        signature = (str(org_id), tuple((t.key, t.label, t.permission, t.author_may_act) for t in chain))
+        known = self._floor_checked.get(signature)
+        if known is None:
+            problem = chain_below_floor(chain)
+            known = self._floor_checked[signature] = problem is None
+            if problem is not None:
+                log.warning("organization %s: stored review chain ignored, %s", org_id, problem)
+        return known
 
     def separation_enforced(self, org_id: ObjectId) -> bool:
         return self.content.orgs.tree.require(org_id).separation_of_duties
@@ -242,7 +333,7 @@ class WorkflowService:
         index, tier = self._pending_tier(item)
         self.access.require(principal, Permission(tier.permission), item.org_id)
         self._expect(item, request, PENDING)
-        self._check_separation(principal, item, tier)
+        await self._check_separation(principal, item, tier)
         _check_findings(item, request.findings)
         chain = self.chain(item.org_id)
         before = item.review_state
@@ -276,7 +367,7 @@ class WorkflowService:
         self._expect(item, request, PENDING)
         if not request.opinion.strip():
             raise OpinionRequired()
-        self._check_separation(principal, item, tier, approving=False)
+        await self._check_separation(principal, item, tier, approving=False)
         before = item.review_state
         item.review_state, item.pending_tier = ReviewState.REJECTED, None
         await self._commit(principal, item, before, request, tier=tier.key, changed=_STATE_FIELDS)
@@ -361,16 +452,22 @@ class WorkflowService:
         if request.expected_version is not None and request.expected_version != item.version:
             raise Conflict()
 
-    def _check_separation(
+    async def _check_separation(
         self, principal: Principal, item: ContentDocument, tier: TierSpec, *, approving: bool = True
     ) -> None:
+        """Nobody acts at two tiers of one cycle; whoever wrote the item (created, submitted or saved
+        any version of it, a working copy's own versions for a copy) approves only at a tier that
+        allows the author. The savers cost one query, and only when the rest does not decide."""
         if not self.separation_enforced(item.org_id):
             return
         actor = principal.user_id
         if any(act.actor_id == actor and act.tier != tier.key for act in item.cycle):
             raise SeparationOfDuties("同一人不能在同一事项的两个审核环节签署意见。")
-        if approving and not tier.author_may_act and actor in {item.created_by, item.submitted_by}:
-            raise SeparationOfDuties("不能审核或审发自己起草、提交的内容。")
+        if not approving or tier.author_may_act or actor is None:
+            return
+        assert item.id is not None
+        if actor in {item.created_by, item.submitted_by} or await self.versions.saved_by(item.id, actor):
+            raise SeparationOfDuties("不能审核或审发自己起草、修改或提交的内容。")
 
     def _check_confirmations(self, item: ContentDocument) -> None:
         confirmed = {c.org_id for c in item.confirmations}
@@ -466,7 +563,7 @@ class WorkflowService:
 
         async def write(session: AsyncClientSession) -> None:
             await cas_update(live, live_version, live_state, session)
-            await self.versions.record(live, by=principal.user_id, note="工作副本审发合并", session=session)
+            await self.versions.record(live, by=principal.user_id, note=MERGE_NOTE, session=session)
             deleted = (
                 await type(copy)
                 .get_pymongo_collection()
