@@ -9,6 +9,7 @@ and version the caller saw, so two reviewers can never both act on the same step
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import logging
 import re
@@ -18,6 +19,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from beanie.odm.utils.encoder import Encoder
+from beanie import PydanticObjectId
 from bson import ObjectId
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -42,7 +44,7 @@ from cms.gazette import number_taken
 from cms.register import RegisterEntry, RegisterService, StaleHead
 from cms.search import remove_entry, store_entry, store_visibility
 from cms.versions import MERGE_NOTE, VersionService, apply, encode, snapshot
-from cms.visibility import is_visible
+from cms.visibility import is_visible, public_until
 from storage.documents import (
     CONTENT_TYPES,
     CatalogEntry,
@@ -60,6 +62,9 @@ from storage.register import ConfidentialityFindings, RegisterRecord
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 ItemHook = Callable[["ContentDocument", "ContentDocument", AsyncClientSession], Awaitable[None]]
+# A transaction's writes; returns the register entries of other items they changed as a consequence.
+Writes = Callable[[AsyncClientSession], Awaitable["list[RegisterEntry] | None"]]
+Followed = list[tuple["Interpretation", RegisterEntry]]
 
 DEFAULT_CHAIN: tuple[TierSpec, ...] = (
     TierSpec(
@@ -195,7 +200,9 @@ def _check_tier(index: int, tier: TierSpec, seen: set[str]) -> None:
     if reserved is None and tier.key in STATUTORY_TIERS.values():
         raise InvalidInput(f"标识“{tier.key}”保留给法定审核环节，{name}不能使用。", field=f"{where}.key")
     if tier.author_may_act and tier.permission != Permission.REVIEW_FIRST.value:
-        raise InvalidInput(f"只有承办人初审环节可以由起草人审核，{name}不可以。", field=f"{where}.authorMayAct")
+        raise InvalidInput(
+            f"只有承办人初审环节可以由起草人审核，{name}不可以。", field=f"{where}.authorMayAct"
+        )
 
 
 def _first_out_of_order(chain: list[TierSpec]) -> int:
@@ -486,7 +493,10 @@ class WorkflowService:
             e.id: e for e in await CatalogEntry.find({"_id": {"$in": list(item.interprets_ids)}}).to_list()
         }
         entries = [found.get(i) for i in item.interprets_ids]
-        waiting = [e for e in entries if e is None or e.review_state is not ReviewState.PUBLISHED]
+        now = self.content.clock()
+        # 不予公开 or expired counts as unpublished: a public interpretation never points at a
+        # document the public cannot read (see ``_follow_document``)
+        waiting = [e for e in entries if e is None or not _public_document(e, now)]
         if waiting:
             scope = self.content.scope(self.access.draft_orgs(principal))
             named = [e for e in waiting if e is not None and is_visible(e, scope)]
@@ -524,11 +534,18 @@ class WorkflowService:
         entry = self._entry(principal, item, before, request, tier, details or {})
         fields = None if changed is None else (*changed, "modified")
 
-        async def write(session: AsyncClientSession) -> None:
+        followed: Followed = []
+
+        async def write(session: AsyncClientSession) -> list[RegisterEntry]:
             await cas_update(item, seen_version, before, session, fields=fields)
+            if before is ReviewState.PUBLISHED:  # withdrawn: its interpretations follow
+                followed[:] = await self._follow_document(principal, item, request, session)
+            return [e for _, e in followed]
 
         await self._file(write, entry)
         await self._committed(item)
+        for follower, _ in followed:
+            await self._committed(follower)
 
     async def _committed(self, item: ContentDocument) -> None:
         for hook in self.committed_hooks:
@@ -560,8 +577,9 @@ class WorkflowService:
         self.content.stamp(live)
         copy.review_state = ReviewState.PUBLISHED
         entry = self._entry(principal, copy, before, request, tier, {"mergedInto": str(live.id)})
+        followed: Followed = []
 
-        async def write(session: AsyncClientSession) -> None:
+        async def write(session: AsyncClientSession) -> list[RegisterEntry]:
             await cas_update(live, live_version, live_state, session)
             await self.versions.record(live, by=principal.user_id, note=MERGE_NOTE, session=session)
             deleted = (
@@ -577,6 +595,9 @@ class WorkflowService:
             await remove_entry(copy.id, session)
             for hook in self.merge_hooks:
                 await hook(copy, live, session)
+            # made 不予公开 (or expired): its interpretations follow
+            followed[:] = await self._follow_document(principal, live, request, session)
+            return [e for _, e in followed]
 
         try:
             await self._file(write, entry)
@@ -587,7 +608,90 @@ class WorkflowService:
                 raise number_taken(live) from exc
             raise
         await self._committed(live)
+        for follower, _ in followed:
+            await self._committed(follower)
         return live
+
+    # -- 三同步 from the document's side ----------------------------------------------------------
+
+    async def _follow_document(
+        self,
+        principal: Principal,
+        document: ContentDocument,
+        request: TransitionRequest,
+        session: AsyncClientSession,
+    ) -> Followed:
+        """Inside the transaction that takes a published catalog entry out of public view (withdrawn,
+        or merged as 不予公开 / expired): each published interpretation of it that interprets no other
+        public document is withdrawn; one that does stays and drops its links to non-public
+        documents, as a new version. Read in the transaction, so a concurrent change of an
+        interpretation conflicts with it instead of being overwritten. Returns what changed, with
+        the register entries to file (each in its interpretation's organization's chain)."""
+        now = self.content.clock()
+        if not isinstance(document, CatalogEntry) or _public_document(document, now):
+            return []
+        interpretations = await Interpretation.find(
+            {"interprets_ids": document.id, "review_state": ReviewState.PUBLISHED.value}, session=session
+        ).to_list()
+        if not interpretations:
+            return []
+        others = {i for item in interpretations for i in item.interprets_ids if i != document.id}
+        public = {
+            e.id
+            for e in await CatalogEntry.find({"_id": {"$in": sorted(others)}}, session=session).to_list()
+            if _public_document(e, now)
+        }
+        followed: Followed = []
+        for item in interpretations:
+            kept = [i for i in item.interprets_ids if i in public]
+            if kept:
+                entry = await self._unlink(principal, item, kept, document, request, session)
+            else:
+                entry = await self._withdraw_follower(principal, item, document, request, session)
+            followed.append((item, entry))
+        return followed
+
+    async def _withdraw_follower(
+        self,
+        principal: Principal,
+        item: Interpretation,
+        document: CatalogEntry,
+        request: TransitionRequest,
+        session: AsyncClientSession,
+    ) -> RegisterEntry:
+        item.review_state = ReviewState.WITHDRAWN
+        item.modified = self.content.clock()
+        await cas_update(
+            item, item.version, ReviewState.PUBLISHED, session, fields=(*_STATE_FIELDS, "modified")
+        )
+        opinion = f"所解读的文件《{document.title}》{_gone(request)}，本解读随之撤回（三同步）。"
+        return self._record(
+            principal, item, ReviewState.PUBLISHED, Action.WITHDRAW.value, opinion, _cause(document, request)
+        )
+
+    async def _unlink(
+        self,
+        principal: Principal,
+        item: Interpretation,
+        kept: list[PydanticObjectId],
+        document: CatalogEntry,
+        request: TransitionRequest,
+        session: AsyncClientSession,
+    ) -> RegisterEntry:
+        seen_version = item.version
+        dropped = [str(i) for i in item.interprets_ids if i not in kept]
+        item.interprets_ids = kept
+        item.version += 1
+        item.modified = self.content.clock()
+        self.content.stamp(item)
+        await cas_update(item, seen_version, ReviewState.PUBLISHED, session)
+        opinion = (
+            f"所解读的文件《{document.title}》{_gone(request)}，本解读解除与未公开文件的关联（三同步）。"
+        )
+        # saved by nobody: no author of the interpretation (cms.versions.VersionService.saved_by)
+        await self.versions.record(item, by=None, note=opinion, session=session)
+        details = {**_cause(document, request), "unlinked": dropped}
+        return self._record(principal, item, ReviewState.PUBLISHED, "unlink", opinion, details)
 
     def _entry(
         self,
@@ -597,6 +701,22 @@ class WorkflowService:
         request: TransitionRequest,
         tier: str | None,
         details: dict[str, Any],
+    ) -> RegisterEntry:
+        entry = self._record(
+            principal, item, before, request.action.value, request.opinion.strip(), details, tier=tier
+        )
+        return dataclasses.replace(entry, findings=request.findings)
+
+    def _record(
+        self,
+        principal: Principal,
+        item: ContentDocument,
+        before: ReviewState,
+        action: str,
+        opinion: str,
+        details: dict[str, Any],
+        *,
+        tier: str | None = None,
     ) -> RegisterEntry:
         assert item.id is not None
         # A working copy's reviews are filed under the live item, so its history is one list.
@@ -618,15 +738,14 @@ class WorkflowService:
             item_type=type(item).__name__,
             item_title=item.title,
             item_version=item.version,
-            action=request.action.value,
+            action=action,
             from_state=before.value,
             to_state=item.review_state.value,
             actor_id=principal.user_id or "",
             actor_name=principal.username,
             tier=tier,
             actor_roles=roles,
-            opinion=request.opinion.strip(),
-            findings=request.findings,
+            opinion=opinion,
             details=details,
         )
 
@@ -634,42 +753,65 @@ class WorkflowService:
         async with self.client.start_session() as session:
             return await session.with_transaction(work)
 
-    async def _file(
-        self, writes: Callable[[AsyncClientSession], Awaitable[None]], entry: RegisterEntry
-    ) -> RegisterRecord:
-        """``writes`` and the register record of ``entry`` in one transaction.
+    async def _file(self, writes: Writes, entry: RegisterEntry) -> RegisterRecord:
+        """``writes``, the register record of ``entry`` and those of the entries ``writes`` returns
+        (items it changed as a consequence, possibly of other organizations) in one transaction.
 
         This process's appends to one organization's chain wait for each other from the append to the
         end of the transaction (``RegisterService.lock``), so they never race each other for a seq and
-        the append needs no read of the head; ``writes`` (the item) run before the lock, concurrently.
-        A head moved on by another process (``StaleHead``) retries the whole transaction."""
-        lock = self.register.lock(entry.org_id)
+        the append needs no read of the head; ``writes`` (the items) run before the locks,
+        concurrently. A transaction that files in several chains takes their locks in one order (by
+        organization id), so two of them never wait for each other. A head moved on by another
+        process (``StaleHead``) retries the whole transaction. Returns ``entry``'s record."""
         for _attempt in range(MAX_FILE_ATTEMPTS):
-            held = False
+            held: list[ObjectId] = []  # the organizations whose locks this attempt holds, in order
 
-            async def work(session: AsyncClientSession) -> RegisterRecord:
-                nonlocal held
-                await writes(session)
-                if not held:  # with_transaction may run this again: the lock is kept meanwhile
-                    await lock.acquire()
-                    held = True
-                return await self.register.append_held(entry, session)
+            async def work(session: AsyncClientSession) -> list[RegisterRecord]:
+                entries = [entry, *(await writes(session) or [])]
+                # with_transaction may run this again: the locks are kept meanwhile (re-taken only if
+                # the rerun files in other chains)
+                await self._hold(held, {ObjectId(str(e.org_id)) for e in entries})
+                return await self._append_all(entries, session)
 
             try:
                 async with self.client.start_session() as session:
-                    record = await session.with_transaction(work)
-                self.register.committed(record)
-                return record
+                    records = await session.with_transaction(work)
+                for record in records:
+                    self.register.committed(record)
+                return records[0]
             except StaleHead:
                 continue
             except BaseException:
-                if held:  # the commit's outcome may be unknown: read the head next time
-                    self.register.forget(entry.org_id)
+                for org_id in held:  # the commit's outcome may be unknown: read the heads next time
+                    self.register.forget(org_id)
                 raise
             finally:
-                if held:
-                    lock.release()
+                for org_id in reversed(held):
+                    self.register.lock(org_id).release()
         raise Conflict("审查登记并发写入冲突过多，请稍后重试。", org_id=str(entry.org_id))
+
+    async def _hold(self, held: list[ObjectId], wanted: set[ObjectId]) -> None:
+        """Hold the register locks of exactly ``wanted``, taken in id order; ``held`` lists what is held
+        at every moment (the caller releases it)."""
+        if set(held) == wanted:
+            return
+        while held:  # nothing of this attempt is appended yet: letting go is safe
+            self.register.lock(held.pop()).release()
+        for org_id in sorted(wanted):
+            await self.register.lock(org_id).acquire()
+            held.append(org_id)
+
+    async def _append_all(
+        self, entries: list[RegisterEntry], session: AsyncClientSession
+    ) -> list[RegisterRecord]:
+        records: list[RegisterRecord] = []
+        last: dict[ObjectId, RegisterRecord] = {}  # per chain, what this transaction appended last
+        for entry in entries:
+            org_id = ObjectId(str(entry.org_id))
+            record = await self.register.append_held(entry, session, after=last.get(org_id))
+            records.append(record)
+            last[org_id] = record
+        return records
 
 
 async def cas_update(
@@ -701,6 +843,20 @@ async def cas_update(
         await store_entry(item, session)
     else:
         await store_visibility(item, seen_state, session)
+
+
+def _public_document(entry: CatalogEntry, now: datetime) -> bool:
+    """Published and not (any more) kept from the public: not 不予公开, not expired. Scheduled counts
+    as public: an interpretation of it goes public with it (``_interpreted_published``)."""
+    return entry.review_state is ReviewState.PUBLISHED and public_until(entry) > now
+
+
+def _gone(request: TransitionRequest) -> str:
+    return "已撤回" if request.action is Action.WITHDRAW else "已不再公开"
+
+
+def _cause(document: CatalogEntry, request: TransitionRequest) -> dict[str, Any]:
+    return {"followsDocument": str(document.id), "documentAction": request.action.value}
 
 
 def _not_earlier(instant: datetime, bound: datetime | None) -> datetime:
