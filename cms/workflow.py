@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from beanie.odm.utils.encoder import Encoder
 from beanie import PydanticObjectId
+from beanie.odm.utils.encoder import Encoder
 from bson import ObjectId
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -764,31 +764,37 @@ class WorkflowService:
         organization id), so two of them never wait for each other. A head moved on by another
         process (``StaleHead``) retries the whole transaction. Returns ``entry``'s record."""
         for _attempt in range(MAX_FILE_ATTEMPTS):
-            held: list[ObjectId] = []  # the organizations whose locks this attempt holds, in order
-
-            async def work(session: AsyncClientSession) -> list[RegisterRecord]:
-                entries = [entry, *(await writes(session) or [])]
-                # with_transaction may run this again: the locks are kept meanwhile (re-taken only if
-                # the rerun files in other chains)
-                await self._hold(held, {ObjectId(str(e.org_id)) for e in entries})
-                return await self._append_all(entries, session)
-
             try:
-                async with self.client.start_session() as session:
-                    records = await session.with_transaction(work)
-                for record in records:
-                    self.register.committed(record)
-                return records[0]
+                return await self._file_once(writes, entry)
             except StaleHead:
                 continue
-            except BaseException:
-                for org_id in held:  # the commit's outcome may be unknown: read the heads next time
-                    self.register.forget(org_id)
-                raise
-            finally:
-                for org_id in reversed(held):
-                    self.register.lock(org_id).release()
         raise Conflict("审查登记并发写入冲突过多，请稍后重试。", org_id=str(entry.org_id))
+
+    async def _file_once(self, writes: Writes, entry: RegisterEntry) -> RegisterRecord:
+        held: list[ObjectId] = []  # the organizations whose locks this attempt holds, in order
+
+        async def work(session: AsyncClientSession) -> list[RegisterRecord]:
+            entries = [entry, *(await writes(session) or [])]
+            # with_transaction may run this again: the locks are kept meanwhile (re-taken only if the
+            # rerun files in other chains)
+            await self._hold(held, {ObjectId(str(e.org_id)) for e in entries})
+            return await self._append_all(entries, session)
+
+        try:
+            async with self.client.start_session() as session:
+                records = await session.with_transaction(work)
+            for record in records:  # before the locks are let go: the next append builds on it
+                self.register.committed(record)
+            return records[0]
+        except StaleHead:
+            raise
+        except BaseException:
+            for org_id in held:  # the commit's outcome may be unknown: read the heads next time
+                self.register.forget(org_id)
+            raise
+        finally:
+            for org_id in reversed(held):
+                self.register.lock(org_id).release()
 
     async def _hold(self, held: list[ObjectId], wanted: set[ObjectId]) -> None:
         """Hold the register locks of exactly ``wanted``, taken in id order; ``held`` lists what is held
