@@ -104,6 +104,7 @@ _ACTION_LABELS: dict[str, str] = {
     "reject": "退回",
     "withdraw": "撤回",
     "publish": "发布",
+    "unlink": "解除关联",
 }
 
 
@@ -331,19 +332,25 @@ class RegisterService:
         """Serializes this process's appends to one organization's chain (hold it through the commit)."""
         return self._locks[ObjectId(str(org_id))]
 
-    async def append_held(self, entry: RegisterEntry, session: AsyncClientSession) -> RegisterRecord:
+    async def append_held(
+        self, entry: RegisterEntry, session: AsyncClientSession, *, after: RegisterRecord | None = None
+    ) -> RegisterRecord:
         """Append inside ``session``'s transaction while the caller holds ``lock(entry.org_id)`` and keeps
         holding it until the transaction has ended; call ``committed`` with the record after the commit.
 
         Builds on the head this process last committed, without reading it (the transaction's snapshot
-        may predate that commit anyway). Raises ``StaleHead`` when the unique index says the head has
-        moved on (another process appended, or nothing is cached and the read was overtaken): retry the
-        transaction; the next attempt reads the head."""
+        may predate that commit anyway), or on ``after``, a record of the same chain appended earlier
+        in this very transaction (one transaction may file several records of one organization).
+        Raises ``StaleHead`` when the unique index says the head has moved on (another process
+        appended, or nothing is cached and the read was overtaken): retry the transaction; the next
+        attempt reads the head."""
         org_id = ObjectId(str(entry.org_id))
         details = _normalize_detail(dict(entry.details), "details")
         head = self._heads.get(org_id)
         previous: Mapping[str, Any] | None
-        if head is None:
+        if after is not None:
+            previous = {"seq": after.seq, "hash": after.hash, "at": after.at}
+        elif head is None:
             previous = await self._latest(org_id, session)
         else:
             previous = {"seq": head.seq, "hash": head.hash, "at": head.at}

@@ -67,6 +67,11 @@ EDITABLE: dict[type[ContentDocument], tuple[str, ...]] = {
 }
 
 
+# The note of the version a working copy's final approval writes on the live item. Its ``saved_by`` is
+# the approver, who merged what others wrote: not an author of the item (see ``VersionService.saved_by``).
+MERGE_NOTE = "工作副本审发合并"
+
+
 @dataclass(frozen=True)
 class FieldChange:
     field: str
@@ -125,6 +130,21 @@ class VersionService:
         )
         await version.insert(session=session)
         return version
+
+    async def saved_by(self, item_id: PydanticObjectId, user_id: str) -> bool:
+        """Whether ``user_id`` saved a version of the item (created, edited or reverted it; a merge
+        does not count). One indexed lookup: separation of duties asks it once per approval."""
+        found = await ContentVersion.get_pymongo_collection().find_one(
+            {"item_id": item_id, "saved_by": user_id, "note": {"$ne": MERGE_NOTE}}, {"_id": 1}
+        )
+        return found is not None
+
+    async def savers(self, item_ids: list[PydanticObjectId], user_id: str) -> set[PydanticObjectId]:
+        """Which of ``item_ids`` ``user_id`` saved a version of (as ``saved_by``), in one query."""
+        cursor = ContentVersion.get_pymongo_collection().find(
+            {"item_id": {"$in": item_ids}, "saved_by": user_id, "note": {"$ne": MERGE_NOTE}}, {"item_id": 1}
+        )
+        return {PydanticObjectId(doc["item_id"]) for doc in await cursor.to_list()}
 
     async def all(self, item_id: PydanticObjectId) -> list[ContentVersion]:
         return (

@@ -9,12 +9,16 @@ and version the caller saw, so two reviewers can never both act on the same step
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from beanie import PydanticObjectId
 from beanie.odm.utils.encoder import Encoder
 from bson import ObjectId
 from pymongo import AsyncMongoClient
@@ -41,8 +45,8 @@ from cms.errors import (
 from cms.gazette import number_taken
 from cms.register import RegisterEntry, RegisterService, StaleHead
 from cms.search import remove_entry, store_entry, store_visibility
-from cms.versions import VersionService, apply, encode, snapshot
-from cms.visibility import is_visible
+from cms.versions import MERGE_NOTE, VersionService, apply, encode, snapshot
+from cms.visibility import is_visible, public_until
 from storage.documents import (
     CONTENT_TYPES,
     CatalogEntry,
@@ -57,8 +61,12 @@ from storage.documents import (
 )
 from storage.register import ConfidentialityFindings, RegisterRecord
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 ItemHook = Callable[["ContentDocument", "ContentDocument", AsyncClientSession], Awaitable[None]]
+# A transaction's writes; returns the register entries of other items they changed as a consequence.
+Writes = Callable[[AsyncClientSession], Awaitable["list[RegisterEntry] | None"]]
+Followed = list[tuple["Interpretation", RegisterEntry]]
 
 DEFAULT_CHAIN: tuple[TierSpec, ...] = (
     TierSpec(
@@ -128,23 +136,97 @@ def state_for(tier: TierSpec) -> ReviewState:
     return TIER_STATES.get(tier.key, ReviewState.PENDING_REVIEW)
 
 
+# The statutory floor (先审查、后公开, three tiers): whatever an organization configures, these three
+# permissions each act at exactly one tier, in this order, under their reserved key (so the states
+# PENDING_FIRST_REVIEW … keep their meaning), 审发 last. Tiers of other reviewing permissions (保密审查)
+# may stand between them.
+STATUTORY_TIERS: dict[str, str] = {
+    Permission.REVIEW_FIRST.value: "first_review",
+    Permission.REVIEW_DEPARTMENT.value: "department_review",
+    Permission.REVIEW_APPROVE.value: "unit_approval",
+}
+EXTRA_TIER_PERMISSIONS = frozenset({Permission.REVIEW_SECRECY.value})
+MAX_TIERS = 8
+# A label is a tier's name in worklists, the register and its CSV export: a short title such as
+# “承办部门负责人审核” (9 characters). 30 leaves room for a long office name (“省保密委员会办公室保密审查”)
+# and stays one line in a worklist column.
+MAX_TIER_LABEL = 30
+TIER_KEY = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
 def validate_chain(chain: list[TierSpec]) -> None:
-    """A chain must have at least one tier, unique keys, and only permissions that review."""
-    reviewing = {
-        Permission.REVIEW_FIRST.value,
-        Permission.REVIEW_DEPARTMENT.value,
-        Permission.REVIEW_APPROVE.value,
-        Permission.REVIEW_SECRECY.value,
-    }
-    if not chain or len(chain) > 8:
-        raise InvalidInput("审核链应包含 1 至 8 个环节。", field="reviewChain")
-    if len({t.key for t in chain}) != len(chain):
-        raise InvalidInput("审核环节标识不能重复。", field="reviewChain")
-    for tier in chain:
-        if tier.permission not in reviewing:
-            raise InvalidInput(f"审核环节“{tier.label}”的权限无效。", field="reviewChain")
+    """Refuse a chain below the statutory floor (see ``STATUTORY_TIERS``); every refusal names the
+    tier at fault (``reviewChain.2.label``)."""
+    if not 3 <= len(chain) <= MAX_TIERS:
+        raise InvalidInput(
+            f"审核链应包含 3 至 {MAX_TIERS} 个环节：承办人初审、承办部门负责人审核、单位负责人审发必不可少。",
+            field="reviewChain",
+        )
+    seen: set[str] = set()
+    for index, tier in enumerate(chain):
+        _check_tier(index, tier, seen)
+    statutory = [t.permission for t in chain if t.permission in STATUTORY_TIERS]
+    if statutory != list(STATUTORY_TIERS):
+        index = _first_out_of_order(chain)
+        raise InvalidInput(
+            "审核链须依次包含承办人初审、承办部门负责人审核、单位负责人审发各一个环节。",
+            field=f"reviewChain.{index}.permission",
+        )
+    if chain[0].permission != Permission.REVIEW_FIRST.value:
+        raise InvalidInput("审核链的第一个环节必须是承办人初审。", field="reviewChain.0.permission")
     if chain[-1].permission != Permission.REVIEW_APPROVE.value:
-        raise InvalidInput("审核链的最后一个环节必须是单位负责人审发。", field="reviewChain")
+        raise InvalidInput(
+            "审核链的最后一个环节必须是单位负责人审发。", field=f"reviewChain.{len(chain) - 1}.permission"
+        )
+
+
+def _check_tier(index: int, tier: TierSpec, seen: set[str]) -> None:
+    where = f"reviewChain.{index}"
+    name = f"第 {index + 1} 个审核环节"
+    if not TIER_KEY.fullmatch(tier.key):
+        raise InvalidInput(
+            f"{name}的标识应以小写字母开头，由小写字母、数字和下划线组成，不超过 32 个字符。",
+            field=f"{where}.key",
+        )
+    if tier.key in seen:
+        raise InvalidInput(f"{name}的标识“{tier.key}”与前面的环节重复。", field=f"{where}.key")
+    seen.add(tier.key)
+    if not tier.label.strip() or len(tier.label) > MAX_TIER_LABEL or not tier.label.isprintable():
+        raise InvalidInput(f"{name}的名称应为 1 至 {MAX_TIER_LABEL} 个字符。", field=f"{where}.label")
+    if tier.permission not in STATUTORY_TIERS and tier.permission not in EXTRA_TIER_PERMISSIONS:
+        raise InvalidInput(f"{name}的审核权限无效。", field=f"{where}.permission")
+    reserved = STATUTORY_TIERS.get(tier.permission)
+    if reserved is not None and tier.key != reserved:
+        raise InvalidInput(f"{name}的标识必须是“{reserved}”。", field=f"{where}.key")
+    if reserved is None and tier.key in STATUTORY_TIERS.values():
+        raise InvalidInput(f"标识“{tier.key}”保留给法定审核环节，{name}不能使用。", field=f"{where}.key")
+    if tier.author_may_act and tier.permission != Permission.REVIEW_FIRST.value:
+        raise InvalidInput(
+            f"只有承办人初审环节可以由起草人审核，{name}不可以。", field=f"{where}.authorMayAct"
+        )
+
+
+def _first_out_of_order(chain: list[TierSpec]) -> int:
+    """The index of the first statutory tier that is repeated or comes too early (or the last tier
+    when one is missing)."""
+    order = list(STATUTORY_TIERS)
+    expected = 0
+    for index, tier in enumerate(chain):
+        if tier.permission not in STATUTORY_TIERS:
+            continue
+        if expected >= len(order) or tier.permission != order[expected]:
+            return index
+        expected += 1
+    return len(chain) - 1
+
+
+def chain_below_floor(chain: list[TierSpec]) -> str | None:
+    """Why a stored chain (written before the floor was enforced) breaks it; None when it holds."""
+    try:
+        validate_chain(chain)
+    except InvalidInput as exc:
+        return f"{exc.details.get('field')}: {exc.message}"
+    return None
 
 
 class WorkflowService:
@@ -167,17 +249,33 @@ class WorkflowService:
         self.merge_hooks: list[ItemHook] = []
         # Called after every committed transition (public caches listen here).
         self.committed_hooks: list[Callable[[ContentDocument], Awaitable[None]]] = []
+        # Whether an organization's stored chain meets the floor, by its content (checked and logged
+        # once per organization and chain; chains are few).
+        self._floor_checked: dict[tuple[str, tuple[tuple[str, str, str, bool], ...]], bool] = {}
 
     # -- configuration ------------------------------------------------------------------------
 
     def chain(self, org_id: ObjectId) -> list[TierSpec]:
+        """The chain in effect: the organization's own, else its nearest ancestor's, else the default.
+        A stored chain below the statutory floor (written before ``validate_chain`` enforced it) is
+        passed over as if it were not configured, and logged once: nothing is published through it."""
         tree = self.content.orgs.tree
         org = tree.require(org_id)
         for ancestor_id in [org_id, *reversed(org.ancestors)]:
             configured = tree.require(ancestor_id).review_chain
-            if configured:
+            if configured and self._meets_floor(ancestor_id, configured):
                 return list(configured)
         return list(DEFAULT_CHAIN)
+
+    def _meets_floor(self, org_id: ObjectId, chain: list[TierSpec]) -> bool:
+        signature = (str(org_id), tuple((t.key, t.label, t.permission, t.author_may_act) for t in chain))
+        known = self._floor_checked.get(signature)
+        if known is None:
+            problem = chain_below_floor(chain)
+            known = self._floor_checked[signature] = problem is None
+            if problem is not None:
+                log.warning("organization %s: stored review chain ignored, %s", org_id, problem)
+        return known
 
     def separation_enforced(self, org_id: ObjectId) -> bool:
         return self.content.orgs.tree.require(org_id).separation_of_duties
@@ -244,7 +342,7 @@ class WorkflowService:
         index, tier = self._pending_tier(item)
         self.access.require(principal, Permission(tier.permission), item.org_id)
         self._expect(item, request, PENDING)
-        self._check_separation(principal, item, tier)
+        await self._check_separation(principal, item, tier)
         _check_findings(item, request.findings)
         chain = self.chain(item.org_id)
         before = item.review_state
@@ -278,7 +376,7 @@ class WorkflowService:
         self._expect(item, request, PENDING)
         if not request.opinion.strip():
             raise OpinionRequired()
-        self._check_separation(principal, item, tier, approving=False)
+        await self._check_separation(principal, item, tier, approving=False)
         before = item.review_state
         item.review_state, item.pending_tier = ReviewState.REJECTED, None
         await self._commit(principal, item, before, request, tier=tier.key, changed=_STATE_FIELDS)
@@ -363,16 +461,22 @@ class WorkflowService:
         if request.expected_version is not None and request.expected_version != item.version:
             raise Conflict()
 
-    def _check_separation(
+    async def _check_separation(
         self, principal: Principal, item: ContentDocument, tier: TierSpec, *, approving: bool = True
     ) -> None:
+        """Nobody acts at two tiers of one cycle; whoever wrote the item (created, submitted or saved
+        any version of it, a working copy's own versions for a copy) approves only at a tier that
+        allows the author. The savers cost one query, and only when the rest does not decide."""
         if not self.separation_enforced(item.org_id):
             return
         actor = principal.user_id
         if any(act.actor_id == actor and act.tier != tier.key for act in item.cycle):
             raise SeparationOfDuties("同一人不能在同一事项的两个审核环节签署意见。")
-        if approving and not tier.author_may_act and actor in {item.created_by, item.submitted_by}:
-            raise SeparationOfDuties("不能审核或审发自己起草、提交的内容。")
+        if not approving or tier.author_may_act or actor is None:
+            return
+        assert item.id is not None
+        if actor in {item.created_by, item.submitted_by} or await self.versions.saved_by(item.id, actor):
+            raise SeparationOfDuties("不能审核或审发自己起草、修改或提交的内容。")
 
     def _check_confirmations(self, item: ContentDocument) -> None:
         confirmed = {c.org_id for c in item.confirmations}
@@ -391,7 +495,10 @@ class WorkflowService:
             e.id: e for e in await CatalogEntry.find({"_id": {"$in": list(item.interprets_ids)}}).to_list()
         }
         entries = [found.get(i) for i in item.interprets_ids]
-        waiting = [e for e in entries if e is None or e.review_state is not ReviewState.PUBLISHED]
+        now = self.content.clock()
+        # 不予公开 or expired counts as unpublished: a public interpretation never points at a
+        # document the public cannot read (see ``_follow_document``)
+        waiting = [e for e in entries if e is None or not _public_document(e, now)]
         if waiting:
             scope = self.content.scope(self.access.draft_orgs(principal))
             named = [e for e in waiting if e is not None and is_visible(e, scope)]
@@ -429,11 +536,18 @@ class WorkflowService:
         entry = self._entry(principal, item, before, request, tier, details or {})
         fields = None if changed is None else (*changed, "modified")
 
-        async def write(session: AsyncClientSession) -> None:
+        followed: Followed = []
+
+        async def write(session: AsyncClientSession) -> list[RegisterEntry]:
             await cas_update(item, seen_version, before, session, fields=fields)
+            if before is ReviewState.PUBLISHED:  # withdrawn: its interpretations follow
+                followed[:] = await self._follow_document(principal, item, request, session)
+            return [e for _, e in followed]
 
         await self._file(write, entry)
         await self._committed(item)
+        for follower, _ in followed:
+            await self._committed(follower)
 
     async def _committed(self, item: ContentDocument) -> None:
         for hook in self.committed_hooks:
@@ -465,10 +579,11 @@ class WorkflowService:
         self.content.stamp(live)
         copy.review_state = ReviewState.PUBLISHED
         entry = self._entry(principal, copy, before, request, tier, {"mergedInto": str(live.id)})
+        followed: Followed = []
 
-        async def write(session: AsyncClientSession) -> None:
+        async def write(session: AsyncClientSession) -> list[RegisterEntry]:
             await cas_update(live, live_version, live_state, session)
-            await self.versions.record(live, by=principal.user_id, note="工作副本审发合并", session=session)
+            await self.versions.record(live, by=principal.user_id, note=MERGE_NOTE, session=session)
             deleted = (
                 await type(copy)
                 .get_pymongo_collection()
@@ -482,6 +597,9 @@ class WorkflowService:
             await remove_entry(copy.id, session)
             for hook in self.merge_hooks:
                 await hook(copy, live, session)
+            # made 不予公开 (or expired): its interpretations follow
+            followed[:] = await self._follow_document(principal, live, request, session)
+            return [e for _, e in followed]
 
         try:
             await self._file(write, entry)
@@ -492,7 +610,90 @@ class WorkflowService:
                 raise number_taken(live) from exc
             raise
         await self._committed(live)
+        for follower, _ in followed:
+            await self._committed(follower)
         return live
+
+    # -- 三同步 from the document's side ----------------------------------------------------------
+
+    async def _follow_document(
+        self,
+        principal: Principal,
+        document: ContentDocument,
+        request: TransitionRequest,
+        session: AsyncClientSession,
+    ) -> Followed:
+        """Inside the transaction that takes a published catalog entry out of public view (withdrawn,
+        or merged as 不予公开 / expired): each published interpretation of it that interprets no other
+        public document is withdrawn; one that does stays and drops its links to non-public
+        documents, as a new version. Read in the transaction, so a concurrent change of an
+        interpretation conflicts with it instead of being overwritten. Returns what changed, with
+        the register entries to file (each in its interpretation's organization's chain)."""
+        now = self.content.clock()
+        if not isinstance(document, CatalogEntry) or _public_document(document, now):
+            return []
+        interpretations = await Interpretation.find(
+            {"interprets_ids": document.id, "review_state": ReviewState.PUBLISHED.value}, session=session
+        ).to_list()
+        if not interpretations:
+            return []
+        others = {i for item in interpretations for i in item.interprets_ids if i != document.id}
+        public = {
+            e.id
+            for e in await CatalogEntry.find({"_id": {"$in": sorted(others)}}, session=session).to_list()
+            if _public_document(e, now)
+        }
+        followed: Followed = []
+        for item in interpretations:
+            kept = [i for i in item.interprets_ids if i in public]
+            if kept:
+                entry = await self._unlink(principal, item, kept, document, request, session)
+            else:
+                entry = await self._withdraw_follower(principal, item, document, request, session)
+            followed.append((item, entry))
+        return followed
+
+    async def _withdraw_follower(
+        self,
+        principal: Principal,
+        item: Interpretation,
+        document: CatalogEntry,
+        request: TransitionRequest,
+        session: AsyncClientSession,
+    ) -> RegisterEntry:
+        item.review_state = ReviewState.WITHDRAWN
+        item.modified = self.content.clock()
+        await cas_update(
+            item, item.version, ReviewState.PUBLISHED, session, fields=(*_STATE_FIELDS, "modified")
+        )
+        opinion = f"所解读的文件《{document.title}》{_gone(request)}，本解读随之撤回（三同步）。"
+        return self._record(
+            principal, item, ReviewState.PUBLISHED, Action.WITHDRAW.value, opinion, _cause(document, request)
+        )
+
+    async def _unlink(
+        self,
+        principal: Principal,
+        item: Interpretation,
+        kept: list[PydanticObjectId],
+        document: CatalogEntry,
+        request: TransitionRequest,
+        session: AsyncClientSession,
+    ) -> RegisterEntry:
+        seen_version = item.version
+        dropped = [str(i) for i in item.interprets_ids if i not in kept]
+        item.interprets_ids = kept
+        item.version += 1
+        item.modified = self.content.clock()
+        self.content.stamp(item)
+        await cas_update(item, seen_version, ReviewState.PUBLISHED, session)
+        opinion = (
+            f"所解读的文件《{document.title}》{_gone(request)}，本解读解除与未公开文件的关联（三同步）。"
+        )
+        # saved by nobody: no author of the interpretation (cms.versions.VersionService.saved_by)
+        await self.versions.record(item, by=None, note=opinion, session=session)
+        details = {**_cause(document, request), "unlinked": dropped}
+        return self._record(principal, item, ReviewState.PUBLISHED, "unlink", opinion, details)
 
     def _entry(
         self,
@@ -502,6 +703,22 @@ class WorkflowService:
         request: TransitionRequest,
         tier: str | None,
         details: dict[str, Any],
+    ) -> RegisterEntry:
+        entry = self._record(
+            principal, item, before, request.action.value, request.opinion.strip(), details, tier=tier
+        )
+        return dataclasses.replace(entry, findings=request.findings)
+
+    def _record(
+        self,
+        principal: Principal,
+        item: ContentDocument,
+        before: ReviewState,
+        action: str,
+        opinion: str,
+        details: dict[str, Any],
+        *,
+        tier: str | None = None,
     ) -> RegisterEntry:
         assert item.id is not None
         # A working copy's reviews are filed under the live item, so its history is one list.
@@ -523,15 +740,14 @@ class WorkflowService:
             item_type=type(item).__name__,
             item_title=item.title,
             item_version=item.version,
-            action=request.action.value,
+            action=action,
             from_state=before.value,
             to_state=item.review_state.value,
             actor_id=principal.user_id or "",
             actor_name=principal.username,
             tier=tier,
             actor_roles=roles,
-            opinion=request.opinion.strip(),
-            findings=request.findings,
+            opinion=opinion,
             details=details,
         )
 
@@ -539,42 +755,71 @@ class WorkflowService:
         async with self.client.start_session() as session:
             return await session.with_transaction(work)
 
-    async def _file(
-        self, writes: Callable[[AsyncClientSession], Awaitable[None]], entry: RegisterEntry
-    ) -> RegisterRecord:
-        """``writes`` and the register record of ``entry`` in one transaction.
+    async def _file(self, writes: Writes, entry: RegisterEntry) -> RegisterRecord:
+        """``writes``, the register record of ``entry`` and those of the entries ``writes`` returns
+        (items it changed as a consequence, possibly of other organizations) in one transaction.
 
         This process's appends to one organization's chain wait for each other from the append to the
         end of the transaction (``RegisterService.lock``), so they never race each other for a seq and
-        the append needs no read of the head; ``writes`` (the item) run before the lock, concurrently.
-        A head moved on by another process (``StaleHead``) retries the whole transaction."""
-        lock = self.register.lock(entry.org_id)
+        the append needs no read of the head; ``writes`` (the items) run before the locks,
+        concurrently. A transaction that files in several chains takes their locks in one order (by
+        organization id), so two of them never wait for each other. A head moved on by another
+        process (``StaleHead``) retries the whole transaction. Returns ``entry``'s record."""
         for _attempt in range(MAX_FILE_ATTEMPTS):
-            held = False
-
-            async def work(session: AsyncClientSession) -> RegisterRecord:
-                nonlocal held
-                await writes(session)
-                if not held:  # with_transaction may run this again: the lock is kept meanwhile
-                    await lock.acquire()
-                    held = True
-                return await self.register.append_held(entry, session)
-
             try:
-                async with self.client.start_session() as session:
-                    record = await session.with_transaction(work)
-                self.register.committed(record)
-                return record
+                return await self._file_once(writes, entry)
             except StaleHead:
                 continue
-            except BaseException:
-                if held:  # the commit's outcome may be unknown: read the head next time
-                    self.register.forget(entry.org_id)
-                raise
-            finally:
-                if held:
-                    lock.release()
         raise Conflict("审查登记并发写入冲突过多，请稍后重试。", org_id=str(entry.org_id))
+
+    async def _file_once(self, writes: Writes, entry: RegisterEntry) -> RegisterRecord:
+        held: list[ObjectId] = []  # the organizations whose locks this attempt holds, in order
+
+        async def work(session: AsyncClientSession) -> list[RegisterRecord]:
+            entries = [entry, *(await writes(session) or [])]
+            # with_transaction may run this again: the locks are kept meanwhile (re-taken only if the
+            # rerun files in other chains)
+            await self._hold(held, {ObjectId(str(e.org_id)) for e in entries})
+            return await self._append_all(entries, session)
+
+        try:
+            async with self.client.start_session() as session:
+                records = await session.with_transaction(work)
+            for record in records:  # before the locks are let go: the next append builds on it
+                self.register.committed(record)
+            return records[0]
+        except StaleHead:
+            raise
+        except BaseException:
+            for org_id in held:  # the commit's outcome may be unknown: read the heads next time
+                self.register.forget(org_id)
+            raise
+        finally:
+            for org_id in reversed(held):
+                self.register.lock(org_id).release()
+
+    async def _hold(self, held: list[ObjectId], wanted: set[ObjectId]) -> None:
+        """Hold the register locks of exactly ``wanted``, taken in id order; ``held`` lists what is held
+        at every moment (the caller releases it)."""
+        if set(held) == wanted:
+            return
+        while held:  # nothing of this attempt is appended yet: letting go is safe
+            self.register.lock(held.pop()).release()
+        for org_id in sorted(wanted):
+            await self.register.lock(org_id).acquire()
+            held.append(org_id)
+
+    async def _append_all(
+        self, entries: list[RegisterEntry], session: AsyncClientSession
+    ) -> list[RegisterRecord]:
+        records: list[RegisterRecord] = []
+        last: dict[ObjectId, RegisterRecord] = {}  # per chain, what this transaction appended last
+        for entry in entries:
+            org_id = ObjectId(str(entry.org_id))
+            record = await self.register.append_held(entry, session, after=last.get(org_id))
+            records.append(record)
+            last[org_id] = record
+        return records
 
 
 async def cas_update(
@@ -606,6 +851,20 @@ async def cas_update(
         await store_entry(item, session)
     else:
         await store_visibility(item, seen_state, session)
+
+
+def _public_document(entry: CatalogEntry, now: datetime) -> bool:
+    """Published and not (any more) kept from the public: not 不予公开, not expired. Scheduled counts
+    as public: an interpretation of it goes public with it (``_interpreted_published``)."""
+    return entry.review_state is ReviewState.PUBLISHED and public_until(entry) > now
+
+
+def _gone(request: TransitionRequest) -> str:
+    return "已撤回" if request.action is Action.WITHDRAW else "已不再公开"
+
+
+def _cause(document: CatalogEntry, request: TransitionRequest) -> dict[str, Any]:
+    return {"followsDocument": str(document.id), "documentAction": request.action.value}
 
 
 def _not_earlier(instant: datetime, bound: datetime | None) -> datetime:

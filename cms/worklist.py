@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from beanie import SortDirection
+from beanie import PydanticObjectId, SortDirection
 from bson import ObjectId
 
 from authz import Permission, Principal
@@ -62,7 +62,8 @@ class WorklistService:
                 .limit(MAX_ITEMS)
                 .to_list()
             )
-            found += [w for item in pending if (w := self._awaiting(principal, item)) is not None]
+            saved = await self._saved(principal, pending)
+            found += [w for item in pending if (w := self._awaiting(principal, item, saved)) is not None]
             approve_orgs = orgs.get(Permission.REVIEW_APPROVE, [])
             if approve_orgs:
                 asked = {
@@ -75,7 +76,17 @@ class WorklistService:
                         found.append(self._work(item, None))
         return sorted(found, key=lambda w: (w.item.submitted_at or w.item.created, w.item.sort_key))
 
-    def _awaiting(self, principal: Principal, item: ContentDocument) -> WorkItem | None:
+    async def _saved(self, principal: Principal, items: list[ContentDocument]) -> set[PydanticObjectId]:
+        """The items the caller saved a version of: like their own drafts, not theirs to approve
+        beyond a tier that allows the author (cms.workflow separation of duties). One query."""
+        ids = [i.id for i in items if i.id is not None]
+        if not ids or principal.user_id is None:
+            return set()
+        return await self.workflow.versions.savers(ids, principal.user_id)
+
+    def _awaiting(
+        self, principal: Principal, item: ContentDocument, saved: set[PydanticObjectId]
+    ) -> WorkItem | None:
         current = self.workflow.current_tier(item)
         if current is None:
             return None
@@ -84,7 +95,8 @@ class WorklistService:
             return None
         if self.workflow.separation_enforced(item.org_id):
             acted_elsewhere = any(a.actor_id == principal.user_id and a.tier != tier.key for a in item.cycle)
-            own = not tier.author_may_act and principal.user_id in {item.created_by, item.submitted_by}
+            wrote = principal.user_id in {item.created_by, item.submitted_by} or item.id in saved
+            own = not tier.author_may_act and wrote
             if acted_elsewhere or own:
                 return None
         return self._work(item, tier)
