@@ -695,6 +695,7 @@ def _free_port() -> int:
 
 
 ROOT = Path(__file__).resolve().parents[1]
+OTHER_PUBLIC_BASE_URL = "https://gk.example.gov.cn"
 
 
 @pytest.fixture(scope="module")
@@ -714,6 +715,7 @@ def other_server(embedded, settings, app, tmp_path_factory) -> Iterator[str]:
         "GONGKAI_S3_ENDPOINT": embedded.s3_endpoint,
         "GONGKAI_S3_ACCESS_KEY": embedded.s3_access_key,
         "GONGKAI_S3_SECRET_KEY": embedded.s3_secret_key,
+        "GONGKAI_PUBLIC_BASE_URL": OTHER_PUBLIC_BASE_URL,  # as behind a CDN, like production requires
     }
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log:
@@ -796,3 +798,15 @@ async def test_an_organization_created_in_one_process_is_known_to_another(api, o
         return response.json()["data"]["organization"] is not None
 
     assert await eventually(known_there)
+
+
+@pytest.mark.parametrize(
+    "host", [pytest.param("evil.example", id="foreign"), pytest.param("localhost", id="loopback")]
+)
+async def test_with_a_public_base_url_answers_never_echo_the_host(other_process, host):
+    response = await get(other_process, SEED_URLS, headers={"host": host})
+
+    urls = _seed_urls(response)
+    assert urls
+    assert all(url.startswith(f"{OTHER_PUBLIC_BASE_URL}/files/") for url in urls)
+    assert "evil" not in response.text

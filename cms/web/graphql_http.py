@@ -223,6 +223,9 @@ class GraphQLEndpoint:
         except DomainError as exc:  # a bad or expired token: the client must sign in again
             return _error_response(RequestError(401, exc.code, exc.message, {"WWW-Authenticate": "Bearer"}))
         allowed = QUERIES if request.method == "GET" else operations
+        if params.operation_name is None and self._operations_in(document.text) > 1:
+            # strawberry would run the first one; GraphQL-over-HTTP says the request is unusable
+            return _error_response(_operation_not_chosen(None, 2, media_type))
         try:
             try:
                 return self._encode(await self._execute(document, params, context, allowed), media_type)
@@ -243,7 +246,15 @@ class GraphQLEndpoint:
                 RequestError(400, "OPERATION_NOT_SUPPORTED", "只支持查询（query）和变更（mutation）。")
             )
         except CannotGetOperationTypeError:
-            return _error_response(_operation_not_chosen(document.text, params.operation_name, media_type))
+            return _error_response(_operation_not_chosen(params.operation_name, 0, media_type))
+
+    def _operations_in(self, text: str) -> int:
+        """How many operations the document defines (0 when it does not parse: execution says why)."""
+        try:
+            definitions = self._parse(text).definitions
+        except GraphQLError:
+            return 0
+        return sum(isinstance(definition, OperationDefinitionNode) for definition in definitions)
 
     def _parse(self, text: str) -> DocumentNode:
         """The parsed document, shared with the schema's store of prepared documents: the execution
@@ -377,15 +388,10 @@ class GraphQLEndpoint:
         return f"public, max-age={max_age}, stale-while-revalidate={self.http_max_age}"
 
 
-def _operation_not_chosen(text: str, operation_name: str | None, media_type: str) -> RequestError:
-    """Why no operation could be picked (GraphQL-over-HTTP): several without ``operationName``, none,
-    or none of that name. A request error, so 400 for graphql-response+json and 200 for plain JSON,
-    like a validation error; nothing was executed."""
-    try:
-        definitions = parse(text, no_location=True).definitions  # parsed before: it cannot fail here
-    except GraphQLError:
-        definitions = ()
-    operations = sum(isinstance(definition, OperationDefinitionNode) for definition in definitions)
+def _operation_not_chosen(operation_name: str | None, operations: int, media_type: str) -> RequestError:
+    """Why no operation could be picked (GraphQL-over-HTTP): several without ``operationName``, none
+    of that name, or none at all. A request error, so 400 for graphql-response+json and 200 for plain
+    JSON, like a validation error; nothing was executed."""
     status = 400 if media_type == GRAPHQL_RESPONSE else 200
     if operation_name is not None:
         return RequestError(status, "OPERATION_NOT_FOUND", "文档中没有 operationName 所指定的操作。")
