@@ -10,8 +10,9 @@ from __future__ import annotations
 import enum
 from pathlib import Path
 from typing import Self
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "gongkai-development-secret-key-change-me"  # noqa: S105 - the refusal below keys on it
@@ -69,6 +70,10 @@ class Settings(BaseSettings):
         ]
     )
     public_base_url: str = ""
+    # Without a public base URL, attachment URLs are built from the request's Host: only these names
+    # (any port; compared case-insensitively) are accepted then, so a client cannot put its own host
+    # into answers that shared caches keep. Production requires public_base_url instead.
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1", "[::1]"])
     # Thumbnails and text are derived in a child process per file (cms/previews.py). Images above
     # thumbnail_max_pixels are kept but not decoded (40 MP: an A4 scan at 600 dpi or a camera photo
     # passes, and decoding it takes ~160 MiB); each child is capped at preview_memory_mb of address
@@ -123,6 +128,29 @@ class Settings(BaseSettings):
     def loads_demo_data(self) -> bool:
         return self.demo_data and self.mode is not Mode.PRODUCTION
 
+    @field_validator("public_base_url")
+    @classmethod
+    def _absolute_origin(cls, value: str) -> str:
+        """An absolute http(s) URL without query or fragment; kept without its trailing slash."""
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError(
+                "GONGKAI_PUBLIC_BASE_URL must be an absolute http(s) URL such as https://gk.example.gov.cn"
+            )
+        return value.rstrip("/")
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        """Host names as the Host header carries them (without a port), lower-cased."""
+        names = [name.strip().lower() for name in value]
+        bracketed = [name.startswith("[") and name.endswith("]") for name in names]  # IPv6 literals
+        if any(not name or (":" in name and not ipv6) for name, ipv6 in zip(names, bracketed, strict=True)):
+            raise ValueError('GONGKAI_ALLOWED_HOSTS must list host names without ports, e.g. ["localhost"]')
+        return names
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:
         if self.mode is not Mode.PRODUCTION:
@@ -139,6 +167,8 @@ class Settings(BaseSettings):
             problems.append("GONGKAI_S3_ACCESS_KEY and GONGKAI_S3_SECRET_KEY must be set")
         if self.graphiql:
             problems.append("GONGKAI_GRAPHIQL must not be enabled in production")
+        if not self.public_base_url:
+            problems.append("GONGKAI_PUBLIC_BASE_URL must name the public https:// address of this service")
         if problems:
             raise UnsafeConfiguration("refusing to start in production mode: " + "; ".join(problems))
         return self

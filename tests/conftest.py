@@ -55,6 +55,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         secret_key=SecretStr("test-secret-" + uuid.uuid4().hex),
         mongo_database="gongkai_test",
         demo_data=True,
+        # the in-process client's address, besides the loopback names the browser tests use
+        allowed_hosts=["testserver", "localhost", "127.0.0.1", "[::1]"],
     )
 
 

@@ -312,6 +312,50 @@ async def test_seed_attachment_is_public_with_ranges_and_cache_headers(api, clie
     assert record.text == expected.decode("utf-8")
 
 
+@pytest.fixture(scope="module")
+async def published_image(api, s3, demo, office_org) -> dict[str, Any]:
+    _entry, attachment = await published_with(api, s3, demo, office_org, "示意图.png", png_bytes((200, 150)))
+    return attachment
+
+
+@pytest.mark.parametrize(
+    "which", [pytest.param("url", id="file"), pytest.param("thumbnailUrl", id="thumbnail")]
+)
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        pytest.param("{etag}", 304, id="exact"),
+        pytest.param('"other", {etag}', 304, id="list"),
+        pytest.param("W/{etag}", 304, id="weak"),
+        pytest.param('W/"other",W/{etag}', 304, id="weak-list"),
+        pytest.param("*", 304, id="any"),
+        pytest.param('"other", W/"other"', 200, id="no-match"),
+        pytest.param("{bare}", 200, id="unquoted"),
+    ],
+)
+async def test_public_files_are_cached_briefly_and_revalidated(
+    client, settings, published_image, which, header, status
+):
+    path = path_of(published_image[which])
+    etag = (await client.get(path)).headers["etag"]
+
+    response = await client.get(
+        path, headers={"if-none-match": header.format(etag=etag, bare=etag.strip('"'))}
+    )
+
+    assert response.status_code == status
+    assert response.headers["etag"] == etag
+    assert response.headers["cache-control"] == f"public, max-age={settings.cache_http_max_age}"
+    assert (response.content == b"") is (status == 304)
+
+
+async def test_a_file_that_is_not_public_is_never_kept_downstream(client):
+    response = await client.get(f"/files/{ObjectId()}/x.txt", headers={"if-none-match": "*"})
+
+    assert response.status_code == 404
+    assert response.headers["cache-control"] == "private, no-store"
+
+
 async def test_unknown_attachment_ids_are_404(client):
     random = await client.get(f"/files/{ObjectId()}/x.txt")
     assert random.status_code == 404

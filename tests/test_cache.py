@@ -7,6 +7,7 @@ test works in an organization of its own (made by demo-admin), so answers of oth
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import logging
@@ -115,17 +116,79 @@ async def test_variables_in_another_order_share_the_entry(client, cache, org):
 
 async def test_each_request_address_has_its_own_entries(client, cache, org):
     """Download links in an answer are built from the request's address when no public address is
-    configured: an answer kept for one Host is never served to another."""
+    configured: an answer kept for one (allowed) Host is never served to another."""
     query = "query($o: ID!) { catalog(filter: {organization: $o}, first: 3) { totalCount } }"
-    await get(client, query, {"o": org}, headers={"host": "portal-a.example"})
+    await get(client, query, {"o": org}, headers={"host": "localhost:8000"})
     hits, stores = cache.stats.hits, cache.stats.stores
 
-    await get(client, query, {"o": org}, headers={"host": "portal-b.example"})
+    await get(client, query, {"o": org}, headers={"host": "127.0.0.1:8000"})
     assert (cache.stats.hits, cache.stats.stores) == (hits, stores + 1)
 
-    await get(client, query, {"o": org}, headers={"host": "portal-a.example"})
-    await get(client, query, {"o": org}, headers={"host": "portal-b.example"})
+    await get(client, query, {"o": org}, headers={"host": "localhost:8000"})
+    await get(client, query, {"o": org}, headers={"host": "127.0.0.1:8000"})
     assert cache.stats.hits == hits + 2
+
+
+SEED_URLS = (
+    '{ catalogEntriesByDocumentNumber(documentNumber: "云政办发〔2013〕115号") { attachments { url } } }'
+)
+
+
+def _seed_urls(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    entries = response.json()["data"]["catalogEntriesByDocumentNumber"]
+    return [a["url"] for entry in entries for a in entry["attachments"]]
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        pytest.param("evil.example", id="foreign"),
+        pytest.param("localhost.evil.example", id="allowed-name-as-prefix"),
+        pytest.param("evil.example:8000", id="foreign-with-port"),
+        pytest.param("localhost:80@evil.example", id="userinfo-trick"),
+        pytest.param("localhost:8x", id="bad-port"),
+        pytest.param("[::1", id="broken-ipv6"),
+    ],
+)
+async def test_a_foreign_host_is_refused_before_the_cache_and_never_reaches_an_answer(client, cache, host):
+    """Given an answer that holds attachment URLs, kept for an allowed Host"""
+    assert all(u.startswith("http://testserver/files/") for u in _seed_urls(await get(client, SEED_URLS)))
+    before = dataclasses.replace(cache.stats)
+
+    refused = await get(client, SEED_URLS, headers={"host": host})
+    posted = await client.post("/graphql", json={"query": SEED_URLS}, headers={"host": host})
+
+    assert [r.status_code for r in (refused, posted)] == [400, 400]
+    assert refused.json() == {
+        "errors": [
+            {
+                "message": "不接受该 Host 请求头：请通过本服务配置的地址访问。",
+                "extensions": {"code": "INVALID_HOST"},
+            }
+        ]
+    }
+    assert refused.headers["cache-control"] == "private, no-store"
+    assert cache.stats == before  # not even looked up
+    assert not any(b"evil" in answer.body for answer in cache.entries.values())
+    again = _seed_urls(await get(client, SEED_URLS))
+    assert again
+    assert all(u.startswith("http://testserver/files/") for u in again)
+
+
+@pytest.mark.parametrize(
+    ("host", "base"),
+    [
+        pytest.param("LocalHost:8000", "http://localhost:8000", id="any-case-and-port"),
+        pytest.param("[::1]:8443", "http://[::1]:8443", id="ipv6-literal"),
+        pytest.param("127.0.0.1", "http://127.0.0.1", id="no-port"),
+    ],
+)
+async def test_allowed_hosts_name_their_own_address_in_urls(client, host, base):
+    urls = _seed_urls(await get(client, SEED_URLS, headers={"host": host}))
+
+    assert urls
+    assert all(url.lower().startswith(f"{base}/files/") for url in urls)
 
 
 async def test_anonymous_post_queries_use_the_cache_but_are_not_stored_downstream(client, cache, org):
@@ -150,6 +213,88 @@ async def test_if_none_match_gets_304_without_executing(client, cache, org):
     assert response.content == b""
     assert response.headers["etag"] == etag
     assert response.headers["cache-control"].startswith("public, max-age=")
+    assert cache.stats.hits == hits + 1
+
+
+@pytest.mark.parametrize(
+    ("header", "status"),
+    [
+        pytest.param("{etag}", 304, id="exact"),
+        pytest.param('"other", {etag}', 304, id="list"),
+        pytest.param('"a,b", {etag}', 304, id="comma-inside-a-tag"),
+        pytest.param("W/{etag}", 304, id="weak"),
+        pytest.param('W/"other",W/{etag}', 304, id="weak-list"),
+        pytest.param("*", 304, id="any"),
+        pytest.param('"other", W/"other"', 200, id="no-match"),
+        pytest.param("{bare}", 200, id="unquoted"),
+    ],
+)
+async def test_if_none_match_forms_on_graphql_get(client, cache, org, header, status):
+    first = await get(client, CATALOG, {"o": org})
+    etag = first.headers["etag"]
+    hits = cache.stats.hits
+
+    response = await get(
+        client, CATALOG, {"o": org}, headers={"if-none-match": header.format(etag=etag, bare=etag.strip('"'))}
+    )
+
+    assert response.status_code == status
+    assert response.headers["etag"] == etag
+    assert response.content == (b"" if status == 304 else first.content)
+    assert cache.stats.hits == hits + 1  # answered without executing either way
+
+
+VARIANTS = [
+    pytest.param(
+        "query Catalog($o: ID!) {\n  catalog(filter: {organization: $o}, first: 50) {\n"
+        "    edges { node { id title } }\n  }\n}\n",
+        id="whitespace",
+    ),
+    pytest.param(
+        "query Catalog($o: ID!) { catalog(filter: {organization: $o,}, first: 50,) { edges { node { id, title } } } }",
+        id="commas",
+    ),
+    pytest.param(
+        "# the portal's list\nquery Catalog($o: ID!) { catalog(filter: {organization: $o}, first: 50)"
+        " { edges { node { id title } } } } # cache-busting comment",
+        id="comments",
+    ),
+]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_whitespace_comma_and_comment_variants_hit_the_same_entry(
+    api, client, cache, org, variant, method
+):
+    title = unique("变体")
+    await api.demo_publish(org, title, topic=TOPIC)
+    first = await get(client, CATALOG, {"o": org})
+    assert titles(first) == [title]
+    before = dataclasses.replace(cache.stats)
+
+    if method == "GET":
+        response = await get(client, variant, {"o": org})
+    else:
+        body = {"query": variant, "variables": {"o": org}}
+        response = await client.post("/graphql", json=body, headers={"accept": GRAPHQL_RESPONSE})
+
+    assert response.content == first.content
+    assert (cache.stats.hits, cache.stats.misses, cache.stats.stores) == (
+        before.hits + 1,
+        before.misses,
+        before.stores,
+    )
+    if method == "GET":
+        assert response.headers["etag"] == first.headers["etag"]
+
+
+async def test_an_anonymous_query_and_its_shorthand_share_the_entry(client, cache):
+    await get(client, f"{{ genres {{ value }} }} # {uuid.uuid4()}")
+    hits = cache.stats.hits
+
+    await get(client, "query { genres { value } }")
+
     assert cache.stats.hits == hits + 1
 
 
@@ -550,6 +695,7 @@ def _free_port() -> int:
 
 
 ROOT = Path(__file__).resolve().parents[1]
+OTHER_PUBLIC_BASE_URL = "https://gk.example.gov.cn"
 
 
 @pytest.fixture(scope="module")
@@ -569,6 +715,7 @@ def other_server(embedded, settings, app, tmp_path_factory) -> Iterator[str]:
         "GONGKAI_S3_ENDPOINT": embedded.s3_endpoint,
         "GONGKAI_S3_ACCESS_KEY": embedded.s3_access_key,
         "GONGKAI_S3_SECRET_KEY": embedded.s3_secret_key,
+        "GONGKAI_PUBLIC_BASE_URL": OTHER_PUBLIC_BASE_URL,  # as behind a CDN, like production requires
     }
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log:
@@ -651,3 +798,15 @@ async def test_an_organization_created_in_one_process_is_known_to_another(api, o
         return response.json()["data"]["organization"] is not None
 
     assert await eventually(known_there)
+
+
+@pytest.mark.parametrize(
+    "host", [pytest.param("evil.example", id="foreign"), pytest.param("localhost", id="loopback")]
+)
+async def test_with_a_public_base_url_answers_never_echo_the_host(other_process, host):
+    response = await get(other_process, SEED_URLS, headers={"host": host})
+
+    urls = _seed_urls(response)
+    assert urls
+    assert all(url.startswith(f"{OTHER_PUBLIC_BASE_URL}/files/") for url in urls)
+    assert "evil" not in response.text

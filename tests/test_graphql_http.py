@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
+import uuid
 
 import pytest
 
@@ -34,12 +38,69 @@ async def test_get_with_variables_and_operation_name(client):
     assert len(response.json()["data"]["catalog"]["edges"]) == 1
 
 
-async def test_unknown_operation_name_is_a_bad_request(client):
-    response = await client.post(
-        "/graphql", json={"query": CATALOG, "operationName": "Nope"}, headers={"accept": GRAPHQL_RESPONSE}
+TWO_OPERATIONS = "query A { genres { value } } query B { topics { value } }"
+NO_OPERATION_NAME = "文档中有多个操作，请用 operationName 指明要执行哪一个。"
+UNKNOWN_OPERATION = "文档中没有 operationName 所指定的操作。"
+
+
+@pytest.mark.parametrize(
+    ("accept", "status"),
+    [
+        pytest.param(GRAPHQL_RESPONSE, 400, id="graphql-response"),
+        pytest.param("application/json", 200, id="json"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("operation_name", "code", "message"),
+    [
+        pytest.param(None, "OPERATION_NAME_REQUIRED", NO_OPERATION_NAME, id="several-without-name"),
+        pytest.param("Nope", "OPERATION_NOT_FOUND", UNKNOWN_OPERATION, id="unknown-name"),
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_an_operation_that_cannot_be_chosen_is_a_request_error(
+    client, method, operation_name, code, message, accept, status
+):
+    params = {"query": TWO_OPERATIONS, **({"operationName": operation_name} if operation_name else {})}
+    if method == "GET":
+        response = await client.get("/graphql", params=params, headers={"accept": accept})
+    else:
+        response = await client.post("/graphql", json=params, headers={"accept": accept})
+
+    assert response.status_code == status, response.text
+    assert response.json() == {"errors": [{"message": message, "extensions": {"code": code}}]}
+    assert response.headers["cache-control"] == "private, no-store"
+
+
+async def test_several_operations_without_a_name_are_refused_before_anything_runs(gql, client):
+    login = await gql('mutation { login(username: "demo-officer", password: "Gongkai-demo-2026") { token } }')
+    staff = {"authorization": f"Bearer {login['data']['login']['token']}", "accept": GRAPHQL_RESPONSE}
+    org = (await gql('{ organization(key: "yn-gov-office") { id } }'))["data"]["organization"]["id"]
+    title = f"不应创建{uuid.uuid4().hex[:8]}"
+    document = (
+        "mutation Create($i: CatalogEntryInput!) { createCatalogEntry(input: $i) { id } }"
+        " query Read { genres { value } }"
     )
+
+    response = await client.post(
+        "/graphql",
+        json={"query": document, "variables": {"i": {"organization": org, "title": title}}},
+        headers=staff,
+    )
+
     assert response.status_code == 400
-    assert "Traceback" not in response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "OPERATION_NAME_REQUIRED"
+    search = await client.post(
+        "/graphql",
+        json={
+            "query": "query($o: ID!) { catalog(filter: {organization: $o, reviewState: DRAFT}, first: 100)"
+            " { edges { node { title } } } }",
+            "variables": {"o": org},
+        },
+        headers=staff,
+    )
+    assert title not in search.text
+    assert "errors" not in search.json()
 
 
 async def test_legacy_json_clients_get_200_even_for_validation_errors(client):
@@ -80,7 +141,7 @@ async def test_unusable_requests_are_refused_with_a_code(client, body, content_t
     response = await client.post(
         "/graphql", content=body, headers={"content-type": content_type, "accept": GRAPHQL_RESPONSE}
     )
-    assert response.status_code == status
+    assert response.status_code == status, response.text
     assert response.json()["errors"][0]["extensions"]["code"] == code
 
 
@@ -182,6 +243,31 @@ async def test_graphiql_is_served_to_browsers_in_development(client):
     response = await client.get("/graphql", headers={"accept": "text/html"})
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
+
+
+def _directives(policy: str) -> dict[str, list[str]]:
+    parsed = [part.split() for part in policy.split(";")]
+    return {words[0]: words[1:] for words in parsed}
+
+
+async def test_graphiql_may_load_exactly_its_own_assets_and_may_not_be_framed(client):
+    response = await client.get("/graphql", headers={"accept": "text/html"})
+    policy = _directives(response.headers["content-security-policy"])
+    inline = re.findall(r"<script>(.*?)</script>", response.text, re.S)
+    external = re.findall(r'<script[^>]*src="([^"]+)"', response.text)
+    stylesheets = re.findall(r'<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"', response.text, re.S)
+
+    assert len(inline) == 1
+    digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+    assert sorted(policy["script-src"]) == sorted([*external, f"'sha256-{digest}'"])
+    assert all(url.startswith("https://unpkg.com/") for url in external + stylesheets)
+    assert policy["style-src"] == ["'unsafe-inline'", *stylesheets]
+    assert policy["default-src"] == ["'none'"]
+    assert policy["connect-src"] == ["'self'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "same-origin"
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 def test_decoded_get_parameters_are_kept_per_url_and_bounded(monkeypatch):

@@ -11,6 +11,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
+from strawberry.http.ides import get_graphql_ide_html
 
 from authz import Principal
 from cms.demo.loader import is_empty, load_demo
@@ -22,6 +24,7 @@ from cms.web.admin import AdminApp
 from cms.web.cache import BoundedLRU, PersistedQueries, ResponseCache
 from cms.web.files import files_endpoint
 from cms.web.graphql_http import GraphQLEndpoint
+from cms.web.headers import SecurityHeaders, WithHeaders, admin_headers, graphiql_headers, origin_of
 from schema.context import Context
 from schema.cost import CostRules
 from schema.root import GongkaiSchema, build_schema
@@ -41,6 +44,15 @@ async def _clean_periodically(svc: Services) -> None:
             log.info("attachment cleanup: %s", await svc.attachments.cleanup())
         except Exception:  # a failed round is retried at the next interval
             log.exception("attachment cleanup failed")
+
+
+class GongkaiApp(Starlette):
+    """Starlette with ``SecurityHeaders`` outside its error middleware (so even a 500 gets them)."""
+
+    allowed_hosts: list[str] | None = None  # None: the Host is not used for anything, not checked
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), allowed_hosts=self.allowed_hosts)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -81,7 +93,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
     async def scope_for(request: Request) -> ReadScope:
         return (await who(request))[3]
 
-    public_base_url = settings.public_base_url.rstrip("/")
+    public_base_url = settings.public_base_url  # validated, without a trailing slash
     request_base_urls: BoundedLRU[str] = BoundedLRU(MAX_REQUEST_BASE_URLS, MAX_REQUEST_BASE_URLS * 4096)
 
     def base_url_of(request: Request) -> str:
@@ -158,21 +170,32 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         persisted=persisted,
         base_url=base_url_of,
         http_max_age=settings.cache_http_max_age,
+        max_tokens=settings.max_tokens,
+        graphiql_headers=graphiql_headers(get_graphql_ide_html()) if settings.graphiql_enabled else None,
+    )
+    files = files_endpoint(scope_for, services, max_age=settings.cache_http_max_age)
+    upload_origin = f"{'https' if endpoints.s3_secure else 'http'}://{endpoints.s3_endpoint}"
+    admin = WithHeaders(
+        AdminApp(),
+        admin_headers(
+            upload_origin=upload_origin, file_origin=origin_of(public_base_url) if public_base_url else None
+        ),
     )
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    app = Starlette(
+    app = GongkaiApp(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/healthz", health, methods=["GET"]),
-            Route("/files/{attachment_id}/{name:path}", files_endpoint(scope_for, services), methods=["GET"]),
-            Route("/thumbnails/{attachment_id}.png", files_endpoint(scope_for, services), methods=["GET"]),
-            Mount("/admin", app=AdminApp()),
+            Route("/files/{attachment_id}/{name:path}", files, methods=["GET"]),
+            Route("/thumbnails/{attachment_id}.png", files, methods=["GET"]),
+            Mount("/admin", app=admin),
         ],
         lifespan=lifespan,
     )
+    app.allowed_hosts = None if public_base_url else settings.allowed_hosts
     app.state.response_cache = cache  # read by tests and operators; None when turned off
     app.state.persisted_queries = persisted
     return app

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import re
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
@@ -23,6 +24,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
+from graphql import DocumentNode, GraphQLError, print_ast
 from pymongo.errors import PyMongoError
 
 from cms.public_changes import PublicChanges
@@ -44,11 +46,46 @@ def etag_of(media_type: str, body: bytes) -> str:
     return f'"{digest[:32]}"'
 
 
+_ENTITY_TAG = re.compile(r'(?:W/)?("[^"]*")')
+
+
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
-    """``If-None-Match`` uses the weak comparison (RFC 9110 §13.1.2)."""
+    """Whether ``If-None-Match`` names the current representation (RFC 9110 §13.1.2): ``*`` matches
+    any, otherwise a list of entity tags compared weakly (``W/"a"`` matches ``"a"`` and the other way
+    round). Tags are taken whole, quotes included, so a comma inside one cannot split it."""
     if not if_none_match:
         return False
-    return any(tag.strip() in ("*", etag, f"W/{etag}") for tag in if_none_match.split(","))
+    if if_none_match.strip() == "*":
+        return True
+    opaque = etag.removeprefix("W/")
+    return any(tag == opaque for tag in _ENTITY_TAG.findall(if_none_match))
+
+
+class DocumentKeys:
+    """A document's text → the sha256 of its canonical form (graphql-core's printed AST), so texts that
+    differ only in whitespace, commas or comments share a response-cache entry. Remembered per text
+    in a bounded LRU (at most ``max_text`` characters each): an answer served from the cache never
+    parses anything. A text that does not parse keys by itself; its answer is an error, never kept."""
+
+    def __init__(self, parse: Callable[[str], DocumentNode], *, max_entries: int, max_text: int) -> None:
+        self._parse = parse
+        self._max_text = max_text
+        self._keys: BoundedLRU[str] = BoundedLRU(max_entries, max_entries * max_text)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __call__(self, text: str) -> str:
+        found = self._keys.get(text)
+        if found is not None:
+            return found
+        try:
+            key = document_hash(print_ast(self._parse(text)))
+        except GraphQLError:
+            key = document_hash(text)
+        if len(text) <= self._max_text:
+            self._keys.put(text, key, len(text))
+        return key
 
 
 class BoundedLRU(Generic[V]):
@@ -154,7 +191,8 @@ class ResponseCache:
         media_type: str,
         base_url: str,
     ) -> bytes:
-        """``document`` is the document's sha256, so a persisted query and the same text sent in full
+        """``document`` is the sha256 of the document's canonical form (``DocumentKeys``), so a
+        persisted query, the same text sent in full and its whitespace, comma and comment variants
         share an entry. ``base_url`` is part of the answer (attachment links)."""
         canonical = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
         parts = [document.encode(), canonical, (operation_name or "").encode(), media_type.encode()]

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from cms.attachments import StorageUnavailable
 from cms.errors import DomainError, NotFound
 from cms.visibility import ReadScope
+from cms.web.cache import etag_matches
 from storage.objectstore import ObjectStoreError, content_disposition
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -34,8 +35,12 @@ INLINE = {
 
 
 def files_endpoint(
-    scope_for: Callable[[Request], Awaitable[ReadScope]], services: Callable[[], object]
+    scope_for: Callable[[Request], Awaitable[ReadScope]], services: Callable[[], object], *, max_age: int = 30
 ) -> Callable[[Request], Awaitable[Response]]:
+    # Short, like GraphQL's answers, and without a stale window: a withdrawn file leaves shared
+    # caches within max-age. Revalidating costs one lookup and a 304, which a download never notices.
+    public_control = f"public, max-age={max_age}"
+
     async def download(request: Request) -> Response:
         from cms.services import Services
 
@@ -58,10 +63,9 @@ def files_endpoint(
         headers = {
             "ETag": etag,
             "Accept-Ranges": "bytes",
-            "Cache-Control": "public, max-age=3600" if public else "private, no-store",
-            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": public_control if public else "private, no-store",
         }
-        if request.headers.get("if-none-match") == etag:
+        if etag_matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers=headers)
         content_type = "image/png" if thumbnail else (attachment.content_type or "application/octet-stream")
         disposition = "inline" if content_type in INLINE else "attachment"
@@ -121,4 +125,6 @@ def _range(header: str | None, size: int, if_range: str | None, etag: str) -> tu
 
 
 def _error(status: int, code: str, message: str) -> Response:
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status)
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    # never kept downstream: a file that is not public yet must not stay "not found" once it is
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "private, no-store"})

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, parse
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -34,6 +34,7 @@ from cms.errors import DomainError
 from cms.web.cache import (
     BoundedLRU,
     CachedAnswer,
+    DocumentKeys,
     PersistedQueries,
     ResponseCache,
     document_hash,
@@ -50,6 +51,8 @@ QUERIES = frozenset({OperationType.QUERY})
 ANY_OPERATION = frozenset({OperationType.QUERY, OperationType.MUTATION})
 KEPT_GET_PARAMS = 1024  # decoded GET query strings kept (see GraphQLEndpoint._get_params)
 MAX_KEPT_QUERY_STRING = 8 * 1024  # bytes; longer ones are decoded every time
+KEPT_DOCUMENT_KEYS = 1024  # document texts whose canonical cache key is remembered (see DocumentKeys)
+MAX_KEPT_DOCUMENT = 16 * 1024  # characters; longer texts are parsed for their key every time
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 log = logging.getLogger("gongkai.http")
 
@@ -112,6 +115,8 @@ class GraphQLEndpoint:
         persisted: PersistedQueries | None = None,
         base_url: Callable[[Request], str] | None = None,
         http_max_age: int = 30,
+        max_tokens: int | None = None,
+        graphiql_headers: dict[str, str] | None = None,
     ) -> None:
         self.schema = schema
         self.context_factory = context_factory
@@ -121,6 +126,11 @@ class GraphQLEndpoint:
         self.persisted = persisted
         self.base_url = base_url or (lambda request: str(request.base_url).rstrip("/"))
         self.http_max_age = http_max_age
+        self.max_tokens = max_tokens
+        self.graphiql_headers = {"Cache-Control": "no-cache", "Vary": "Accept", **(graphiql_headers or {})}
+        self._document_keys = DocumentKeys(
+            self._parse, max_entries=KEPT_DOCUMENT_KEYS, max_text=MAX_KEPT_DOCUMENT
+        )
         self._kept_params: BoundedLRU[GraphQLParams] = BoundedLRU(  # see _get_params
             KEPT_GET_PARAMS, KEPT_GET_PARAMS * MAX_KEPT_QUERY_STRING
         )
@@ -136,7 +146,7 @@ class GraphQLEndpoint:
             and "query" not in request.query_params
             and "extensions" not in request.query_params
         ):
-            return HTMLResponse(get_graphql_ide_html())
+            return HTMLResponse(get_graphql_ide_html(), headers=self.graphiql_headers)
         try:
             media_type = _negotiate(request.headers.get("accept"))
             params = await self._params(request)
@@ -190,7 +200,7 @@ class GraphQLEndpoint:
         if kept_as is not None and (kept := self._kept_keys.get(kept_as)) is not None:
             return kept
         key = ResponseCache.key(
-            document=document.sha256 or document_hash(document.text),
+            document=self._document_keys(document.text),
             variables=params.variables,
             operation_name=params.operation_name,
             media_type=media_type,
@@ -213,6 +223,9 @@ class GraphQLEndpoint:
         except DomainError as exc:  # a bad or expired token: the client must sign in again
             return _error_response(RequestError(401, exc.code, exc.message, {"WWW-Authenticate": "Bearer"}))
         allowed = QUERIES if request.method == "GET" else operations
+        if params.operation_name is None and self._operations_in(document.text) > 1:
+            # strawberry would run the first one; GraphQL-over-HTTP says the request is unusable
+            return _error_response(_operation_not_chosen(None, 2, media_type))
         try:
             try:
                 return self._encode(await self._execute(document, params, context, allowed), media_type)
@@ -233,9 +246,25 @@ class GraphQLEndpoint:
                 RequestError(400, "OPERATION_NOT_SUPPORTED", "只支持查询（query）和变更（mutation）。")
             )
         except CannotGetOperationTypeError:
-            return _error_response(
-                RequestError(400, "OPERATION_NOT_FOUND", "找不到要执行的操作（operationName）。")
-            )
+            return _error_response(_operation_not_chosen(params.operation_name, 0, media_type))
+
+    def _operations_in(self, text: str) -> int:
+        """How many operations the document defines (0 when it does not parse: execution says why)."""
+        try:
+            definitions = self._parse(text).definitions
+        except GraphQLError:
+            return 0
+        return sum(isinstance(definition, OperationDefinitionNode) for definition in definitions)
+
+    def _parse(self, text: str) -> DocumentNode:
+        """The parsed document, shared with the schema's store of prepared documents: the execution
+        that follows a cache miss then does not parse the same text again."""
+        prepared = self.schema.prepared.get(text)
+        if prepared is not None:
+            return prepared.document
+        document = parse(text, max_tokens=self.max_tokens)
+        self.schema.prepared.put(text, document)
+        return document
 
     async def _execute(
         self,
@@ -357,6 +386,20 @@ class GraphQLEndpoint:
         # Never tell a downstream cache to keep an answer past the moment it stops being true here.
         max_age = max(0, min(self.http_max_age, int(answer.expires - time.time())))
         return f"public, max-age={max_age}, stale-while-revalidate={self.http_max_age}"
+
+
+def _operation_not_chosen(operation_name: str | None, operations: int, media_type: str) -> RequestError:
+    """Why no operation could be picked (GraphQL-over-HTTP): several without ``operationName``, none
+    of that name, or none at all. A request error, so 400 for graphql-response+json and 200 for plain
+    JSON, like a validation error; nothing was executed."""
+    status = 400 if media_type == GRAPHQL_RESPONSE else 200
+    if operation_name is not None:
+        return RequestError(status, "OPERATION_NOT_FOUND", "文档中没有 operationName 所指定的操作。")
+    if operations > 1:
+        return RequestError(
+            status, "OPERATION_NAME_REQUIRED", "文档中有多个操作，请用 operationName 指明要执行哪一个。"
+        )
+    return RequestError(status, "OPERATION_NOT_FOUND", "文档中没有可执行的操作。")
 
 
 def _failed_as_a_whole(result: ExecutionResult) -> bool:

@@ -1,0 +1,170 @@
+"""Headers on every answer, the Host check, and the content security policies of the two HTML pages.
+
+``SecurityHeaders`` wraps the whole application, outside Starlette's own error handling, so 404s, 405s
+and 500s get ``X-Content-Type-Options: nosniff`` like everything else. When attachment URLs are built
+from the request (no ``GONGKAI_PUBLIC_BASE_URL``), it also refuses a Host that is not allowed before
+anything else runs: such a Host would otherwise end up in answers that caches keep for everyone.
+
+The admin app (``/admin``) and GraphiQL (``GET /graphql`` from a browser) are the only HTML this server
+sends; both get a ``Content-Security-Policy`` that allows what they load and nothing more, and may not
+be framed (``frame-ancestors 'none'``, ``X-Frame-Options: DENY``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterable
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+NOSNIFF = (b"x-content-type-options", b"nosniff")
+INVALID_HOST = orjson.dumps(
+    {
+        "errors": [
+            {
+                "message": "不接受该 Host 请求头：请通过本服务配置的地址访问。",
+                "extensions": {"code": "INVALID_HOST"},
+            }
+        ]
+    }
+)
+_INVALID_HOST_HEADERS = [
+    (b"content-type", b"application/json"),
+    (b"content-length", str(len(INVALID_HOST)).encode("latin-1")),
+    (b"cache-control", b"private, no-store"),
+    NOSNIFF,
+]
+FRAMING = {"X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
+
+
+def host_name(header: bytes) -> str:
+    """The name in a Host header (``name[:port]``, ``[v6]:port``), lower-cased; "" when malformed."""
+    host = header.decode("latin-1").strip().lower()
+    if host.startswith("["):
+        end = host.find("]")
+        if end < 0:
+            return ""
+        name, rest = host[: end + 1], host[end + 1 :]
+    else:
+        name, colon, port = host.partition(":")
+        rest = colon + port
+    if rest and not (rest[0] == ":" and rest[1:].isascii() and rest[1:].isdigit()):
+        return ""
+    return name
+
+
+class SecurityHeaders:
+    """Pure ASGI (a ``BaseHTTPMiddleware`` would cost a task per request on the cached GET path)."""
+
+    def __init__(self, app: ASGIApp, *, allowed_hosts: Iterable[str] | None) -> None:
+        self.app = app
+        self.allowed_hosts = frozenset(allowed_hosts) if allowed_hosts is not None else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.allowed_hosts is not None and not self._host_allowed(scope):
+            await send({"type": "http.response.start", "status": 400, "headers": _INVALID_HOST_HEADERS})
+            await send({"type": "http.response.body", "body": INVALID_HOST})
+            return
+
+        async def send_nosniff(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), NOSNIFF]
+            await send(message)
+
+        await self.app(scope, receive, send_nosniff)
+
+    def _host_allowed(self, scope: Scope) -> bool:
+        assert self.allowed_hosts is not None
+        for name, value in scope["headers"]:
+            if name == b"host":
+                return host_name(value) in self.allowed_hosts
+        return True  # HTTP/1.0 without Host: Starlette falls back to the server's own address
+
+
+class WithHeaders:
+    """Adds fixed headers to every answer of one mounted app (the admin app's policy)."""
+
+    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
+        self.app = app
+        self.headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), *self.headers]
+            await send(message)
+
+        await self.app(scope, receive, send_with)
+
+
+def _policy(directives: dict[str, Iterable[str]]) -> str:
+    return "; ".join(" ".join([name, *sources]) for name, sources in directives.items())
+
+
+def admin_headers(*, upload_origin: str, file_origin: str | None) -> dict[str, str]:
+    """The built Vue app loads only its own hashed scripts and stylesheets from /admin/assets; it
+    talks to /graphql and PUTs attachments straight to the object store (presigned URLs), and shows
+    thumbnails from the public base URL when one is set. Element Plus and Vue's static content set
+    ``style`` attributes, hence ``'unsafe-inline'`` for styles (never for scripts)."""
+    images = ["'self'", "data:", "blob:", *([file_origin] if file_origin else [])]
+    policy = _policy(
+        {
+            "default-src": ["'self'"],
+            "script-src": ["'self'"],
+            "style-src": ["'self'", "'unsafe-inline'"],
+            "img-src": images,
+            "font-src": ["'self'", "data:"],
+            "connect-src": ["'self'", upload_origin],
+            "object-src": ["'none'"],
+            "base-uri": ["'self'"],
+            "form-action": ["'self'"],
+            "frame-ancestors": ["'none'"],
+        }
+    )
+    return {"Content-Security-Policy": policy, **FRAMING}
+
+
+_EXTERNAL_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=\"(https://[^\"]+)\"", re.S)
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+_STYLESHEET = re.compile(r"<link\b[^>]*\brel=\"stylesheet\"[^>]*\bhref=\"(https://[^\"]+)\"", re.S)
+
+
+def graphiql_headers(html: str) -> dict[str, str]:
+    """The policy of strawberry's GraphiQL page, read from the page itself: its CDN scripts and
+    stylesheets by their exact URLs (they also carry integrity hashes), its one inline script by its
+    sha256, fonts from the CDN's stylesheets, and requests to /graphql only."""
+    scripts = _EXTERNAL_SCRIPT.findall(html)
+    inline = [_sha256_source(body) for body in _INLINE_SCRIPT.findall(html)]
+    stylesheets = _STYLESHEET.findall(html)
+    font_origins = sorted({origin_of(url) for url in stylesheets})
+    policy = _policy(
+        {
+            "default-src": ["'none'"],
+            "script-src": [*scripts, *inline],
+            "style-src": ["'unsafe-inline'", *stylesheets],  # the page's <style> and editor styles
+            "font-src": [*font_origins, "data:"],
+            "img-src": ["'self'", "data:"],
+            "connect-src": ["'self'"],
+            "base-uri": ["'none'"],
+            "form-action": ["'none'"],
+            "frame-ancestors": ["'none'"],
+        }
+    )
+    return {"Content-Security-Policy": policy, **FRAMING}
+
+
+def _sha256_source(body: str) -> str:
+    digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode("ascii")
+    return f"'sha256-{digest}'"
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of an absolute URL."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
