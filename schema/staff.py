@@ -155,8 +155,9 @@ class History:
 @strawberry.type(description="字段级差异")
 class FieldChange:
     field: str
-    before: JSON
-    after: JSON
+    # null where the field was empty (or did not exist yet) on that side, e.g. a 文号 added later.
+    before: JSON | None
+    after: JSON | None
 
 
 @strawberry.type(description="审查登记链校验结果")
