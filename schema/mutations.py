@@ -206,7 +206,7 @@ class Mutation(GazetteMutation, InterviewMutation, VocabularyMutation):
     @strawberry.mutation(description="登录，返回 Bearer 令牌")
     async def login(self, info: Info, username: str, password: str) -> LoginPayload:
         services = info.context.services
-        result = await services.accounts.login(username[:100], password[:300])
+        result = await services.accounts.login(username[:100], password[:300], info.context.source)
         grants = services.access.roles_of(services.access.principal_for(result.user))
         me = Me(user=result.user, grants=grants)  # type: ignore[arg-type]
         return LoginPayload(token=result.token, expires_at=result.expires_at, me=me)
