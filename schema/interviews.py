@@ -13,7 +13,7 @@ from cms.ids import expect_global_id
 from cms.interviews import MAX_GUESTS, MAX_QUESTIONS, MAX_TURNS, NewInterview, NewQuestion, numbered
 from schema import types as t
 from schema.context import Info
-from schema.inputs import as_json, blank_nulls, refuse_nulls, sent
+from schema.inputs import as_json, blank_nulls, check_schedule, refuse_nulls, sent
 from schema.staff import principal
 
 
@@ -123,6 +123,7 @@ class InterviewMutation:
     async def create_interview(self, info: Info, input: InterviewInput) -> t.Interview:
         who = principal(info)
         fields = sent(input)
+        check_schedule(fields, info.context.services.content.clock())
         for name in ("organization", "title"):
             if not fields.get(name):
                 raise InvalidInput("请填写机构和标题。", field=name)
@@ -149,6 +150,7 @@ class InterviewMutation:
         who = principal(info)
         item_id = expect_global_id(id, "Interview")
         fields = sent(input)
+        check_schedule(fields, info.context.services.content.clock())
         if "organization" in fields:
             raise InvalidInput("访谈的发布机构不能修改。", field="organization")
         refuse_nulls(fields, ("title", "kind"))

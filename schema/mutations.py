@@ -13,6 +13,7 @@ from bson import ObjectId
 from authz import Role
 from cms import model
 from cms.catalog import NewCatalogEntry
+from cms.dates import document_date, scheduling_instant
 from cms.errors import InvalidInput
 from cms.ids import expect_global_id, from_global_id
 from cms.interpretations import NewInterpretation
@@ -21,7 +22,7 @@ from cms.workflow import Action, TransitionRequest
 from schema import types as t
 from schema.context import Info
 from schema.gazette import GazetteMutation
-from schema.inputs import as_json, blank_nulls, refuse_nulls, sent
+from schema.inputs import as_json, blank_nulls, check_dates, refuse_nulls, sent
 from schema.interviews import InterviewMutation
 from schema.staff import Me, RoleGrant, User, content_id, principal
 from schema.vocabularies import VocabularyMutation
@@ -74,6 +75,7 @@ def _org_ids(values: list[strawberry.ID] | None, field: str) -> list[ObjectId]:
 
 def _changes(data: CatalogEntryInput) -> dict[str, Any]:
     """Provided fields as JSON-compatible values, keyed by the stored field names."""
+    check_dates(vars(data))
     changes: dict[str, Any] = {}
     for name, value in vars(data).items():
         if value is strawberry.UNSET or name == "organization":
@@ -301,7 +303,7 @@ class Mutation(GazetteMutation, InterviewMutation, VocabularyMutation):
             expected_version=input.expected_version,
             opinion=input.opinion,
             findings=findings,
-            effective=input.effective,
+            effective=scheduling_instant(input.effective, "effective", info.context.services.content.clock()),
             confirming_org=expect_global_id(input.confirming_organization, "Organization")
             if input.confirming_organization
             else None,
@@ -353,7 +355,7 @@ class Mutation(GazetteMutation, InterviewMutation, VocabularyMutation):
             expect_global_id(id, "CatalogEntry"),
             validity,
             expect_global_id(successor, "CatalogEntry") if successor else None,
-            date,
+            document_date(date, "date"),
         )
         return item  # type: ignore[return-value]
 

@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 
 from authz import PERMISSION_LABELS, ROLE_LABELS, Grant, Permission, Role
 from cms import model
+from cms.dates import document_instant
 from cms.errors import Unauthenticated
 from cms.ids import expect_global_id, from_global_id, to_global_id
 from cms.worklist import WorkItem as WorkItemData
@@ -235,8 +236,8 @@ class StaffQuery:
         records = await info.context.services.admin.register_page(
             principal(info),
             expect_global_id(organization, "Organization"),
-            since=since,
-            until=until,
+            since=document_instant(since, "since"),
+            until=document_instant(until, "until"),
             limit=first,
             before_seq=before_seq,
         )
@@ -251,7 +252,10 @@ class StaffQuery:
         until: datetime | None = None,
     ) -> str:
         return await info.context.services.admin.register_export(
-            principal(info), expect_global_id(organization, "Organization"), since=since, until=until
+            principal(info),
+            expect_global_id(organization, "Organization"),
+            since=document_instant(since, "since"),
+            until=document_instant(until, "until"),
         )
 
     @strawberry.field(description="校验审查登记链是否完整、未被篡改")
