@@ -1,4 +1,8 @@
-"""Staff accounts: argon2id passwords, login with lockout, and short-lived bearer tokens (HS256 JWT).
+"""Staff accounts: argon2id passwords, throttled login, and short-lived bearer tokens (HS256 JWT).
+
+Every login attempt costs the same, one argon2 verification, whether the name is unknown, the password
+wrong or the attempt throttled, and unknown names and wrong passwords get the same answer, so neither the
+answer nor its timing tells which names exist. Throttling is in ``cms.login_throttle``.
 
 Logout is recorded per token id (``jti``) until the token would have expired anyway, so tokens stay
 stateless for every other request except one indexed lookup.
@@ -23,20 +27,20 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from beanie import PydanticObjectId, SortDirection
 from bson import ObjectId
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from cms.errors import (
     AccountDisabled,
-    AccountLocked,
     InvalidCredentials,
     InvalidInput,
     NotFound,
     TokenExpired,
     TokenInvalid,
     TokenRevoked,
+    TooManyAttempts,
     WeakPassword,
 )
+from cms.login_throttle import LoginThrottle, ThrottleLimits
 from storage.accounts import RevokedToken, User
 from storage.documents import Organization, utcnow
 
@@ -78,20 +82,20 @@ class AccountService:
         secret: str,
         *,
         token_ttl: timedelta = timedelta(hours=8),
-        max_failures: int = 5,
-        lockout: timedelta = timedelta(minutes=15),
+        throttle: ThrottleLimits | None = None,
         clock: Callable[[], datetime] = utcnow,
         failure_delay: float = 0.2,
+        hasher: PasswordHasher | None = None,
     ) -> None:
         if not secret:
             raise ValueError("AccountService needs a non-empty secret")
         # A key of its own, so that a token can never pass for a signed cursor or the other way round.
         self._key = hashlib.sha256(b"gongkai-token\0" + secret.encode()).digest()
         self._ttl = token_ttl
-        self._max_failures = max_failures
-        self._lockout = lockout
+        self._throttle = LoginThrottle(self._key, throttle or ThrottleLimits())
         self._clock = clock
         self._failure_delay = failure_delay
+        self._hasher = hasher or _HASHER
         _dummy_hash()  # pay for it at start-up rather than on the first unknown username
 
     async def create_user(
@@ -109,7 +113,7 @@ class AccountService:
             username=name,
             display_name=display_name,
             org_id=PydanticObjectId(org_id),
-            password_hash=await _hash(password),
+            password_hash=await self._hash(password),
             created=now,
             modified=now,
         )
@@ -119,27 +123,30 @@ class AccountService:
             raise InvalidInput("用户名已存在。", field="username") from exc
         return user
 
-    async def login(self, username: str, password: str) -> LoginResult:
+    async def login(self, username: str, password: str, source: str | None = None) -> LoginResult:
+        """``source`` is the client's address (throttled per source and per account name and source)."""
         password = _normalized(password)
+        keys = self._throttle.keys(username, source)
+        now = self._clock()
+        blocked = await self._throttle.blocked(keys, now)
         user = await self.by_username(username)
-        if user is None:
-            # The same work as for a real account, so response time does not tell which names exist.
-            await _verify(_dummy_hash(), password)
+        # Verified in every case, also for unknown names (a dummy hash) and throttled attempts, so that
+        # every answer takes the same time.
+        correct = await self._verify(user.password_hash if user else _dummy_hash(), password)
+        if blocked:
+            await asyncio.sleep(self._failure_delay)
+            raise TooManyAttempts()
+        if user is None or not correct:
+            await self._throttle.failed(keys, now)
             await asyncio.sleep(self._failure_delay)
             raise InvalidCredentials()
-        if user.locked_until is not None and user.locked_until > self._clock():
-            raise AccountLocked()
-        if not await _verify(user.password_hash, password):
-            locked = await self._record_failure(user)
-            await asyncio.sleep(self._failure_delay)
-            raise AccountLocked() if locked else InvalidCredentials()
         # Checked only now: a guesser without the password learns nothing about the account's state.
         if not user.active:
             raise AccountDisabled()
-        now = self._clock()
-        changes: dict[str, Any] = {"failed_logins": 0, "locked_until": None, "last_login": now}
-        if _HASHER.check_needs_rehash(user.password_hash):
-            changes["password_hash"] = await _hash(password)
+        await self._throttle.succeeded(keys)
+        changes: dict[str, Any] = {"last_login": now}
+        if self._hasher.check_needs_rehash(user.password_hash):
+            changes["password_hash"] = await self._hash(password)
         await user.set(changes)
         token, expires_at = self._issue(user, now)
         return LoginResult(token=token, expires_at=expires_at, user=user)
@@ -179,12 +186,11 @@ class AccountService:
         user = await self.get(user_id)
         if user is None:
             raise NotFound("未找到该用户。")
-        # A new password is also how an administrator lets a locked-out colleague back in.
+        # A new password is also how an administrator lets a throttled colleague back in.
+        await self._throttle.forget_account(user.username)
         await user.set(
             {
-                "password_hash": await _hash(new_password),
-                "failed_logins": 0,
-                "locked_until": None,
+                "password_hash": await self._hash(new_password),
                 "tokens_valid_after": self._clock().replace(microsecond=0),
                 "modified": self._clock(),
             }
@@ -209,24 +215,15 @@ class AccountService:
         query: dict[str, Any] = {} if org_id is None else {"org_id": org_id}
         return await User.find(query).sort([("username", SortDirection.ASCENDING)]).to_list()
 
-    async def _record_failure(self, user: User) -> bool:
-        """Count one failed attempt; True when it used up the allowance and the account is now locked."""
-        users = User.get_pymongo_collection()
-        # $inc on the server, so that concurrent guesses cannot overwrite each other's count.
-        after = await users.find_one_and_update(
-            {"_id": user.id},
-            {"$inc": {"failed_logins": 1}},
-            projection={"failed_logins": True},
-            return_document=ReturnDocument.AFTER,
-        )
-        if after is None or after["failed_logins"] < self._max_failures:
+    async def _hash(self, password: str) -> str:
+        # argon2 takes tens of milliseconds of CPU and releases the GIL: keep it off the event loop.
+        return await asyncio.to_thread(self._hasher.hash, password)
+
+    async def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return await asyncio.to_thread(self._hasher.verify, password_hash, password)
+        except (VerificationError, InvalidHashError):
             return False
-        # The count restarts with the lock, so the account gets a fresh allowance once it ends.
-        await users.update_one(
-            {"_id": user.id, "failed_logins": {"$gte": self._max_failures}},
-            {"$set": {"locked_until": self._clock() + self._lockout, "failed_logins": 0}},
-        )
-        return True
 
     def _issue(self, user: User, now: datetime) -> tuple[str, datetime]:
         issued = now.replace(microsecond=0)  # JWT times are whole seconds
@@ -312,18 +309,6 @@ def _acceptable_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH or not has_letter or not has_digit:
         raise WeakPassword()
     return password
-
-
-async def _hash(password: str) -> str:
-    # argon2 takes a few hundred milliseconds of CPU and releases the GIL: keep it off the event loop.
-    return await asyncio.to_thread(_HASHER.hash, password)
-
-
-async def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return await asyncio.to_thread(_HASHER.verify, password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 @functools.cache

@@ -194,7 +194,7 @@ class ContentService:
         span = self._span.get(cls, WINDOW_START_DAYS)
         while True:
             bound: dict[str, str] = {} if upper is None else {"$lt": upper}
-            lower = None if span > WINDOW_MAX_DAYS else (top - timedelta(days=span)).isoformat()
+            lower = None if span > WINDOW_MAX_DAYS else _window_start(top, span)
             if lower is not None:
                 bound["$gte"] = lower
             # sort_key first: SecantusDB serves such a filter with the index of its first field.
@@ -440,3 +440,12 @@ def _topic_path(topic: str | None) -> list[str]:
         return []
     top = topic.split("\\", 1)[0]
     return [top, topic] if top != topic else [top]
+
+
+def _window_start(top: datetime, days: float) -> str | None:
+    """Where a window of ``days`` before ``top`` starts; None (read the rest in one) when that is
+    before year 1: an old database may hold an item dated near it."""
+    try:
+        return (top - timedelta(days=days)).isoformat()
+    except OverflowError:
+        return None

@@ -74,9 +74,9 @@ class InvalidCredentials(DomainError):
     default_message = "用户名或密码错误。"
 
 
-class AccountLocked(DomainError):
-    code = "ACCOUNT_LOCKED"
-    default_message = "登录失败次数过多，账号已暂时锁定，请稍后再试。"
+class TooManyAttempts(DomainError):
+    code = "TOO_MANY_ATTEMPTS"
+    default_message = "登录失败次数过多，请稍后再试。"
 
 
 class AccountDisabled(DomainError):

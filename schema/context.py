@@ -21,6 +21,9 @@ class Context:
     user: User | None = None
     token: str | None = None
     base_url: str = ""  # where /files/… download links point
+    # The client's address as the ASGI server saw it (behind a proxy, uvicorn takes it from
+    # X-Forwarded-For only for proxies listed in --forwarded-allow-ips / FORWARDED_ALLOW_IPS).
+    source: str | None = None
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

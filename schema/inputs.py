@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
 import strawberry
 
 from cms import model
+from cms.dates import document_date, scheduling_instant
 from cms.errors import InvalidInput
 
+# Instants of a schedule, held to the clock (check_schedule); every other date sent is a document date.
+SCHEDULING_FIELDS = frozenset({"scheduled_start", "scheduled_end"})
 DISCLOSURE_NAMES = ("disclosure_mode", "non_disclosure_reason", "legal_basis", "expires")
 
 
@@ -52,8 +56,30 @@ def disclosure_of(data: DisclosureInput) -> dict[str, Any]:
 
 
 def sent(data: object) -> dict[str, Any]:
-    """The fields the client sent (null included), by their Python names."""
-    return {name: value for name, value in vars(data).items() if value is not strawberry.UNSET}
+    """The fields the client sent (null included), by their Python names; their dates checked."""
+    fields = {name: value for name, value in vars(data).items() if value is not strawberry.UNSET}
+    check_dates(fields)
+    return fields
+
+
+def check_dates(fields: Mapping[str, Any], prefix: str = "") -> None:
+    """Every date in the input (lists of input objects included: ``transcript.3.time``) within the
+    document range of cms.dates, except the scheduling instants."""
+    for name, value in fields.items():
+        if name in SCHEDULING_FIELDS:
+            continue
+        path = f"{prefix}{camel(name)}"
+        if isinstance(value, date):
+            document_date(value, path)
+        elif isinstance(value, list):
+            for index, element in enumerate(value):
+                if dataclasses.is_dataclass(element):
+                    check_dates(vars(element), f"{path}.{index}.")
+
+
+def check_schedule(fields: Mapping[str, Any], now: datetime) -> None:
+    for name in sorted(SCHEDULING_FIELDS & fields.keys()):
+        scheduling_instant(fields[name], camel(name), now)
 
 
 def as_json(value: Any) -> Any:

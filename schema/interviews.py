@@ -17,6 +17,7 @@ from schema.inputs import (
     DisclosureInput,
     as_json,
     blank_nulls,
+    check_schedule,
     disclosure_changes,
     disclosure_of,
     refuse_nulls,
@@ -131,6 +132,7 @@ class InterviewMutation:
     async def create_interview(self, info: Info, input: InterviewInput) -> t.Interview:
         who = principal(info)
         fields = sent(input)
+        check_schedule(fields, info.context.services.content.clock())
         for name in ("organization", "title"):
             if not fields.get(name):
                 raise InvalidInput("请填写机构和标题。", field=name)
@@ -158,6 +160,7 @@ class InterviewMutation:
         who = principal(info)
         item_id = expect_global_id(id, "Interview")
         fields = sent(input)
+        check_schedule(fields, info.context.services.content.clock())
         if "organization" in fields:
             raise InvalidInput("访谈的发布机构不能修改。", field="organization")
         refuse_nulls(fields, ("title", "kind"))

@@ -13,6 +13,7 @@ from bson import ObjectId
 from authz import Role
 from cms import model
 from cms.catalog import NewCatalogEntry
+from cms.dates import document_date, scheduling_instant
 from cms.errors import InvalidInput
 from cms.ids import expect_global_id, from_global_id
 from cms.interpretations import NewInterpretation
@@ -26,6 +27,7 @@ from schema.inputs import (
     DisclosureInput,
     as_json,
     blank_nulls,
+    check_dates,
     disclosure_changes,
     disclosure_of,
     refuse_nulls,
@@ -79,6 +81,7 @@ def _org_ids(values: list[strawberry.ID] | None, field: str) -> list[ObjectId]:
 
 def _changes(data: CatalogEntryInput) -> dict[str, Any]:
     """Provided fields as JSON-compatible values, keyed by the stored field names."""
+    check_dates(vars(data))
     changes: dict[str, Any] = {}
     fields = sent(data)
     disclosure_changes(fields)
@@ -219,7 +222,7 @@ class Mutation(GazetteMutation, InterviewMutation, VocabularyMutation):
     @strawberry.mutation(description="登录，返回 Bearer 令牌")
     async def login(self, info: Info, username: str, password: str) -> LoginPayload:
         services = info.context.services
-        result = await services.accounts.login(username[:100], password[:300])
+        result = await services.accounts.login(username[:100], password[:300], info.context.source)
         grants = services.access.roles_of(services.access.principal_for(result.user))
         me = Me(user=result.user, grants=grants)  # type: ignore[arg-type]
         return LoginPayload(token=result.token, expires_at=result.expires_at, me=me)
@@ -317,7 +320,7 @@ class Mutation(GazetteMutation, InterviewMutation, VocabularyMutation):
             expected_version=input.expected_version,
             opinion=input.opinion,
             findings=findings,
-            effective=input.effective,
+            effective=scheduling_instant(input.effective, "effective", info.context.services.content.clock()),
             confirming_org=expect_global_id(input.confirming_organization, "Organization")
             if input.confirming_organization
             else None,
@@ -369,7 +372,7 @@ class Mutation(GazetteMutation, InterviewMutation, VocabularyMutation):
             expect_global_id(id, "CatalogEntry"),
             validity,
             expect_global_id(successor, "CatalogEntry") if successor else None,
-            date,
+            document_date(date, "date"),
         )
         return item  # type: ignore[return-value]
 

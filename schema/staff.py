@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 
 from authz import PERMISSION_LABELS, ROLE_LABELS, Grant, Permission, Role
 from cms import model
+from cms.dates import document_instant
 from cms.errors import Unauthenticated
 from cms.ids import expect_global_id, from_global_id, to_global_id
 from cms.worklist import WorkItem as WorkItemData
@@ -157,8 +158,9 @@ class History:
 @strawberry.type(description="字段级差异")
 class FieldChange:
     field: str
-    before: JSON
-    after: JSON
+    # null where the field was empty (or did not exist yet) on that side, e.g. a 文号 added later.
+    before: JSON | None
+    after: JSON | None
 
 
 @strawberry.type(description="审查登记链校验结果")
@@ -236,8 +238,8 @@ class StaffQuery:
         records = await info.context.services.admin.register_page(
             principal(info),
             expect_global_id(organization, "Organization"),
-            since=since,
-            until=until,
+            since=document_instant(since, "since"),
+            until=document_instant(until, "until"),
             limit=first,
             before_seq=before_seq,
         )
@@ -252,7 +254,10 @@ class StaffQuery:
         until: datetime | None = None,
     ) -> str:
         return await info.context.services.admin.register_export(
-            principal(info), expect_global_id(organization, "Organization"), since=since, until=until
+            principal(info),
+            expect_global_id(organization, "Organization"),
+            since=document_instant(since, "since"),
+            until=document_instant(until, "until"),
         )
 
     @strawberry.field(description="校验审查登记链是否完整、未被篡改")

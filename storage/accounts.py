@@ -17,8 +17,6 @@ class User(Document):
     org_id: PydanticObjectId  # home organization
     password_hash: str
     active: bool = True
-    failed_logins: int = 0
-    locked_until: datetime | None = None
     last_login: datetime | None = None
     tokens_valid_after: datetime | None = None  # tokens issued earlier are refused (password change)
     created: datetime = Field(default_factory=utcnow)
@@ -43,4 +41,22 @@ class RevokedToken(Document):
         indexes = [
             IndexModel([("jti", ASCENDING)], unique=True),
             IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0),
+        ]
+
+
+class LoginFailures(Document):
+    """Failed sign-ins counted under one throttle key (a keyed hash: no names or addresses are stored)
+    until ``until``; the TTL index forgets a count once its window has passed."""
+
+    key: str
+    account: str | None = None  # hash of the account name, so a new password can clear its counts
+    failures: int = 0
+    until: datetime
+
+    class Settings:
+        name = "login_failures"
+        indexes = [
+            IndexModel([("key", ASCENDING)], unique=True),
+            IndexModel([("account", ASCENDING)]),
+            IndexModel([("until", ASCENDING)], expireAfterSeconds=0),
         ]

@@ -9,7 +9,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
-from storage.accounts import RevokedToken, User
+from storage.accounts import LoginFailures, RevokedToken, User
 from storage.attachments import Attachment
 from storage.calendar import CalendarDay
 from storage.documents import ALL_DOCUMENTS, OBSOLETE_INDEXES
@@ -43,6 +43,7 @@ async def connect(
             *ALL_DOCUMENTS,
             User,
             RevokedToken,
+            LoginFailures,
             RegisterRecord,
             CalendarDay,
             Attachment,

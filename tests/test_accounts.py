@@ -1,14 +1,16 @@
-"""Accounts: argon2id passwords, login with lockout, bearer tokens that expire and can be revoked."""
+"""Accounts: argon2id passwords, throttled login, bearer tokens that expire and can be revoked."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import hashlib
+import ipaddress
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import jwt
 import pytest
 from argon2 import PasswordHasher
@@ -16,6 +18,7 @@ from bson import ObjectId
 
 from cms.accounts import AccountService, ensure_user
 from cms.errors import DomainError
+from cms.login_throttle import ThrottleLimits, source_of
 from storage.accounts import User
 
 SECRET = "test-secret"
@@ -23,7 +26,7 @@ PASSWORD = "Correct-horse-42"
 TOKEN_KEY = hashlib.sha256(b"gongkai-token\0" + SECRET.encode()).digest()
 
 INVALID_CREDENTIALS = ("INVALID_CREDENTIALS", "用户名或密码错误。")
-ACCOUNT_LOCKED = ("ACCOUNT_LOCKED", "登录失败次数过多，账号已暂时锁定，请稍后再试。")
+TOO_MANY_ATTEMPTS = ("TOO_MANY_ATTEMPTS", "登录失败次数过多，请稍后再试。")
 ACCOUNT_DISABLED = ("ACCOUNT_DISABLED", "账号已停用，请联系管理员。")
 TOKEN_EXPIRED = ("TOKEN_EXPIRED", "登录已过期，请重新登录。")
 TOKEN_INVALID = ("TOKEN_INVALID", "登录凭证无效，请重新登录。")
@@ -42,6 +45,27 @@ class Clock:
 
     def advance(self, delta: timedelta) -> None:
         self.now += delta
+
+
+class CountingHasher(PasswordHasher):
+    """The service's real argon2id parameters, counting verifications: equal counts, equal work."""
+
+    def __init__(self) -> None:
+        super().__init__(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+        self.verifications = 0
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        self.verifications += 1
+        return super().verify(hash, password)
+
+
+# Small limits so tests reach them quickly; per source high enough for the tests that use no source.
+LIMITS = ThrottleLimits(window=timedelta(minutes=15), per_account_and_source=3, per_source=100)
+
+
+def new_source() -> str:
+    """An IPv6 address in a /64 no other test uses, so the counts of sources never mix."""
+    return str(ipaddress.IPv6Address(uuid.uuid4().int >> 64 << 64 | 1))
 
 
 def unique_username() -> str:
@@ -64,8 +88,13 @@ def clock():
 
 
 @pytest.fixture
-def accounts(services, clock):
-    return AccountService(secret=SECRET, failure_delay=0.0, clock=clock, max_failures=3)
+def hasher():
+    return CountingHasher()
+
+
+@pytest.fixture
+def accounts(services, clock, hasher):
+    return AccountService(secret=SECRET, failure_delay=0.0, clock=clock, throttle=LIMITS, hasher=hasher)
 
 
 @pytest.fixture
@@ -130,58 +159,245 @@ async def test_wrong_password_and_unknown_user_fail_identically(accounts, user):
     assert wrong_password == unknown_user == INVALID_CREDENTIALS
 
 
-async def test_lockout_after_max_failures_holds_even_with_the_right_password(accounts, user, clock):
-    first_two = [await failure(accounts.login(user.username, "Wrong-password-1")) for _ in range(2)]
-    third = await failure(accounts.login(user.username, "Wrong-password-1"))
-    clock.advance(timedelta(minutes=14))
-    right_password_while_locked = await failure(accounts.login(user.username, PASSWORD))
-
-    assert first_two == [INVALID_CREDENTIALS, INVALID_CREDENTIALS]
-    assert third == ACCOUNT_LOCKED
-    assert right_password_while_locked == ACCOUNT_LOCKED
+# --- throttling --------------------------------------------------------------------------------
 
 
-async def test_lock_ends_after_the_lockout_period(accounts, user, clock):
-    for _ in range(3):
-        await failure(accounts.login(user.username, "Wrong-password-1"))
+async def attempts(accounts, username: str, password: str, source: str, times: int) -> list[tuple[str, str]]:
+    return [await failure(accounts.login(username, password, source)) for _ in range(times)]
 
-    clock.advance(timedelta(minutes=15, seconds=1))
-    result = await accounts.login(user.username, PASSWORD)
+
+async def throttle(accounts, username: str, source: str) -> None:
+    """Use up the allowance of a name from a source."""
+    await attempts(accounts, username, "Wrong-password-1", source, LIMITS.per_account_and_source)
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        pytest.param("unknown-name", INVALID_CREDENTIALS, id="unknown-name"),
+        pytest.param("malformed-name", INVALID_CREDENTIALS, id="malformed-name"),
+        pytest.param("wrong-password", INVALID_CREDENTIALS, id="wrong-password"),
+        pytest.param("throttled-wrong-password", TOO_MANY_ATTEMPTS, id="throttled-wrong-password"),
+        pytest.param("throttled-right-password", TOO_MANY_ATTEMPTS, id="throttled-right-password"),
+        pytest.param("throttled-unknown-name", TOO_MANY_ATTEMPTS, id="throttled-unknown-name"),
+        pytest.param("disabled-wrong-password", INVALID_CREDENTIALS, id="disabled-wrong-password"),
+    ],
+)
+async def test_every_refused_attempt_costs_one_verification(accounts, user, hasher, case, expected):
+    source = new_source()
+    name = {
+        "unknown-name": unique_username(),
+        "malformed-name": "张三 x",
+        "throttled-unknown-name": unique_username(),
+    }
+    username = name.get(case, user.username)
+    password = PASSWORD if case == "throttled-right-password" else "Wrong-password-1"
+    if case.startswith("throttled"):
+        await throttle(accounts, username, source)
+    if case.startswith("disabled"):
+        await user.set({"active": False})
+    before = hasher.verifications
+
+    answer = await failure(accounts.login(username, password, source))
+
+    assert (answer, hasher.verifications - before) == (expected, 1)
+
+
+async def test_a_successful_login_costs_one_verification(accounts, user, hasher):
+    await accounts.login(user.username, PASSWORD, new_source())
+
+    assert hasher.verifications == 1
+
+
+async def test_unknown_names_and_wrong_passwords_are_throttled_alike(accounts, user):
+    source = new_source()
+
+    real = await attempts(accounts, user.username, "Wrong-password-1", source, 4)
+    unknown = await attempts(accounts, unique_username(), "Wrong-password-1", source, 4)
+
+    assert real == unknown == [INVALID_CREDENTIALS] * 3 + [TOO_MANY_ATTEMPTS]
+
+
+async def test_a_throttled_name_refuses_even_the_right_password_from_that_source(accounts, user):
+    source = new_source()
+    await throttle(accounts, user.username, source)
+
+    assert await failure(accounts.login(user.username, PASSWORD, source)) == TOO_MANY_ATTEMPTS
+
+
+async def test_a_stranger_cannot_lock_the_user_out_from_elsewhere(accounts, user):
+    await throttle(accounts, user.username, new_source())
+
+    result = await accounts.login(user.username, PASSWORD, new_source())
 
     assert result.user.id == user.id
-    after = await stored(user)
-    assert (after.failed_logins, after.locked_until) == (0, None)
 
 
-async def test_a_successful_login_resets_the_failure_count(accounts, user):
+async def test_the_throttle_is_per_account_name(accounts, user, org):
+    source = new_source()
+    other = await accounts.create_user(unique_username(), PASSWORD, org.id)
+    await throttle(accounts, user.username, source)
+
+    result = await accounts.login(other.username, PASSWORD, source)
+
+    assert result.user.id == other.id
+
+
+async def test_names_are_throttled_whatever_their_case(accounts, user):
+    source = new_source()
+    await throttle(accounts, f" {user.username.upper()} ", source)
+
+    assert await failure(accounts.login(user.username, PASSWORD, source)) == TOO_MANY_ATTEMPTS
+
+
+async def test_a_source_spraying_many_names_is_throttled_for_every_name(services, user, clock):
+    limits = ThrottleLimits(per_account_and_source=3, per_source=5)
+    accounts = AccountService(secret=SECRET, failure_delay=0.0, clock=clock, throttle=limits)
+    sprayer = new_source()
+    sprayed = [await failure(accounts.login(unique_username(), "Password-1234", sprayer)) for _ in range(5)]
+
+    right_password_from_the_sprayer = await failure(accounts.login(user.username, PASSWORD, sprayer))
+    from_elsewhere = await accounts.login(user.username, PASSWORD, new_source())
+
+    assert sprayed == [INVALID_CREDENTIALS] * 5
+    assert right_password_from_the_sprayer == TOO_MANY_ATTEMPTS
+    assert from_elsewhere.user.id == user.id
+
+
+async def test_the_addresses_of_one_ipv6_network_are_one_source(accounts, user):
+    network = ipaddress.IPv6Address(new_source())
+    for offset in (0, 1, 0xFFFF_0000_0000):
+        await failure(accounts.login(user.username, "Wrong-password-1", str(network + offset)))
+
+    same_network = await failure(accounts.login(user.username, PASSWORD, str(network + 3)))
+    another_network = await accounts.login(user.username, PASSWORD, new_source())
+
+    assert same_network == TOO_MANY_ATTEMPTS
+    assert another_network.user.id == user.id
+
+
+@pytest.mark.parametrize(
+    ("host", "source"),
+    [
+        pytest.param("203.0.113.7", "203.0.113.7", id="ipv4"),
+        pytest.param("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64", id="ipv6-is-its-64"),
+        pytest.param("::ffff:203.0.113.7", "203.0.113.7", id="ipv4-mapped"),
+        pytest.param("testclient", "testclient", id="not-an-address"),
+        pytest.param(None, "unknown", id="none"),
+    ],
+)
+def test_source_of_a_client_address(host, source):
+    assert source_of(host) == source
+
+
+async def test_the_throttle_ends_after_its_window(accounts, user, clock):
+    source = new_source()
+    await throttle(accounts, user.username, source)
+
+    clock.advance(timedelta(minutes=14, seconds=59))
+    still = await failure(accounts.login(user.username, PASSWORD, source))
+    clock.advance(timedelta(seconds=1))
+    result = await accounts.login(user.username, PASSWORD, source)
+
+    assert still == TOO_MANY_ATTEMPTS
+    assert result.user.id == user.id
+
+
+async def test_the_allowance_starts_again_after_the_window(accounts, user, clock):
+    source = new_source()
+    await throttle(accounts, user.username, source)
+    clock.advance(timedelta(minutes=15))
+
+    again = await attempts(accounts, user.username, "Wrong-password-1", source, 4)
+
+    assert again == [INVALID_CREDENTIALS] * 3 + [TOO_MANY_ATTEMPTS]
+
+
+async def test_a_successful_login_forgets_the_users_own_mistakes(accounts, user):
+    source = new_source()
+    await attempts(accounts, user.username, "Wrong-password-1", source, 2)
+    await accounts.login(user.username, PASSWORD, source)
+
+    again = await attempts(accounts, user.username, "Wrong-password-1", source, 4)
+
+    assert again == [INVALID_CREDENTIALS] * 3 + [TOO_MANY_ATTEMPTS]
+
+
+async def test_a_successful_login_does_not_reset_the_sources_count(services, user, org, clock):
+    limits = ThrottleLimits(per_account_and_source=3, per_source=4)
+    accounts = AccountService(secret=SECRET, failure_delay=0.0, clock=clock, throttle=limits)
+    source = new_source()
+    await attempts(accounts, unique_username(), "Wrong-password-1", source, 2)
+    await accounts.login(user.username, PASSWORD, source)  # the guesser's own account
+    await attempts(accounts, unique_username(), "Wrong-password-1", source, 2)
+
+    assert await failure(accounts.login(user.username, PASSWORD, source)) == TOO_MANY_ATTEMPTS
+
+
+async def test_an_account_under_attack_gives_each_source_one_try(services, user, clock):
+    limits = ThrottleLimits(per_account_and_source=3, per_source=100, account_under_attack=6)
+    accounts = AccountService(secret=SECRET, failure_delay=0.0, clock=clock, throttle=limits)
     for _ in range(2):
-        await failure(accounts.login(user.username, "Wrong-password-1"))
-    await accounts.login(user.username, PASSWORD)
+        await attempts(accounts, user.username, "Wrong-password-1", new_source(), 3)
+    guesser = new_source()
 
-    again = await failure(accounts.login(user.username, "Wrong-password-1"))
+    one_guess = await attempts(accounts, user.username, "Wrong-password-1", guesser, 2)
+    right_password_from_the_guesser = await failure(accounts.login(user.username, PASSWORD, guesser))
+    the_user_elsewhere = await accounts.login(user.username, PASSWORD, new_source())
 
-    assert again == INVALID_CREDENTIALS
-    assert (await stored(user)).failed_logins == 1
+    assert one_guess == [INVALID_CREDENTIALS, TOO_MANY_ATTEMPTS]
+    assert right_password_from_the_guesser == TOO_MANY_ATTEMPTS
+    assert the_user_elsewhere.user.id == user.id
 
 
 async def test_concurrent_wrong_attempts_are_all_counted(services, org, clock):
-    accounts = AccountService(secret=SECRET, failure_delay=0.0, clock=clock, max_failures=100)
+    limits = ThrottleLimits(per_account_and_source=10, per_source=100)
+    accounts = AccountService(secret=SECRET, failure_delay=0.0, clock=clock, throttle=limits)
     user = await accounts.create_user(unique_username(), PASSWORD, org.id)
+    source = new_source()
 
     results = await asyncio.gather(
-        *(accounts.login(user.username, f"Wrong-password-{i}") for i in range(10)), return_exceptions=True
+        *(accounts.login(user.username, f"Wrong-password-{i}", source) for i in range(10)),
+        return_exceptions=True,
     )
 
     assert [(e.code, e.message) for e in results] == [INVALID_CREDENTIALS] * 10
-    assert (await stored(user)).failed_logins == 10
+    assert await failure(accounts.login(user.username, PASSWORD, source)) == TOO_MANY_ATTEMPTS
 
 
-async def test_concurrent_wrong_attempts_lock_the_account(accounts, user):
-    await asyncio.gather(
-        *(accounts.login(user.username, f"Wrong-password-{i}") for i in range(10)), return_exceptions=True
-    )
+async def test_counts_hold_no_names_or_addresses(services, accounts, user):
+    source = "198.51.100.23"
+    await failure(accounts.login(user.username, "Wrong-password-1", source))
 
-    assert await failure(accounts.login(user.username, PASSWORD)) == ACCOUNT_LOCKED
+    stored_counts = await services.db["login_failures"].find().to_list()
+
+    assert stored_counts
+    assert user.username not in str(stored_counts)
+    assert source not in str(stored_counts)
+
+
+async def test_login_through_graphql_is_throttled_by_the_client_address(app, services, org):
+    user = await services.accounts.create_user(unique_username(), PASSWORD, org.id)
+    mutation = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token } }"
+
+    async def login(host: str, password: str) -> dict:
+        transport = httpx.ASGITransport(app=app, client=(host, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            response = await http.post(
+                "/graphql", json={"query": mutation, "variables": {"u": user.username, "p": password}}
+            )
+            assert response.status_code == 200
+            return response.json()
+
+    guesser, colleague = "203.0.113.7", "203.0.113.8"
+    for _ in range(5):
+        await login(guesser, "Wrong-password-1")
+    throttled = await login(guesser, PASSWORD)
+    elsewhere = await login(colleague, PASSWORD)
+
+    assert throttled["data"] is None
+    assert [(e["extensions"]["code"], e["message"]) for e in throttled["errors"]] == [TOO_MANY_ATTEMPTS]
+    assert elsewhere["data"]["login"]["token"]
 
 
 async def test_expired_token_is_refused(accounts, user, clock):
@@ -421,13 +637,13 @@ async def test_set_password_ends_sessions_opened_before_it(accounts, user, clock
     assert (await accounts.authenticate(fresh.token)).id == user.id
 
 
-async def test_set_password_lifts_a_lock(accounts, user):
-    for _ in range(3):
-        await failure(accounts.login(user.username, "Wrong-password-1"))
+async def test_set_password_lifts_the_throttle(accounts, user):
+    source = new_source()
+    await throttle(accounts, user.username, source)
 
     await accounts.set_password(user.id, "New-password-2026")
 
-    assert (await accounts.login(user.username, "New-password-2026")).user.id == user.id
+    assert (await accounts.login(user.username, "New-password-2026", source)).user.id == user.id
 
 
 async def test_set_password_applies_the_policy(accounts, user):

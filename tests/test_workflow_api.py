@@ -548,6 +548,39 @@ async def test_diff_lists_changed_fields_and_revert_makes_a_new_version(api, dem
     assert code_of(stale) == "CONFLICT"
 
 
+# The admin history page's query (admin-ui/src/graphql/operations.ts, DIFF).
+DIFF = """
+  query Diff($id: ID!, $from: Int!, $to: Int!) {
+    diff(id: $id, fromVersion: $from, toVersion: $to) { field before after }
+  }
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "before", "after"),
+    [
+        pytest.param(
+            {}, {"documentNumber": "云政发〔2026〕1号"}, None, "云政发〔2026〕1号", id="added-later"
+        ),
+        pytest.param(
+            {"documentNumber": "云政发〔2026〕2号"},
+            {"documentNumber": None},
+            "云政发〔2026〕2号",
+            None,
+            id="removed",
+        ),
+    ],
+)
+async def test_diff_of_a_field_empty_on_one_side(api, demo, first, second, before, after):
+    org = await api.new_org()
+    entry = await api.create_entry(demo["officer"], org, unique("文号"), **first)
+    assert "errors" not in await api.update_entry(demo["officer"], entry["id"], 1, **second)
+
+    body = await api.post(DIFF, {"id": entry["id"], "from": 1, "to": 2}, demo["officer"])
+
+    assert body == {"data": {"diff": [{"field": "document_number", "before": before, "after": after}]}}
+
+
 async def test_repeal_takes_effect_only_after_review_and_the_original_stays_published(api, demo):
     org = await api.new_org()
     old = await api.demo_publish(org, unique("被废止文件"))

@@ -14,7 +14,20 @@ from starlette.types import Receive, Scope, Send
 
 DIST = Path(__file__).resolve().parents[2] / "admin-ui" / "dist"
 
+NOT_FOUND = "未找到该页面。"
+# Longer names than any file system takes (255 bytes a name, 1024 a path) can only be probes.
+MAX_PATH_LENGTH = 1024
+MAX_NAME_LENGTH = 255
+
 NOT_BUILT = "管理后台尚未构建：请安装 Node.js 和 npm 后运行 scripts/serve（或在 admin-ui 目录中执行 npm ci && npm run build）。"
+
+
+def _acceptable(relative: str) -> bool:
+    """Whether a path may be looked up at all: the file system raises on NUL and over-long names."""
+    if len(relative) > MAX_PATH_LENGTH or any(ord(c) < 32 or c == "\\" for c in relative):
+        return False
+    names = relative.split("/")
+    return all(len(n.encode()) <= MAX_NAME_LENGTH and n != ".." for n in names)
 
 
 def _route_path(scope: Scope) -> str:
@@ -38,14 +51,16 @@ class AdminApp:
     def respond(self, request: Request) -> Response:
         if request.method not in ("GET", "HEAD"):
             return PlainTextResponse("不支持该请求方法。", status_code=405, headers={"Allow": "GET, HEAD"})
+        relative = _route_path(request.scope).lstrip("/")
+        if not _acceptable(relative):
+            return PlainTextResponse(NOT_FOUND, status_code=404)
         index = self.dist / "index.html"
         if not index.is_file():
             return PlainTextResponse(NOT_BUILT, status_code=503)
-        relative = _route_path(request.scope).lstrip("/")
         root = self.dist.resolve()
         if relative:
             candidate = (root / relative).resolve()
-            if candidate.is_relative_to(root) and candidate.is_file():
+            if candidate.is_relative_to(root) and _is_file(candidate):
                 # hashed build outputs never change; everything else is revalidated
                 immutable = candidate.parent == root / "assets"
                 cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
@@ -53,3 +68,10 @@ class AdminApp:
             if relative.startswith("assets/"):
                 return PlainTextResponse("未找到该文件。", status_code=404)
         return FileResponse(index, headers={"Cache-Control": "no-cache"}, media_type="text/html")
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name the file system refuses is a file that is not there
+        return False

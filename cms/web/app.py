@@ -124,6 +124,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             user=user,
             token=token,
             base_url=base_url_of(request),
+            source=request.client.host if request.client else None,
         )
 
     @contextlib.asynccontextmanager
