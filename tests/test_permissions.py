@@ -671,6 +671,7 @@ async def test_anonymous_and_denied_callers_never_see_withheld_content(world: Wo
         documentNumber=number,
         disclosureMode=mode,
         nonDisclosureReason=f"{world.marker}理由",
+        legalBasis=f"《中华人民共和国政府信息公开条例》第十五条{world.marker}",
     )
     findings = {**WITHHELD_FINDINGS, "proposedMode": mode}
     await api.act(officer, entry["id"], "SUBMIT")
