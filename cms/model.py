@@ -41,7 +41,7 @@ PRIVACY_GROUNDS_LABELS = {  # 条例 第十五条
     PrivacyGrounds.THIRD_PARTY_CONSENT: "第三方同意公开",
     PrivacyGrounds.PUBLIC_INTEREST: "不公开会对公共利益造成重大影响",
 }
-# What a reader whose content is withheld (cms.visibility.content_withheld) is told instead.
+# What a reader whose content is withheld (cms.content.visibility.content_withheld) is told instead.
 DISCLOSURE_NOTICES = {
     DisclosureMode.ON_REQUEST: "本信息依申请公开，如需获取，请依法向本机关提出政府信息公开申请。",
     DisclosureMode.NOT_DISCLOSED: "本信息不予公开。",

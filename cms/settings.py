@@ -100,7 +100,7 @@ class Settings(BaseSettings):
     introspection: bool = True
 
     # The public response cache (anonymous GraphQL answers, invalidated by every publication; see
-    # cms/web/cache.py). Bounded in entries and bytes so that cache-busting variables cannot grow it;
+    # web/cache.py). Bounded in entries and bytes so that cache-busting variables cannot grow it;
     # 0 entries turns it off. The TTL only bounds how long an answer may live if a change were ever
     # missed; HTTP caches downstream get ``max-age`` (plus as long again of stale-while-revalidate).
     cache_max_entries: int = Field(default=5_000, ge=0)

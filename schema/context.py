@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import strawberry
 
 from authz import Principal
+from cms.content.visibility import ReadScope
 from cms.model import User
 from cms.services import Services
-from cms.visibility import ReadScope
 from schema.dataloaders import Loaders
 
 

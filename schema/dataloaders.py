@@ -10,6 +10,7 @@ from functools import partial
 from bson import ObjectId
 from strawberry.dataloader import DataLoader
 
+from cms.content.visibility import ReadScope
 from cms.model import (
     Attachment,
     CatalogEntry,
@@ -20,7 +21,6 @@ from cms.model import (
     User,
 )
 from cms.services import Services
-from cms.visibility import ReadScope
 
 RELATION_LIMIT = 200  # entries per item and relation (``ContentService.find_visible``'s default)
 

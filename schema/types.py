@@ -12,8 +12,8 @@ from urllib.parse import quote
 import strawberry
 
 from cms import model
-from cms.ids import to_global_id
-from cms.visibility import content_withheld, readable
+from cms.content.ids import to_global_id
+from cms.content.visibility import content_withheld, readable
 from schema.context import Info
 from schema.execution import context_only
 from schema.selection import reads
@@ -33,7 +33,7 @@ strawberry.enum(model.InterpretationKind, name="InterpretationKind", description
 strawberry.enum(model.InterviewKind, name="InterviewKind", description="访谈或发布会")
 
 N = TypeVar("N")
-# What cms.visibility.content_withheld decides on: every field that reads through it declares these.
+# What cms.content.visibility.content_withheld decides on: every field that reads through it declares these.
 _RULE = ("disclosure_mode", "org_id")
 
 

@@ -66,7 +66,7 @@ async def drop_obsolete_indexes(db: AsyncDatabase[dict[str, Any]]) -> None:
 async def stops_sorted_walks_early(client: AsyncMongoClient[dict[str, Any]]) -> bool:
     """Whether the server serves a sorted, limited query by walking an index and stopping at the
     limit, as MongoDB does. SecantusDB (it names itself in ``buildInfo``) fetches every document
-    the chosen index yields before sorting, so reads there are shaped differently (cms.content)."""
+    the chosen index yields before sorting, so reads there are shaped differently (cms.content.store)."""
     info = await client.admin.command("buildInfo")
     return "secantusVersion" not in info
 

@@ -13,12 +13,12 @@ import pytest
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
-from cms.embedded import EmbeddedServices, start_embedded
-from cms.organizations import NewOrganization
+from cms.admin.organizations import NewOrganization
 from cms.services import Endpoints, Services
 from cms.settings import Settings
-from cms.web.app import create_app
+from devservers.embedded import EmbeddedServices, start_embedded
 from storage.documents import Organization
+from web.app import create_app
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 

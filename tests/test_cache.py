@@ -27,8 +27,8 @@ import pytest
 from pymongo import AsyncMongoClient, MongoClient
 from pymongo.errors import PyMongoError
 
-from cms.public_changes import PublicChanges, Reason
-from cms.vocabulary_data import topic_path
+from cms.admin.vocabulary_data import topic_path
+from cms.content.public_changes import PublicChanges, Reason
 from storage.documents import FAR_FUTURE
 from tests.helpers import DEPT_HEAD, OFFICE, OFFICER, UNIT_HEAD, Api, unique
 
@@ -720,7 +720,7 @@ def other_server(embedded, settings, app, tmp_path_factory) -> Iterator[str]:
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "cms.web.cli", "serve"],
+            [sys.executable, "-m", "web.cli", "serve"],
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -14,7 +14,7 @@ import pytest
 from minio import Minio
 from minio.error import S3Error
 
-from cms.embedded import (
+from devservers.embedded import (
     MINIO_RELEASE,
     EmbeddedError,
     EmbeddedServices,

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from graphql import build_schema
 
-from cms.ids import from_global_id
+from cms.content.ids import from_global_id
 from tests.helpers import (
     ADMIN,
     OFFICE,

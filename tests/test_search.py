@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 
-from cms.catalog import NewCatalogEntry
-from cms.demo import data
-from cms.ids import to_global_id
+from cms.content.ids import to_global_id
+from cms.content.visibility import branches
+from cms.kinds.catalog import NewCatalogEntry
 from cms.model import CatalogEntry, User
-from cms.search import SearchFilter, search_entry, window_pipeline
-from cms.search_text import normalize, query_tokens
+from cms.review.workflow import Action, TransitionRequest
+from cms.search.service import SearchFilter, search_entry, window_pipeline
+from cms.search.text import normalize, query_tokens
 from cms.services import Services
-from cms.visibility import branches
-from cms.workflow import Action, TransitionRequest
+from demo import data
 from storage.documents import CONTENT_TYPES, day_of
 from storage.search import SearchEntry
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from cms.content import ContentService, PageRequest
+from cms.content.store import ContentService, PageRequest
 from cms.services import Services
 from storage.documents import CatalogEntry, ContentDocument, ReviewState, at_midnight
 
