@@ -19,8 +19,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from cms.admin.index_numbers import IndexTemplate
+from cms.content.entries import search_entry
 from cms.content.public_changes import Reason
-from cms.search.service import search_entry
 from cms.services import Endpoints, Services, build_services
 from cms.settings import Settings
 from demo import data

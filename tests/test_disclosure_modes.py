@@ -21,6 +21,7 @@ import pytest
 from bson import ObjectId
 from PIL import Image
 
+from cms.content.entries import search_entry
 from cms.content.ids import from_global_id, to_global_id
 from cms.content.visibility import NEVER_PUBLIC
 from cms.kinds.catalog import NewCatalogEntry
@@ -35,7 +36,7 @@ from cms.model import (
     PublicQuestion,
     TranscriptTurn,
 )
-from cms.search.service import MAINTENANCE_COLLECTION, SearchFilter, search_entry
+from cms.search.service import MAINTENANCE_COLLECTION, SearchFilter
 from cms.services import Services
 from storage.documents import FAR_FUTURE, CatalogEntry
 from storage.search import SearchEntry

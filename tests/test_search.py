@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
+from cms.content.entries import search_entry
 from cms.content.ids import to_global_id
 from cms.content.visibility import branches
 from cms.kinds.catalog import NewCatalogEntry
 from cms.model import CatalogEntry, User
 from cms.review.workflow import Action, TransitionRequest
-from cms.search.service import SearchFilter, search_entry, window_pipeline
+from cms.search.service import SearchFilter, window_pipeline
 from cms.search.text import normalize, query_tokens
 from cms.services import Services
 from demo import data

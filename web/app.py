@@ -19,7 +19,6 @@ from cms.content.visibility import ReadScope
 from cms.model import User
 from cms.services import Endpoints, Services, build_services
 from cms.settings import Settings
-from demo.loader import is_empty, load_demo
 from schema.context import Context
 from schema.cost import CostRules
 from schema.root import GongkaiSchema, build_schema
@@ -136,8 +135,10 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             await svc.search.prepare()  # the word segmenter's dictionary, before anything is indexed
             # Before serving: older versions published 不予公开 items and indexed withheld content.
             await svc.search.settle_disclosure_modes()
-            if settings.loads_demo_data and await is_empty():
+            if settings.loads_demo_data and await _demo_wanted():
                 log.info("repository is empty: loading demo data")
+                from demo.loader import load_demo  # demo mode only: production never imports the demo
+
                 await load_demo(svc, password=settings.demo_password.get_secret_value())
             svc.start_watching()
             svc.search.start()
@@ -200,3 +201,9 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
     app.state.response_cache = cache  # read by tests and operators; None when turned off
     app.state.persisted_queries = persisted
     return app
+
+
+async def _demo_wanted() -> bool:
+    from demo.loader import is_empty
+
+    return await is_empty()

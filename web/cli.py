@@ -7,12 +7,15 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from cms.services import Endpoints
 from cms.settings import Settings
-from devservers.embedded import EmbeddedServices
+
+if TYPE_CHECKING:  # the development servers are imported only when started (never in production)
+    from devservers.embedded import EmbeddedServices
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,10 +19,10 @@ from pymongo.errors import DuplicateKeyError
 from cms.admin.index_numbers import IndexTemplate
 from cms.admin.organizations import OrganizationService
 from cms.content.cursors import CursorCodec
+from cms.content.entries import store_entry
 from cms.content.public_changes import PublicCounts
 from cms.content.visibility import ReadScope, branches, intersection, is_visible, public_until, scoped_filter
 from cms.errors import ImmutableIndexNumber, IndexNumberError, PageSizeExceeded
-from cms.search.service import store_entry
 from storage.documents import (
     CatalogEntry,
     ContentDocument,

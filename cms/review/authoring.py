@@ -15,6 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from authz import Permission, Principal
 from cms.admin.access import AccessControl
+from cms.content.entries import remove_entry
 from cms.content.versions import FieldChange, VersionService, apply, snapshot
 from cms.errors import Conflict, InvalidInput, NotFound, TransitionNotAllowed
 from cms.kinds.catalog import CatalogService, NewCatalogEntry
@@ -26,7 +27,6 @@ from cms.kinds.interviews import InterviewService, NewInterview, NewQuestion, bu
 from cms.kinds.interviews import validate as validate_interview
 from cms.review.register import RegisterEntry
 from cms.review.workflow import EDITABLE_STATES, Action, TransitionRequest, WorkflowService, cas_update
-from cms.search.service import remove_entry
 from storage.documents import (
     CatalogEntry,
     ContentDocument,

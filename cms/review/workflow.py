@@ -28,6 +28,7 @@ from pymongo.errors import DuplicateKeyError
 from authz import Permission, Principal
 from cms.admin.access import AccessControl
 from cms.content.disclosure import check_grounds
+from cms.content.entries import remove_entry, store_entry, store_visibility
 from cms.content.store import ContentService
 from cms.content.versions import MERGE_NOTE, VersionService, apply, encode, snapshot
 from cms.content.visibility import is_visible, public_until
@@ -46,7 +47,6 @@ from cms.errors import (
 )
 from cms.kinds.gazette import number_taken
 from cms.review.register import RegisterEntry, RegisterService, StaleHead
-from cms.search.service import remove_entry, store_entry, store_visibility
 from storage.documents import (
     CONTENT_TYPES,
     CatalogEntry,

@@ -55,48 +55,51 @@ from typing import TYPE_CHECKING, Any
 from bson import ObjectId
 from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from authz import Permission, Principal
 from cms.content.cursors import CursorCodec
-from cms.content.visibility import ReadScope, branches, is_visible, public_until, scoped_filter, withheld_view
+from cms.content.visibility import ReadScope, branches, is_visible, public_until, scoped_filter
 from cms.errors import Forbidden, InvalidCursor, InvalidInput, PageSizeExceeded, Unauthenticated
 from cms.search.text import (
     MAX_WORD_CHARS,
     QueryTokens,
-    WeightedField,
     initialize,
     load_user_words,
     normalize,
     query_tokens,
     score,
-    token_weights,
-    tokens_for_index,
 )
 from cms.search.text import highlight as highlight_text
 from storage.attachments import Attachment, AttachmentStatus
 from storage.documents import (
     CONTENT_TYPES,
     OBSOLETE_CONTENT_FIELDS,
-    CatalogEntry,
     ContentDocument,
     DisclosureMode,
     GazetteArticle,
     GazetteIssue,
-    Interpretation,
     Interview,
     ReviewState,
     day_of,
     instant_of,
     utcnow,
 )
-from storage.search import PUBLISHED, UNPUBLISHED, SearchEntry, SearchWord
+from storage.search import SearchWord
 
 if TYPE_CHECKING:
     from cms.admin.access import AccessControl
     from cms.content.public_changes import PublicMemo
     from cms.content.store import ContentService
+
+from cms.content.entries import (
+    MAX_FIELD_CHARS,
+    entry_collection,
+    field_texts,
+    indexed,
+    search_entry,
+    store_entry,
+)
 
 log = logging.getLogger("gongkai.search")
 
@@ -108,11 +111,6 @@ __all__ = [
     "SearchHit",
     "SearchPage",
     "SearchService",
-    "remove_entry",
-    "search_entry",
-    "search_fields",
-    "store_entry",
-    "store_visibility",
 ]
 
 TYPE_LABELS: dict[str, str] = {
@@ -123,7 +121,6 @@ TYPE_LABELS: dict[str, str] = {
 }
 NONE_LABEL = "未标注"
 
-MAX_FIELD_CHARS = 20_000  # of one field, indexed and searched for snippets (tokens are capped anyway)
 MAX_ATTACHMENT_TEXT = 20_000  # characters of attachment text kept on an item
 MAX_CANDIDATES = 2_000  # matches ranked per query (the newest; SearchService._window_start)
 SEARCH_WINDOW_DAYS = 7.0  # the narrowest first window of a windowed lookup (SearchService._window_start)
@@ -142,126 +139,6 @@ _DAYS_SET = "search-entries-sort-day-set"
 _MODES_SETTLED = "disclosure-modes-settled"
 _HAS_DIGIT = re.compile(r"[0-9〔〕]")
 _WORDLIKE = re.compile(r"\w")
-
-
-# --------------------------------------------------------------------------------------------------
-# What is indexed
-# --------------------------------------------------------------------------------------------------
-
-
-def indexed(item: ContentDocument) -> ContentDocument:
-    """What of an item is searchable and shown in snippets: all of a 主动公开 item; of any other only
-    its catalog metadata (cms.content.visibility.WITHHELD_FIELDS), for every reader alike, so that nobody
-    finds it by a word of its body, articles, transcript or attachments (staff included: one entry per
-    item serves every reader)."""
-    if item.disclosure_mode is DisclosureMode.PROACTIVE:
-        return item
-    return withheld_view(item)
-
-
-def _fields(item: ContentDocument) -> list[tuple[str, str, float]]:
-    """(name, text, weight) of every searchable field of an item, heaviest kinds first."""
-    item = indexed(item)
-    out: list[tuple[str, str, float]] = [("title", item.title, 5.0), ("description", item.description, 2.0)]
-    if isinstance(item, CatalogEntry):
-        out += [
-            ("document_number", item.document_number or "", 8.0),
-            ("index_number", item.index_number or "", 8.0),
-            ("keywords", "、".join(item.keywords), 3.0),
-            ("summary", item.summary, 2.0),
-            ("body", item.body, 1.0),
-        ]
-    elif isinstance(item, GazetteIssue):
-        for article in sorted(item.articles, key=lambda a: a.order):
-            out += [
-                ("article_title", article.title, 4.0),
-                ("article_document_number", article.document_number or "", 8.0),
-                ("article_body", article.body, 1.0),
-            ]
-    elif isinstance(item, Interpretation):
-        out.append(("body", item.body, 1.0))
-    elif isinstance(item, Interview):
-        out += [("transcript", turn.text, 1.0) for turn in sorted(item.transcript, key=lambda t: t.seq)]
-        for question in item.questions:
-            out.append(("question", question.text, 1.0))
-            if question.answer:
-                out.append(("answer", question.answer, 1.0))
-    out.append(("attachments", item.attachment_text, 1.0))
-    return out
-
-
-def search_fields(item: ContentDocument) -> list[WeightedField]:
-    """The weighted fields the item is indexed under: CatalogEntry title 5, document_number 8,
-    index_number 8, keywords 3, summary 2, body 1; GazetteIssue title 5 and per article title 4,
-    document_number 8, body 1; Interpretation title 5, body 1; Interview title 5, description 2,
-    transcript and question texts 1; every type's description 2 and attachment text 1."""
-    return [
-        WeightedField(name, text[:MAX_FIELD_CHARS], weight)
-        for name, text, weight in _fields(item)
-        if text and text.strip()
-    ]
-
-
-def search_entry(item: ContentDocument) -> dict[str, Any]:
-    """The item's search index entry as stored (storage.search.SearchEntry); the item is stamped."""
-    assert item.id is not None
-    fields = search_fields(item)
-    year = getattr(item, "year", None)  # 成文年份 of an entry, the year of a gazette issue
-    if not isinstance(item, CatalogEntry | GazetteIssue) and item.sort_key[:4].isdigit():
-        year = int(item.sort_key[:4])  # the others: the year they were published (or created)
-    return {
-        "_id": ObjectId(item.id),
-        "type": type(item).__name__,
-        "tokens": tokens_for_index(fields),
-        "weights": token_weights(fields),
-        "org_id": ObjectId(item.org_id),
-        "org_path": [ObjectId(o) for o in item.org_path],
-        "topic": getattr(item, "topic", None),
-        "topic_path": list(getattr(item, "topic_path", [])),
-        "genre": getattr(item, "genre", None),
-        "year": year if isinstance(year, int) else None,
-        "sort_key": item.sort_key,
-        "sort_day": day_of(item.sort_key),
-        **_visibility(item),
-    }
-
-
-def _visibility(item: ContentDocument) -> dict[str, Any]:
-    published = item.review_state is ReviewState.PUBLISHED
-    return {
-        "review_state": PUBLISHED if published else UNPUBLISHED,
-        "effective": item.effective,
-        "public_until": item.public_until,
-    }
-
-
-def _entries() -> AsyncCollection[dict[str, Any]]:
-    return SearchEntry.get_pymongo_collection()
-
-
-async def store_entry(
-    item: ContentDocument, session: AsyncClientSession | None = None, *, new: bool = False
-) -> None:
-    """After a full write of the item (``new``: its first), in the same session."""
-    entry = search_entry(item)
-    if new:
-        await _entries().insert_one(entry, session=session)
-    else:
-        await _entries().replace_one({"_id": entry["_id"]}, entry, upsert=True, session=session)
-
-
-async def store_visibility(
-    item: ContentDocument, before: ReviewState, session: AsyncClientSession | None = None
-) -> None:
-    """After a write of the item's workflow fields only: the entry changes when the item became
-    published or stopped being published; every other review step leaves it as it is."""
-    if (before is ReviewState.PUBLISHED) == (item.review_state is ReviewState.PUBLISHED):
-        return
-    await _entries().update_one({"_id": item.id}, {"$set": _visibility(item)}, session=session)
-
-
-async def remove_entry(item_id: ObjectId, session: AsyncClientSession | None = None) -> None:
-    await _entries().delete_one({"_id": item_id}, session=session)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -619,7 +496,7 @@ class SearchService:
             upper, span = lower, span * 2
 
     async def _run(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        cursor = await _entries().aggregate(pipeline)
+        cursor = await entry_collection().aggregate(pipeline)
         docs: list[dict[str, Any]] = await cursor.to_list()
         return docs
 
@@ -771,7 +648,7 @@ class SearchService:
         indexed: set[ObjectId] = set()
         sampled = 0
         oldest = "\uffff"  # the least sort_key sampled ("\uffff": none)
-        entries = _entries()
+        entries = entry_collection()
         if await entries.estimated_document_count() <= STATISTICS_SAMPLE:
             async for doc in entries.find({}, {"tokens": 1, "sort_key": 1}):
                 indexed.add(doc["_id"])
@@ -804,13 +681,13 @@ class SearchService:
                 if item is not None:
                     missing.append(item)
         if indexed:  # entries of items deleted without theirs
-            await _entries().delete_many({"_id": {"$in": sorted(indexed)}})
+            await entry_collection().delete_many({"_id": {"$in": sorted(indexed)}})
         return missing
 
     async def drop_obsolete_fields(self) -> int:
         """Remove the search fields earlier versions kept on the items themselves, once per database
         (the field has no index: each pass reads every item). Returns how many items had them."""
-        done = _entries().database[MAINTENANCE_COLLECTION]
+        done = entry_collection().database[MAINTENANCE_COLLECTION]
         if await done.find_one({"_id": _FIELDS_REMOVED}) is not None:
             return 0
         unset = dict.fromkeys(OBSOLETE_CONTENT_FIELDS, "")
@@ -827,11 +704,11 @@ class SearchService:
     async def set_sort_days(self) -> int:
         """Give ``sort_day`` to the entries written before it existed (once per database; until then
         lookups are not windowed, since a window would miss them). Returns how many were dated."""
-        done = _entries().database[MAINTENANCE_COLLECTION]
+        done = entry_collection().database[MAINTENANCE_COLLECTION]
         if await done.find_one({"_id": _DAYS_SET}) is not None:
             self._days_ready = True
             return 0
-        entries = _entries()
+        entries = entry_collection()
         dated = 0
         batch: list[UpdateOne] = []
         async for doc in entries.find({"sort_day": None}, {"sort_key": 1}):
@@ -853,7 +730,7 @@ class SearchService:
         in the past, and a non-proactive item's search entry is rebuilt from its catalog metadata
         (``indexed``). Only such items are read (a scan for them, once); later starts read one marker.
         Returns how many items were rewritten."""
-        done = _entries().database[MAINTENANCE_COLLECTION]
+        done = entry_collection().database[MAINTENANCE_COLLECTION]
         if await done.find_one({"_id": _MODES_SETTLED}) is not None:
             return 0
         modes = [m.value for m in DisclosureMode if m is not DisclosureMode.PROACTIVE]
@@ -872,7 +749,7 @@ class SearchService:
     async def _settle_mode(self, item: ContentDocument) -> bool:
         until = public_until(item)
         entry = search_entry(item.model_copy(update={"public_until": until}))
-        stored = await _entries().find_one({"_id": item.id}, {"tokens": 1, "public_until": 1})
+        stored = await entry_collection().find_one({"_id": item.id}, {"tokens": 1, "public_until": 1})
         if (
             item.public_until == until
             and stored is not None
@@ -1091,7 +968,7 @@ def _present(item: ContentDocument, q: QueryTokens) -> tuple[str, GazetteArticle
         snippet, article = _present_issue(item, q)
         # The stored article: whether its body may be read is decided where it is read (cms.content.visibility).
         return snippet, next((a for a in full.articles if article and a.id == article.id), None)
-    texts = [text for name, text, _ in _fields(item) if name != "keywords" and text]
+    texts = [text for name, text, _ in field_texts(item) if name != "keywords" and text]
     if isinstance(item, Interview):
         turns = [f"{t.speaker}：{t.text}" for t in sorted(item.transcript, key=lambda t: t.seq)]
         texts = [item.title, item.description, *turns, *_question_texts(item), item.attachment_text]
