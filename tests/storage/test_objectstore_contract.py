@@ -26,7 +26,8 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 import httpx
 import pytest
 
-from devservers.embedded import EmbeddedError, start_seaweedfs
+from devservers.process import EmbeddedError
+from devservers.seaweedfs import start_seaweedfs
 from storage.objectstore import (
     InvalidRange,
     ObjectInfo,
@@ -380,7 +381,7 @@ async def test_stopped_server_is_unavailable_within_seconds(
         assert time.monotonic() - started < 3  # two quick retries (~0.4 s here), then give up
 
 
-# -- the SeaweedFS launcher (devservers.embedded.start_seaweedfs), which only these tests use
+# -- the SeaweedFS launcher (devservers.seaweedfs.start_seaweedfs), which only these tests use
 
 
 def test_seaweedfs_stops_cleanly_and_leaves_no_sockets(tmp_path: Path) -> None:
