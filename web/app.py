@@ -72,6 +72,7 @@ def schema_for(settings: Settings) -> GongkaiSchema:
             default_page_size=settings.default_page_size,
         ),
         introspection=settings.introspection,
+        compiled_execution=settings.compiled_execution,
     )
 
 
@@ -198,6 +199,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         lifespan=lifespan,
     )
     app.allowed_hosts = None if public_base_url else settings.allowed_hosts
+    app.state.schema = schema  # read by tests: which execution path the settings chose
     app.state.response_cache = cache  # read by tests and operators; None when turned off
     app.state.persisted_queries = persisted
     return app
