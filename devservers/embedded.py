@@ -32,7 +32,7 @@ from pathlib import Path
 import pymongo
 import pymongo.errors
 
-from devservers.minio_install import ensure_minio_binary
+from devservers.minio_install import MINIO_RELEASE, ensure_minio_binary
 from devservers.process import (
     HOST,
     EmbeddedError,

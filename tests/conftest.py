@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from cms.admin.organizations import NewOrganization
 from cms.services import Endpoints, Services
 from cms.settings import Settings
 from devservers.embedded import EmbeddedServices, start_embedded
-from storage.documents import Organization
+from storage.documents import Organization, utcnow
 from web.app import create_app
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -125,3 +126,30 @@ async def fresh_org(services: Services) -> Callable[..., Awaitable[Organization]
         )
 
     return make
+
+
+class SteppedClock:
+    """The services' clock, stepped by a test instead of waiting for real time to pass."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(app: Starlette, services: Services, monkeypatch: pytest.MonkeyPatch) -> Iterator[SteppedClock]:
+    """Everything that judges what the public sees by time (read scopes, kept counts and matches,
+    scheduled boundaries, the response cache) follows this clock for the test's duration. Afterwards
+    time is real again: answers kept meanwhile were kept for a later instant and are not reused
+    (kept values require ``since <= now``), and the response cache is emptied."""
+    stepped = SteppedClock()
+    monkeypatch.setattr(services.content, "clock", stepped)
+    monkeypatch.setattr(services.public_changes, "clock", stepped)
+    yield stepped
+    if app.state.response_cache is not None:
+        app.state.response_cache.clear()

@@ -9,7 +9,6 @@ count it in the public's totals and facets. Every test works in organizations of
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -225,7 +224,7 @@ async def test_term_statistics_come_from_a_sample_once_the_index_is_large(servic
     assert await found(api, word) == (1, [live["id"]])
 
 
-async def test_the_publics_matches_are_kept_until_something_public_changes(services, fresh_org):
+async def test_the_publics_matches_are_kept_until_something_public_changes(services, fresh_org, clock):
     """What ``SearchService.public_results`` keeps: the public's ranked matches, for as long as the
     public generation stands and no scheduled item has become effective; staff's are never kept."""
     org = await fresh_org()
@@ -258,7 +257,7 @@ async def test_the_publics_matches_are_kept_until_something_public_changes(servi
     await services.content.insert(soon)
     await services.content.publish(soon, effective=services.content.clock() + timedelta(seconds=2))
     assert await total(services.content.scope()) == 2  # announced: read again (the hidden one too)
-    await asyncio.sleep(2.5)
+    clock.advance(2.5)
     assert await total(services.content.scope()) == 3
 
 

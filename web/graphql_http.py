@@ -384,7 +384,8 @@ class GraphQLEndpoint:
 
     def _public_control(self, answer: CachedAnswer) -> str:
         # Never tell a downstream cache to keep an answer past the moment it stops being true here.
-        max_age = max(0, min(self.http_max_age, int(answer.expires - time.time())))
+        now = self.cache.now() if self.cache is not None else time.time()  # by the cache's own clock
+        max_age = max(0, min(self.http_max_age, int(answer.expires - now)))
         return f"public, max-age={max_age}, stale-while-revalidate={self.http_max_age}"
 
 
