@@ -65,6 +65,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 async def app(settings: Settings, endpoints: Endpoints) -> AsyncIterator[Starlette]:
     application = create_app(settings, endpoints)
     async with application.router.lifespan_context(application):
+        # Start-up's search upkeep pass (statistics, dating entries) is over before any test runs:
+        # no test races it, and none depends on whether it has finished yet.
+        await application.state.services.search.settled()
         yield application
 
 

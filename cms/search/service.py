@@ -267,6 +267,7 @@ class SearchService:
         self._stats = _Statistics()
         self._background: asyncio.Task[None] | None = None
         self._reindexing: asyncio.Task[int] | None = None
+        self._upkept = asyncio.Event()  # set once an upkeep pass has run (see settled)
         self._cleaned = False  # drop_obsolete_fields ran in this process
         self._days_ready = False  # every entry has its sort_day (set_sort_days): windows may be used
         # The public's ranked matches by query and filter (set by the composition root).
@@ -302,7 +303,18 @@ class SearchService:
                 await self.repair()
             except Exception:  # retried at the next interval; search still works without statistics
                 log.exception("search upkeep failed")
+            self._upkept.set()
             await asyncio.sleep(STATISTICS_INTERVAL)
+
+    async def settled(self) -> None:
+        """Wait for the background work started so far: the first upkeep pass (once ``start`` was
+        called) and a running rebuild. For tests (and operators' scripts) that must not overlap it."""
+        if self._background is not None and not self._background.done():
+            await self._upkept.wait()
+        rebuild = self._reindexing
+        if rebuild is not None:
+            with contextlib.suppress(Exception):  # its failure is logged by _log_reindex
+                await asyncio.shield(rebuild)
 
     async def repair(self) -> int:
         """Fresh term statistics; entries for the items that have none and none for items that are
