@@ -27,7 +27,8 @@ async def _everything_public(gql) -> str:
             break
         after = body["data"]["catalog"]["pageInfo"]["endCursor"]
     for query in [
-        "{ gazetteIssues(first: 100) { edges { node { title articles { title catalogEntry { title } } } } } }",
+        # 50 issues of up to 40 articles each stay inside the answer-size ceiling (GONGKAI_MAX_QUERY_COST)
+        "{ gazetteIssues(first: 50) { edges { node { title articles { title catalogEntry { title } } } } } }",
         "{ interpretations(first: 100) { edges { node { title interprets { title } } } } }",
         "{ interviews(first: 100) { edges { node { title } } } }",
     ]:
