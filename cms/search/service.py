@@ -17,17 +17,14 @@ draft's new attachment becomes searchable for staff at its next transition) and 
 text again. The background upkeep indexes items that have no entry (stored by an earlier version)
 and removes entries whose item is gone.
 
-Querying. The embedded MongoDB-compatible server has no text index, turns a filter with a top-level
-``$and``/``$or`` into a collection scan, and serves a multi-field filter with the index of the first
-field that has one. So each lookup is one aggregation per visibility branch::
+Querying. Neither server has a usable text index for Chinese, so a search reads the newest matches of
+one index lookup (storage.reads.Reader.lookup, which decides how the server is asked)::
 
     {"$match": {"tokens": <rarest term>, <type>, <filters>, <visibility>}}  # rides the token index
     {"$match": {"tokens": {"$all": <the other terms>}}}                      # checks the candidates
     {"$sort": {"sort_key": -1}}, {"$limit": cap + 1}, {"$project": <small>}
 
-The visibility part is ``cms.content.visibility.scoped_filter``'s: for staff its ``$or`` (published, or of
-an organization whose drafts they may read) is split into one plain branch per alternative, and the
-branches' results are united. The rarest term is judged by document frequencies sampled from the
+The visibility part is ``cms.content.visibility.scoped_filter``'s. The rarest term is judged by document frequencies sampled from the
 index in the background (:meth:`SearchService.refresh_statistics`); terms with digits or 〔〕 are
 preferred before statistics exist. Candidates past ``max_candidates`` are dropped (newest
 kept) and the page says ``truncated``. Ranking (cms.search.text.score), facets and paging happen in
@@ -44,7 +41,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import math
 import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -59,7 +55,7 @@ from pymongo.errors import DuplicateKeyError
 
 from authz import Permission, Principal
 from cms.content.cursors import CursorCodec
-from cms.content.visibility import ReadScope, branches, is_visible, public_until, scoped_filter
+from cms.content.visibility import ReadScope, is_visible, public_until, scoped_filter
 from cms.errors import Forbidden, InvalidCursor, InvalidInput, PageSizeExceeded, Unauthenticated
 from cms.search.text import (
     MAX_WORD_CHARS,
@@ -85,7 +81,8 @@ from storage.documents import (
     instant_of,
     utcnow,
 )
-from storage.search import SearchWord
+from storage.reads import Spread
+from storage.search import SearchEntry, SearchWord
 
 if TYPE_CHECKING:
     from cms.admin.access import AccessControl
@@ -122,9 +119,7 @@ TYPE_LABELS: dict[str, str] = {
 NONE_LABEL = "未标注"
 
 MAX_ATTACHMENT_TEXT = 20_000  # characters of attachment text kept on an item
-MAX_CANDIDATES = 2_000  # matches ranked per query (the newest; SearchService._window_start)
-SEARCH_WINDOW_DAYS = 7.0  # the narrowest first window of a windowed lookup (SearchService._window_start)
-SEARCH_WINDOW_MAX_DAYS = 40_000.0  # wider than any history: the last window is unbounded below
+MAX_CANDIDATES = 2_000  # matches ranked per query (the newest; storage.reads.Reader.lookup)
 KEPT_SEARCHES = 256  # public searches whose ranked matches are kept (SearchService.public_results)
 KEPT_CANDIDATES = 200_000  # their matches together (~200 bytes each)
 MAX_QUERY_LENGTH = 100
@@ -388,21 +383,13 @@ class SearchService:
         return await self.public_results.get(key, scope.now, compute)
 
     def plan(self, q: QueryTokens, scope: ReadScope, filter: SearchFilter) -> list[list[dict[str, Any]]]:
-        """The aggregations an unwindowed search runs over the search index: one per visibility
-        branch, the lookup term first in its filter, the other terms checked on what it yields."""
-        plans: list[list[dict[str, Any]]] = []
-        for match, rest in self._branches(q, scope, filter):
-            others = rest.pop("tokens", None)
-            pipeline: list[dict[str, Any]] = [{"$match": {**match, **rest}}]
-            if others is not None:
-                pipeline.append({"$match": {"tokens": others}})
-            pipeline += [
-                {"$sort": {"sort_key": -1}},
-                {"$limit": self.max_candidates + 1},
-                {"$project": _PROJECTION},
-            ]
-            plans.append(pipeline)
-        return plans
+        """The aggregations an unwindowed search runs over the search index (storage.reads): the
+        lookup term first in the filter, the other terms checked on what it yields."""
+        match, rest, check = self.lookup(q, scope, filter)
+        if not match:
+            return []
+        limit = self.max_candidates + 1
+        return self.content.reader.lookup_plans(match, rest, check=check, limit=limit, projection=_PROJECTION)
 
     def _check_filter(self, filter: SearchFilter) -> None:
         if filter.types is not None:
@@ -430,87 +417,44 @@ class SearchService:
     async def _candidates(
         self, q: QueryTokens, scope: ReadScope, filter: SearchFilter
     ) -> tuple[list[_Candidate], bool]:
+        """The newest ``max_candidates`` matches the scope may read, and whether there were more."""
         limit = self.max_candidates
-        windows = self._window_start(q, limit, scope.now)
-        if windows is None:
-            results = await asyncio.gather(*(self._run(p) for p in self.plan(q, scope, filter)))
-        else:
-            branches_ = self._branches(q, scope, filter)
-            results = await asyncio.gather(
-                *(self._windowed(match, rest, limit, scope.now, windows) for match, rest in branches_)
-            )
-        # The branches (staff: published, and their organizations' drafts) may overlap.
-        docs_by_id = {doc["_id"]: doc for docs in results for doc in docs}
-        docs = sorted(docs_by_id.values(), key=lambda d: str(d.get("sort_key", "")), reverse=True)
-        truncated = len(docs) > limit
-        return [_candidate(d["type"], d, q) for d in docs[:limit]], truncated
+        match, rest, check = self.lookup(q, scope, filter)
+        if not match:
+            return [], False
+        docs = await self.content.reader.lookup(
+            SearchEntry,
+            match,
+            rest,
+            check=check,
+            limit=limit + 1,
+            projection=_PROJECTION,
+            spread=self._spread(q),
+            now=scope.now,
+        )
+        return [_candidate(d["type"], d, q) for d in docs[:limit]], len(docs) > limit
 
-    def _window_start(self, q: QueryTokens, limit: int, now: datetime) -> float | None:
-        """Days of the first window when a lookup should be read window by window, else None (one
-        query).
-
-        A search reads every entry holding its rarest term, then keeps the newest ``limit``. For a
-        term held by a quarter of 100,000 entries that was seconds of database CPU on SecantusDB
-        (which fetches and checks in Python every entry its index yields) and a sort of all of them
-        on MongoDB. So a term the statistics expect in more than ``limit`` entries is read newest
-        first in adjacent ranges of ``sort_day`` on the (tokens, sort_day) index, until ``limit``
-        candidates are found: exactly the newest ``limit`` the single query keeps, for work bounded
-        by ``limit`` instead of by the collection, on either server. The first window is the share
-        of the indexed history that should hold ``limit`` matches if they were spread evenly, and
-        each next one twice as wide. Not before every entry has its ``sort_day``
-        (:meth:`set_sort_days`)."""
+    def _spread(self, q: QueryTokens) -> Spread | None:
+        """What the statistics expect of the lookup term's matches (they decide whether the lookup is
+        read in windows of days, storage.reads.Reader.lookup); None until every entry has its
+        ``sort_day`` (:meth:`set_sort_days`): a window would miss the others."""
         if not self._days_ready:
             return None
-        expected = self._stats.frequency.get(self._lookup_term(q), 0)
-        if expected <= limit:
-            return None
-        oldest = self._stats.oldest
-        history = (now - oldest).total_seconds() / 86400 if oldest is not None else SEARCH_WINDOW_DAYS
-        return max(SEARCH_WINDOW_DAYS, history * limit / expected * 1.5)
+        return Spread(self._stats.frequency.get(self._lookup_term(q), 0), self._stats.oldest)
 
-    def _branches(
+    def lookup(
         self, q: QueryTokens, scope: ReadScope, filter: SearchFilter
-    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        """Per visibility branch: the part of the filter the (tokens, sort_day) index serves (the
-        lookup term) and the rest, checked on what it yields."""
+    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """What a search reads from the index: the lookup term (the (tokens, sort_day) index serves
+        it), the filter with the visibility the scope reads with, and the other terms (checked on what
+        the lookup yields). An empty lookup when the filter leaves no content type."""
         types = _types(filter)
         if not types:
-            return []
+            return {}, {}, {}
         lookup = self._lookup_term(q)
         others = [t for t in q.terms if t != lookup]
-        out: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        for branch in branches(scoped_filter(scope, _base(lookup, types, filter))):
-            rest = {k: v for k, v in branch.items() if k != "tokens"}
-            if others:
-                rest["tokens"] = {"$all": others}
-            out.append(({"tokens": lookup}, rest))
-        return out
-
-    async def _windowed(
-        self, match: dict[str, Any], rest: dict[str, Any], limit: int, now: datetime, span: float
-    ) -> list[dict[str, Any]]:
-        """The newest ``limit + 1`` matches of one branch, read in adjacent ranges of ``sort_day``
-        (a function of ``sort_key`` that never decreases), newest first (see :meth:`_window_start`);
-        past SEARCH_WINDOW_MAX_DAYS the rest in one. The first range is open above (items scheduled
-        for later), the last below (``sort_day`` 0: no instant)."""
-        found: list[dict[str, Any]] = []
-        today = day_of(now.isoformat())
-        upper: int | None = None
-        while True:
-            lower = None if span > SEARCH_WINDOW_MAX_DAYS else today - math.ceil(span)
-            bound = {
-                **({"$lt": upper} if upper is not None else {}),
-                **({"$gte": lower} if lower is not None else {}),
-            }
-            found += await self._run(window_pipeline(match, rest, bound, limit + 1 - len(found)))
-            if len(found) > limit or lower is None:
-                return found
-            upper, span = lower, span * 2
-
-    async def _run(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        cursor = await entry_collection().aggregate(pipeline)
-        docs: list[dict[str, Any]] = await cursor.to_list()
-        return docs
+        rest = scoped_filter(scope, _base(types, filter))
+        return {"tokens": lookup}, rest, ({"tokens": {"$all": others}} if others else {})
 
     async def _hits(
         self, window: Sequence[_Candidate], q: QueryTokens, scope: ReadScope
@@ -868,22 +812,6 @@ def _log_reindex(task: asyncio.Task[int]) -> None:
         log.info("reindexed %d items for search", task.result())
 
 
-def window_pipeline(
-    match: dict[str, Any], rest: dict[str, Any], bound: dict[str, int], limit: int
-) -> list[dict[str, Any]]:
-    """One window of a windowed lookup (SearchService._windowed). The first ``$match`` is exactly
-    {tokens, sort_day range}: SecantusDB lifts a leading ``$match`` into its index lookup, and uses
-    the (tokens, sort_day) index for a range only in that shape; the rest is checked on what the
-    window yields."""
-    return [
-        {"$match": {**match, "sort_day": bound} if bound else match},
-        {"$match": rest},
-        {"$sort": {"sort_key": -1}},
-        {"$limit": limit},
-        {"$project": _PROJECTION},
-    ]
-
-
 def _types(filter: SearchFilter) -> tuple[str, ...]:
     """The content types a search covers; topics and genres are catalog entries' alone."""
     types = filter.types or tuple(CONTENT_TYPES)
@@ -892,9 +820,9 @@ def _types(filter: SearchFilter) -> tuple[str, ...]:
     return types
 
 
-def _base(lookup: str, types: tuple[str, ...], filter: SearchFilter) -> dict[str, Any]:
-    """The lookup's filter before visibility, the token first."""
-    base: dict[str, Any] = {"tokens": lookup}
+def _base(types: tuple[str, ...], filter: SearchFilter) -> dict[str, Any]:
+    """The lookup's filter before visibility (the token goes before it)."""
+    base: dict[str, Any] = {}
     if set(types) != set(CONTENT_TYPES):
         base["type"] = types[0] if len(types) == 1 else {"$in": list(types)}
     if filter.organization is not None:
