@@ -20,7 +20,7 @@ from cms.content.ids import from_global_id
 from cms.content.public_changes import PublicMemo
 from cms.content.visibility import ReadScope
 from cms.model import User
-from cms.search import service as search_module
+from cms.search import upkeep as search_module
 from cms.search.service import MAINTENANCE_COLLECTION, SearchFilter
 from cms.search.text import query_tokens
 from storage.documents import FAR_FUTURE, OBSOLETE_CONTENT_FIELDS, CatalogEntry, ReviewState, day_of, utcnow
@@ -201,7 +201,7 @@ async def test_the_upkeep_indexes_items_without_an_entry_and_removes_entries_wit
 
 
 async def test_term_statistics_come_from_a_sample_once_the_index_is_large(services, api, demo, monkeypatch):
-    from cms.search import service as search
+    from cms.search import upkeep as search
 
     org = await api.new_org()
     word = marker()

@@ -8,10 +8,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from cms.content.store import ContentService, PageRequest
 from cms.services import Services
 from storage.documents import CatalogEntry, ContentDocument, ReviewState, at_midnight
-from storage.reads import MONGODB, SECANTUS, EngineProfile, Reader
+from storage.reads import MONGODB, SECANTUS, EngineProfile, Reader, profile_of
 
 DAYS_BACK = [0, 1, 5, 9, 20, 40, 100, 300, 700, 1500, 3000, 6000]
 
@@ -127,6 +129,9 @@ async def test_selective_filters_are_one_query_and_staff_reads_never_a_top_level
     await windowed.get_many(CatalogEntry, [page.items[0].id], staff)  # type: ignore[list-item]
     assert windowed.queries
     assert not any("$or" in q or "$and" in q for q in windowed.queries)
+    windowed.queries.clear()
+    await windowed.get_many(CatalogEntry, [page.items[0].id], windowed.scope())  # type: ignore[list-item]
+    assert [next(iter(q)) for q in windowed.queries] == ["_id"]  # a lookup by id is never windowed
     # the single query on a server that stops sorted walks early (MongoDB) keeps its $or
     single = _service(services, False)
     await single.page(CatalogEntry, {}, staff, PageRequest(first=5))
@@ -173,3 +178,25 @@ async def test_a_stale_newest_hint_only_costs_speed(services: Services, fresh_or
     assert [i.id for i in found.items] == [i.id for i in expected.items]
     assert "$lt" not in windowed.queries[0]["sort_key"]  # the first window is open above
     assert windowed.reader._newest[CatalogEntry] > services.content.clock() - timedelta(days=400)
+
+
+@pytest.mark.parametrize(
+    ("build_info", "expected"),
+    [
+        pytest.param({"version": "7.0.14", "gitVersion": "ce59cfc6"}, MONGODB, id="mongodb"),
+        pytest.param({"version": "7.0.0", "secantusVersion": "0.9.1"}, SECANTUS, id="secantusdb"),
+    ],
+)
+def test_the_engine_profile_is_told_by_build_info(
+    build_info: dict[str, str], expected: EngineProfile
+) -> None:
+    assert profile_of(build_info) == expected
+
+
+async def test_the_embedded_server_is_read_as_secantusdb_by_pages_and_search_alike(
+    services: Services,
+) -> None:
+    # given the session's embedded server, when the services were built at start-up
+    # then one reader, chosen by the server's profile, serves content pages and search lookups
+    assert services.content.reader.profile == SECANTUS
+    assert services.search.content.reader is services.content.reader
