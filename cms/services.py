@@ -34,8 +34,9 @@ from cms.review.worklist import WorklistService
 from cms.search.service import KEPT_CANDIDATES, KEPT_SEARCHES, SearchService
 from cms.settings import Settings
 from storage.documents import CONTENT_TYPES
-from storage.mongo import connect, stops_sorted_walks_early
+from storage.mongo import connect, engine_profile
 from storage.objectstore import ObjectStore, ObjectStoreConfig
+from storage.reads import Reader
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         orgs,
         cursors,
         max_page_size=settings.max_page_size,
-        windowed_reads=not await stops_sorted_walks_early(client),
+        reader=Reader(await engine_profile(client)),
     )
     content.published_hooks.append(changes.content_changed)
     content.public_counts = PublicCounts(changes)

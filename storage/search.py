@@ -60,6 +60,6 @@ class SearchEntry(Document):
         # Lookups are {"tokens": term, ...} with the term FIRST: the embedded server serves a
         # multi-field filter with the index of its first indexed field. With sort_day second, a
         # lookup can read one term's entries by ranges of days, newest first (windows,
-        # cms.search.service.SearchService._window_start). sort_day, not sort_key: a 4-byte key part instead
+        # storage.reads.Reader.lookup). sort_day, not sort_key: a 4-byte key part instead
         # of ~50 (measured: the index with sort_key was 2.9x the size of the token index alone).
         indexes = [IndexModel([("tokens", ASCENDING), ("sort_day", DESCENDING)])]

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from cms.search.ranking import highlight, score
 from cms.search.text import (
     DEFAULT_USER_WORDS,
     MAX_QUERY_TERMS,
@@ -22,12 +23,10 @@ from cms.search.text import (
     WeightedField,
     _fold_each,
     _folded,
-    highlight,
     initialize,
     load_user_words,
     normalize,
     query_tokens,
-    score,
     token_weights,
     tokens_for_index,
 )

@@ -7,12 +7,12 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from beanie.odm.utils.parsing import parse_obj
 from bson import ObjectId
-from pymongo import IndexModel, ReturnDocument
+from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
@@ -21,7 +21,7 @@ from cms.admin.organizations import OrganizationService
 from cms.content.cursors import CursorCodec
 from cms.content.entries import store_entry
 from cms.content.public_changes import PublicCounts
-from cms.content.visibility import ReadScope, branches, intersection, is_visible, public_until, scoped_filter
+from cms.content.visibility import ReadScope, is_visible, public_until, scoped_filter
 from cms.errors import ImmutableIndexNumber, IndexNumberError, PageSizeExceeded
 from storage.documents import (
     CatalogEntry,
@@ -29,19 +29,15 @@ from storage.documents import (
     Counter,
     IndexNumberRecord,
     ReviewState,
-    instant_of,
     utcnow,
 )
+from storage.reads import MONGODB, Reader
 
 T = TypeVar("T", bound=ContentDocument)
 READ_PROJECTION = {"attachment_text": 0}
 # Read by every projection: cursors (sort_key), and what decides whether an item's content is withheld
 # (cms.content.visibility.content_withheld; a missing disclosure_mode would read as its default, 主动公开).
 ALWAYS_READ = ("sort_key", "disclosure_mode", "org_id")
-# Windowed reads (see ContentService.page): the first window's span in days before any was learned,
-# and the span beyond which the rest of the collection is read at once. Each next window doubles.
-WINDOW_START_DAYS = 4.0
-WINDOW_MAX_DAYS = 8192.0
 
 
 @dataclass(frozen=True)
@@ -69,17 +65,11 @@ class ContentService:
         *,
         max_page_size: int,
         clock: Callable[[], datetime] = utcnow,
-        windowed_reads: bool = False,
+        reader: Reader | None = None,
     ) -> None:
         self.orgs = orgs
-        # On a server that cannot stop a sorted index walk early (SecantusDB reads every matching
-        # document before sorting and limiting), public pages are read window by window; see page().
-        self.windowed_reads = windowed_reads
-        # The instant of the newest public item a windowed first page found, per type: where the next
-        # first page starts its windows (only a hint for speed; the first window is open above).
-        self._newest: dict[type[ContentDocument], datetime] = {}
-        # The span, in days, that filled the last windowed page, per type: where the next one starts.
-        self._span: dict[type[ContentDocument], float] = {}
+        # How reads are put to the server (one query, or windows and branches): storage's choice.
+        self.reader = reader or Reader(MONGODB)
         self.public_counts: PublicCounts | None = None  # set by the composition root
         self._numbering = KeyedLocks()  # per entry: see assign_index_number
         self.cursors = cursors
@@ -147,76 +137,13 @@ class ContentService:
         if request.first < 0 or request.first > self.max_page_size:
             raise PageSizeExceeded(f"每页条数应在 0 到 {self.max_page_size} 之间。", limit=self.max_page_size)
         after = self.cursors.decode(request.after) if request.after else None
-        if self.windowed_reads and not _selective(cls, base):
-            found = await self._windowed(cls, base, scope, after, request.first + 1, fields)
-        else:
-            query = dict(base)
-            if after is not None:
-                query["sort_key"] = {"$lt": after}
-            found = await self._read_scoped(cls, query, scope, limit=request.first + 1, fields=fields)
+        found = await self._read_scoped(cls, base, scope, limit=request.first + 1, after=after, fields=fields)
         items = found[: request.first]
         return Page(
             items=items,
             has_next=len(found) > request.first,
             cursors=[self.cursors.encode(item.sort_key) for item in items],
         )
-
-    async def _windowed(
-        self,
-        cls: type[T],
-        base: dict[str, Any],
-        scope: ReadScope,
-        after: str | None,
-        limit: int,
-        fields: Collection[str] | None = None,
-    ) -> list[T]:
-        """The same page as one sorted, limited query, read as consecutive ``sort_key`` ranges, newest
-        first, each twice as wide as the last (the first as wide as the last full page needed), until
-        the page is full; past WINDOW_MAX_DAYS the rest is read in one.
-
-        For a server whose planner walks an index in order and stops at the limit (MongoDB) one query
-        is best. SecantusDB instead fetches every document its chosen index yields, then sorts and
-        limits: a catalog page was a read of all published entries (measured: ~640 ms of server CPU
-        per page at 2,000 entries). A ``sort_key`` range as the filter's FIRST field rides the
-        ``sort_key`` index there, so a page reads about one window. The ranges are disjoint and
-        adjacent, so the result is exactly the single query's. Staff scopes read each window as the
-        plain branches of their ``$or`` (``_read_scoped``); only the public's pages teach the next
-        first page where to start."""
-        # A first page starts from the newest item last seen, not from now: data may be older than a
-        # few days, and every empty window is a round trip.
-        newest = min(scope.now, self._newest.get(cls, scope.now))
-        top = instant_of(after) if after is not None else newest
-        if top is None:  # not a sort key this version wrote: read it the plain way
-            plain = {**base, **({"sort_key": {"$lt": after}} if after else {})}
-            return await self._read_scoped(cls, plain, scope, limit=limit, fields=fields)
-        found: list[T] = []
-        upper = after
-        span = self._span.get(cls, WINDOW_START_DAYS)
-        while True:
-            bound: dict[str, str] = {} if upper is None else {"$lt": upper}
-            lower = None if span > WINDOW_MAX_DAYS else _window_start(top, span)
-            if lower is not None:
-                bound["$gte"] = lower
-            # sort_key first: SecantusDB serves such a filter with the index of its first field.
-            window: dict[str, Any] = {"sort_key": bound, **base} if bound else base
-            found += await self._read_scoped(cls, window, scope, limit=limit - len(found), fields=fields)
-            if len(found) >= limit or lower is None:
-                break
-            upper, span = lower, span * 2
-        if scope.is_public:
-            self._learn(cls, top, found, limit, after is None)
-        return found
-
-    def _learn(self, cls: type[T], top: datetime, found: list[T], limit: int, first_page: bool) -> None:
-        """Remember where the newest item is and how far back a full page reached (speed only)."""
-        if first_page and found:
-            newest = instant_of(found[0].sort_key)
-            if newest is not None:
-                self._newest[cls] = newest
-        last = instant_of(found[-1].sort_key) if len(found) >= limit else None
-        if last is not None:
-            reached = (top - last).total_seconds() / 86400
-            self._span[cls] = min(max(reached * 1.25, 1 / 24), WINDOW_MAX_DAYS)
 
     async def _read_scoped(
         self,
@@ -225,49 +152,29 @@ class ContentService:
         scope: ReadScope,
         *,
         limit: int,
+        after: str | None = None,
         fields: Collection[str] | None = None,
     ) -> list[T]:
-        """``base`` as ``scope`` may read it, newest first. A staff scope's filter has a top-level
-        ``$or`` (published, or of an organization whose drafts they may read), which SecantusDB
-        serves by reading the whole collection: there each alternative is read as a plain filter on
-        its own and the results merged (an item both published and of such an organization once)."""
-        query = scoped_filter(scope, base)
-        if not self.windowed_reads or "$or" not in query:
-            return await self._read(cls, query, limit=limit, fields=fields)
-        parts = await asyncio.gather(
-            *(self._read(cls, branch, limit=limit, fields=fields) for branch in branches(query))
+        """``base`` as ``scope`` may read it, newest first, below ``after``; without the search index
+        fields: they are most of a stored document, and reading them for every list made catalog
+        pages ~1.7x slower on the embedded server. Objects read here are for display only (every
+        write path re-stamps those fields anyway). With ``fields``, only those are read (see page()).
+        How the server is asked (one query, windows, one per visibility alternative) is storage's."""
+        docs = await self.reader.newest(
+            cls,
+            scoped_filter(scope, base),
+            limit=limit,
+            now=scope.now,
+            before=after,
+            projection=_projection(cls, fields),
         )
-        merged = {item.id: item for part in parts for item in part}
-        return sorted(merged.values(), key=lambda item: item.sort_key, reverse=True)[:limit]
-
-    async def _read(
-        self, cls: type[T], query: dict[str, Any], *, limit: int, fields: Collection[str] | None = None
-    ) -> list[T]:
-        """Newest first, without the search index fields: they are most of a stored document, and
-        reading them for every list made catalog pages ~1.7x slower on the embedded server. Objects
-        read here are for display only (every write path re-stamps those fields anyway). With
-        ``fields``, only those are read (see page())."""
-        cursor = (
-            cls.get_pymongo_collection()
-            .find(query, _projection(cls, fields))
-            .sort([("sort_key", -1)])
-            .limit(max(limit, 1))
-        )
-        return [parse_obj(cls, doc) for doc in await cursor.to_list()]  # type: ignore[misc]
+        return [parse_obj(cls, doc) for doc in docs]  # type: ignore[misc]
 
     async def count(self, cls: type[ContentDocument], base: dict[str, Any], scope: ReadScope) -> int:
         """The public's counts are shared by every anonymous reader and kept (PublicCounts)."""
 
         async def compute() -> int:
-            query = scoped_filter(scope, base)
-            if not self.windowed_reads or "$or" not in query:
-                return await cls.find(query).count()
-            # SecantusDB: the branches' counts (see _read_scoped), less the items both count.
-            collection = cls.get_pymongo_collection()
-            parts = branches(query)
-            both = intersection(parts)
-            counted = [await collection.count_documents(part) for part in parts]
-            return sum(counted) - (await collection.count_documents(both) if both is not None else 0)
+            return await self.reader.count(cls, scoped_filter(scope, base))
 
         if self.public_counts is None or not scope.is_public:
             return await compute()
@@ -402,13 +309,6 @@ class KeyedLocks:
         return len(self._locks)
 
 
-def _selective(cls: type[ContentDocument], base: dict[str, Any]) -> bool:
-    """Whether ``base`` constrains a field some index of ``cls`` leads with (an organization, a topic, a
-    year …): such a filter narrows the read by itself, better than a window of all items would."""
-    return any(field in _leading_fields(cls) for field in base)
-
-
-_LEADING: dict[type[ContentDocument], frozenset[str]] = {}
 _REQUIRED: dict[type[ContentDocument], frozenset[str]] = {}
 
 
@@ -424,28 +324,8 @@ def _projection(cls: type[ContentDocument], fields: Collection[str] | None) -> d
     return {known[name].alias or name: 1 for name in {*fields, *required, *ALWAYS_READ}}
 
 
-def _leading_fields(cls: type[ContentDocument]) -> frozenset[str]:
-    found = _LEADING.get(cls)
-    if found is None:
-        indexes = getattr(getattr(cls, "Settings", None), "indexes", []) or []
-        found = frozenset(
-            next(iter(index.document["key"])) for index in indexes if isinstance(index, IndexModel)
-        ) - {"review_state", "sort_key"}
-        _LEADING[cls] = found
-    return found
-
-
 def _topic_path(topic: str | None) -> list[str]:
     if not topic:
         return []
     top = topic.split("\\", 1)[0]
     return [top, topic] if top != topic else [top]
-
-
-def _window_start(top: datetime, days: float) -> str | None:
-    """Where a window of ``days`` before ``top`` starts; None (read the rest in one) when that is
-    before year 1: an old database may hold an item dated near it."""
-    try:
-        return (top - timedelta(days=days)).isoformat()
-    except OverflowError:
-        return None

@@ -1,4 +1,5 @@
-"""Chinese full-text search, the pure part: index tokens, query terms, ranking and highlighting.
+"""Chinese full-text search, the pure part: index tokens and query terms (cms.search.ranking scores
+and highlights with them).
 
 MongoDB's text index does not segment Chinese and the embedded server has no text index at all, so the
 search service stores :func:`tokens_for_index` in an array field with an ordinary (multikey) index,
@@ -34,7 +35,6 @@ rarely in practice), so a service that needs it verifies candidates against the 
 from __future__ import annotations
 
 import functools
-import html
 import logging
 import os
 import re
@@ -42,7 +42,7 @@ import tempfile
 import threading
 import unicodedata
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -65,12 +65,11 @@ __all__ = [
     "QueryTooLong",
     "SearchQueryError",
     "WeightedField",
-    "highlight",
     "initialize",
     "load_user_words",
     "normalize",
+    "normalize_mapped",
     "query_tokens",
-    "score",
     "token_weights",
     "tokens_for_index",
 ]
@@ -84,8 +83,6 @@ MAX_WEIGHTS = 256  # entries kept by token_weights
 MAX_QUERY_TERMS = 32
 DEFAULT_WEIGHT = 1.0  # what a token missing from the stored weights scores (body-only tokens)
 UNIGRAM_MIN_WEIGHT = 2.0  # single characters are indexed only for fields at least this heavy
-EXACT_BONUS = 100.0
-BOOST_FACTOR = 0.5
 MAX_TOKEN_CHARS = 64
 MAX_ALNUM_PARTS = 5  # sub-runs of letters/digits are indexed up to this many separated parts
 MAX_PREFIX_CHARS = 8  # 发文字号 issuer prefixes: suffixes up to this length are indexed
@@ -268,7 +265,7 @@ def _folded(text: str) -> tuple[str, list[int]]:
     return _fold_each(text)
 
 
-def _normalize_mapped(text: str) -> tuple[str, list[int]]:
+def normalize_mapped(text: str) -> tuple[str, list[int]]:
     """The normalized text and, per normalized character, the index of the original character."""
     folded, where = _folded(text)
     if "(" not in folded and "[" not in folded and not any(b in folded for b in "【〔〖"):
@@ -292,7 +289,7 @@ def _normalize_mapped(text: str) -> tuple[str, list[int]]:
 def normalize(text: str) -> str:
     """NFKC (per character: full-width → half-width), lower case, and the brackets around a 发文字号's
     year unified to 〔〕: ``云政办发[2013]115号``, ``云政办发（2013）115号`` → ``云政办发〔2013〕115号``."""
-    return _normalize_mapped(text)[0]
+    return normalize_mapped(text)[0]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -379,7 +376,7 @@ def _junctions(normalized: str, runs: Sequence[re.Match[str]], k: int) -> tuple[
 def _field_tokens(text: str, unigrams: bool) -> tuple[str, ...]:
     """One field's tokens, identifiers first, then in text order (de-duplicated, not capped)."""
     initialize()
-    normalized = _normalize_mapped(text)[0]
+    normalized = normalize_mapped(text)[0]
     head: list[str] = []
     exact = _identifier(normalized)
     if exact is not None:
@@ -596,95 +593,3 @@ def _boost_words(cjk_runs: Sequence[str]) -> tuple[str, ...]:
         if MIN_WORD_CHARS <= len(w) <= MAX_WORD_CHARS and _all_cjk(w)
     )
     return tuple(dict.fromkeys(words))[:MAX_BOOST_WORDS]
-
-
-# --------------------------------------------------------------------------------------------------
-# Ranking
-# --------------------------------------------------------------------------------------------------
-
-
-def score(doc_weights: Mapping[str, float], q: QueryTokens) -> float:
-    """Rank a document that matched ``q`` (holds all its terms) by its stored :func:`token_weights`.
-
-    The mean weight of the terms (a missing one counts :data:`DEFAULT_WEIGHT`), plus half the mean
-    weight of the boost words the document holds as words, plus :data:`EXACT_BONUS` when the document
-    has a field that is exactly the queried identifier.
-    """
-    total = 0.0
-    if q.exact is not None and q.exact in doc_weights:
-        total += EXACT_BONUS
-    if q.terms:
-        total += sum(doc_weights.get(t, DEFAULT_WEIGHT) for t in q.terms) / len(q.terms)
-    if q.boost:
-        total += BOOST_FACTOR * sum(doc_weights.get(w, 0.0) for w in q.boost) / len(q.boost)
-    return total
-
-
-# --------------------------------------------------------------------------------------------------
-# Highlighting
-# --------------------------------------------------------------------------------------------------
-
-_MAX_OCCURRENCES = 64
-
-
-def _find_all(haystack: str, needle: str) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    at = haystack.find(needle)
-    while at >= 0 and len(spans) < _MAX_OCCURRENCES:
-        spans.append((at, at + len(needle)))
-        at = haystack.find(needle, at + 1)
-    return spans
-
-
-def _match_spans(normalized: str, q: QueryTokens) -> list[tuple[int, int]]:
-    """Spans of the normalized text to mark: whole phrases where they occur, else the terms."""
-    spans: list[tuple[int, int]] = []
-    found: list[str] = []
-    for phrase in sorted({*q.phrases, *([q.exact] if q.exact else [])}, key=len, reverse=True):
-        hits = _find_all(normalized, phrase)
-        if hits:
-            spans.extend(hits)
-            found.append(phrase)
-    for term in q.terms:
-        if not any(term in phrase for phrase in found):
-            spans.extend(_find_all(normalized, term))
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def _escape(text: str) -> str:
-    return html.escape(_WHITESPACE.sub(" ", text), quote=True)
-
-
-def highlight(
-    text: str, q: QueryTokens, *, width: int = 80, mark: tuple[str, str] = ("<em>", "</em>")
-) -> str:
-    """An HTML snippet of about ``width`` characters around the first match, matches wrapped in
-    ``mark``; all text is HTML-escaped (the marks are inserted as given). Without a match: the start
-    of the text."""
-    normalized, where = _normalize_mapped(text)
-    spans = [(where[a], where[b - 1] + 1) for a, b in _match_spans(normalized, q)]
-    width = max(width, 1)
-    first = spans[0][0] if spans else 0
-    start = max(0, first - width // 4)
-    end = min(len(text), start + width)
-    start = max(0, min(start, end - width))
-    out: list[str] = ["…"] if start > 0 else []
-    at = start
-    for a, b in spans:
-        a, b = max(a, at), min(b, end)
-        if a >= b:
-            continue
-        out.append(_escape(text[at:a]))
-        out.append(mark[0] + _escape(text[a:b]) + mark[1])
-        at = b
-    out.append(_escape(text[at:end]))
-    if end < len(text):
-        out.append("…")
-    return "".join(out)
