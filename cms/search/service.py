@@ -79,7 +79,6 @@ from storage.documents import (
     DisclosureMode,
     GazetteArticle,
     GazetteIssue,
-    Interview,
     ReviewState,
     day_of,
     instant_of,
@@ -100,11 +99,11 @@ from cms.content.entries import (
     search_entry,
     store_entry,
 )
+from cms.content.kinds import kind_of, label_of
 
 log = logging.getLogger("gongkai.search")
 
 __all__ = [
-    "TYPE_LABELS",
     "FacetCount",
     "SearchFacets",
     "SearchFilter",
@@ -113,12 +112,6 @@ __all__ = [
     "SearchService",
 ]
 
-TYPE_LABELS: dict[str, str] = {
-    "CatalogEntry": "公开目录",
-    "GazetteIssue": "政府公报",
-    "Interpretation": "政策解读",
-    "Interview": "在线访谈",
-}
 NONE_LABEL = "未标注"
 
 MAX_ATTACHMENT_TEXT = 20_000  # characters of attachment text kept on an item
@@ -548,7 +541,7 @@ class SearchService:
                 key=lambda f: f.value or "",
                 reverse=True,
             ),
-            types=_counts((c.type_name for c in candidates), lambda v: TYPE_LABELS.get(v or "", NONE_LABEL)),
+            types=_counts((c.type_name for c in candidates), lambda v: label_of(v or "") or NONE_LABEL),
         )
 
     # -- cursors --------------------------------------------------------------------------------
@@ -980,24 +973,16 @@ def _present(item: ContentDocument, q: QueryTokens) -> tuple[str, GazetteArticle
         snippet, article = _present_issue(item, q)
         # The stored article: whether its body may be read is decided where it is read (cms.content.visibility).
         return snippet, next((a for a in full.articles if article and a.id == article.id), None)
-    texts = [text for name, text, _ in field_texts(item) if name != "keywords" and text]
-    if isinstance(item, Interview):
-        turns = [f"{t.speaker}：{t.text}" for t in sorted(item.transcript, key=lambda t: t.seq)]
-        texts = [item.title, item.description, *turns, *_question_texts(item), item.attachment_text]
+    own = kind_of(item).snippet_texts
+    if own is not None:
+        texts = own(item)
+    else:
+        texts = [text for name, text, _ in field_texts(item) if name != "keywords" and text]
     best, count = _best([t for t in texts if t], q)
     if count == 0:
         fallback = getattr(item, "summary", "") or getattr(item, "body", "") or item.description or item.title
         return _snippet(fallback, q), None
     return _snippet(best, q), None
-
-
-def _question_texts(item: Interview) -> list[str]:
-    out: list[str] = []
-    for question in item.questions:
-        out.append(question.text)
-        if question.answer:
-            out.append(question.answer)
-    return out
 
 
 def _present_issue(issue: GazetteIssue, q: QueryTokens) -> tuple[str, GazetteArticle | None]:
