@@ -29,6 +29,7 @@ from authz import Permission, Principal
 from cms.admin.access import AccessControl
 from cms.content.disclosure import check_grounds
 from cms.content.entries import remove_entry, store_entry, store_visibility
+from cms.content.kinds import kind_of
 from cms.content.store import ContentService
 from cms.content.versions import MERGE_NOTE, VersionService, apply, encode, snapshot
 from cms.content.visibility import is_visible, public_until
@@ -45,7 +46,6 @@ from cms.errors import (
     SeparationOfDuties,
     TransitionNotAllowed,
 )
-from cms.kinds.gazette import number_taken
 from cms.review.register import RegisterEntry, RegisterService, StaleHead
 from storage.documents import (
     CONTENT_TYPES,
@@ -53,7 +53,6 @@ from storage.documents import (
     Confirmation,
     ContentDocument,
     DisclosureMode,
-    GazetteIssue,
     Interpretation,
     ReviewState,
     TierAct,
@@ -359,7 +358,7 @@ class WorkflowService:
         not_before = await self._interpreted_published(principal, item)
         if item.working_copy_of is not None:
             return await self._merge_working_copy(principal, item, before, request, tier.key, not_before)
-        if isinstance(item, CatalogEntry):
+        if kind_of(item).index_numbered:
             # Idempotent: the number stays reserved for the item even if the commit fails; the entry
             # itself gets it with the commit below (one write of the entry, not two).
             await self.content.assign_index_number(item, settle=False)
@@ -604,10 +603,11 @@ class WorkflowService:
         try:
             await self._file(write, entry)
         except DuplicateKeyError as exc:
-            # Only a gazette issue's number is unique among content fields: another live issue took
-            # the copy's number after the copy was saved. The transaction wrote nothing.
-            if isinstance(live, GazetteIssue):
-                raise number_taken(live) from exc
+            # A content field unique among its kind (a gazette issue's number): another live item
+            # took the copy's value after the copy was saved. The transaction wrote nothing.
+            unique = kind_of(live).unique_violation
+            if unique is not None:
+                raise unique(live) from exc
             raise
         await self._committed(live)
         for follower, _ in followed:
