@@ -15,22 +15,14 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 
+from cms.content.kinds import FieldText, kind_of
 from cms.content.visibility import withheld_view
 from cms.search.text import (
     WeightedField,
     token_weights,
     tokens_for_index,
 )
-from storage.documents import (
-    CatalogEntry,
-    ContentDocument,
-    DisclosureMode,
-    GazetteIssue,
-    Interpretation,
-    Interview,
-    ReviewState,
-    day_of,
-)
+from storage.documents import ContentDocument, DisclosureMode, ReviewState, day_of
 from storage.search import PUBLISHED, UNPUBLISHED, SearchEntry
 
 MAX_FIELD_CHARS = 20_000  # of one field, indexed and searched for snippets (tokens are capped anyway)
@@ -38,7 +30,7 @@ MAX_FIELD_CHARS = 20_000  # of one field, indexed and searched for snippets (tok
 
 def indexed(item: ContentDocument) -> ContentDocument:
     """What of an item is searchable and shown in snippets: all of a 主动公开 item; of any other only
-    its catalog metadata (cms.content.visibility.WITHHELD_FIELDS), for every reader alike, so that nobody
+    its catalog metadata (cms.content.kinds.Kind.withheld), for every reader alike, so that nobody
     finds it by a word of its body, articles, transcript or attachments (staff included: one entry per
     item serves every reader)."""
     if item.disclosure_mode is DisclosureMode.PROACTIVE:
@@ -46,42 +38,21 @@ def indexed(item: ContentDocument) -> ContentDocument:
     return withheld_view(item)
 
 
-def field_texts(item: ContentDocument) -> list[tuple[str, str, float]]:
-    """(name, text, weight) of every searchable field of an item, heaviest kinds first."""
+def field_texts(item: ContentDocument) -> list[FieldText]:
+    """(name, text, weight) of every searchable field of an item, heaviest kinds first: title 5 and
+    description 2 of every kind, then the kind's own (cms.content.kinds.Kind.search_fields), then the
+    attachments' text 1."""
     item = indexed(item)
-    out: list[tuple[str, str, float]] = [("title", item.title, 5.0), ("description", item.description, 2.0)]
-    if isinstance(item, CatalogEntry):
-        out += [
-            ("document_number", item.document_number or "", 8.0),
-            ("index_number", item.index_number or "", 8.0),
-            ("keywords", "、".join(item.keywords), 3.0),
-            ("summary", item.summary, 2.0),
-            ("body", item.body, 1.0),
-        ]
-    elif isinstance(item, GazetteIssue):
-        for article in sorted(item.articles, key=lambda a: a.order):
-            out += [
-                ("article_title", article.title, 4.0),
-                ("article_document_number", article.document_number or "", 8.0),
-                ("article_body", article.body, 1.0),
-            ]
-    elif isinstance(item, Interpretation):
-        out.append(("body", item.body, 1.0))
-    elif isinstance(item, Interview):
-        out += [("transcript", turn.text, 1.0) for turn in sorted(item.transcript, key=lambda t: t.seq)]
-        for question in item.questions:
-            out.append(("question", question.text, 1.0))
-            if question.answer:
-                out.append(("answer", question.answer, 1.0))
-    out.append(("attachments", item.attachment_text, 1.0))
-    return out
+    return [
+        ("title", item.title, 5.0),
+        ("description", item.description, 2.0),
+        *kind_of(item).search_fields(item),
+        ("attachments", item.attachment_text, 1.0),
+    ]
 
 
 def search_fields(item: ContentDocument) -> list[WeightedField]:
-    """The weighted fields the item is indexed under: CatalogEntry title 5, document_number 8,
-    index_number 8, keywords 3, summary 2, body 1; GazetteIssue title 5 and per article title 4,
-    document_number 8, body 1; Interpretation title 5, body 1; Interview title 5, description 2,
-    transcript and question texts 1; every type's description 2 and attachment text 1."""
+    """The weighted fields the item is indexed under (:func:`field_texts`), the empty ones left out."""
     return [
         WeightedField(name, text[:MAX_FIELD_CHARS], weight)
         for name, text, weight in field_texts(item)
@@ -93,9 +64,7 @@ def search_entry(item: ContentDocument) -> dict[str, Any]:
     """The item's search index entry as stored (storage.search.SearchEntry); the item is stamped."""
     assert item.id is not None
     fields = search_fields(item)
-    year = getattr(item, "year", None)  # 成文年份 of an entry, the year of a gazette issue
-    if not isinstance(item, CatalogEntry | GazetteIssue) and item.sort_key[:4].isdigit():
-        year = int(item.sort_key[:4])  # the others: the year they were published (or created)
+    year = kind_of(item).search_year(item)
     return {
         "_id": ObjectId(item.id),
         "type": type(item).__name__,

@@ -20,6 +20,7 @@ from cms.admin.index_numbers import IndexTemplate
 from cms.admin.organizations import OrganizationService
 from cms.content.cursors import CursorCodec
 from cms.content.entries import store_entry
+from cms.content.kinds import kind_of
 from cms.content.public_changes import PublicCounts
 from cms.content.visibility import ReadScope, is_visible, public_until, scoped_filter
 from cms.errors import ImmutableIndexNumber, IndexNumberError, PageSizeExceeded
@@ -96,9 +97,7 @@ class ContentService:
         )
         item.public_until = public_until(item)
         item.sort_key = f"{item.sort_instant().isoformat()}|{item.id}"
-        if isinstance(item, CatalogEntry):
-            item.year = item.created_date.year if item.created_date else None
-            item.topic_path = _topic_path(item.topic)
+        kind_of(item).derive(item)
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -193,8 +192,7 @@ class ContentService:
         """The state an item takes when the last tier approves it; public once ``effective`` comes."""
         now = self.clock()
         item.effective = effective or item.effective or now
-        if isinstance(item, CatalogEntry) and item.published_date is None:
-            item.published_date = item.effective.date()
+        kind_of(item).on_publication(item)
         item.published_at = item.published_at or now
         item.review_state = ReviewState.PUBLISHED
         item.pending_tier = None
@@ -204,7 +202,7 @@ class ContentService:
     async def publish(self, item: T, *, effective: datetime | None = None) -> T:
         """Publication without review, for imports of already-published records (e.g. the demo's
         historical catalog). Everything staff publish goes through ``cms.review.workflow``."""
-        if isinstance(item, CatalogEntry):
+        if kind_of(item).index_numbered:
             await self.assign_index_number(item)
         self.prepare_publication(item, effective=effective)
         await item.save()
@@ -215,10 +213,12 @@ class ContentService:
 
     # -- index numbers ------------------------------------------------------------------------
 
-    async def assign_index_number(self, entry: CatalogEntry, *, settle: bool = True) -> str:
+    async def assign_index_number(self, entry: ContentDocument, *, settle: bool = True) -> str:
         """Idempotent per entry; unique per number even under concurrent requests (the register's
         unique indexes decide, the counter only proposes). ``settle=False``: the number is set on
-        ``entry`` but not written to the stored entry (a caller writing the entry anyway does that)."""
+        ``entry`` but not written to the stored entry (a caller writing the entry anyway does that).
+        Only for a kind whose publication numbers it (cms.content.kinds.Kind.index_numbered)."""
+        assert isinstance(entry, CatalogEntry), "only catalog entries carry an index number"
         if entry.index_number:
             return entry.index_number
         if entry.id is None:
@@ -322,10 +322,3 @@ def _projection(cls: type[ContentDocument], fields: Collection[str] | None) -> d
     if required is None:
         required = _REQUIRED[cls] = frozenset(n for n, f in known.items() if f.is_required())
     return {known[name].alias or name: 1 for name in {*fields, *required, *ALWAYS_READ}}
-
-
-def _topic_path(topic: str | None) -> list[str]:
-    if not topic:
-        return []
-    top = topic.split("\\", 1)[0]
-    return [top, topic] if top != topic else [top]

@@ -9,63 +9,9 @@ from beanie import PydanticObjectId, SortDirection
 from beanie.odm.utils.encoder import Encoder
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from cms.content.kinds import kind_of
 from cms.errors import NotFound
-from storage.documents import (
-    CatalogEntry,
-    ContentDocument,
-    ContentVersion,
-    GazetteIssue,
-    Interpretation,
-    Interview,
-)
-
-_COMMON = (
-    "title",
-    "description",
-    "language",
-    "subjects",
-    "effective",
-    "expires",
-    "involves_org_ids",
-    "disclosure_mode",
-    "non_disclosure_reason",
-    "legal_basis",
-)
-EDITABLE: dict[type[ContentDocument], tuple[str, ...]] = {
-    CatalogEntry: (
-        *_COMMON,
-        "summary",
-        "document_number",
-        "issuing_org_id",
-        "co_issuer_ids",
-        "topic",
-        "genre",
-        "keywords",
-        "created_date",
-        "published_date",
-        "scope",
-        "validity",
-        "validity_effective_date",
-        "repeal_date",
-        "amended_by_ids",
-        "repealed_by_ids",
-        "body",
-    ),
-    Interpretation: (*_COMMON, "kind", "body", "published_date", "interprets_ids"),
-    GazetteIssue: (*_COMMON, "year", "number", "total_number", "publication_date", "articles"),
-    Interview: (
-        *_COMMON,
-        "kind",
-        "place",
-        "scheduled_start",
-        "scheduled_end",
-        "published_date",
-        "guests",
-        "questions",
-        "transcript",
-    ),
-}
-
+from storage.documents import ContentDocument, ContentVersion
 
 # The note of the version a working copy's final approval writes on the live item. Its ``saved_by`` is
 # the approver, who merged what others wrote: not an author of the item (see ``VersionService.saved_by``).
@@ -80,7 +26,8 @@ class FieldChange:
 
 
 def editable_fields(item: ContentDocument) -> tuple[str, ...]:
-    return EDITABLE[type(item)]
+    """Every kind's common fields and its own (cms.content.kinds.Kind.editable)."""
+    return kind_of(item).all_editable
 
 
 def snapshot(item: ContentDocument) -> dict[str, Any]:

@@ -20,16 +20,8 @@ from typing import Any, TypeVar
 from bson import ObjectId
 from pydantic import BaseModel
 
-from storage.documents import (
-    FAR_FUTURE,
-    CatalogEntry,
-    ContentDocument,
-    DisclosureMode,
-    GazetteIssue,
-    Interpretation,
-    Interview,
-    ReviewState,
-)
+from cms.content.kinds import kind_of
+from storage.documents import FAR_FUTURE, ContentDocument, DisclosureMode, ReviewState
 
 T = TypeVar("T", bound=ContentDocument)
 
@@ -96,25 +88,12 @@ def content_withheld(item: ContentDocument, scope: ReadScope) -> bool:
     return item.disclosure_mode is not DisclosureMode.PROACTIVE and item.org_id not in scope.draft_org_ids
 
 
-# What of each kind is content rather than catalog metadata: what ``content_withheld`` readers never
-# get, and what a non-proactive item's search entry is never built from. A dotted name empties that
-# field of every element of a list (a gazette's articles keep their titles and 文号, lose their bodies).
-# Attachments live in their own collection and are withheld for every kind (their extracted text is
-# ``attachment_text``). The reason and legal basis of a non-proactive mode are internal review
-# records, withheld alike. Everything not named here is catalog metadata and stays public.
-_REVIEW_RECORDS = ("non_disclosure_reason", "legal_basis", "attachment_text")
-WITHHELD_FIELDS: dict[type[ContentDocument], tuple[str, ...]] = {
-    CatalogEntry: ("body", *_REVIEW_RECORDS),
-    GazetteIssue: ("articles.body", *_REVIEW_RECORDS),
-    Interpretation: ("body", *_REVIEW_RECORDS),
-    Interview: ("transcript", "questions", *_REVIEW_RECORDS),
-}
-
-
 def withheld_view(item: T) -> T:
-    """A copy of ``item`` with its content (WITHHELD_FIELDS) emptied, for reading only: no write path
-    receives one (readers call this on what they display or index, never on what they save)."""
-    view: T = _emptied(item, WITHHELD_FIELDS.get(type(item), _REVIEW_RECORDS))
+    """A copy of ``item`` with its content (cms.content.kinds.Kind.withheld) emptied, for reading only:
+    no write path receives one (readers call this on what they display or index, never on what they
+    save). Everything a kind does not name there is catalog metadata and stays public; attachments live
+    in their own collection and are withheld for every kind."""
+    view: T = _emptied(item, kind_of(item).all_withheld)
     return view
 
 

@@ -13,6 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from cms.admin.vocabularies import GENRE, TOPIC, VocabularyService
 from cms.content.disclosure import DisclosureFields, validate_disclosure
+from cms.content.kinds import FieldText, Kind, register
 from cms.content.store import ContentService, Page, PageRequest
 from cms.content.visibility import ReadScope
 from cms.errors import Forbidden, InvalidInput
@@ -21,6 +22,68 @@ from storage.documents import CatalogEntry, DisclosureMode, ReviewState, Validit
 MAX_TITLE = 300
 MAX_SUMMARY = 2000
 MAX_BODY = 2_000_000
+
+
+def search_fields(entry: CatalogEntry) -> list[FieldText]:
+    """Its numbers weigh most: a reader who types a 文号 or 索引号 wants that entry."""
+    return [
+        ("document_number", entry.document_number or "", 8.0),
+        ("index_number", entry.index_number or "", 8.0),
+        ("keywords", "、".join(entry.keywords), 3.0),
+        ("summary", entry.summary, 2.0),
+        ("body", entry.body, 1.0),
+    ]
+
+
+def derive(entry: CatalogEntry) -> None:
+    """The 成文年份 and the topic's path (a sub-topic is found under its top topic too)."""
+    entry.year = entry.created_date.year if entry.created_date else None
+    entry.topic_path = _topic_path(entry.topic)
+
+
+def _topic_path(topic: str | None) -> list[str]:
+    if not topic:
+        return []
+    top = topic.split("\\", 1)[0]
+    return [top, topic] if top != topic else [top]
+
+
+def on_publication(entry: CatalogEntry) -> None:
+    """An entry without a 发布日期 is dated the day it goes public."""
+    if entry.published_date is None and entry.effective is not None:
+        entry.published_date = entry.effective.date()
+
+
+KIND = register(
+    Kind(
+        cls=CatalogEntry,
+        label="公开目录",
+        editable=(
+            "summary",
+            "document_number",
+            "issuing_org_id",
+            "co_issuer_ids",
+            "topic",
+            "genre",
+            "keywords",
+            "created_date",
+            "published_date",
+            "scope",
+            "validity",
+            "validity_effective_date",
+            "repeal_date",
+            "amended_by_ids",
+            "repealed_by_ids",
+            "body",
+        ),
+        withheld=("body",),
+        search_fields=search_fields,
+        search_year=lambda entry: entry.year,
+        derive=derive,
+        on_publication=on_publication,
+        index_numbered=True,
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -114,6 +177,10 @@ class CatalogService:
         return await self.content.find_visible(
             CatalogEntry, {"document_number": document_number.strip()}, scope
         )
+
+    async def check(self, entry: CatalogEntry) -> None:
+        """What an edit of an entry is checked against (cms.review.authoring)."""
+        self.validate(entry)
 
     def validate(self, entry: CatalogEntry) -> None:
         """The rules every saved entry obeys, on creation and on each edit."""

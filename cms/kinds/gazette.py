@@ -12,6 +12,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from cms.content.disclosure import DisclosureFields, validate_disclosure
+from cms.content.kinds import FieldText, Kind, register
 from cms.content.store import ContentService, Page, PageRequest
 from cms.content.visibility import ReadScope
 from cms.errors import GazetteNumberTaken, InvalidInput
@@ -102,6 +103,33 @@ def number_taken(issue: GazetteIssue) -> GazetteNumberTaken:
     )
 
 
+def search_fields(issue: GazetteIssue) -> list[FieldText]:
+    """Each article's title, 文号 and body, in the issue's order."""
+    out: list[FieldText] = []
+    for article in sorted(issue.articles, key=lambda a: a.order):
+        out += [
+            ("article_title", article.title, 4.0),
+            ("article_document_number", article.document_number or "", 8.0),
+            ("article_body", article.body, 1.0),
+        ]
+    return out
+
+
+KIND = register(
+    Kind(
+        cls=GazetteIssue,
+        label="政府公报",
+        editable=("year", "number", "total_number", "publication_date", "articles"),
+        # an article keeps its title and 文号 (catalog metadata), loses its body
+        withheld=("articles.body",),
+        search_fields=search_fields,
+        search_year=lambda issue: issue.year,
+        # (organization, year, number) is unique among live issues
+        unique_violation=number_taken,
+    )
+)
+
+
 def _text(value: str, field: str, name: str, limit: int, *, required: bool = False) -> None:
     if required and not value.strip():
         raise InvalidInput(f"{name}不能为空。", field=field)
@@ -141,6 +169,11 @@ class GazetteService:
             return await self.content.insert(issue, session=session)
         except DuplicateKeyError as exc:
             raise number_taken(issue) from exc
+
+    async def check(self, issue: GazetteIssue) -> None:
+        """What an edit of an issue is checked against (cms.review.authoring)."""
+        validate(issue)
+        await self.check_number_free(issue)
 
     async def check_number_free(
         self, issue: GazetteIssue, *, session: AsyncClientSession | None = None

@@ -10,6 +10,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from cms.content.disclosure import DisclosureFields, validate_disclosure
+from cms.content.kinds import Kind, register
 from cms.content.store import ContentService, Page, PageRequest
 from cms.content.visibility import ReadScope
 from cms.errors import InvalidInput
@@ -19,6 +20,16 @@ MAX_TITLE = 300
 MAX_DESCRIPTION = 2000
 MAX_BODY = 2_000_000
 MAX_INTERPRETS = 20
+
+KIND = register(
+    Kind(
+        cls=Interpretation,
+        label="政策解读",
+        editable=("kind", "body", "published_date", "interprets_ids"),
+        withheld=("body",),
+        search_fields=lambda item: [("body", item.body, 1.0)],
+    )
+)
 
 
 @dataclass
@@ -80,6 +91,10 @@ class InterpretationService:
         )
         validate(item)
         return await self.content.insert(item, session=session)
+
+    async def check(self, item: Interpretation) -> None:
+        """What an edit of an interpretation is checked against (cms.review.authoring)."""
+        validate(item)
 
     async def of_entry(self, entry_id: ObjectId, scope: ReadScope) -> list[Interpretation]:
         return await self.content.find_visible(Interpretation, {"interprets_ids": entry_id}, scope)

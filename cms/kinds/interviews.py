@@ -12,6 +12,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from cms.admin.organizations import OrgTree
 from cms.content.disclosure import DisclosureFields, validate_disclosure
+from cms.content.kinds import FieldText, Kind, register
 from cms.content.store import ContentService, Page, PageRequest
 from cms.content.visibility import ReadScope
 from cms.errors import InvalidInput
@@ -113,6 +114,48 @@ def validate(item: Interview, tree: OrgTree) -> None:
     validate_disclosure(item)
 
 
+def search_fields(item: Interview) -> list[FieldText]:
+    """The transcript in speaking order, then each question and its answer."""
+    out: list[FieldText] = [("transcript", t.text, 1.0) for t in sorted(item.transcript, key=lambda t: t.seq)]
+    for question in item.questions:
+        out.append(("question", question.text, 1.0))
+        if question.answer:
+            out.append(("answer", question.answer, 1.0))
+    return out
+
+
+def snippet_texts(item: Interview) -> list[str]:
+    """A hit's snippet names who spoke: 「speaker：text」 rather than the bare text that is indexed."""
+    turns = [f"{t.speaker}：{t.text}" for t in sorted(item.transcript, key=lambda t: t.seq)]
+    questions: list[str] = []
+    for question in item.questions:
+        questions.append(question.text)
+        if question.answer:
+            questions.append(question.answer)
+    return [item.title, item.description, *turns, *questions, item.attachment_text]
+
+
+KIND = register(
+    Kind(
+        cls=Interview,
+        label="在线访谈",
+        editable=(
+            "kind",
+            "place",
+            "scheduled_start",
+            "scheduled_end",
+            "published_date",
+            "guests",
+            "questions",
+            "transcript",
+        ),
+        withheld=("transcript", "questions"),
+        search_fields=search_fields,
+        snippet_texts=snippet_texts,
+    )
+)
+
+
 def _text(value: str, field: str, name: str, limit: int, *, required: bool = False) -> None:
     if required and not value.strip():
         raise InvalidInput(f"{name}不能为空。", field=field)
@@ -150,6 +193,10 @@ class InterviewService:
         )
         validate(item, self.content.orgs.tree)
         return await self.content.insert(item, session=session)
+
+    async def check(self, item: Interview) -> None:
+        """What an edit of an interview is checked against (cms.review.authoring)."""
+        validate(item, self.content.orgs.tree)
 
     async def page(
         self,

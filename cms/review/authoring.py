@@ -16,15 +16,13 @@ from pymongo.errors import DuplicateKeyError
 from authz import Permission, Principal
 from cms.admin.access import AccessControl
 from cms.content.entries import remove_entry
+from cms.content.kinds import kind_of
 from cms.content.versions import FieldChange, VersionService, apply, snapshot
 from cms.errors import Conflict, InvalidInput, NotFound, TransitionNotAllowed
 from cms.kinds.catalog import CatalogService, NewCatalogEntry
-from cms.kinds.gazette import GazetteService, NewArticle, NewGazetteIssue, build_articles, number_taken
-from cms.kinds.gazette import validate as validate_issue
+from cms.kinds.gazette import GazetteService, NewArticle, NewGazetteIssue, build_articles
 from cms.kinds.interpretations import InterpretationService, NewInterpretation
-from cms.kinds.interpretations import validate as validate_interpretation
 from cms.kinds.interviews import InterviewService, NewInterview, NewQuestion, build_questions
-from cms.kinds.interviews import validate as validate_interview
 from cms.review.register import RegisterEntry
 from cms.review.workflow import EDITABLE_STATES, Action, TransitionRequest, WorkflowService, cas_update
 from storage.documents import (
@@ -61,6 +59,13 @@ class AuthoringService:
         self.gazette = gazette
         self.interviews = interviews
         self.content = catalog.content
+        # The rules of each kind, the same on every edit as on creation.
+        self._checks: dict[type[ContentDocument], Callable[[Any], Awaitable[None]]] = {
+            CatalogEntry: catalog.check,
+            Interpretation: interpretations.check,
+            GazetteIssue: gazette.check,
+            Interview: interviews.check,
+        }
 
     async def create_catalog_entry(self, principal: Principal, new: NewCatalogEntry) -> CatalogEntry:
         return await self._create(principal, new.org_id, self.catalog.create_draft, new)
@@ -313,16 +318,10 @@ class AuthoringService:
     # -- helpers ------------------------------------------------------------------------------
 
     async def _validate(self, item: ContentDocument) -> None:
-        """The rules of the item's type, the same as on creation."""
-        if isinstance(item, CatalogEntry):
-            self.catalog.validate(item)
-        elif isinstance(item, GazetteIssue):
-            validate_issue(item)
-            await self.gazette.check_number_free(item)
-        elif isinstance(item, Interview):
-            validate_interview(item, self.content.orgs.tree)
-        elif isinstance(item, Interpretation):
-            validate_interpretation(item)
+        """The rules of the item's kind, the same as on creation."""
+        check = self._checks.get(type(item))
+        if check is not None:
+            await check(item)
         elif not item.title.strip():
             raise InvalidInput("标题不能为空。", field="title")
 
@@ -356,9 +355,10 @@ class AuthoringService:
 
         try:
             await self.workflow.atomically(write)
-        except DuplicateKeyError as exc:  # only gazette numbers are unique among content fields
-            if isinstance(item, GazetteIssue):
-                raise number_taken(item) from exc
+        except DuplicateKeyError as exc:  # a content field unique among its kind (a gazette's number)
+            unique = kind_of(item).unique_violation
+            if unique is not None:
+                raise unique(item) from exc
             raise
         return item
 

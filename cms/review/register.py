@@ -26,16 +26,14 @@ from __future__ import annotations
 
 import asyncio
 import builtins
-import csv
 import hashlib
-import io
 import json
 import math
 import random
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from beanie import PydanticObjectId, SortDirection
@@ -46,66 +44,15 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from cms.errors import Conflict, InvalidInput, PageSizeExceeded
-from storage.documents import DisclosureMode, ReviewState, utcnow
+from cms.review.register_csv import CSV_HEADER, csv_of
+from storage.documents import utcnow
 from storage.register import ConfidentialityFindings, RegisterRecord
 
 GENESIS_HASH = "0" * 64
 MAX_APPEND_ATTEMPTS = 50
 MAX_LIST_LIMIT = 1000
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991: no tzdata needed
 _HASH_EXCLUDED = frozenset({"_id", "id", "hash", "revision_id"})
 _INT64 = (-(2**63), 2**63 - 1)
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-CSV_HEADER = (
-    "序号",
-    "时间",
-    "事项类型",
-    "事项ID",
-    "事项标题",
-    "版本",
-    "操作",
-    "审核环节",
-    "原状态",
-    "新状态",
-    "经办人",
-    "经办人ID",
-    "角色",
-    "意见",
-    "涉及国家秘密",
-    "涉及商业秘密",
-    "涉及个人隐私",
-    "拟公开方式",
-    "拟公开范围",
-    "拟公开时间",
-    "不予公开理由",
-    "前一记录哈希",
-    "本记录哈希",
-)
-
-# Codes shown to people in the export; anything not listed is written as stored.
-_STATE_LABELS: dict[str, str] = {
-    ReviewState.DRAFT: "草稿",
-    ReviewState.PENDING_FIRST_REVIEW: "待初审",
-    ReviewState.PENDING_DEPARTMENT_REVIEW: "待审核",
-    ReviewState.PENDING_UNIT_APPROVAL: "待审发",
-    ReviewState.PUBLISHED: "已发布",
-    ReviewState.REJECTED: "已退回",
-    ReviewState.WITHDRAWN: "已撤回",
-}
-_MODE_LABELS: dict[str, str] = {
-    DisclosureMode.PROACTIVE: "主动公开",
-    DisclosureMode.ON_REQUEST: "依申请公开",
-    DisclosureMode.NOT_DISCLOSED: "不予公开",
-}
-_ACTION_LABELS: dict[str, str] = {
-    "submit": "提交",
-    "approve": "通过",
-    "reject": "退回",
-    "withdraw": "撤回",
-    "publish": "发布",
-    "unlink": "解除关联",
-}
 
 
 @dataclass(frozen=True)
@@ -531,16 +478,8 @@ class RegisterService:
     async def export_csv(
         self, org_id: ObjectId, *, since: datetime | None = None, until: datetime | None = None
     ) -> str:
-        """The register as a CSV file for filing: oldest first, UTF-8 with a BOM (Excel on Chinese
-        Windows reads it correctly), Chinese header, Beijing time, cells that a spreadsheet would take for
-        a formula neutralized with a leading quote."""
-        out = io.StringIO()
-        out.write("\ufeff")
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(CSV_HEADER)
-        async for record in self._iter_range(org_id, since, until):
-            writer.writerow(_csv_row(record))
-        return out.getvalue()
+        """The register as a CSV file for filing, oldest first (cms.review.register_csv)."""
+        return await csv_of(self._iter_range(org_id, since, until))
 
     async def _iter_range(
         self, org_id: ObjectId, since: datetime | None, until: datetime | None
@@ -579,45 +518,16 @@ def _time_range(since: datetime | None, until: datetime | None) -> dict[str, dat
     return bounds
 
 
-def _cell(value: str) -> str:
-    """Neutralize spreadsheet formulas (CSV injection): a leading quote makes the cell plain text."""
-    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
-
-
-def _yes_no(value: bool | None) -> str:
-    return "" if value is None else ("是" if value else "否")
-
-
-def _label(labels: Mapping[str, str], code: str) -> str:
-    return labels.get(code, code)
-
-
-def _csv_row(record: RegisterRecord) -> builtins.list[str]:
-    findings = record.findings
-    local = record.at.astimezone(SHANGHAI)
-    row = [
-        str(record.seq),
-        local.strftime("%Y-%m-%d %H:%M:%S"),
-        _cell(record.item_type),
-        str(record.item_id),
-        _cell(record.item_title),
-        str(record.item_version),
-        _cell(_label(_ACTION_LABELS, record.action)),
-        _cell(record.tier or ""),
-        _cell(_label(_STATE_LABELS, record.from_state)),
-        _cell(_label(_STATE_LABELS, record.to_state)),
-        _cell(record.actor_name),
-        _cell(record.actor_id),
-        _cell("、".join(record.actor_roles)),
-        _cell(record.opinion),
-        _yes_no(findings.state_secrets if findings else None),
-        _yes_no(findings.commercial_secrets if findings else None),
-        _yes_no(findings.personal_privacy if findings else None),
-        _cell(_label(_MODE_LABELS, findings.proposed_mode) if findings else ""),
-        _cell(findings.proposed_scope if findings else ""),
-        _cell(findings.proposed_time if findings else ""),
-        _cell(findings.grounds if findings else ""),
-        record.prev_hash,
-        record.hash,
-    ]
-    return row
+# CSV_HEADER: importable from here, where the export's callers have always found it.
+__all__ = [
+    "CSV_HEADER",
+    "GENESIS_HASH",
+    "Head",
+    "RegisterEntry",
+    "RegisterService",
+    "StaleHead",
+    "VerifyResult",
+    "canonical_json",
+    "record_hash",
+    "to_stored_instant",
+]

@@ -11,16 +11,11 @@ from typing import Any
 from bson import ObjectId
 
 from cms.admin.organizations import OrgTree
+from cms.content.kinds import label_of
 from cms.search.ranking import score
 from cms.search.text import QueryTokens
 from storage.documents import ContentDocument, GazetteArticle
 
-TYPE_LABELS: dict[str, str] = {
-    "CatalogEntry": "公开目录",
-    "GazetteIssue": "政府公报",
-    "Interpretation": "政策解读",
-    "Interview": "在线访谈",
-}
 NONE_LABEL = "未标注"
 
 # What a candidate is ranked, faceted and paged by: the little of an index entry a search reads.
@@ -143,7 +138,7 @@ def facets(candidates: Sequence[Candidate], tree: OrgTree) -> SearchFacets:
             key=lambda f: f.value or "",
             reverse=True,
         ),
-        types=_counts((c.type_name for c in candidates), lambda v: TYPE_LABELS.get(v or "", NONE_LABEL)),
+        types=_counts((c.type_name for c in candidates), lambda v: label_of(v or "") or NONE_LABEL),
     )
 
 

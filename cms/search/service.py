@@ -37,7 +37,6 @@ from cms.content.visibility import ReadScope, is_visible, scoped_filter
 from cms.errors import Forbidden, InvalidCursor, InvalidInput, PageSizeExceeded, Unauthenticated
 from cms.search.results import (
     CANDIDATE_FIELDS,
-    TYPE_LABELS,
     Candidate,
     FacetCount,
     Ranked,
@@ -62,7 +61,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAINTENANCE_COLLECTION",
-    "TYPE_LABELS",
     "FacetCount",
     "SearchFacets",
     "SearchFilter",

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cms.content.entries import MAX_FIELD_CHARS, field_texts, indexed
+from cms.content.kinds import kind_of
 from cms.search.ranking import highlight
 from cms.search.text import QueryTokens, normalize
-from storage.documents import ContentDocument, GazetteArticle, GazetteIssue, Interview
+from storage.documents import ContentDocument, GazetteArticle, GazetteIssue
 
 
 def _coverage(text: str, q: QueryTokens) -> int:
@@ -46,24 +47,16 @@ def present(item: ContentDocument, q: QueryTokens) -> tuple[str, GazetteArticle 
         snippet, article = _present_issue(item, q)
         # The stored article: whether its body may be read is decided where it is read (cms.content.visibility).
         return snippet, next((a for a in full.articles if article and a.id == article.id), None)
-    texts = [text for name, text, _ in field_texts(item) if name != "keywords" and text]
-    if isinstance(item, Interview):
-        turns = [f"{t.speaker}：{t.text}" for t in sorted(item.transcript, key=lambda t: t.seq)]
-        texts = [item.title, item.description, *turns, *_question_texts(item), item.attachment_text]
+    own = kind_of(item).snippet_texts
+    if own is not None:
+        texts = own(item)
+    else:
+        texts = [text for name, text, _ in field_texts(item) if name != "keywords" and text]
     best, count = _best([t for t in texts if t], q)
     if count == 0:
         fallback = getattr(item, "summary", "") or getattr(item, "body", "") or item.description or item.title
         return _snippet(fallback, q), None
     return _snippet(best, q), None
-
-
-def _question_texts(item: Interview) -> list[str]:
-    out: list[str] = []
-    for question in item.questions:
-        out.append(question.text)
-        if question.answer:
-            out.append(question.answer)
-    return out
 
 
 def _present_issue(issue: GazetteIssue, q: QueryTokens) -> tuple[str, GazetteArticle | None]:
