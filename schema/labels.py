@@ -51,6 +51,22 @@ class Labels:
     def privacy_grounds(self) -> list[Label]:
         return _names(model.PRIVACY_GROUNDS_LABELS)
 
+    @strawberry.field(description="行政层级（OrgLevel）")
+    def org_levels(self) -> list[Label]:
+        return _names(model.ORG_LEVEL_LABELS)
+
+    @strawberry.field(description="机构类别（OrgKind）")
+    def org_kinds(self) -> list[Label]:
+        return _names(model.ORG_KIND_LABELS)
+
+    @strawberry.field(description="解读形式（InterpretationKind）")
+    def interpretation_kinds(self) -> list[Label]:
+        return _names(model.INTERPRETATION_KIND_LABELS)
+
+    @strawberry.field(description="访谈或发布会（InterviewKind）")
+    def interview_kinds(self) -> list[Label]:
+        return _names(model.INTERVIEW_KIND_LABELS)
+
     @strawberry.field(description="对内容可执行的操作（ReviewAction）")
     def review_actions(self) -> list[Label]:
         return _names(ITEM_ACTION_LABELS)

@@ -14,6 +14,10 @@ from cms import model
         (model.ReviewState, model.REVIEW_STATE_LABELS),
         (model.Validity, model.VALIDITY_LABELS),
         (model.DisclosureMode, model.DISCLOSURE_LABELS),
+        (model.InterpretationKind, model.INTERPRETATION_KIND_LABELS),
+        (model.InterviewKind, model.INTERVIEW_KIND_LABELS),
+        (model.OrgLevel, model.ORG_LEVEL_LABELS),
+        (model.OrgKind, model.ORG_KIND_LABELS),
     ],
 )
 def test_every_value_has_a_label(enum: type, labels: dict[object, str]) -> None:
@@ -24,7 +28,8 @@ def test_every_value_has_a_label(enum: type, labels: dict[object, str]) -> None:
 LABELS_QUERY = """{ labels {
   reviewStates { value label } validities { value label } disclosureModes { value label }
   privacyGrounds { value label } reviewActions { value label } registerActions { value label }
-  contentTypes { value label } roles { value label } permissions { value label }
+  contentTypes { value label } interpretationKinds { value label } interviewKinds { value label }
+  orgLevels { value label } orgKinds { value label } roles { value label } permissions { value label }
   versionFields { value label } } }"""
 
 
@@ -41,6 +46,10 @@ async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
         "disclosureModes": "DisclosureMode",
         "privacyGrounds": "PrivacyGrounds",
         "reviewActions": "ReviewAction",
+        "interpretationKinds": "InterpretationKind",
+        "interviewKinds": "InterviewKind",
+        "orgLevels": "OrgLevel",
+        "orgKinds": "OrgKind",
         "roles": "Role",
         "permissions": "Permission",
     }

@@ -203,6 +203,8 @@ export const INTERVIEWS = graphql(`
 export const ENTRY_FIELDS = graphql(`
   fragment EntryFields on CatalogEntry {
     id
+    editable
+    allowedActions
     title
     summary
     description
@@ -321,7 +323,6 @@ export const REMOVE_ATTACHMENT = graphql(`
 export const REVIEW_CHAIN = graphql(`
   query ReviewChain($org: ID!) {
     reviewChain(organization: $org) { key label permission authorMayAct }
-    me { permissions(organization: $org) }
   }
 `)
 
@@ -348,7 +349,7 @@ export const TRANSITION = graphql(`
 export const HISTORY = graphql(`
   query History($id: ID!) {
     history(id: $id) {
-      item { id title version reviewState reviewStateLabel workingCopyOf organization { id } }
+      item { id title version reviewState reviewStateLabel workingCopyOf editable organization { id } }
       versions { version savedAt note savedBy }
       transitions {
         seq
@@ -458,6 +459,7 @@ export const REVIEW_ITEM = graphql(`
         version
         reviewState
         reviewStateLabel
+        allowedActions
         pendingTier
         workingCopyOf
         organization { id name }
@@ -472,7 +474,7 @@ export const REVIEW_ITEM = graphql(`
 
 export const INTERPRETATION_FIELDS = graphql(`
   fragment InterpretationFields on Interpretation {
-    id title version reviewState reviewStateLabel workingCopyOf kind body publishedDate expires
+    id editable allowedActions title version reviewState reviewStateLabel workingCopyOf kind body publishedDate expires
     organization { id name }
     workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
@@ -500,7 +502,7 @@ export const UPDATE_INTERPRETATION = graphql(`
 
 export const GAZETTE_FIELDS = graphql(`
   fragment GazetteFields on GazetteIssue {
-    id title description version reviewState reviewStateLabel workingCopyOf year number totalNumber publicationDate expires
+    id editable allowedActions title description version reviewState reviewStateLabel workingCopyOf year number totalNumber publicationDate expires
     organization { id name }
     workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
@@ -528,7 +530,7 @@ export const UPDATE_GAZETTE_ISSUE = graphql(`
 
 export const INTERVIEW_FIELDS = graphql(`
   fragment InterviewFields on Interview {
-    id title description version reviewState reviewStateLabel workingCopyOf kind scheduledStart scheduledEnd publishedDate expires
+    id editable allowedActions title description version reviewState reviewStateLabel workingCopyOf kind scheduledStart scheduledEnd publishedDate expires
     organization { id name }
     workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
@@ -585,5 +587,26 @@ export const REMOVE_TERM = graphql(`
 export const UPDATE_ORGANIZATION = graphql(`
   mutation UpdateOrganization($id: ID!, $input: OrganizationUpdateInput!) {
     updateOrganization(id: $id, input: $input) { ...OrgFields }
+  }
+`)
+
+/** The Chinese names of the API's codes (labels.ts keeps them for the whole app). */
+export const LABELS = graphql(`
+  query Labels {
+    labels {
+      reviewStates { value label }
+      validities { value label }
+      disclosureModes { value label }
+      privacyGrounds { value label }
+      orgLevels { value label }
+      orgKinds { value label }
+      interpretationKinds { value label }
+      interviewKinds { value label }
+      reviewActions { value label }
+      registerActions { value label }
+      contentTypes { value label }
+      permissions { value label }
+      versionFields { value label }
+    }
   }
 `)
