@@ -261,12 +261,6 @@ export const UPDATE_ENTRY = graphql(`
   }
 `)
 
-export const ENTRY_PERMISSIONS = graphql(`
-  query EntryPermissions($org: ID!) {
-    me { permissions(organization: $org) }
-  }
-`)
-
 export const CHECKOUT = graphql(`
   mutation Checkout($id: ID!) {
     checkout(id: $id) { id version workingCopyOf }
