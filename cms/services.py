@@ -30,6 +30,7 @@ from cms.kinds.catalog import CatalogService
 from cms.kinds.gazette import GazetteService
 from cms.kinds.interpretations import InterpretationService
 from cms.kinds.interviews import InterviewService
+from cms.review.allowed import AllowedActions
 from cms.review.authoring import AuthoringService
 from cms.review.register import RegisterService
 from cms.review.workdays import CalendarService
@@ -74,6 +75,7 @@ class Services:
     versions: VersionService
     workflow: WorkflowService
     authoring: AuthoringService
+    allowed: AllowedActions
     worklist: WorklistService
     admin: AdministrationService
     attachments: AttachmentService
@@ -179,6 +181,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         versions=versions,
         workflow=workflow,
         authoring=AuthoringService(access, workflow, versions, catalog, interpretations, gazette, interviews),
+        allowed=AllowedActions(workflow),
         worklist=WorklistService(access, workflow, calendar),
         admin=AdministrationService(access, orgs, accounts, register, workflow, vocabularies),
         attachments=AttachmentService(

@@ -27,7 +27,7 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.services, self.scope)
+        self.loaders = Loaders(self.services, self.scope, self.principal)
 
 
 Info = strawberry.Info[Context, None]

@@ -18,6 +18,7 @@ from cms.errors import DomainError, IntrospectionDisabled
 from schema import types as t
 from schema.cost import CostRules
 from schema.execution import plain_field_executor
+from schema.labels import LabelsQuery
 from schema.mutations import Mutation as BaseMutation
 from schema.prepared import PreparedDocuments, PreparedDocumentsExtension
 from schema.queries import PublicQuery
@@ -43,7 +44,7 @@ class GongkaiSchema(strawberry.Schema):
 
 
 @strawberry.type
-class Query(PublicQuery, StaffQuery, SearchQuery):
+class Query(PublicQuery, StaffQuery, SearchQuery, LabelsQuery):
     pass
 
 

@@ -55,6 +55,7 @@ PUBLIC_QUERIES = {
     "genres",
     "search",
     "searchWords",
+    "labels",
 }
 
 FILE = "政府信息公开附件（测试）\n".encode()

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
-DIST = Path(__file__).resolve().parents[2] / "admin-ui" / "dist"
+DIST = Path(__file__).resolve().parents[1] / "admin-ui" / "dist"
 
 NOT_FOUND = "未找到该页面。"
 # Longer names than any file system takes (255 bytes a name, 1024 a path) can only be probes.

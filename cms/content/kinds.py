@@ -117,3 +117,8 @@ def kind_of(item: ContentDocument) -> Kind[Any]:
 def label_of(type_name: str) -> str | None:
     """The Chinese name of a kind by its type name (search facets), None for an unknown one."""
     return next((k.label for k in KINDS.values() if k.name == type_name), None)
+
+
+def type_labels() -> dict[str, str]:
+    """Every registered kind's GraphQL type name and Chinese label, in registration order."""
+    return {kind.name: kind.label for kind in KINDS.values()}

@@ -44,7 +44,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from cms.errors import Conflict, InvalidInput, PageSizeExceeded
-from cms.review.register_csv import CSV_HEADER, csv_of
+from cms.review.register_csv import CSV_HEADER, RECORD_ACTION_LABELS, csv_of
 from storage.documents import utcnow
 from storage.register import ConfidentialityFindings, RegisterRecord
 
@@ -522,6 +522,7 @@ def _time_range(since: datetime | None, until: datetime | None) -> dict[str, dat
 __all__ = [
     "CSV_HEADER",
     "GENESIS_HASH",
+    "RECORD_ACTION_LABELS",
     "Head",
     "RegisterEntry",
     "RegisterService",

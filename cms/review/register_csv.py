@@ -63,6 +63,15 @@ _ACTION_LABELS: dict[str, str] = {
     "publish": "发布",
     "unlink": "解除关联",
 }
+# Every action a register record may name, for people reading an item's history (the export keeps
+# writing the actions it always wrote as stored).
+RECORD_ACTION_LABELS: dict[str, str] = {
+    **_ACTION_LABELS,
+    "confirm": "会签确认",
+    "import": "导入",
+    "checkout": "签出",
+    "cancel_checkout": "取消签出",
+}
 
 
 async def csv_of(records: AsyncIterable[RegisterRecord]) -> str:

@@ -313,12 +313,13 @@ class WorkflowService:
         if not self.separation_enforced(item.org_id):
             return
         actor = principal.user_id
-        if any(act.actor_id == actor and act.tier != tier.key for act in item.cycle):
+        if acted_at_other_tier(item, actor, tier):
             raise SeparationOfDuties("同一人不能在同一事项的两个审核环节签署意见。")
-        if not approving or tier.author_may_act or actor is None:
+        if not approving or not author_barred(tier, actor):
             return
         assert item.id is not None
-        if actor in {item.created_by, item.submitted_by} or await self.versions.saved_by(item.id, actor):
+        assert actor is not None
+        if named_author(item, actor) or await self.versions.saved_by(item.id, actor):
             raise SeparationOfDuties("不能审核或审发自己起草、修改或提交的内容。")
 
     def _check_confirmations(self, item: ContentDocument) -> None:
@@ -476,3 +477,22 @@ __all__ = [
     "state_for",
     "validate_chain",
 ]
+
+
+# -- separation of duties, as predicates (cms.review.allowed asks them too, without raising) ---------
+
+
+def acted_at_other_tier(item: ContentDocument, actor: str | None, tier: TierSpec) -> bool:
+    """Whether ``actor`` signed at another tier of the item's current cycle."""
+    return any(act.actor_id == actor and act.tier != tier.key for act in item.cycle)
+
+
+def author_barred(tier: TierSpec, actor: str | None) -> bool:
+    """Whether an author of the item may not approve at ``tier`` (the rest asks who wrote it)."""
+    return not tier.author_may_act and actor is not None
+
+
+def named_author(item: ContentDocument, actor: str) -> bool:
+    """Whether the item names ``actor`` as its creator or submitter (savers of versions are asked
+    of ``VersionService``)."""
+    return actor in {item.created_by, item.submitted_by}
