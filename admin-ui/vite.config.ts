@@ -35,7 +35,7 @@ function elementPlusStyles(): Plugin {
   }
 }
 
-// Served by the Python server under /admin (cms/web/admin.py); `npm run dev` proxies /graphql to it.
+// Served by the Python server under /admin (web/admin.py); `npm run dev` proxies /graphql to it.
 export default defineConfig({
   base: '/admin/',
   plugins: [vue(), elementPlusStyles()],

@@ -27,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cms.embedded import start_embedded
+from devservers.embedded import start_embedded
 
 CHUNK = 1024 * 1024
 PASSWORD = "Gongkai-demo-2026"
@@ -128,7 +128,7 @@ def main() -> int:
             "GONGKAI_DEMO_PASSWORD": PASSWORD,
         }
         server = subprocess.Popen(
-            [sys.executable, "-m", "cms.web.cli", "serve"],
+            [sys.executable, "-m", "web.cli", "serve"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

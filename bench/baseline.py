@@ -21,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from cms.cursors import CursorCodec
-from cms.ids import to_global_id
+from cms.content.cursors import CursorCodec
+from cms.content.ids import to_global_id
 from cms.settings import Settings
 from storage.documents import utcnow
 

@@ -18,13 +18,13 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from cms.demo import data
-from cms.demo.loader import DISCLOSURE, VALIDITY, load_demo
-from cms.index_numbers import IndexTemplate
-from cms.public_changes import Reason
-from cms.search import search_entry
+from cms.admin.index_numbers import IndexTemplate
+from cms.content.entries import search_entry
+from cms.content.public_changes import Reason
 from cms.services import Endpoints, Services, build_services
 from cms.settings import Settings
+from demo import data
+from demo.loader import DISCLOSURE, VALIDITY, load_demo
 from storage.documents import CatalogEntry, Counter, IndexNumberRecord, Organization, ReviewState, utcnow
 from storage.search import SearchEntry
 

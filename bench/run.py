@@ -33,11 +33,11 @@ from pymongo import DESCENDING, AsyncMongoClient, MongoClient
 
 from bench import dataset, queries
 from bench.load import Connection, Run, Step, drive, get_step, graphql_get, timed
-from cms.cursors import CursorCodec
-from cms.embedded import EmbeddedServices, start_embedded
-from cms.ids import to_global_id
+from cms.content.cursors import CursorCodec
+from cms.content.ids import to_global_id
 from cms.services import Endpoints
 from cms.settings import DEFAULT_DEMO_PASSWORD, Settings
+from devservers.embedded import EmbeddedServices, start_embedded
 from storage.documents import utcnow
 
 ROOT = Path(__file__).resolve().parents[1]

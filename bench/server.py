@@ -1,4 +1,4 @@
-"""The application as the benchmark runs it: ``cms.web.app.create_app`` on uvicorn, one worker, against
+"""The application as the benchmark runs it: ``web.app.create_app`` on uvicorn, one worker, against
 services that are already running (settings from ``GONGKAI_*``), without access logs (the baseline has
 none either). ``python -m bench.server --port PORT``.
 """
@@ -11,7 +11,7 @@ import uvicorn
 
 from cms.services import Endpoints
 from cms.settings import Settings
-from cms.web.app import create_app
+from web.app import create_app
 
 
 def main() -> None:

@@ -42,14 +42,14 @@ from pymongo import monitoring
 
 from authz import Grant, Principal, Role
 from bench.run import cpu_seconds, database_pid, external_database
-from cms.catalog import NewCatalogEntry
-from cms.embedded import start_embedded
-from cms.organizations import NewOrganization
-from cms.register import GENESIS_HASH, RegisterEntry, record_hash, to_stored_instant
-from cms.search import search_entry
+from cms.admin.organizations import NewOrganization
+from cms.content.entries import search_entry
+from cms.kinds.catalog import NewCatalogEntry
+from cms.review.register import GENESIS_HASH, RegisterEntry, record_hash, to_stored_instant
+from cms.review.workflow import Action, TransitionRequest
 from cms.services import Endpoints, Services, build_services
 from cms.settings import Settings
-from cms.workflow import Action, TransitionRequest
+from devservers.embedded import start_embedded
 from storage.documents import CatalogEntry, DisclosureMode, utcnow
 from storage.register import ConfidentialityFindings, RegisterRecord
 

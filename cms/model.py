@@ -41,10 +41,26 @@ PRIVACY_GROUNDS_LABELS = {  # 条例 第十五条
     PrivacyGrounds.THIRD_PARTY_CONSENT: "第三方同意公开",
     PrivacyGrounds.PUBLIC_INTEREST: "不公开会对公共利益造成重大影响",
 }
-# What a reader whose content is withheld (cms.visibility.content_withheld) is told instead.
+# What a reader whose content is withheld (cms.content.visibility.content_withheld) is told instead.
 DISCLOSURE_NOTICES = {
     DisclosureMode.ON_REQUEST: "本信息依申请公开，如需获取，请依法向本机关提出政府信息公开申请。",
     DisclosureMode.NOT_DISCLOSED: "本信息不予公开。",
+}
+ORG_LEVEL_LABELS = {
+    OrgLevel.PROVINCE: "省级",
+    OrgLevel.PREFECTURE: "州（市）级",
+    OrgLevel.COUNTY: "县（市、区）级",
+}
+ORG_KIND_LABELS = {OrgKind.GOVERNMENT: "人民政府", OrgKind.DEPARTMENT: "部门"}
+INTERPRETATION_KIND_LABELS = {
+    InterpretationKind.TEXT: "文字解读",
+    InterpretationKind.GRAPHIC: "图解",
+    InterpretationKind.AUDIO: "音频解读",
+    InterpretationKind.VIDEO: "视频解读",
+}
+INTERVIEW_KIND_LABELS = {
+    InterviewKind.INTERVIEW: "在线访谈",
+    InterviewKind.PRESS_CONFERENCE: "新闻发布会",
 }
 REVIEW_STATE_LABELS = {
     ReviewState.DRAFT: "草稿",
@@ -60,6 +76,10 @@ REVIEW_STATE_LABELS = {
 __all__ = [
     "DISCLOSURE_LABELS",
     "DISCLOSURE_NOTICES",
+    "INTERPRETATION_KIND_LABELS",
+    "INTERVIEW_KIND_LABELS",
+    "ORG_KIND_LABELS",
+    "ORG_LEVEL_LABELS",
     "PRIVACY_GROUNDS_LABELS",
     "REVIEW_STATE_LABELS",
     "VALIDITY_LABELS",

@@ -98,9 +98,13 @@ class Settings(BaseSettings):
     max_query_cost: int = Field(default=12_000, ge=100)
     # ``__schema`` / ``__type`` queries; front-end tooling (codegen, GraphiQL) needs them.
     introspection: bool = True
+    # The compiled shortcut for plain fields (schema/execution.py, a fork of graphql-core internals).
+    # Off: every field takes graphql-core's general path (slower, same answers), e.g. to rule the
+    # shortcut out when an answer looks wrong, or after upgrading graphql-core.
+    compiled_execution: bool = True
 
     # The public response cache (anonymous GraphQL answers, invalidated by every publication; see
-    # cms/web/cache.py). Bounded in entries and bytes so that cache-busting variables cannot grow it;
+    # web/cache.py). Bounded in entries and bytes so that cache-busting variables cannot grow it;
     # 0 entries turns it off. The TTL only bounds how long an answer may live if a change were ever
     # missed; HTTP caches downstream get ``max-age`` (plus as long again of stale-while-revalidate).
     cache_max_entries: int = Field(default=5_000, ge=0)

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import strawberry
 
 from authz import Principal
+from cms.content.visibility import ReadScope
 from cms.model import User
 from cms.services import Services
-from cms.visibility import ReadScope
 from schema.dataloaders import Loaders
 
 
@@ -27,7 +27,7 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.services, self.scope)
+        self.loaders = Loaders(self.services, self.scope, self.principal)
 
 
 Info = strawberry.Info[Context, None]

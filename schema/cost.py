@@ -50,7 +50,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from cms.administration import MAX_REGISTER_PAGE
+from cms.admin.administration import MAX_REGISTER_PAGE
 from cms.errors import QueryTooComplex
 
 SIZE_ARGUMENTS = ("first", "last")

@@ -10,6 +10,8 @@ from functools import partial
 from bson import ObjectId
 from strawberry.dataloader import DataLoader
 
+from authz import Principal
+from cms.content.visibility import ReadScope
 from cms.model import (
     Attachment,
     CatalogEntry,
@@ -19,16 +21,17 @@ from cms.model import (
     Interpretation,
     User,
 )
+from cms.review.allowed import ItemAction
 from cms.services import Services
-from cms.visibility import ReadScope
 
 RELATION_LIMIT = 200  # entries per item and relation (``ContentService.find_visible``'s default)
 
 
 class Loaders:
-    def __init__(self, services: Services, scope: ReadScope) -> None:
+    def __init__(self, services: Services, scope: ReadScope, principal: Principal) -> None:
         self._services = services
         self._scope = scope
+        self._principal = principal
         self.catalog_entry = DataLoader[ObjectId, CatalogEntry | None](load_fn=self._entries)
         self.interpretations_of = DataLoader[ObjectId, list[Interpretation]](load_fn=self._interpretations_of)
         # The entries that name a key in their ``amended_by_ids`` / ``repealed_by_ids``: what it amends,
@@ -49,6 +52,14 @@ class Loaders:
             load_fn=self._working_copies
         )
         self.user = DataLoader[str, User | None](load_fn=self._users)
+        # What the caller may do to each item of a page: one query for the page, whatever its size.
+        # Not cached: an item changed by a mutation earlier in the request is asked again.
+        self.allowed_actions = DataLoader[ContentDocument, list[ItemAction]](
+            load_fn=self._allowed_actions, cache=False
+        )
+
+    async def _allowed_actions(self, items: Sequence[ContentDocument]) -> list[list[ItemAction]]:
+        return await self._services.allowed.of(self._principal, items)
 
     async def _working_copies(
         self, keys: Sequence[tuple[type[ContentDocument], ObjectId]]

@@ -7,9 +7,9 @@ from typing import Any
 
 import strawberry
 
+from cms.content.ids import expect_global_id
 from cms.errors import InvalidInput
-from cms.gazette import MAX_ARTICLES, NewArticle, NewGazetteIssue
-from cms.ids import expect_global_id
+from cms.kinds.gazette import MAX_ARTICLES, NewArticle, NewGazetteIssue
 from schema import types as t
 from schema.context import Info
 from schema.inputs import (

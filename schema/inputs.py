@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 
 from cms import model
-from cms.dates import document_date, scheduling_instant
+from cms.content.dates import document_date, scheduling_instant
 from cms.errors import InvalidInput
 
 # Instants of a schedule, held to the clock (check_schedule); every other date sent is a document date.
@@ -64,7 +64,7 @@ def sent(data: object) -> dict[str, Any]:
 
 def check_dates(fields: Mapping[str, Any], prefix: str = "") -> None:
     """Every date in the input (lists of input objects included: ``transcript.3.time``) within the
-    document range of cms.dates, except the scheduling instants."""
+    document range of cms.content.dates, except the scheduling instants."""
     for name, value in fields.items():
         if name in SCHEDULING_FIELDS:
             continue

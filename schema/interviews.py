@@ -8,9 +8,9 @@ from typing import Any
 import strawberry
 
 from cms import model
+from cms.content.ids import expect_global_id
 from cms.errors import InvalidInput
-from cms.ids import expect_global_id
-from cms.interviews import MAX_GUESTS, MAX_QUESTIONS, MAX_TURNS, NewInterview, NewQuestion, numbered
+from cms.kinds.interviews import MAX_GUESTS, MAX_QUESTIONS, MAX_TURNS, NewInterview, NewQuestion, numbered
 from schema import types as t
 from schema.context import Info
 from schema.inputs import (

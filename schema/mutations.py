@@ -12,13 +12,13 @@ from bson import ObjectId
 
 from authz import Role
 from cms import model
-from cms.catalog import NewCatalogEntry
-from cms.dates import document_date, scheduling_instant
+from cms.admin.organizations import NewOrganization, OrganizationChanges
+from cms.content.dates import document_date, scheduling_instant
+from cms.content.ids import expect_global_id, from_global_id
 from cms.errors import InvalidInput
-from cms.ids import expect_global_id, from_global_id
-from cms.interpretations import NewInterpretation
-from cms.organizations import NewOrganization, OrganizationChanges
-from cms.workflow import Action, TransitionRequest
+from cms.kinds.catalog import NewCatalogEntry
+from cms.kinds.interpretations import NewInterpretation
+from cms.review.workflow import Action, TransitionRequest
 from schema import types as t
 from schema.context import Info
 from schema.gazette import GazetteMutation

@@ -8,11 +8,11 @@ from typing import Any, TypeVar
 import strawberry
 
 from cms import model
-from cms.catalog import CatalogQuery
-from cms.content import Page, PageRequest
+from cms.admin.vocabularies import GENRE, TOPIC
+from cms.content.ids import expect_global_id, from_global_id
+from cms.content.store import Page, PageRequest
 from cms.errors import InvalidInput
-from cms.ids import expect_global_id, from_global_id
-from cms.vocabularies import GENRE, TOPIC
+from cms.kinds.catalog import CatalogQuery
 from schema import types as t
 from schema.context import Info
 from schema.selection import stored_fields

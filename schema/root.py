@@ -11,12 +11,14 @@ from graphql import FieldNode, GraphQLError, ValidationRule
 from graphql.language.visitor import SKIP, VisitorAction
 from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
 from cms.errors import DomainError, IntrospectionDisabled
 from schema import types as t
 from schema.cost import CostRules
 from schema.execution import plain_field_executor
+from schema.labels import LabelsQuery
 from schema.mutations import Mutation as BaseMutation
 from schema.prepared import PreparedDocuments, PreparedDocumentsExtension
 from schema.queries import PublicQuery
@@ -42,7 +44,7 @@ class GongkaiSchema(strawberry.Schema):
 
 
 @strawberry.type
-class Query(PublicQuery, StaffQuery, SearchQuery):
+class Query(PublicQuery, StaffQuery, SearchQuery, LabelsQuery):
     pass
 
 
@@ -70,8 +72,11 @@ def build_schema(
     max_tokens: int = 2000,
     cost: CostRules | None = None,
     introspection: bool = True,
+    compiled_execution: bool = True,
 ) -> GongkaiSchema:
-    """``cost``: the estimated answer size allowed (see schema.cost); None: not limited."""
+    """``cost``: the estimated answer size allowed (see schema.cost); None: not limited.
+    ``compiled_execution``: plain fields take schema.execution's shortcut; off, graphql-core's
+    general path answers every field (strawberry's own execution context)."""
     # Factories, not instances: strawberry builds fresh extensions for every request. The depth and
     # alias limits are validation rules (stateless classes): built once here, not per request (each
     # limiter builds a new rule class in its constructor, ~50 us of every uncached request).
@@ -94,7 +99,9 @@ def build_schema(
         types=t.CONTENT_GRAPHQL_TYPES,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
-        execution_context_class=plain_field_executor(),
+        execution_context_class=(
+            plain_field_executor() if compiled_execution else StrawberryGraphQLCoreExecutionContext
+        ),
     )
     schema.prepared = prepared
     return schema

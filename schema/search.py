@@ -1,11 +1,11 @@
-"""Full-text search and the administrators' search dictionary (see cms.search)."""
+"""Full-text search and the administrators' search dictionary (see cms.search.service)."""
 
 from __future__ import annotations
 
 import strawberry
 
-from cms import search as s
-from cms.ids import expect_global_id, to_global_id
+from cms.content.ids import expect_global_id, to_global_id
+from cms.search import service as s
 from schema import types as t
 from schema.context import Info
 from schema.staff import principal

@@ -10,10 +10,10 @@ from strawberry.scalars import JSON
 
 from authz import PERMISSION_LABELS, ROLE_LABELS, Grant, Permission, Role
 from cms import model
-from cms.dates import document_instant
+from cms.content.dates import document_instant
+from cms.content.ids import expect_global_id, from_global_id, to_global_id
 from cms.errors import Unauthenticated
-from cms.ids import expect_global_id, from_global_id, to_global_id
-from cms.worklist import WorkItem as WorkItemData
+from cms.review.worklist import WorkItem as WorkItemData
 from schema import types as t
 from schema.context import Info
 

@@ -12,8 +12,9 @@ from urllib.parse import quote
 import strawberry
 
 from cms import model
-from cms.ids import to_global_id
-from cms.visibility import content_withheld, readable
+from cms.content.ids import to_global_id
+from cms.content.visibility import content_withheld, readable
+from cms.review.allowed import ItemAction
 from schema.context import Info
 from schema.execution import context_only
 from schema.selection import reads
@@ -31,9 +32,15 @@ strawberry.enum(model.OrgLevel, name="OrgLevel", description="行政层级")
 strawberry.enum(model.OrgKind, name="OrgKind", description="机构类别")
 strawberry.enum(model.InterpretationKind, name="InterpretationKind", description="解读形式")
 strawberry.enum(model.InterviewKind, name="InterviewKind", description="访谈或发布会")
+strawberry.enum(
+    ItemAction,
+    name="ReviewAction",
+    description="对内容可执行的操作：SUBMIT、APPROVE、REJECT、WITHDRAW、CONFIRM 经 transition 执行，"
+    "CHECKOUT、CHECKIN、CANCEL_CHECKOUT 经同名 mutation 执行",
+)
 
 N = TypeVar("N")
-# What cms.visibility.content_withheld decides on: every field that reads through it declares these.
+# What cms.content.visibility.content_withheld decides on: every field that reads through it declares these.
 _RULE = ("disclosure_mode", "org_id")
 
 
@@ -198,6 +205,34 @@ class Content(Node):
     @strawberry.field(metadata=reads("review_state"))
     def review_state_label(self, root: strawberry.Parent[model.ContentDocument]) -> str:
         return model.REVIEW_STATE_LABELS[root.review_state]
+
+    @strawberry.field(
+        description="调用者现在可对本内容执行的操作（按状态、所处审核环节、权限和审核分离规则）；"
+        "未登录时为空列表。内容本身的条件（如保密审查结论、会签确认）执行时才检查",
+        metadata=reads(
+            "id",
+            "org_id",
+            "review_state",
+            "pending_tier",
+            "working_copy_of",
+            "cycle",
+            "created_by",
+            "submitted_by",
+            "involves_org_ids",
+            "confirmations",
+        ),
+    )
+    async def allowed_actions(
+        self, root: strawberry.Parent[model.ContentDocument], info: Info
+    ) -> list[ItemAction]:
+        return await info.context.loaders.allowed_actions.load(root)
+
+    @strawberry.field(
+        description="调用者现在能否修改并保存本内容（已发布的内容须先签出工作副本）",
+        metadata=reads("org_id", "review_state"),
+    )
+    def editable(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> bool:
+        return info.context.services.allowed.editable(info.context.principal, root)
 
     @strawberry.field(
         description="公开方式的名称（主动公开、依申请公开、不予公开）", metadata=reads("disclosure_mode")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from cms.vocabularies import Vocabulary
+from cms.admin.vocabularies import Vocabulary
 from schema import types as t
 from schema.context import Info
 from schema.staff import principal

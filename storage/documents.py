@@ -180,7 +180,7 @@ class ContentDocument(Document):
     review_state: ReviewState = ReviewState.DRAFT
     version: int = 1
     published_at: datetime | None = None  # first publication
-    # Workflow (see cms.workflow):
+    # Workflow (see cms.review.workflow):
     created_by: str | None = None  # user id of the author (承办人)
     pending_tier: str | None = None
     submitted_at: datetime | None = None
@@ -189,16 +189,16 @@ class ContentDocument(Document):
     involves_org_ids: list[PydanticObjectId] = Field(default_factory=list)  # must confirm before issue
     confirmations: list[Confirmation] = Field(default_factory=list)
     working_copy_of: PydanticObjectId | None = None  # set on a checked-out working copy
-    # 公开方式, on every kind (cms.visibility): 主动公开 public in full; 依申请公开 listed with its
+    # 公开方式, on every kind (cms.content.visibility): 主动公开 public in full; 依申请公开 listed with its
     # catalog metadata, its content only for staff; 不予公开 never public.
     disclosure_mode: DisclosureMode = DisclosureMode.PROACTIVE
     non_disclosure_reason: str = ""  # why not proactive (不予公开理由)
     legal_basis: str = ""  # 条例 第十四、十五、十六条 …
-    # Derived on every save (cms.content.stamp), never set by hand:
+    # Derived on every save (cms.content.store.stamp), never set by hand:
     # "<ISO sort instant>|<id>" gives one total order for keyset paging on one indexed field;
     public_until: datetime = FAR_FUTURE  # expires, or far future: keeps the public filter free of $or
     sort_key: str = ""
-    # The extracted text of the ready attachments, kept here by the search service (cms.search) so
+    # The extracted text of the ready attachments, kept here by the search service (cms.search.service) so
     # that every later write indexes it with the item's own fields. The index itself lives in
     # storage.search.SearchEntry.
     attachment_text: str = ""
@@ -210,7 +210,7 @@ class ContentDocument(Document):
 def _content_indexes(*extra: IndexModel) -> list[IndexModel]:
     return [
         IndexModel([("review_state", ASCENDING), ("sort_key", DESCENDING)]),
-        # Windowed public reads (cms.content.ContentService.page) lead their filter with a sort_key
+        # Windowed public reads (cms.content.store.ContentService.page) lead their filter with a sort_key
         # range. Ascending: on a descending index SecantusDB 0.7.0b3 skips the keys that a range's
         # lower bound is a prefix of (measured).
         IndexModel([("sort_key", ASCENDING)]),

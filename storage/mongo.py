@@ -13,6 +13,7 @@ from storage.accounts import LoginFailures, RevokedToken, User
 from storage.attachments import Attachment
 from storage.calendar import CalendarDay
 from storage.documents import ALL_DOCUMENTS, OBSOLETE_INDEXES
+from storage.reads import EngineProfile, profile_of
 from storage.register import RegisterRecord
 from storage.search import SearchEntry, SearchWord
 
@@ -63,12 +64,10 @@ async def drop_obsolete_indexes(db: AsyncDatabase[dict[str, Any]]) -> None:
                 await db[collection].drop_index(name)
 
 
-async def stops_sorted_walks_early(client: AsyncMongoClient[dict[str, Any]]) -> bool:
-    """Whether the server serves a sorted, limited query by walking an index and stopping at the
-    limit, as MongoDB does. SecantusDB (it names itself in ``buildInfo``) fetches every document
-    the chosen index yields before sorting, so reads there are shaped differently (cms.content)."""
-    info = await client.admin.command("buildInfo")
-    return "secantusVersion" not in info
+async def engine_profile(client: AsyncMongoClient[dict[str, Any]]) -> EngineProfile:
+    """How the server executes reads (MongoDB, or the embedded SecantusDB, which names itself in
+    ``buildInfo``): chosen once at start-up, it shapes every read in storage.reads."""
+    return profile_of(await client.admin.command("buildInfo"))
 
 
 def _redact(url: str) -> str:

@@ -141,8 +141,11 @@ def _object_size(content_range: str | None, length: int) -> int:
 
 
 class ObjectStore:
-    def __init__(self, config: ObjectStoreConfig) -> None:
+    def __init__(self, config: ObjectStoreConfig, *, clock: Callable[[], datetime] | None = None) -> None:
+        """``clock``: when presigned URLs are signed (None: the SDK's now); tests sign in the past
+        instead of waiting for a URL to expire."""
         self.config = config
+        self.clock = clock
         # Short timeouts and few retries: a dead S3 service should fail a request, not hang it.
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=3.0, read=30.0),
@@ -170,9 +173,10 @@ class ObjectStore:
     # -- direct uploads and downloads by the browser
 
     async def presigned_put(self, key: str, expires: timedelta) -> str:
-        return await self._run(
-            key, functools.partial(self.client.presigned_put_object, self.config.bucket, key, expires)
+        presign = functools.partial(
+            self.client.get_presigned_url, "PUT", self.config.bucket, key, expires, request_date=self._now()
         )
+        return await self._run(key, presign)
 
     async def presigned_get(
         self, key: str, expires: timedelta, *, filename: str | None = None, content_type: str | None = None
@@ -184,9 +188,17 @@ class ObjectStore:
         if content_type is not None:
             overrides["response-content-type"] = content_type
         presign = functools.partial(
-            self.client.presigned_get_object, self.config.bucket, key, expires, response_headers=overrides
+            self.client.presigned_get_object,
+            self.config.bucket,
+            key,
+            expires,
+            response_headers=overrides,
+            request_date=self._now(),
         )
         return await self._run(key, presign)
+
+    def _now(self) -> datetime | None:
+        return self.clock() if self.clock is not None else None
 
     # -- objects
 

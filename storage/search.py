@@ -16,7 +16,7 @@ UNPUBLISHED = "unpublished"
 
 
 class SearchWord(Document):
-    word: str  # normalized (cms.search_text.normalize)
+    word: str  # normalized (cms.search.text.normalize)
     added_by: str | None = None  # user id
     added_at: datetime = Field(default_factory=utcnow)
 
@@ -26,7 +26,7 @@ class SearchWord(Document):
 
 
 class SearchEntry(Document):
-    """One content item's entry in the search index (cms.search writes and reads these).
+    """One content item's entry in the search index (cms.search.service writes and reads these).
 
     The item's index tokens and ranking weights, with the fields searches filter, facet and
     security-trim on. Kept apart from the item (same ``_id``) because the embedded server rewrites
@@ -35,7 +35,7 @@ class SearchEntry(Document):
     may see does not touch the entry at all.
 
     ``review_state`` is coarse: ``published`` or ``unpublished`` (so that
-    ``cms.visibility.scoped_filter`` applies unchanged); it changes only when the item's does across
+    ``cms.content.visibility.scoped_filter`` applies unchanged); it changes only when the item's does across
     that line (publication, withdrawal), in the same transaction as the item.
     """
 
@@ -60,6 +60,6 @@ class SearchEntry(Document):
         # Lookups are {"tokens": term, ...} with the term FIRST: the embedded server serves a
         # multi-field filter with the index of its first indexed field. With sort_day second, a
         # lookup can read one term's entries by ranges of days, newest first (windows,
-        # cms.search.SearchService._window_start). sort_day, not sort_key: a 4-byte key part instead
+        # storage.reads.Reader.lookup). sort_day, not sort_key: a 4-byte key part instead
         # of ~50 (measured: the index with sort_key was 2.9x the size of the token index alone).
         indexes = [IndexModel([("tokens", ASCENDING), ("sort_day", DESCENDING)])]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,12 @@ import pytest
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
-from cms.embedded import EmbeddedServices, start_embedded
-from cms.organizations import NewOrganization
+from cms.admin.organizations import NewOrganization
 from cms.services import Endpoints, Services
 from cms.settings import Settings
-from cms.web.app import create_app
-from storage.documents import Organization
+from devservers.embedded import EmbeddedServices, start_embedded
+from storage.documents import Organization, utcnow
+from web.app import create_app
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -64,6 +65,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 async def app(settings: Settings, endpoints: Endpoints) -> AsyncIterator[Starlette]:
     application = create_app(settings, endpoints)
     async with application.router.lifespan_context(application):
+        # Start-up's search upkeep pass (statistics, dating entries) is over before any test runs:
+        # no test races it, and none depends on whether it has finished yet.
+        await application.state.services.search.settled()
         yield application
 
 
@@ -125,3 +129,30 @@ async def fresh_org(services: Services) -> Callable[..., Awaitable[Organization]
         )
 
     return make
+
+
+class SteppedClock:
+    """The services' clock, stepped by a test instead of waiting for real time to pass."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock(app: Starlette, services: Services, monkeypatch: pytest.MonkeyPatch) -> Iterator[SteppedClock]:
+    """Everything that judges what the public sees by time (read scopes, kept counts and matches,
+    scheduled boundaries, the response cache) follows this clock for the test's duration. Afterwards
+    time is real again: answers kept meanwhile were kept for a later instant and are not reused
+    (kept values require ``since <= now``), and the response cache is emptied."""
+    stepped = SteppedClock()
+    monkeypatch.setattr(services.content, "clock", stepped)
+    monkeypatch.setattr(services.public_changes, "clock", stepped)
+    yield stepped
+    if app.state.response_cache is not None:
+        app.state.response_cache.clear()

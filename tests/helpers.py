@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from cms.ids import to_global_id
+from cms.content.ids import to_global_id
 
 ROOT_KEY = "yn-gov"  # the province root; demo roles are granted here with subtree
 OFFICER, DEPT_HEAD, UNIT_HEAD, OFFICE, ADMIN = (

@@ -16,9 +16,9 @@ import pytest
 from argon2 import PasswordHasher
 from bson import ObjectId
 
-from cms.accounts import AccountService, ensure_user
+from cms.admin.accounts import AccountService, ensure_user
+from cms.admin.login_throttle import ThrottleLimits, source_of
 from cms.errors import DomainError
-from cms.login_throttle import ThrottleLimits, source_of
 from storage.accounts import User
 
 SECRET = "test-secret"

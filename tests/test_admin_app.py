@@ -10,7 +10,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from cms.web.admin import AdminApp
+from web.admin import AdminApp
 
 NOT_FOUND = "未找到该页面。"
 

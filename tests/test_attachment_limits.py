@@ -113,7 +113,7 @@ def preview_children() -> list[int]:
             cmdline = (entry / "cmdline").read_bytes()
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == os.getpid() and b"cms.previews" in cmdline:
+        if ppid == os.getpid() and b"cms.attachments.previews" in cmdline:
             found.append(int(entry.name))
     return found
 

@@ -25,10 +25,10 @@ import pytest
 from bson import ObjectId
 from PIL import Image, ImageDraw
 
-from cms.attachments import AttachmentService, StorageUnavailable
-from cms.demo import data as demo_data
-from cms.ids import from_global_id, to_global_id
-from cms.vocabulary_data import topic_path
+from cms.admin.vocabulary_data import topic_path
+from cms.attachments.service import AttachmentService, StorageUnavailable
+from cms.content.ids import from_global_id, to_global_id
+from demo import data as demo_data
 from storage.accounts import User
 from storage.attachments import Attachment, AttachmentStatus
 from storage.objectstore import ObjectStore, ObjectStoreConfig

@@ -27,8 +27,8 @@ import pytest
 from pymongo import AsyncMongoClient, MongoClient
 from pymongo.errors import PyMongoError
 
-from cms.public_changes import PublicChanges, Reason
-from cms.vocabulary_data import topic_path
+from cms.admin.vocabulary_data import topic_path
+from cms.content.public_changes import PublicChanges, Reason
 from storage.documents import FAR_FUTURE
 from tests.helpers import DEPT_HEAD, OFFICE, OFFICER, UNIT_HEAD, Api, unique
 
@@ -370,13 +370,13 @@ async def test_a_withdrawal_removes_the_item_from_the_cached_answer_immediately(
     assert titles(await get(client, CATALOG, {"o": org})) == [kept]
 
 
-async def test_a_scheduled_item_appears_when_its_time_comes_without_any_write(api, client, cache, org):
+async def test_a_scheduled_item_appears_when_its_time_comes_without_any_write(api, client, cache, org, clock):
     officer, head, unit = [await api.token(u) for u in (OFFICER, DEPT_HEAD, UNIT_HEAD)]
     entry = await api.create_entry(officer, org, unique("定时"), topic=TOPIC)
     await api.act(officer, entry["id"], "SUBMIT")
     await api.act(officer, entry["id"], "APPROVE", opinion="初审同意。")
     await api.act(head, entry["id"], "APPROVE", opinion="审核同意。")
-    when = datetime.now(UTC) + timedelta(seconds=2)
+    when = clock() + timedelta(seconds=2)
     await api.act(unit, entry["id"], "APPROVE", opinion="同意定时发布。", effective=when.isoformat())
     assert titles(await get(client, CATALOG, {"o": org})) == []
     waiting = await get(client, CATALOG, {"o": org})  # from the cache, but only until `when`
@@ -384,7 +384,7 @@ async def test_a_scheduled_item_appears_when_its_time_comes_without_any_write(ap
     assert int(waiting.headers["cache-control"].split("max-age=")[1].split(",")[0]) <= 2
     hits = cache.stats.hits
 
-    await asyncio.sleep((when - datetime.now(UTC)).total_seconds() + 0.2)
+    clock.advance((when - clock()).total_seconds() + 0.2)
     arrived = await get(client, CATALOG, {"o": org})
 
     assert titles(arrived) == [entry["title"]]
@@ -720,7 +720,7 @@ def other_server(embedded, settings, app, tmp_path_factory) -> Iterator[str]:
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "cms.web.cli", "serve"],
+            [sys.executable, "-m", "web.cli", "serve"],
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cms.ids import to_global_id
+from cms.content.ids import to_global_id
 
 SEED_TITLE = "云南省人民政府办公厅关于进一步加强政府信息公开回应社会关切提升政府公信力的实施意见"
 SEED_NUMBER = "云政办发〔2013〕115号"

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cms.ids import to_global_id
+from cms.content.ids import to_global_id
 from tests.helpers import ADMIN, DEPT_HEAD, OFFICER, UNIT_HEAD, Api, code_of, error_of, random_id, unique
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"

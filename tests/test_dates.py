@@ -1,4 +1,4 @@
-"""Dates at the edges: out of the accepted ranges (cms.dates) or unrepresentable with their offset,
+"""Dates at the edges: out of the accepted ranges (cms.content.dates) or unrepresentable with their offset,
 input answers BAD_USER_INPUT naming the field and writes nothing; an item an old database holds with a
 date near year 1 does not break public paging."""
 
@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from cms.dates import SCHEDULING_SPAN, document_date, document_instant, scheduling_instant
-from cms.ids import to_global_id
+from cms.content.dates import SCHEDULING_SPAN, document_date, document_instant, scheduling_instant
+from cms.content.ids import to_global_id
 from storage.documents import CatalogEntry, ReviewState
 from tests.helpers import DEPT_HEAD, OFFICE, OFFICER, UNIT_HEAD, Api, unique
 

@@ -11,13 +11,11 @@ from typing import Any
 
 import pytest
 
-from cms import vocabulary_data as vocab
-from cms.demo import data
-from cms.disclosure import NOT_DISCLOSED_ARTICLES
+from cms.admin import vocabulary_data as vocab
+from cms.content.disclosure import NOT_DISCLOSED_ARTICLES
+from demo import data
 
-SOURCE = (
-    Path(__file__).resolve().parents[1] / "cms" / "demo" / "yunnan-2013-disclosure-implementing-opinions.txt"
-)
+SOURCE = Path(__file__).resolve().parents[1] / "demo" / "yunnan-2013-disclosure-implementing-opinions.txt"
 TOPIC_PATHS = set(vocab.all_topic_paths())
 DOC_NUMBER = re.compile(r"^(\S+〔\d{4}〕\d+号|\S+令第\d+号)$")
 

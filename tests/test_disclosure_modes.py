@@ -21,11 +21,13 @@ import pytest
 from bson import ObjectId
 from PIL import Image
 
-from cms.catalog import NewCatalogEntry
-from cms.gazette import NewArticle, NewGazetteIssue
-from cms.ids import from_global_id, to_global_id
-from cms.interpretations import NewInterpretation
-from cms.interviews import NewInterview
+from cms.content.entries import search_entry
+from cms.content.ids import from_global_id, to_global_id
+from cms.content.visibility import NEVER_PUBLIC
+from cms.kinds.catalog import NewCatalogEntry
+from cms.kinds.gazette import NewArticle, NewGazetteIssue
+from cms.kinds.interpretations import NewInterpretation
+from cms.kinds.interviews import NewInterview
 from cms.model import (
     DISCLOSURE_LABELS,
     DISCLOSURE_NOTICES,
@@ -34,9 +36,8 @@ from cms.model import (
     PublicQuestion,
     TranscriptTurn,
 )
-from cms.search import MAINTENANCE_COLLECTION, SearchFilter, search_entry
+from cms.search.service import MAINTENANCE_COLLECTION, SearchFilter
 from cms.services import Services
-from cms.visibility import NEVER_PUBLIC
 from storage.documents import FAR_FUTURE, CatalogEntry
 from storage.search import SearchEntry
 from tests.helpers import DEPT_HEAD, OFFICER, UNIT_HEAD, Api, Person, text_of

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from cms.ids import from_global_id
-from cms.visibility import ReadScope
+from cms.content.ids import from_global_id
+from cms.content.visibility import ReadScope
 from storage.documents import CONTENT_TYPES, CatalogEntry, DisclosureMode, ReviewState
 from storage.register import RegisterRecord
 from tests.helpers import DEPT_HEAD, FINDINGS, OFFICE, OFFICER, UNIT_HEAD, Api

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from cms.ids import from_global_id
+from cms.content.ids import from_global_id
 from tests.helpers import ADMIN, DEPT_HEAD, FINDINGS, OFFICE, OFFICER, UNIT_HEAD, Api, unique
 
 CHECKOUT = "mutation($id: ID!) { checkout(id: $id) { id version } }"

@@ -14,14 +14,9 @@ import pytest
 from minio import Minio
 from minio.error import S3Error
 
-from cms.embedded import (
-    MINIO_RELEASE,
-    EmbeddedError,
-    EmbeddedServices,
-    _install_from_tarball,
-    ensure_minio_binary,
-    start_embedded,
-)
+from devservers.embedded import EmbeddedServices, start_embedded
+from devservers.minio_install import MINIO_RELEASE, _install_from_tarball, ensure_minio_binary
+from devservers.process import EmbeddedError
 
 
 def _mongo(services: EmbeddedServices) -> pymongo.MongoClient[dict[str, object]]:

@@ -273,8 +273,8 @@ async def test_graphiql_may_load_exactly_its_own_assets_and_may_not_be_framed(cl
 def test_decoded_get_parameters_are_kept_per_url_and_bounded(monkeypatch):
     from urllib.parse import urlencode
 
-    from cms.web import graphql_http
-    from cms.web.graphql_http import GraphQLEndpoint, RequestError
+    from web import graphql_http
+    from web.graphql_http import GraphQLEndpoint, RequestError
 
     monkeypatch.setattr(graphql_http, "KEPT_GET_PARAMS", 3)
     endpoint = GraphQLEndpoint(None, None, max_request_bytes=1000, graphiql=False)  # type: ignore[arg-type]

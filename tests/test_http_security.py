@@ -1,5 +1,5 @@
 """Headers every answer carries, the admin app's security policy, the Host rule and the settings
-behind it (``cms/web/headers.py``, ``cms/settings.py``)."""
+behind it (``web/headers.py``, ``cms/settings.py``)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from cms.settings import Settings
-from cms.web.app import GongkaiApp
+from web.app import GongkaiApp
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 GENRES = "{ genres { value } }"

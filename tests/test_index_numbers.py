@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from cms.catalog import NewCatalogEntry
+from cms.admin.index_numbers import COMMON_TEMPLATES, IndexTemplate
 from cms.errors import ImmutableIndexNumber, InvalidInput
-from cms.index_numbers import COMMON_TEMPLATES, IndexTemplate
+from cms.kinds.catalog import NewCatalogEntry
 
 
 @pytest.mark.parametrize(

@@ -18,10 +18,10 @@ from starlette.routing import Route
 
 from cms.services import Services
 from cms.settings import Settings
-from cms.web.app import schema_for
-from cms.web.graphql_http import GraphQLEndpoint
 from schema.context import Context
 from tests.conftest import GRAPHQL_RESPONSE
+from web.app import schema_for
+from web.graphql_http import GraphQLEndpoint
 
 SCHEMA_QUERY = "{ __schema { queryType { name } } }"
 TYPE_QUERY = '{ __type(name: "CatalogEntry") { name } }'

@@ -14,8 +14,67 @@ from cms import model
         (model.ReviewState, model.REVIEW_STATE_LABELS),
         (model.Validity, model.VALIDITY_LABELS),
         (model.DisclosureMode, model.DISCLOSURE_LABELS),
+        (model.InterpretationKind, model.INTERPRETATION_KIND_LABELS),
+        (model.InterviewKind, model.INTERVIEW_KIND_LABELS),
+        (model.OrgLevel, model.ORG_LEVEL_LABELS),
+        (model.OrgKind, model.ORG_KIND_LABELS),
     ],
 )
 def test_every_value_has_a_label(enum: type, labels: dict[object, str]) -> None:
     missing = [value for value in enum if not labels.get(value)]
     assert missing == []
+
+
+LABELS_QUERY = """{ labels {
+  reviewStates { value label } validities { value label } disclosureModes { value label }
+  privacyGrounds { value label } reviewActions { value label } registerActions { value label }
+  contentTypes { value label } interpretationKinds { value label } interviewKinds { value label }
+  orgLevels { value label } orgKinds { value label } roles { value label } permissions { value label }
+  versionFields { value label } } }"""
+
+
+async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
+    # given the API's enums, when anybody asks for their labels
+    body = await gql(LABELS_QUERY)
+    labels = body["data"]["labels"]
+    # then every value of each enum has exactly one, in the enum's own spelling
+    enums = await gql("{ t: __schema { types { name enumValues { name } } } }")
+    values = {t["name"]: [v["name"] for v in t["enumValues"] or []] for t in enums["data"]["t"]["types"]}
+    named = {
+        "reviewStates": "ReviewState",
+        "validities": "Validity",
+        "disclosureModes": "DisclosureMode",
+        "privacyGrounds": "PrivacyGrounds",
+        "reviewActions": "ReviewAction",
+        "interpretationKinds": "InterpretationKind",
+        "interviewKinds": "InterviewKind",
+        "orgLevels": "OrgLevel",
+        "orgKinds": "OrgKind",
+        "roles": "Role",
+        "permissions": "Permission",
+    }
+    assert {k: [x["value"] for x in labels[k]] for k in named} == {k: values[e] for k, e in named.items()}
+    assert {"DRAFT": "草稿", "WITHDRAWN": "已撤回"}.items() <= {
+        x["value"]: x["label"] for x in labels["reviewStates"]
+    }.items()
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "label"),
+    [
+        ("registerActions", "cancel_checkout", "取消签出"),
+        ("contentTypes", "Interpretation", "政策解读"),
+        ("versionFields", "document_number", "发文字号"),
+    ],
+    ids=["register-action", "content-type", "version-field"],
+)
+async def test_labels_name_stored_codes(gql, kind: str, value: str, label: str) -> None:
+    labels = (await gql(LABELS_QUERY))["data"]["labels"][kind]
+    assert [x["label"] for x in labels if x["value"] == value] == [label]
+
+
+def test_every_editable_field_has_a_label() -> None:
+    from cms.content.field_labels import FIELD_LABELS
+    from cms.content.versions import EDITABLE
+
+    assert sorted({f for fields in EDITABLE.values() for f in fields} - set(FIELD_LABELS)) == []

@@ -20,11 +20,11 @@ import httpx
 from beanie import Document
 from starlette.applications import Starlette
 
-from cms.ids import to_global_id
+from cms.content.ids import to_global_id
 from cms.services import Endpoints, Services
 from cms.settings import Settings
-from cms.web.app import create_app
 from storage.documents import Organization
+from web.app import create_app
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 DEMO_PASSWORD = "Gongkai-demo-2026"

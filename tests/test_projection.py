@@ -11,10 +11,10 @@ import pytest
 from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType, parse
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from cms.content import READ_PROJECTION, _projection
-from cms.ids import to_global_id
+from cms.admin.organizations import NewOrganization
+from cms.content.ids import to_global_id
+from cms.content.store import READ_PROJECTION, _projection
 from cms.model import CatalogEntry, DisclosureMode, Validity
-from cms.organizations import NewOrganization
 from cms.services import Services
 from schema import queries
 from schema.context import Context
@@ -211,7 +211,7 @@ def test_fragments_aliases_and_typename_are_followed() -> None:
         " ... on CatalogEntry { validityLabel } } } } }"
         " fragment More on CatalogEntry { body organization { name } }"
     )
-    # body is read through the withholding rule (cms.visibility.content_withheld): its mode too
+    # body is read through the withholding rule (cms.content.visibility.content_withheld): its mode too
     assert _stored(query) == {"title", "body", "disclosure_mode", "org_id", "review_state", "validity"}
 
 

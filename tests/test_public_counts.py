@@ -3,19 +3,21 @@ scheduled item becomes effective."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
 from cms.services import Services
 from storage.documents import CatalogEntry, ReviewState
+from tests.conftest import SteppedClock
 
 
 def _entry(org_id: Any, title: str, **fields: Any) -> CatalogEntry:
     return CatalogEntry(org_id=org_id, title=title, **fields)
 
 
-async def test_counts_are_kept_until_something_public_changes(services: Services, fresh_org: Any) -> None:
+async def test_counts_are_kept_until_something_public_changes(
+    services: Services, fresh_org: Any, clock: SteppedClock
+) -> None:
     org = await fresh_org()
 
     async def total() -> int:
@@ -39,7 +41,7 @@ async def test_counts_are_kept_until_something_public_changes(services: Services
     await services.content.insert(soon)
     await services.content.publish(soon, effective=services.content.clock() + timedelta(seconds=2))
     assert await total() == 2  # the publication was announced: recounted (the unannounced one too)
-    await asyncio.sleep(2.5)
+    clock.advance(2.5)
     assert await total() == 3
 
 

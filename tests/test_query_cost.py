@@ -147,12 +147,21 @@ def test_a_field_of_an_interface_counts_its_largest_concrete_selection() -> None
 
 def _admin_operations() -> list[Any]:
     source = (ROOT / "admin-ui/src/graphql/operations.ts").read_text(encoding="utf-8")
-    constants = dict(re.findall(r"export const (\w+) = /\* GraphQL \*/ `(.*?)`", source, re.S))
+    texts = re.findall(r"export const \w+ = graphql\(`(.*?)`\)", source, re.S)
+    # graphql-codegen's client preset appends the fragments an operation spreads (by name): so do we
+    fragments = {m.group(1): t for t in texts if (m := re.match(r"\s*fragment (\w+)", t))}
 
-    def expand(text: str) -> str:
-        return re.sub(r"\$\{(\w+)\}", lambda m: expand(constants[m.group(1)]), text)
+    def expand(text: str, seen: set[str]) -> str:
+        spread = dict.fromkeys(re.findall(r"\.\.\.(\w+)", text))
+        used = [n for n in spread if n in fragments and n not in seen]
+        seen.update(used)
+        return text + "".join(expand(fragments[n], seen) for n in used)
 
-    operations = {n: expand(t) for n, t in constants.items() if re.match(r"\s*(query|mutation)", t)}
+    operations = {
+        re.findall(r"(?:query|mutation) (\w+)", t)[0]: expand(t, set())
+        for t in texts
+        if re.match(r"\s*(query|mutation)", t)
+    }
     assert len(operations) > 40
     return [pytest.param(text, id=name) for name, text in operations.items()]
 

@@ -16,7 +16,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from cms.errors import InvalidInput, PageSizeExceeded
-from cms.register import (
+from cms.review.register import (
     CSV_HEADER,
     GENESIS_HASH,
     RegisterEntry,

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from cms.ids import from_global_id
+from cms.content.ids import from_global_id
 from storage.documents import TierSpec
 from tests.helpers import ADMIN, DEPT_HEAD, OFFICER, UNIT_HEAD, Api, code_of, error_of, unique
 
@@ -248,7 +248,7 @@ async def test_a_stored_chain_below_the_floor_is_passed_over_for_the_inherited_o
     await services.orgs.set_review_chain(from_global_id(org)[1], legacy)
     both = await api.new_user(org, "OFFICER", "UNIT_HEAD")
 
-    with caplog.at_level(logging.WARNING, logger="cms.workflow"):
+    with caplog.at_level(logging.WARNING, logger="cms.review.workflow"):
         chain = (await api.ok(CHAIN, {"o": org}, demo["admin"]))["reviewChain"]
     entry = await api.create_entry(both.token, org)
     submitted = await api.act(both.token, entry["id"], "SUBMIT")

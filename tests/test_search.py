@@ -10,16 +10,19 @@ from typing import Any
 
 import pytest
 
-from cms.catalog import NewCatalogEntry
-from cms.demo import data
-from cms.ids import to_global_id
+from cms.content.entries import search_entry
+from cms.content.ids import to_global_id
+from cms.kinds.catalog import NewCatalogEntry
 from cms.model import CatalogEntry, User
-from cms.search import SearchFilter, search_entry, window_pipeline
-from cms.search_text import normalize, query_tokens
+from cms.review.workflow import Action, TransitionRequest
+from cms.search.results import CANDIDATE_FIELDS
+from cms.search.service import SearchFilter
+from cms.search.text import normalize, query_tokens
 from cms.services import Services
-from cms.visibility import branches
-from cms.workflow import Action, TransitionRequest
+from demo import data
 from storage.documents import CONTENT_TYPES, day_of
+from storage.filters import branches
+from storage.reads import window_pipeline
 from storage.search import SearchEntry
 
 SEED_NUMBER = "云政办发〔2013〕115号"
@@ -373,9 +376,7 @@ async def test_only_vocabulary_managers_edit_the_dictionary(gql, tokens):
 
 async def test_administrators_rebuild_the_index_in_the_background(services, gql, tokens):
     auth = {"authorization": f"Bearer {tokens['demo-admin']}"}
-    earlier = services.search._reindexing  # e.g. started by the permission table's allowed row
-    if earlier is not None and not earlier.done():
-        await earlier
+    await services.search.settled()  # nothing else is rebuilding: the first request starts one
     assert (await gql(REINDEX, headers=auth))["data"]["reindexSearch"] is True
     assert (await gql(REINDEX, headers=auth))["data"]["reindexSearch"] is False  # one at a time
     running = services.search._reindexing
@@ -530,7 +531,8 @@ async def test_a_search_window_reads_only_its_own_range_of_a_common_term(service
     70 % when the index lacks the sort field."""
     public = services.read_scope()
     q = query_tokens("回应社会关切")
-    ((match, rest),) = services.search._branches(q, public, SearchFilter(types=("CatalogEntry",)))
+    match, rest, check = services.search.lookup(q, public, SearchFilter(types=("CatalogEntry",)))
+    rest = {**rest, **check}
     now = services.content.clock()
     window = {"$gte": day_of("2013-01-01T00:00:00+00:00"), "$lt": day_of("2014-01-01T00:00:00+00:00")}
     probe = services.db[f"search_window_probe_{uuid.uuid4().hex[:8]}"]
@@ -561,8 +563,8 @@ async def test_a_search_window_reads_only_its_own_range_of_a_common_term(service
                 assert found == PLANTED, pipeline
             return best
 
-        pipeline = window_pipeline(match, rest, window, 100)
-        unwindowed = window_pipeline(match, {**rest, "sort_day": window}, {}, 100)
+        pipeline = window_pipeline(match, rest, window, 100, CANDIDATE_FIELDS)
+        unwindowed = window_pipeline(match, {**rest, "sort_day": window}, {}, 100, CANDIDATE_FIELDS)
         reference = await timed(unwindowed, runs=2)
         assert await timed(pipeline) * 3 < reference
     finally:

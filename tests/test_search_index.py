@@ -9,7 +9,6 @@ count it in the public's totals and facets. Every test works in organizations of
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -17,13 +16,13 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from cms import search as search_module
-from cms.ids import from_global_id
+from cms.content.ids import from_global_id
+from cms.content.public_changes import PublicMemo
+from cms.content.visibility import ReadScope
 from cms.model import User
-from cms.public_changes import PublicMemo
-from cms.search import MAINTENANCE_COLLECTION, SearchFilter
-from cms.search_text import query_tokens
-from cms.visibility import ReadScope
+from cms.search import upkeep as search_module
+from cms.search.service import MAINTENANCE_COLLECTION, SearchFilter
+from cms.search.text import query_tokens
 from storage.documents import FAR_FUTURE, OBSOLETE_CONTENT_FIELDS, CatalogEntry, ReviewState, day_of, utcnow
 from storage.search import PUBLISHED, UNPUBLISHED, SearchEntry
 from tests.helpers import DEPT_HEAD, OFFICE, OFFICER, UNIT_HEAD, Api
@@ -202,7 +201,7 @@ async def test_the_upkeep_indexes_items_without_an_entry_and_removes_entries_wit
 
 
 async def test_term_statistics_come_from_a_sample_once_the_index_is_large(services, api, demo, monkeypatch):
-    from cms import search
+    from cms.search import upkeep as search
 
     org = await api.new_org()
     word = marker()
@@ -225,7 +224,7 @@ async def test_term_statistics_come_from_a_sample_once_the_index_is_large(servic
     assert await found(api, word) == (1, [live["id"]])
 
 
-async def test_the_publics_matches_are_kept_until_something_public_changes(services, fresh_org):
+async def test_the_publics_matches_are_kept_until_something_public_changes(services, fresh_org, clock):
     """What ``SearchService.public_results`` keeps: the public's ranked matches, for as long as the
     public generation stands and no scheduled item has become effective; staff's are never kept."""
     org = await fresh_org()
@@ -258,7 +257,7 @@ async def test_the_publics_matches_are_kept_until_something_public_changes(servi
     await services.content.insert(soon)
     await services.content.publish(soon, effective=services.content.clock() + timedelta(seconds=2))
     assert await total(services.content.scope()) == 2  # announced: read again (the hidden one too)
-    await asyncio.sleep(2.5)
+    clock.advance(2.5)
     assert await total(services.content.scope()) == 3
 
 
@@ -288,7 +287,7 @@ async def test_kept_values_are_bounded_by_weight(services):
     assert (len(memo), memo.weight) == (1, 6)
 
 
-# -- windowed lookups (SecantusDB) -------------------------------------------------------------------
+# -- windowed lookups (storage.reads) -------------------------------------------------------------------
 
 
 async def _plant_entries(ages_days: list[float], tokens: list[str], *, org: ObjectId, published: bool = True):
@@ -339,13 +338,14 @@ async def test_windowed_lookups_find_exactly_what_one_query_finds(services, monk
     few = await _plant_entries([1, 8000], list(query_tokens(rare).terms), org=org)
 
     windows: list[int] = []
-    original = type(search)._windowed
+    reader = search.content.reader
+    original = type(reader)._lookup_windows
 
     async def counting(self: Any, *args: Any) -> list[dict[str, Any]]:
         windows.append(1)
         return await original(self, *args)
 
-    monkeypatch.setattr(type(search), "_windowed", counting)
+    monkeypatch.setattr(type(reader), "_lookup_windows", counting)
     terms = {*both.terms, *query_tokens(rare).terms}
     monkeypatch.setattr(search, "_stats", search_module._Statistics(10**6, dict.fromkeys(terms, 10**6), 10))
     monkeypatch.setattr(search, "max_candidates", 3)
@@ -389,12 +389,12 @@ async def test_entries_written_before_sort_day_are_dated_before_windows_are_used
     monkeypatch.setattr(
         search, "_stats", search_module._Statistics(10**6, dict.fromkeys(query_tokens(word).terms, 10**6), 10)
     )
-    assert search._window_start(query_tokens(word), 3, utcnow()) is None  # not before they are dated
+    assert search._spread(query_tokens(word)) is None  # not windowed before they are dated
 
     assert await search.set_sort_days() >= 1
 
     dated = await entries.find_one({"_id": old})
     assert dated["sort_day"] == day_of(stored["sort_key"])
-    assert search._window_start(query_tokens(word), 3, utcnow()) is not None
+    assert search._spread(query_tokens(word)) is not None
     assert await maintenance.find_one({"_id": search_module._DAYS_SET}) is not None
     assert await search.set_sort_days() == 0  # once per database

@@ -1,4 +1,4 @@
-"""Chinese full-text search, the pure part (cms.search_text): no database, no fixtures.
+"""Chinese full-text search, the pure part (cms.search.text): no database, no fixtures.
 
 A document "matches" a query when its index tokens hold every query term, which is what the search
 service asks the multikey index for.
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cms.demo import data
-from cms.search_text import (
+from cms.search.ranking import highlight, score
+from cms.search.text import (
     DEFAULT_USER_WORDS,
     MAX_QUERY_TERMS,
     EmptyQuery,
@@ -23,15 +23,14 @@ from cms.search_text import (
     WeightedField,
     _fold_each,
     _folded,
-    highlight,
     initialize,
     load_user_words,
     normalize,
     query_tokens,
-    score,
     token_weights,
     tokens_for_index,
 )
+from demo import data
 
 OPINIONS = "云南省人民政府办公厅关于进一步加强政府信息公开回应社会关切提升政府公信力的实施意见"
 NOTICE = "云南省人民政府办公厅关于进一步加强政府信息公开和政务公开工作的通知"
@@ -111,7 +110,7 @@ def test_a_query_does_not_find_a_title_without_it(query, text):
     ],
 )
 def test_a_query_jieba_splits_differently_still_matches(query, text):
-    import jieba  # imported (quietly) and initialised by cms.search_text
+    import jieba  # imported (quietly) and initialised by cms.search.text
 
     initialize()
     title_words = set(jieba.cut_for_search(normalize(text)))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from cms.catalog import NewCatalogEntry
-from cms.ids import to_global_id
-from cms.interpretations import NewInterpretation
-from cms.visibility import is_publicly_visible
+from cms.content.ids import to_global_id
+from cms.content.visibility import is_publicly_visible
+from cms.kinds.catalog import NewCatalogEntry
+from cms.kinds.interpretations import NewInterpretation
 from storage.documents import CatalogEntry, ReviewState
 
 DRAFT_MARKER = "（草稿样例）"

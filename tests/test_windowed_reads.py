@@ -1,35 +1,45 @@
-"""Windowed reads (ContentService.page on servers that cannot stop a sorted walk early) return exactly
-what one sorted, limited query returns, and read only a window of the collection; staff reads there
-never send a top-level ``$or`` (SecantusDB reads the whole collection for one) and still return, count
-and look up exactly what the single ``$or`` query does."""
+"""Windowed reads (storage.reads.Reader on a server that cannot stop a sorted walk early, behind
+ContentService.page) return exactly what one sorted, limited query returns, and read only a window of
+the collection; staff reads there never send a top-level ``$or`` (SecantusDB reads the whole collection
+for one) and still return, count and look up exactly what the single ``$or`` query does."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from cms.content import ContentService, PageRequest
+import pytest
+
+from cms.content.store import ContentService, PageRequest
 from cms.services import Services
 from storage.documents import CatalogEntry, ContentDocument, ReviewState, at_midnight
+from storage.reads import MONGODB, SECANTUS, EngineProfile, Reader, profile_of
 
 DAYS_BACK = [0, 1, 5, 9, 20, 40, 100, 300, 700, 1500, 3000, 6000]
 
 
-class Recording(ContentService):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+class RecordingReader(Reader):
+    def __init__(self, profile: EngineProfile) -> None:
+        super().__init__(profile)
         self.queries: list[dict[str, Any]] = []
 
-    async def _read(self, cls: type[Any], query: dict[str, Any], *, limit: int, **kwargs: Any) -> list[Any]:
+    async def _find(self, cls: type[Any], query: dict[str, Any], *args: Any) -> list[dict[str, Any]]:
         self.queries.append(query)
-        return await super()._read(cls, query, limit=limit, **kwargs)
+        return await super()._find(cls, query, *args)
+
+
+class Recording(ContentService):
+    reader: RecordingReader
+
+    @property
+    def queries(self) -> list[dict[str, Any]]:
+        return self.reader.queries
 
 
 def _service(services: Services, windowed: bool) -> Recording:
     content = services.content
-    return Recording(
-        content.orgs, content.cursors, max_page_size=100, clock=content.clock, windowed_reads=windowed
-    )
+    reader = RecordingReader(SECANTUS if windowed else MONGODB)
+    return Recording(content.orgs, content.cursors, max_page_size=100, clock=content.clock, reader=reader)
 
 
 async def _entries(services: Services, org_id: Any) -> list[CatalogEntry]:
@@ -119,6 +129,9 @@ async def test_selective_filters_are_one_query_and_staff_reads_never_a_top_level
     await windowed.get_many(CatalogEntry, [page.items[0].id], staff)  # type: ignore[list-item]
     assert windowed.queries
     assert not any("$or" in q or "$and" in q for q in windowed.queries)
+    windowed.queries.clear()
+    await windowed.get_many(CatalogEntry, [page.items[0].id], windowed.scope())  # type: ignore[list-item]
+    assert [next(iter(q)) for q in windowed.queries] == ["_id"]  # a lookup by id is never windowed
     # the single query on a server that stops sorted walks early (MongoDB) keeps its $or
     single = _service(services, False)
     await single.page(CatalogEntry, {}, staff, PageRequest(first=5))
@@ -159,9 +172,31 @@ async def test_a_stale_newest_hint_only_costs_speed(services: Services, fresh_or
     org = await fresh_org()
     await _entries(services, org.id)
     single, windowed = _service(services, False), _service(services, True)
-    windowed._newest[CatalogEntry] = services.content.clock() - timedelta(days=400)
+    windowed.reader._newest[CatalogEntry] = services.content.clock() - timedelta(days=400)
     expected = await single.page(CatalogEntry, {}, single.scope(), PageRequest(first=10))
     found = await windowed.page(CatalogEntry, {}, windowed.scope(), PageRequest(first=10))
     assert [i.id for i in found.items] == [i.id for i in expected.items]
     assert "$lt" not in windowed.queries[0]["sort_key"]  # the first window is open above
-    assert windowed._newest[CatalogEntry] > services.content.clock() - timedelta(days=400)
+    assert windowed.reader._newest[CatalogEntry] > services.content.clock() - timedelta(days=400)
+
+
+@pytest.mark.parametrize(
+    ("build_info", "expected"),
+    [
+        pytest.param({"version": "7.0.14", "gitVersion": "ce59cfc6"}, MONGODB, id="mongodb"),
+        pytest.param({"version": "7.0.0", "secantusVersion": "0.9.1"}, SECANTUS, id="secantusdb"),
+    ],
+)
+def test_the_engine_profile_is_told_by_build_info(
+    build_info: dict[str, str], expected: EngineProfile
+) -> None:
+    assert profile_of(build_info) == expected
+
+
+async def test_the_embedded_server_is_read_as_secantusdb_by_pages_and_search_alike(
+    services: Services,
+) -> None:
+    # given the session's embedded server, when the services were built at start-up
+    # then one reader, chosen by the server's profile, serves content pages and search lookups
+    assert services.content.reader.profile == SECANTUS
+    assert services.search.content.reader is services.content.reader

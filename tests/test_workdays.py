@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cms.errors import InvalidInput
-from cms.holiday_data import HOLIDAYS
-from cms.workdays import CalendarService, WorkCalendar, holiday_rows
+from cms.review.holiday_data import HOLIDAYS
+from cms.review.workdays import CalendarService, WorkCalendar, holiday_rows
 from storage.calendar import CalendarDay
 from storage.documents import at_midnight
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
-from cms.ids import from_global_id
+from cms.content.ids import from_global_id
 from tests.helpers import (
     ADMIN,
     DEPT_HEAD,

@@ -34,15 +34,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from authz import Grant, Permission, Principal, Role
-from cms.catalog import CatalogQuery, NewCatalogEntry
-from cms.content import PageRequest
+from cms.admin.organizations import NewOrganization
+from cms.content.ids import to_global_id
+from cms.content.store import PageRequest
+from cms.content.versions import snapshot
+from cms.content.visibility import ReadScope
 from cms.errors import DomainError
-from cms.ids import to_global_id
-from cms.organizations import NewOrganization
+from cms.kinds.catalog import CatalogQuery, NewCatalogEntry
+from cms.review.workflow import DEFAULT_CHAIN, Action, TransitionRequest, state_for
 from cms.services import Services
-from cms.versions import snapshot
-from cms.visibility import ReadScope
-from cms.workflow import DEFAULT_CHAIN, Action, TransitionRequest, state_for
 from storage.documents import CatalogEntry, DisclosureMode, Organization, ReviewState, TierSpec
 from storage.register import ConfidentialityFindings, PrivacyGrounds
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from cms.content import ContentService
+from cms.content.store import ContentService
 from tests.helpers import ADMIN, DEPT_HEAD, OFFICE, OFFICER, UNIT_HEAD, Api, code_of, unique
 
 INFO = "workingCopy { id checkedOutBy checkedOutAt reviewState }"

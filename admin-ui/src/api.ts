@@ -1,5 +1,6 @@
 // The only way the app talks to the server: POST /graphql (same origin) with the Bearer token.
 import { reactive } from 'vue'
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core'
 
 export const TOKEN_KEY = 'gongkai.token'
 
@@ -103,7 +104,11 @@ function isAuthFailure(status: number, code: string | undefined): boolean {
   return status === 401 || code === 'UNAUTHENTICATED' || (code?.startsWith('TOKEN_') ?? false)
 }
 
-export async function gql<T, V = Record<string, never>>(query: string, variables?: V, options: GqlOptions = {}): Promise<T> {
+/** An operation typed by codegen (src/graphql/operations.ts): its text, result type and variable types. */
+export type Operation<T, V> = DocumentTypeDecoration<T, V> & { toString(): string }
+
+export async function gql<T, V>(document: Operation<T, V>, variables?: V, options: GqlOptions = {}): Promise<T> {
+  const query = document.toString()
   for (let attempt = 0; ; attempt++) {
     const sent = options.anonymous ? null : auth.token
     const { status, body } = await post<T>(query, variables ?? {}, sent)

@@ -1,24 +1,13 @@
-// What every content editor shares: load the item and the caller's permissions in its organization,
-// decide whether it may be edited, save (create, or update with the version the editor saw), and place
+// What every content editor shares: load the item (with what the server says the caller may do to it now:
+// `editable`, `allowedActions`), save (create, or update with the version the editor saw), and place
 // errors (a CONFLICT offers 重新加载); working copies of published items (签出 / 签入 / 取消签出) and
 // attachments (upload with progress, remove). Each editor supplies its form, its operations and its
 // fields; components/EditorShell.vue shows the rest.
 import { computed, nextTick, onMounted, ref, watch, type Ref } from 'vue'
 import { useRouter } from 'vue-router'
-import { gql } from './api'
-import { CANCEL_CHECKOUT, CHECKIN, CHECKOUT, ENTRY_PERMISSIONS, REMOVE_ATTACHMENT } from './graphql/operations'
-import type {
-  CancelCheckoutMutation,
-  CancelCheckoutMutationVariables,
-  CheckinMutation,
-  CheckinMutationVariables,
-  CheckoutMutation,
-  CheckoutMutationVariables,
-  EntryPermissionsQuery,
-  EntryPermissionsQueryVariables,
-  RemoveAttachmentMutation,
-  RemoveAttachmentMutationVariables,
-} from './generated/graphql'
+import { gql, type Operation } from './api'
+import type { ReviewAction } from './generated/graphql'
+import { CANCEL_CHECKOUT, CHECKIN, CHECKOUT, REMOVE_ATTACHMENT } from './graphql/operations'
 import { useFormErrors, type FormErrorOptions } from './forms'
 import { orgOptionsAmong, type OrgOption } from './orgs'
 import { defaultOrg, session } from './session'
@@ -38,11 +27,20 @@ export interface Editable {
   reviewState: string
   reviewStateLabel: string
   workingCopyOf: string | null
+  /** the caller may save it now (the server's rule: state and permission) */
+  editable: boolean
+  /** what the caller may do to it now (transitions and working-copy actions) */
+  allowedActions: ReviewAction[]
   organization: { id: string; name: string }
   attachments: AttachmentRow[]
   /** on a published item, its outstanding working copy */
   workingCopy: WorkingCopyField | null
 }
+
+/** An editor's own typed document: the editor code is shared by every content type, so it reads the answer
+ * through the type parameter T rather than the document's own result type. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyOperation = Operation<any, any>
 
 export interface EditorSpec<T extends Editable> {
   /** route prefix, e.g. "/gazette": a created item opens at `${base}/${id}` */
@@ -53,7 +51,7 @@ export interface EditorSpec<T extends Editable> {
   prepare?(): Promise<void>
   /** the item's query (`node(id: $id) { ... on Type { …Fields } }`) and its create and update mutations, each
    * answering the item with the same fields */
-  operations: { query: string; create: string; update: string }
+  operations: { query: AnyOperation; create: AnyOperation; update: AnyOperation }
   /** a field only this type has, telling the item from another type's node */
   has: string
   /** the input the mutations take, from the form */
@@ -74,7 +72,6 @@ const answer = <T>(data: Record<string, T>): T => Object.values(data)[0]
 export function useEditor<T extends Editable>(spec: EditorSpec<T>) {
   const router = useRouter()
   const item = ref<T | null>(null) as Ref<T | null>
-  const permissions = ref<string[]>([])
   const orgs = ref<OrgOption[]>([])
   const organization = ref('')
   const saved = ref('')
@@ -86,9 +83,9 @@ export function useEditor<T extends Editable>(spec: EditorSpec<T>) {
   /** the published item's working copy, if it has one */
   const copy = computed(() => (item.value ? workingCopyOf(item.value) : null))
 
-  const may = (permission: string) => permissions.value.includes(permission)
-  const inEditableState = computed(() => !!item.value && ['DRAFT', 'REJECTED'].includes(item.value.reviewState))
-  const editable = computed(() => !item.value || (inEditableState.value && may('CONTENT_EDIT')))
+  /** whether the server offers `action` on the item to the caller now */
+  const allows = (action: ReviewAction) => !!item.value?.allowedActions.includes(action)
+  const editable = computed(() => !item.value || item.value.editable)
   const isCopy = computed(() => !!item.value?.workingCopyOf)
   const isPublished = computed(() => item.value?.reviewState === 'PUBLISHED' && !isCopy.value)
 
@@ -117,8 +114,6 @@ export function useEditor<T extends Editable>(spec: EditorSpec<T>) {
         errors.general = '未找到该内容，或您无权查看。'
         return
       }
-      const perms = await gql<EntryPermissionsQuery, EntryPermissionsQueryVariables>(ENTRY_PERMISSIONS, { org: found.organization.id })
-      permissions.value = perms.me?.permissions ?? []
       show(found)
     } catch (err) {
       errors.fail(err)
@@ -181,13 +176,13 @@ export function useEditor<T extends Editable>(spec: EditorSpec<T>) {
 
   const checkout = () =>
     act(async () => {
-      const c = await gql<CheckoutMutation, CheckoutMutationVariables>(CHECKOUT, { id: item.value!.id })
+      const c = await gql(CHECKOUT, { id: item.value!.id })
       await open(c.checkout.id, '已签出工作副本。修改工作副本不影响已发布的版本。')
     })
 
   const checkin = (opinion: string) =>
     act(async () => {
-      const r = await gql<CheckinMutation, CheckinMutationVariables>(CHECKIN, {
+      const r = await gql(CHECKIN, {
         id: item.value!.id,
         expectedVersion: item.value!.version,
         opinion,
@@ -198,7 +193,7 @@ export function useEditor<T extends Editable>(spec: EditorSpec<T>) {
 
   const cancelCheckout = () =>
     act(async () => {
-      const live = await gql<CancelCheckoutMutation, CancelCheckoutMutationVariables>(CANCEL_CHECKOUT, { id: item.value!.id })
+      const live = await gql(CANCEL_CHECKOUT, { id: item.value!.id })
       await open(live.cancelCheckout.id, '已取消签出，工作副本已删除。')
     })
 
@@ -216,7 +211,7 @@ export function useEditor<T extends Editable>(spec: EditorSpec<T>) {
   }
 
   async function removeAttachment(id: string) {
-    await gql<RemoveAttachmentMutation, RemoveAttachmentMutationVariables>(REMOVE_ATTACHMENT, { id })
+    await gql(REMOVE_ATTACHMENT, { id })
     await refreshAttachments()
   }
 
@@ -236,7 +231,6 @@ export function useEditor<T extends Editable>(spec: EditorSpec<T>) {
   return {
     base: spec.base,
     item,
-    permissions,
     orgs,
     organization,
     saved,
@@ -245,9 +239,8 @@ export function useEditor<T extends Editable>(spec: EditorSpec<T>) {
     ready,
     errors,
     copy,
-    may,
+    allows,
     editable,
-    inEditableState,
     isCopy,
     isPublished,
     load,

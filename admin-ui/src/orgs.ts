@@ -2,7 +2,7 @@
 // fetched from where the first request stopped. Pickers show it flattened and indented by depth.
 import { gql } from './api'
 import { ORGANIZATIONS, ORG_SUBTREE } from './graphql/operations'
-import type { OrgFieldsFragment, OrganizationsQuery, OrgSubtreeQuery, OrgSubtreeQueryVariables } from './generated/graphql'
+import type { OrgFieldsFragment } from './generated/graphql'
 
 export interface OrgNode extends OrgFieldsFragment {
   parentId: string | null
@@ -22,7 +22,7 @@ type Raw = OrgFieldsFragment & { children?: Raw[] }
 const stoppedAbove = (raw: Raw) => raw.children?.some((c) => !('name' in c)) ?? false
 
 async function subtree(id: string, parentId: string | null, depth: number): Promise<OrgNode | null> {
-  const raw = (await gql<OrgSubtreeQuery, OrgSubtreeQueryVariables>(ORG_SUBTREE, { id })).organization as Raw | null
+  const raw = (await gql(ORG_SUBTREE, { id })).organization as Raw | null
   return raw ? build(raw, parentId, depth) : null
 }
 
@@ -43,7 +43,7 @@ let cached: Promise<OrgNode[]> | null = null
 /** The whole tree the user can see, from the root(s) down. */
 export function orgTree(): Promise<OrgNode[]> {
   cached ??= (async () => {
-    const roots = (await gql<OrganizationsQuery>(ORGANIZATIONS, {})).organizations
+    const roots = (await gql(ORGANIZATIONS, {})).organizations
     const trees = await Promise.all(roots.map((r) => subtree(r.id, null, 0)))
     return trees.filter((t): t is OrgNode => t !== null)
   })().catch((err) => {

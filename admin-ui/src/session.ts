@@ -2,7 +2,7 @@
 import { computed, reactive } from 'vue'
 import { auth, gql, setToken } from './api'
 import { LOGIN, LOGOUT, ME } from './graphql/operations'
-import type { LoginMutation, LoginMutationVariables, MeQuery } from './generated/graphql'
+import type { MeQuery } from './generated/graphql'
 
 export type MeData = NonNullable<MeQuery['me']>
 
@@ -12,7 +12,7 @@ export const session = reactive({
 })
 
 export async function login(username: string, password: string): Promise<void> {
-  const data = await gql<LoginMutation, LoginMutationVariables>(LOGIN, { username, password }, { anonymous: true })
+  const data = await gql(LOGIN, { username, password }, { anonymous: true })
   setToken(data.login.token)
   await loadMe()
 }
@@ -22,7 +22,7 @@ export async function loadMe(interactive = true): Promise<MeData | null> {
     session.me = null
     return null
   }
-  const data = await gql<MeQuery>(ME, {}, { interactive })
+  const data = await gql(ME, {}, { interactive })
   session.me = data.me ?? null
   return session.me
 }

@@ -2,12 +2,6 @@
 // completeUpload with the sha256 the browser computed, which the server checks against what arrived.
 import { ApiError, gql } from './api'
 import { COMPLETE_UPLOAD, REQUEST_UPLOAD } from './graphql/operations'
-import type {
-  CompleteUploadMutation,
-  CompleteUploadMutationVariables,
-  RequestUploadMutation,
-  RequestUploadMutationVariables,
-} from './generated/graphql'
 
 export async function sha256Hex(file: Blob): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer())
@@ -33,7 +27,7 @@ function put(url: string, file: File, onProgress: (percent: number) => void): Pr
 
 export async function uploadAttachment(itemId: string, file: File, onProgress: (percent: number) => void) {
   const [ticket, sha256] = await Promise.all([
-    gql<RequestUploadMutation, RequestUploadMutationVariables>(REQUEST_UPLOAD, {
+    gql(REQUEST_UPLOAD, {
       item: itemId,
       filename: file.name,
       size: file.size,
@@ -42,7 +36,7 @@ export async function uploadAttachment(itemId: string, file: File, onProgress: (
   ])
   await put(ticket.requestUpload.uploadUrl, file, onProgress)
   onProgress(100)
-  const done = await gql<CompleteUploadMutation, CompleteUploadMutationVariables>(COMPLETE_UPLOAD, {
+  const done = await gql(COMPLETE_UPLOAD, {
     id: ticket.requestUpload.attachment.id,
     sha256,
   })

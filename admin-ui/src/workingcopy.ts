@@ -1,6 +1,6 @@
 // A published item's outstanding working copy, from the item's own `workingCopy` field (staff who may see
 // the organization's unpublished items get it; everyone else null), and the global IDs the server makes.
-import { stateLabel } from './labels'
+import { labelOf } from './labels'
 
 export interface WorkingCopyField {
   id: string
@@ -31,6 +31,6 @@ export function workingCopyOf(item: { reviewState: string; workingCopyOf: string
     holder: copy.checkedOutBy ?? '',
     since: copy.checkedOutAt ?? '',
     reviewState: copy.reviewState,
-    reviewStateLabel: stateLabel(copy.reviewState),
+    reviewStateLabel: labelOf('reviewStates', copy.reviewState),
   }
 }

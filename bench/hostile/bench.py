@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from bench.hostile.files import HOSTILE, page_pdf
-from cms.embedded import start_embedded
+from devservers.embedded import start_embedded
 
 PASSWORD = "Gongkai-demo-2026"
 TOGETHER = ["png-13000.png", "pdf-28000.pdf", "jpeg-13000.jpg"]
@@ -78,7 +78,7 @@ def server(root: Path) -> Iterator[tuple[httpx.Client, int]]:
         }
         log = Path(tmp) / "server.log"
         process = subprocess.Popen(
-            [sys.executable, "-m", "cms.web.cli", "serve"],
+            [sys.executable, "-m", "web.cli", "serve"],
             cwd=root,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -14,7 +14,7 @@ CATALOG = (
     "query($o: ID!) { catalog(filter: {organization: $o}, first: 100) {"
     " edges { node { id title indexNumber reviewState attachments { filename } } } } }"
 )
-SEED_DOCUMENT_NUMBER = "云政办发〔2013〕115号"  # the demo's seed document (cms/demo/data.py)
+SEED_DOCUMENT_NUMBER = "云政办发〔2013〕115号"  # the demo's seed document (demo/data.py)
 README_SHOTS = ("home-officer", "review-confidentiality-form", "history")
 # Further screens the README shows, each copied by the test whose scenario takes it.
 DOCS = ROOT / "docs" / "screenshots"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cms.embedded import EmbeddedServices, S3Server, start_embedded, start_seaweedfs
+from devservers.embedded import EmbeddedServices, start_embedded
+from devservers.seaweedfs import S3Server, start_seaweedfs
 from storage.objectstore import ObjectStore, ObjectStoreConfig
 
 VENDORS = ["minio", "seaweedfs"]

@@ -26,7 +26,8 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 import httpx
 import pytest
 
-from cms.embedded import EmbeddedError, start_seaweedfs
+from devservers.process import EmbeddedError
+from devservers.seaweedfs import start_seaweedfs
 from storage.objectstore import (
     InvalidRange,
     ObjectInfo,
@@ -129,16 +130,24 @@ async def test_tampered_presigned_urls_are_refused(store: ObjectStore, prefix: s
     assert await store.read_range(key) == b"not for everyone"
 
 
-async def test_expired_presigned_url_is_refused(store: ObjectStore, prefix: str) -> None:
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+async def test_expired_presigned_url_is_refused(store: ObjectStore, prefix: str, method: str) -> None:
+    # given URLs signed a minute ago (no waiting for one to expire), one valid for a minute, one for
+    # a second: only the expiry tells them apart
     key = f"{prefix}soon-gone.pdf"
     await _put(store, key, b"briefly public")
-    url = await store.presigned_get(key, timedelta(seconds=1))
+    a_minute_ago = ObjectStore(store.config, clock=lambda: datetime.now(UTC) - timedelta(minutes=1))
+    sign = a_minute_ago.presigned_get if method == "GET" else a_minute_ago.presigned_put
+    expired, current = await sign(key, timedelta(seconds=1)), await sign(key, timedelta(minutes=2))
 
-    await asyncio.sleep(2)
+    # when each is used
     async with _http() as http:
-        response = await http.get(url)
+        refused = await http.request(method, expired, content=b"overwritten" if method == "PUT" else None)
+        accepted = await http.request(method, current, content=b"briefly public" if method == "PUT" else None)
 
-    assert response.status_code == 403
+    # then the expired one is refused, and changed nothing
+    assert (refused.status_code, accepted.status_code) == (403, 200)
+    assert await store.read_range(key) == b"briefly public"
 
 
 @pytest.mark.parametrize("wrong", ["secret_key", "access_key"])
@@ -380,7 +389,7 @@ async def test_stopped_server_is_unavailable_within_seconds(
         assert time.monotonic() - started < 3  # two quick retries (~0.4 s here), then give up
 
 
-# -- the SeaweedFS launcher (cms.embedded.start_seaweedfs), which only these tests use
+# -- the SeaweedFS launcher (devservers.seaweedfs.start_seaweedfs), which only these tests use
 
 
 def test_seaweedfs_stops_cleanly_and_leaves_no_sockets(tmp_path: Path) -> None:

@@ -1,22 +1,24 @@
-// Every operation the admin app sends. graphql-codegen validates them against ../schema/schema.graphql and
-// generates their result/variable types into src/generated/graphql.ts (named <Name>Query / <Name>Mutation).
+// Every operation the admin app sends, as graphql() documents: graphql-codegen's client preset validates
+// them against ../schema/schema.graphql and types each one (TypedDocumentString: its result and variables),
+// so `gql(DOC, vars)` is typed by the document itself. Fragments are used by name; codegen appends them.
+import { graphql } from '../generated'
 
-export const LOGIN = /* GraphQL */ `
+export const LOGIN = graphql(`
   mutation Login($username: String!, $password: String!) {
     login(username: $username, password: $password) {
       token
       expiresAt
     }
   }
-`
+`)
 
-export const LOGOUT = /* GraphQL */ `
+export const LOGOUT = graphql(`
   mutation Logout {
     logout
   }
-`
+`)
 
-export const ME = /* GraphQL */ `
+export const ME = graphql(`
   query Me {
     me {
       user {
@@ -42,17 +44,17 @@ export const ME = /* GraphQL */ `
       vocabularyManage: organizationsWith(permission: VOCABULARY_MANAGE)
     }
   }
-`
+`)
 
-export const PERMISSIONS = /* GraphQL */ `
+export const PERMISSIONS = graphql(`
   query Permissions($org: ID!) {
     me {
       permissions(organization: $org)
     }
   }
-`
+`)
 
-export const WORKLIST = /* GraphQL */ `
+export const WORKLIST = graphql(`
   query Worklist {
     worklist {
       submittedOn
@@ -71,27 +73,27 @@ export const WORKLIST = /* GraphQL */ `
       }
     }
   }
-`
+`)
 
-export const VOCABULARIES = /* GraphQL */ `
+export const VOCABULARIES = graphql(`
   query Vocabularies {
     topics { value label parent }
     genres { value label }
   }
-`
+`)
 
-export const ORGANIZATIONS = /* GraphQL */ `
+export const ORGANIZATIONS = graphql(`
   query Organizations($parent: ID) {
     organizations(parent: $parent) { id name shortName }
   }
-`
+`)
 
-export const ORG_FIELDS = /* GraphQL */ `
+export const ORG_FIELDS = graphql(`
   fragment OrgFields on Organization { id key name shortName code level kind indexTemplate docPrefix }
-`
+`)
 
 /** Five levels under an organization; the last level only tells whether there is more (orgs.ts goes on). */
-export const ORG_SUBTREE = /* GraphQL */ `
+export const ORG_SUBTREE = graphql(`
   query OrgSubtree($id: ID!) {
     organization(id: $id) {
       ...OrgFields
@@ -107,30 +109,27 @@ export const ORG_SUBTREE = /* GraphQL */ `
       }
     }
   }
-  ${ORG_FIELDS}
-`
+`)
 
-export const CREATE_ORGANIZATION = /* GraphQL */ `
+export const CREATE_ORGANIZATION = graphql(`
   mutation CreateOrganization($input: OrganizationInput!) {
     createOrganization(input: $input) { ...OrgFields }
   }
-  ${ORG_FIELDS}
-`
+`)
 
-export const SET_INDEX_TEMPLATE = /* GraphQL */ `
+export const SET_INDEX_TEMPLATE = graphql(`
   mutation SetIndexTemplate($organization: ID!, $template: String!) {
     setIndexTemplate(organization: $organization, template: $template) { ...OrgFields }
   }
-  ${ORG_FIELDS}
-`
+`)
 
-export const SET_REVIEW_CHAIN = /* GraphQL */ `
+export const SET_REVIEW_CHAIN = graphql(`
   mutation SetReviewChain($organization: ID!, $tiers: [ReviewTierInput!]) {
     setReviewChain(organization: $organization, tiers: $tiers) { id }
   }
-`
+`)
 
-export const CATALOG = /* GraphQL */ `
+export const CATALOG = graphql(`
   query Catalog($filter: CatalogFilter, $first: Int, $after: String) {
     catalog(filter: $filter, first: $first, after: $after) {
       totalCount
@@ -151,9 +150,9 @@ export const CATALOG = /* GraphQL */ `
       }
     }
   }
-`
+`)
 
-export const INTERPRETATIONS = /* GraphQL */ `
+export const INTERPRETATIONS = graphql(`
   query Interpretations($organization: ID, $first: Int, $after: String) {
     interpretations(organization: $organization, first: $first, after: $after) {
       totalCount
@@ -167,9 +166,9 @@ export const INTERPRETATIONS = /* GraphQL */ `
       }
     }
   }
-`
+`)
 
-export const GAZETTE_ISSUES = /* GraphQL */ `
+export const GAZETTE_ISSUES = graphql(`
   query GazetteIssues($organization: ID, $year: Int, $first: Int, $after: String) {
     gazetteIssues(organization: $organization, year: $year, first: $first, after: $after) {
       totalCount
@@ -183,9 +182,9 @@ export const GAZETTE_ISSUES = /* GraphQL */ `
       }
     }
   }
-`
+`)
 
-export const INTERVIEWS = /* GraphQL */ `
+export const INTERVIEWS = graphql(`
   query Interviews($organization: ID, $kind: InterviewKind, $first: Int, $after: String) {
     interviews(organization: $organization, kind: $kind, first: $first, after: $after) {
       totalCount
@@ -199,11 +198,13 @@ export const INTERVIEWS = /* GraphQL */ `
       }
     }
   }
-`
+`)
 
-export const ENTRY_FIELDS = /* GraphQL */ `
+export const ENTRY_FIELDS = graphql(`
   fragment EntryFields on CatalogEntry {
     id
+    editable
+    allowedActions
     title
     summary
     description
@@ -238,69 +239,60 @@ export const ENTRY_FIELDS = /* GraphQL */ `
     workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
   }
-`
+`)
 
-export const ENTRY = /* GraphQL */ `
+export const ENTRY = graphql(`
   query Entry($id: ID!) {
     node(id: $id) {
       ... on CatalogEntry { ...EntryFields }
     }
   }
-  ${ENTRY_FIELDS}
-`
+`)
 
-export const CREATE_ENTRY = /* GraphQL */ `
+export const CREATE_ENTRY = graphql(`
   mutation CreateEntry($input: CatalogEntryInput!) {
     createCatalogEntry(input: $input) { ...EntryFields }
   }
-  ${ENTRY_FIELDS}
-`
+`)
 
-export const UPDATE_ENTRY = /* GraphQL */ `
+export const UPDATE_ENTRY = graphql(`
   mutation UpdateEntry($id: ID!, $expectedVersion: Int!, $input: CatalogEntryInput!) {
     updateCatalogEntry(id: $id, expectedVersion: $expectedVersion, input: $input) { ...EntryFields }
   }
-  ${ENTRY_FIELDS}
-`
+`)
 
-export const ENTRY_PERMISSIONS = /* GraphQL */ `
-  query EntryPermissions($org: ID!) {
-    me { permissions(organization: $org) }
-  }
-`
-
-export const CHECKOUT = /* GraphQL */ `
+export const CHECKOUT = graphql(`
   mutation Checkout($id: ID!) {
     checkout(id: $id) { id version workingCopyOf }
   }
-`
+`)
 
-export const CHECKIN = /* GraphQL */ `
+export const CHECKIN = graphql(`
   mutation Checkin($id: ID!, $expectedVersion: Int, $opinion: String!) {
     checkin(id: $id, expectedVersion: $expectedVersion, opinion: $opinion) { id version reviewState reviewStateLabel }
   }
-`
+`)
 
-export const CANCEL_CHECKOUT = /* GraphQL */ `
+export const CANCEL_CHECKOUT = graphql(`
   mutation CancelCheckout($id: ID!) {
     cancelCheckout(id: $id) { id }
   }
-`
+`)
 
-export const CHANGE_VALIDITY = /* GraphQL */ `
+export const CHANGE_VALIDITY = graphql(`
   mutation ChangeValidity($id: ID!, $validity: Validity!, $successor: ID, $date: Date) {
     changeValidity(id: $id, validity: $validity, successor: $successor, date: $date) { id version }
   }
-`
+`)
 
-export const FIND_ENTRIES = /* GraphQL */ `
+export const FIND_ENTRIES = graphql(`
   query FindEntries($documentNumber: String!, $indexNumber: String!) {
     byDocumentNumber: catalogEntriesByDocumentNumber(documentNumber: $documentNumber) { id title documentNumber indexNumber }
     byIndexNumber: catalogEntry(indexNumber: $indexNumber) { id title documentNumber indexNumber }
   }
-`
+`)
 
-export const REQUEST_UPLOAD = /* GraphQL */ `
+export const REQUEST_UPLOAD = graphql(`
   mutation RequestUpload($item: ID!, $filename: String!, $size: Int!) {
     requestUpload(item: $item, filename: $filename, size: $size) {
       uploadUrl
@@ -308,36 +300,35 @@ export const REQUEST_UPLOAD = /* GraphQL */ `
       attachment { id filename }
     }
   }
-`
+`)
 
-export const COMPLETE_UPLOAD = /* GraphQL */ `
+export const COMPLETE_UPLOAD = graphql(`
   mutation CompleteUpload($id: ID!, $sha256: String!) {
     completeUpload(id: $id, sha256: $sha256) { id filename size sha256 url }
   }
-`
+`)
 
-export const REMOVE_ATTACHMENT = /* GraphQL */ `
+export const REMOVE_ATTACHMENT = graphql(`
   mutation RemoveAttachment($id: ID!) {
     removeAttachment(id: $id)
   }
-`
+`)
 
-export const REVIEW_CHAIN = /* GraphQL */ `
+export const REVIEW_CHAIN = graphql(`
   query ReviewChain($org: ID!) {
     reviewChain(organization: $org) { key label permission authorMayAct }
-    me { permissions(organization: $org) }
   }
-`
+`)
 
 /** The chain in effect and whether the organization configures its own (else it inherits). */
-export const ORG_REVIEW_CHAIN = /* GraphQL */ `
+export const ORG_REVIEW_CHAIN = graphql(`
   query OrgReviewChain($org: ID!) {
     reviewChain(organization: $org) { key label permission authorMayAct }
     organization: node(id: $org) { ... on Organization { id ownReviewChain { key } } }
   }
-`
+`)
 
-export const TRANSITION = /* GraphQL */ `
+export const TRANSITION = graphql(`
   mutation Transition($input: TransitionInput!) {
     transition(input: $input) {
       id
@@ -347,12 +338,12 @@ export const TRANSITION = /* GraphQL */ `
       pendingTier
     }
   }
-`
+`)
 
-export const HISTORY = /* GraphQL */ `
+export const HISTORY = graphql(`
   query History($id: ID!) {
     history(id: $id) {
-      item { id title version reviewState reviewStateLabel workingCopyOf organization { id } }
+      item { id title version reviewState reviewStateLabel workingCopyOf editable organization { id } }
       versions { version savedAt note savedBy }
       transitions {
         seq
@@ -376,21 +367,21 @@ export const HISTORY = /* GraphQL */ `
       }
     }
   }
-`
+`)
 
-export const DIFF = /* GraphQL */ `
+export const DIFF = graphql(`
   query Diff($id: ID!, $from: Int!, $to: Int!) {
     diff(id: $id, fromVersion: $from, toVersion: $to) { field before after }
   }
-`
+`)
 
-export const REVERT = /* GraphQL */ `
+export const REVERT = graphql(`
   mutation Revert($id: ID!, $toVersion: Int!, $expectedVersion: Int!) {
     revert(id: $id, toVersion: $toVersion, expectedVersion: $expectedVersion) { id version }
   }
-`
+`)
 
-export const USERS_AND_GRANTS = /* GraphQL */ `
+export const USERS_AND_GRANTS = graphql(`
   query UsersAndGrants($org: ID!) {
     users(organization: $org) { id username displayName active organization { id name } }
     roleGrants(organization: $org) {
@@ -403,30 +394,30 @@ export const USERS_AND_GRANTS = /* GraphQL */ `
     }
     roles { role label }
   }
-`
+`)
 
-export const GRANT_ROLE = /* GraphQL */ `
+export const GRANT_ROLE = graphql(`
   mutation GrantRole($input: RoleGrantInput!) {
     grantRole(input: $input) { role roleLabel userId }
   }
-`
+`)
 
-export const REVOKE_ROLE = /* GraphQL */ `
+export const REVOKE_ROLE = graphql(`
   mutation RevokeRole($input: RoleGrantInput!) {
     revokeRole(input: $input)
   }
-`
+`)
 
-export const CREATE_USER = /* GraphQL */ `
+export const CREATE_USER = graphql(`
   mutation CreateUser($username: String!, $password: String!, $organization: ID!, $displayName: String!) {
     createUser(username: $username, password: $password, organization: $organization, displayName: $displayName) {
       id
       username
     }
   }
-`
+`)
 
-export const REGISTER = /* GraphQL */ `
+export const REGISTER = graphql(`
   query Register($org: ID!, $since: DateTime, $until: DateTime, $first: Int!, $beforeSeq: Int) {
     reviewRegister(organization: $org, since: $since, until: $until, first: $first, beforeSeq: $beforeSeq) {
       seq
@@ -442,17 +433,17 @@ export const REGISTER = /* GraphQL */ `
       itemId
     }
   }
-`
+`)
 
-export const REGISTER_EXPORT = /* GraphQL */ `
+export const REGISTER_EXPORT = graphql(`
   query RegisterExport($org: ID!, $since: DateTime, $until: DateTime) {
     reviewRegisterExport(organization: $org, since: $since, until: $until)
   }
-`
+`)
 
 // --- the other content types' editors ---
 
-export const REVIEW_ITEM = /* GraphQL */ `
+export const REVIEW_ITEM = graphql(`
   query ReviewItem($id: ID!) {
     node(id: $id) {
       __typename
@@ -462,6 +453,7 @@ export const REVIEW_ITEM = /* GraphQL */ `
         version
         reviewState
         reviewStateLabel
+        allowedActions
         pendingTier
         workingCopyOf
         organization { id name }
@@ -472,73 +464,67 @@ export const REVIEW_ITEM = /* GraphQL */ `
       ... on CatalogEntry { indexNumber documentNumber summary disclosureMode }
     }
   }
-`
+`)
 
-export const INTERPRETATION_FIELDS = /* GraphQL */ `
+export const INTERPRETATION_FIELDS = graphql(`
   fragment InterpretationFields on Interpretation {
-    id title version reviewState reviewStateLabel workingCopyOf kind body publishedDate expires
+    id editable allowedActions title version reviewState reviewStateLabel workingCopyOf kind body publishedDate expires
     organization { id name }
     workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
     interprets { id title documentNumber indexNumber }
   }
-`
+`)
 
-export const INTERPRETATION = /* GraphQL */ `
+export const INTERPRETATION = graphql(`
   query Interpretation($id: ID!) {
     node(id: $id) { ... on Interpretation { ...InterpretationFields } }
   }
-  ${INTERPRETATION_FIELDS}
-`
+`)
 
-export const CREATE_INTERPRETATION = /* GraphQL */ `
+export const CREATE_INTERPRETATION = graphql(`
   mutation CreateInterpretation($input: InterpretationInput!) {
     createInterpretation(input: $input) { ...InterpretationFields }
   }
-  ${INTERPRETATION_FIELDS}
-`
+`)
 
-export const UPDATE_INTERPRETATION = /* GraphQL */ `
+export const UPDATE_INTERPRETATION = graphql(`
   mutation UpdateInterpretation($id: ID!, $expectedVersion: Int!, $input: InterpretationUpdateInput!) {
     updateInterpretation(id: $id, expectedVersion: $expectedVersion, input: $input) { ...InterpretationFields }
   }
-  ${INTERPRETATION_FIELDS}
-`
+`)
 
-export const GAZETTE_FIELDS = /* GraphQL */ `
+export const GAZETTE_FIELDS = graphql(`
   fragment GazetteFields on GazetteIssue {
-    id title description version reviewState reviewStateLabel workingCopyOf year number totalNumber publicationDate expires
+    id editable allowedActions title description version reviewState reviewStateLabel workingCopyOf year number totalNumber publicationDate expires
     organization { id name }
     workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
     articles { id order section title documentNumber body catalogEntry { id } }
   }
-`
+`)
 
-export const GAZETTE_ISSUE = /* GraphQL */ `
+export const GAZETTE_ISSUE = graphql(`
   query GazetteIssue($id: ID!) {
     node(id: $id) { ... on GazetteIssue { ...GazetteFields } }
   }
-  ${GAZETTE_FIELDS}
-`
+`)
 
-export const CREATE_GAZETTE_ISSUE = /* GraphQL */ `
+export const CREATE_GAZETTE_ISSUE = graphql(`
   mutation CreateGazetteIssue($input: GazetteIssueInput!) {
     createGazetteIssue(input: $input) { ...GazetteFields }
   }
-  ${GAZETTE_FIELDS}
-`
+`)
 
-export const UPDATE_GAZETTE_ISSUE = /* GraphQL */ `
+export const UPDATE_GAZETTE_ISSUE = graphql(`
   mutation UpdateGazetteIssue($id: ID!, $expectedVersion: Int!, $input: GazetteIssueInput!) {
     updateGazetteIssue(id: $id, expectedVersion: $expectedVersion, input: $input) { ...GazetteFields }
   }
-  ${GAZETTE_FIELDS}
-`
+`)
 
-export const INTERVIEW_FIELDS = /* GraphQL */ `
+export const INTERVIEW_FIELDS = graphql(`
   fragment InterviewFields on Interview {
-    id title description version reviewState reviewStateLabel workingCopyOf kind scheduledStart scheduledEnd publishedDate expires
+    id editable allowedActions title description version reviewState reviewStateLabel workingCopyOf kind scheduledStart scheduledEnd publishedDate expires
     organization { id name }
     workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
@@ -546,58 +532,75 @@ export const INTERVIEW_FIELDS = /* GraphQL */ `
     questions { id asker text answer answeredLive }
     transcript { seq speaker role text time }
   }
-`
+`)
 
-export const INTERVIEW = /* GraphQL */ `
+export const INTERVIEW = graphql(`
   query Interview($id: ID!) {
     node(id: $id) { ... on Interview { ...InterviewFields } }
   }
-  ${INTERVIEW_FIELDS}
-`
+`)
 
-export const CREATE_INTERVIEW = /* GraphQL */ `
+export const CREATE_INTERVIEW = graphql(`
   mutation CreateInterview($input: InterviewInput!) {
     createInterview(input: $input) { ...InterviewFields }
   }
-  ${INTERVIEW_FIELDS}
-`
+`)
 
-export const UPDATE_INTERVIEW = /* GraphQL */ `
+export const UPDATE_INTERVIEW = graphql(`
   mutation UpdateInterview($id: ID!, $expectedVersion: Int!, $input: InterviewInput!) {
     updateInterview(id: $id, expectedVersion: $expectedVersion, input: $input) { ...InterviewFields }
   }
-  ${INTERVIEW_FIELDS}
-`
+`)
 
 // --- vocabularies and organizations ---
 
-export const ADD_TERM = /* GraphQL */ `
+export const ADD_TERM = graphql(`
   mutation AddTerm($input: VocabularyTermInput!) {
     addVocabularyTerm(input: $input) { value label parent }
   }
-`
+`)
 
-export const RELABEL_TERM = /* GraphQL */ `
+export const RELABEL_TERM = graphql(`
   mutation RelabelTerm($vocabulary: Vocabulary!, $value: String!, $label: String!) {
     relabelVocabularyTerm(vocabulary: $vocabulary, value: $value, label: $label) { value label }
   }
-`
+`)
 
-export const REORDER_TERMS = /* GraphQL */ `
+export const REORDER_TERMS = graphql(`
   mutation ReorderTerms($vocabulary: Vocabulary!, $values: [String!]!, $parent: String) {
     reorderVocabularyTerms(vocabulary: $vocabulary, values: $values, parent: $parent) { value }
   }
-`
+`)
 
-export const REMOVE_TERM = /* GraphQL */ `
+export const REMOVE_TERM = graphql(`
   mutation RemoveTerm($vocabulary: Vocabulary!, $value: String!) {
     removeVocabularyTerm(vocabulary: $vocabulary, value: $value)
   }
-`
+`)
 
-export const UPDATE_ORGANIZATION = /* GraphQL */ `
+export const UPDATE_ORGANIZATION = graphql(`
   mutation UpdateOrganization($id: ID!, $input: OrganizationUpdateInput!) {
     updateOrganization(id: $id, input: $input) { ...OrgFields }
   }
-  ${ORG_FIELDS}
-`
+`)
+
+/** The Chinese names of the API's codes (labels.ts keeps them for the whole app). */
+export const LABELS = graphql(`
+  query Labels {
+    labels {
+      reviewStates { value label }
+      validities { value label }
+      disclosureModes { value label }
+      privacyGrounds { value label }
+      orgLevels { value label }
+      orgKinds { value label }
+      interpretationKinds { value label }
+      interviewKinds { value label }
+      reviewActions { value label }
+      registerActions { value label }
+      contentTypes { value label }
+      permissions { value label }
+      versionFields { value label }
+    }
+  }
+`)

@@ -1,0 +1,99 @@
+"""The Chinese names of the API's codes, in one query: clients show these instead of copying tables
+(an enum value the server adds gets its name from the server too)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import TypeVar
+
+import strawberry
+
+from authz import PERMISSION_LABELS, ROLE_LABELS
+from cms import model
+from cms.content.field_labels import FIELD_LABELS
+from cms.content.kinds import type_labels
+from cms.review.allowed import ITEM_ACTION_LABELS
+from cms.review.register import RECORD_ACTION_LABELS
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+@strawberry.type(description="代码及其中文名称")
+class Label:
+    value: str = strawberry.field(description="代码：枚举值的名称（如 DRAFT），或存储的代码（如 submit）")
+    label: str
+
+
+def _names(labels: Mapping[E, str]) -> list[Label]:
+    return [Label(value=member.name, label=text) for member, text in labels.items()]
+
+
+def _codes(labels: Mapping[str, str]) -> list[Label]:
+    return [Label(value=code, label=text) for code, text in labels.items()]
+
+
+@strawberry.type(description="界面显示用的中文名称")
+class Labels:
+    @strawberry.field(description="审核状态（ReviewState）")
+    def review_states(self) -> list[Label]:
+        return _names(model.REVIEW_STATE_LABELS)
+
+    @strawberry.field(description="有效性（Validity）")
+    def validities(self) -> list[Label]:
+        return _names(model.VALIDITY_LABELS)
+
+    @strawberry.field(description="公开方式（DisclosureMode）")
+    def disclosure_modes(self) -> list[Label]:
+        return _names(model.DISCLOSURE_LABELS)
+
+    @strawberry.field(description="第十五条公开理由（PrivacyGrounds）")
+    def privacy_grounds(self) -> list[Label]:
+        return _names(model.PRIVACY_GROUNDS_LABELS)
+
+    @strawberry.field(description="行政层级（OrgLevel）")
+    def org_levels(self) -> list[Label]:
+        return _names(model.ORG_LEVEL_LABELS)
+
+    @strawberry.field(description="机构类别（OrgKind）")
+    def org_kinds(self) -> list[Label]:
+        return _names(model.ORG_KIND_LABELS)
+
+    @strawberry.field(description="解读形式（InterpretationKind）")
+    def interpretation_kinds(self) -> list[Label]:
+        return _names(model.INTERPRETATION_KIND_LABELS)
+
+    @strawberry.field(description="访谈或发布会（InterviewKind）")
+    def interview_kinds(self) -> list[Label]:
+        return _names(model.INTERVIEW_KIND_LABELS)
+
+    @strawberry.field(description="对内容可执行的操作（ReviewAction）")
+    def review_actions(self) -> list[Label]:
+        return _names(ITEM_ACTION_LABELS)
+
+    @strawberry.field(description="流转记录中的操作（ReviewTransition.action 的代码）")
+    def register_actions(self) -> list[Label]:
+        return _codes(RECORD_ACTION_LABELS)
+
+    @strawberry.field(description="内容类型（GraphQL 类型名，如 CatalogEntry）")
+    def content_types(self) -> list[Label]:
+        return _codes(type_labels())
+
+    @strawberry.field(description="角色（Role）")
+    def roles(self) -> list[Label]:
+        return _names(ROLE_LABELS)
+
+    @strawberry.field(description="权限（Permission）")
+    def permissions(self) -> list[Label]:
+        return _names(PERMISSION_LABELS)
+
+    @strawberry.field(description="版本比较中的字段（FieldChange.field 的存储名）")
+    def version_fields(self) -> list[Label]:
+        return _codes(FIELD_LABELS)
+
+
+@strawberry.type
+class LabelsQuery:
+    @strawberry.field(description="各类代码的中文名称（不需登录）")
+    def labels(self) -> Labels:
+        return Labels()

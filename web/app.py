@@ -1,0 +1,211 @@
+"""The composition root: the Starlette application, its lifespan and routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
+from strawberry.http.ides import get_graphql_ide_html
+
+from authz import Principal
+from cms.content.visibility import ReadScope
+from cms.model import User
+from cms.services import Endpoints, Services, build_services
+from cms.settings import Settings
+from schema.context import Context
+from schema.cost import CostRules
+from schema.root import GongkaiSchema, build_schema
+from web.admin import AdminApp
+from web.cache import BoundedLRU, PersistedQueries, ResponseCache
+from web.files import files_endpoint
+from web.graphql_http import GraphQLEndpoint
+from web.headers import SecurityHeaders, WithHeaders, admin_headers, graphiql_headers, origin_of
+
+log = logging.getLogger("gongkai.web")
+
+
+CLEANUP_INTERVAL = 15 * 60
+MAX_REQUEST_BASE_URLS = 64  # distinct request addresses remembered (see base_url_of)
+
+
+async def _clean_periodically(svc: Services) -> None:
+    """Abandoned uploads and unreferenced objects go away without an operator's cron job."""
+    while True:
+        await asyncio.sleep(CLEANUP_INTERVAL)
+        try:
+            log.info("attachment cleanup: %s", await svc.attachments.cleanup())
+        except Exception:  # a failed round is retried at the next interval
+            log.exception("attachment cleanup failed")
+
+
+class GongkaiApp(Starlette):
+    """Starlette with ``SecurityHeaders`` outside its error middleware (so even a 500 gets them)."""
+
+    allowed_hosts: list[str] | None = None  # None: the Host is not used for anything, not checked
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack(), allowed_hosts=self.allowed_hosts)
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def schema_for(settings: Settings) -> GongkaiSchema:
+    """The GraphQL schema with the limits the settings give."""
+    return build_schema(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        cost=CostRules(
+            max_cost=settings.max_query_cost,
+            max_page_size=settings.max_page_size,
+            default_page_size=settings.default_page_size,
+        ),
+        introspection=settings.introspection,
+        compiled_execution=settings.compiled_execution,
+    )
+
+
+def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
+    schema = schema_for(settings)
+    holder: dict[str, Services] = {}
+
+    def services() -> Services:
+        return holder["services"]
+
+    async def who(request: Request) -> tuple[Services, User | None, Principal, ReadScope]:
+        svc = services()
+        token = bearer_token(request)
+        user = await svc.accounts.authenticate(token) if token else None
+        principal = svc.access.principal_for(user)
+        return svc, user, principal, svc.read_scope(svc.access.draft_orgs(principal))
+
+    async def scope_for(request: Request) -> ReadScope:
+        return (await who(request))[3]
+
+    public_base_url = settings.public_base_url  # validated, without a trailing slash
+    request_base_urls: BoundedLRU[str] = BoundedLRU(MAX_REQUEST_BASE_URLS, MAX_REQUEST_BASE_URLS * 4096)
+
+    def base_url_of(request: Request) -> str:
+        """The configured public address, else the request's own (kept per scheme, server, root path
+        and Host: building Starlette's URL was a sixth of a response-cache hit's work)."""
+        if public_base_url:
+            return public_base_url
+        scope = request.scope
+        seen_as = (
+            scope.get("scheme"),
+            scope.get("server"),
+            scope.get("app_root_path", scope.get("root_path", "")),
+            request.headers.get("host"),
+        )
+        found = request_base_urls.get(seen_as)  # bounded: Host is the client's to choose
+        if found is None:
+            found = str(request.base_url).rstrip("/")
+            request_base_urls.put(seen_as, found, len(found))
+        return found
+
+    async def context_for(request: Request) -> Context:
+        svc, user, principal, scope = await who(request)
+        token = bearer_token(request)
+        return Context(
+            services=svc,
+            scope=scope,
+            principal=principal,
+            user=user,
+            token=token,
+            base_url=base_url_of(request),
+            source=request.client.host if request.client else None,
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        svc = await build_services(settings, endpoints)
+        holder["services"] = svc
+        app.state.services = svc
+        try:
+            await svc.search.prepare()  # the word segmenter's dictionary, before anything is indexed
+            # Before serving: older versions published 不予公开 items and indexed withheld content.
+            await svc.search.settle_disclosure_modes()
+            if settings.loads_demo_data and await _demo_wanted():
+                log.info("repository is empty: loading demo data")
+                from demo.loader import load_demo  # demo mode only: production never imports the demo
+
+                await load_demo(svc, password=settings.demo_password.get_secret_value())
+            svc.start_watching()
+            svc.search.start()
+            janitor = asyncio.create_task(_clean_periodically(svc))
+            try:
+                yield
+            finally:
+                janitor.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await janitor
+        finally:
+            await svc.close()
+
+    cache = (
+        ResponseCache(
+            lambda: services().public_changes,
+            max_entries=settings.cache_max_entries,
+            max_bytes=settings.cache_max_bytes,
+            ttl_seconds=settings.cache_ttl_seconds,
+        )
+        if settings.cache_max_entries and settings.cache_max_bytes
+        else None
+    )
+    persisted = PersistedQueries(settings.persisted_queries_max_entries, max_bytes=16 * 1024 * 1024)
+    graphql = GraphQLEndpoint(
+        schema,
+        context_for,
+        max_request_bytes=settings.max_request_bytes,
+        graphiql=settings.graphiql_enabled,
+        cache=cache,
+        persisted=persisted,
+        base_url=base_url_of,
+        http_max_age=settings.cache_http_max_age,
+        max_tokens=settings.max_tokens,
+        graphiql_headers=graphiql_headers(get_graphql_ide_html()) if settings.graphiql_enabled else None,
+    )
+    files = files_endpoint(scope_for, services, max_age=settings.cache_http_max_age)
+    upload_origin = f"{'https' if endpoints.s3_secure else 'http'}://{endpoints.s3_endpoint}"
+    admin = WithHeaders(
+        AdminApp(),
+        admin_headers(
+            upload_origin=upload_origin, file_origin=origin_of(public_base_url) if public_base_url else None
+        ),
+    )
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    app = GongkaiApp(
+        routes=[
+            Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            Route("/healthz", health, methods=["GET"]),
+            Route("/files/{attachment_id}/{name:path}", files, methods=["GET"]),
+            Route("/thumbnails/{attachment_id}.png", files, methods=["GET"]),
+            Mount("/admin", app=admin),
+        ],
+        lifespan=lifespan,
+    )
+    app.allowed_hosts = None if public_base_url else settings.allowed_hosts
+    app.state.schema = schema  # read by tests: which execution path the settings chose
+    app.state.response_cache = cache  # read by tests and operators; None when turned off
+    app.state.persisted_queries = persisted
+    return app
+
+
+async def _demo_wanted() -> bool:
+    from demo.loader import is_empty
+
+    return await is_empty()

@@ -1,0 +1,212 @@
+"""Command line: ``gongkai serve`` (the main job) and ``gongkai export-schema``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from cms.services import Endpoints
+from cms.settings import Settings
+
+if TYPE_CHECKING:  # the development servers are imported only when started (never in production)
+    from devservers.embedded import EmbeddedServices
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gongkai", description="Gongkai 政府信息公开内容管理系统")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="start the server (embedded MongoDB/MinIO unless configured otherwise)")
+    admin = sub.add_parser(
+        "create-admin",
+        help="create the first administrator (password from GONGKAI_ADMIN_PASSWORD or a prompt)",
+    )
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--org-key", required=True, help="the organization the administrator belongs to")
+    admin.add_argument("--org-name", help="create the root organization with this name if it does not exist")
+    admin.add_argument("--org-code", help="its 统一社会信用代码 or 机构代码 (with --org-name)")
+    export = sub.add_parser("export-schema", help="write the GraphQL SDL")
+    export.add_argument("--check", action="store_true", help="fail if schema/schema.graphql is out of date")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("casbin").setLevel(logging.WARNING)  # it logs the whole model at INFO on every load
+    if args.command == "export-schema":
+        return export_schema(check=args.check)
+    if args.command == "create-admin":
+        return create_admin(args.username, args.org_key, args.org_name, args.org_code)
+    return serve()
+
+
+def create_admin(username: str, org_key: str, org_name: str | None, org_code: str | None) -> int:
+    """Bootstrap: the first administrator, with the admin role over the organization's subtree."""
+    import asyncio
+    import getpass
+    import os
+
+    from cms.errors import DomainError
+    from devservers.embedded import EmbeddedError, start_embedded
+
+    password = os.environ.get("GONGKAI_ADMIN_PASSWORD") or getpass.getpass(
+        "新管理员密码 / new administrator password: "
+    )
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"配置错误 / configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    embedded = None
+    try:
+        if settings.embedded_mongo or settings.embedded_s3:
+            try:
+                embedded = start_embedded(Path(settings.data_dir).resolve() / "embedded")
+            except EmbeddedError as exc:
+                print(f"无法启动内置服务 / cannot start embedded services: {exc}", file=sys.stderr)
+                return 3
+        endpoints = _endpoints(settings, embedded)
+        if problem := preflight(endpoints):
+            print(problem, file=sys.stderr)
+            return 3
+        try:
+            asyncio.run(_create_admin(settings, endpoints, username, password, org_key, org_name, org_code))
+        except DomainError as exc:
+            print(f"{exc.code}: {exc.message}", file=sys.stderr)
+            return 1
+        print(f"administrator {username} created")
+        return 0
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+async def _create_admin(
+    settings: Settings,
+    endpoints: Endpoints,
+    username: str,
+    password: str,
+    org_key: str,
+    org_name: str | None,
+    org_code: str | None,
+) -> None:
+    from authz import Grant, Role
+    from cms.admin.organizations import NewOrganization
+    from cms.errors import InvalidInput
+    from cms.services import build_services
+
+    services = await build_services(settings, endpoints)
+    try:
+        org = services.orgs.tree.by_key.get(org_key)
+        if org is None:
+            if not (org_name and org_code):
+                raise InvalidInput(f"机构 {org_key} 不存在；请用 --org-name 和 --org-code 创建根机构。")
+            org = await services.orgs.create(NewOrganization(key=org_key, name=org_name, code=org_code))
+        assert org.id is not None
+        user = await services.accounts.create_user(username, password, org.id, "系统管理员")
+        await services.access.grants.add(Grant(user_id=str(user.id), role=Role.ADMIN, org_id=str(org.id)))
+    finally:
+        await services.close()
+
+
+def export_schema(*, check: bool) -> int:
+    from schema.root import SDL_PATH, sdl
+
+    current = sdl()
+    if check:
+        if not SDL_PATH.exists() or SDL_PATH.read_text(encoding="utf-8") != current:
+            print("schema/schema.graphql is out of date: run `gongkai export-schema`", file=sys.stderr)
+            return 1
+        return 0
+    SDL_PATH.write_text(current, encoding="utf-8")
+    return 0
+
+
+def serve() -> int:
+    import uvicorn
+
+    from devservers.embedded import EmbeddedError, start_embedded
+    from web.app import create_app
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"配置错误 / configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    data_dir = Path(settings.data_dir).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    embedded = None
+    # SIGTERM before uvicorn takes over must still stop the embedded servers, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if settings.embedded_mongo or settings.embedded_s3:
+            try:
+                embedded = start_embedded(data_dir / "embedded")
+            except EmbeddedError as exc:
+                print(f"无法启动内置服务 / cannot start embedded services: {exc}", file=sys.stderr)
+                return 3
+        endpoints = _endpoints(settings, embedded)
+        if problem := preflight(endpoints):
+            print(problem, file=sys.stderr)
+            return 3
+        app = create_app(settings, endpoints)
+        config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info", lifespan="on")
+        server = uvicorn.Server(config)
+        server.run()
+        return 0 if server.started else 4
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+def _endpoints(settings: Settings, embedded: EmbeddedServices | None) -> Endpoints:
+    """Configured services win; the embedded ones fill in whatever is not configured."""
+    s3_configured = bool(settings.s3_endpoint)
+    return Endpoints(
+        mongo_url=settings.mongo_url or (embedded.mongo_url if embedded else ""),
+        s3_endpoint=settings.s3_endpoint or (embedded.s3_endpoint if embedded else ""),
+        s3_access_key=settings.s3_access_key
+        if s3_configured
+        else (embedded.s3_access_key if embedded else ""),
+        s3_secret_key=settings.s3_secret_key.get_secret_value()
+        if s3_configured
+        else (embedded.s3_secret_key if embedded else ""),
+        s3_secure=settings.s3_secure if s3_configured else False,
+    )
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def preflight(endpoints: Endpoints) -> str | None:
+    """A plain one-line reason when MongoDB or the S3 service cannot be used, instead of a traceback."""
+    from minio import Minio
+    from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
+
+    client: MongoClient[dict[str, object]] = MongoClient(endpoints.mongo_url, serverSelectionTimeoutMS=5000)
+    try:
+        client.admin.command("ping")
+    except PyMongoError as exc:
+        return f"无法连接 MongoDB / cannot reach MongoDB: {exc.__class__.__name__}: {str(exc)[:200]}"
+    finally:
+        client.close()
+    try:
+        Minio(
+            endpoints.s3_endpoint,
+            access_key=endpoints.s3_access_key,
+            secret_key=endpoints.s3_secret_key,
+            secure=endpoints.s3_secure,
+        ).list_buckets()
+    except Exception as exc:
+        return f"无法连接对象存储 / cannot reach the S3 service at {endpoints.s3_endpoint}: {exc.__class__.__name__}"
+    return None
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
