@@ -13,9 +13,9 @@ from storage.accounts import LoginFailures, RevokedToken, User
 from storage.attachments import Attachment
 from storage.calendar import CalendarDay
 from storage.documents import ALL_DOCUMENTS, OBSOLETE_INDEXES
-from storage.requests import REQUEST_DOCUMENTS
 from storage.reads import EngineProfile, profile_of
 from storage.register import RegisterRecord
+from storage.requests import REQUEST_DOCUMENTS
 from storage.search import SearchEntry, SearchWord
 
 

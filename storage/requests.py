@@ -80,7 +80,7 @@ class RequestSubmissions(Document):
     """Anonymous submissions per (keyed hash of the) source and fixed window."""
 
     key: str
-    count: int = 0
+    submissions: int = 0
     expires: datetime
 
     class Settings:

@@ -38,9 +38,12 @@ from cms.requests.codes import (
     RequestState,
 )
 from cms.requests.crypto import FieldCipher
-from cms.review.workdays import CalendarService, as_date
+from cms.review.workdays import CalendarService
+from cms.review.workdays import as_date as as_date  # re-exported for the schema
 from storage.documents import Counter, at_midnight, utcnow
-from storage.requests import Consultation, DisclosureRequest, Reply, RequestEvent, RequestSubmissions
+from storage.requests import Consultation, RequestEvent, RequestSubmissions
+from storage.requests import DisclosureRequest as DisclosureRequest  # re-exported for the schema
+from storage.requests import Reply as Reply
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 PERSONAL_FIELDS = ("name", "id_number", "contact_person", "phone", "email", "address", "postcode")
@@ -181,14 +184,16 @@ class RequestService:
         collection = RequestSubmissions.get_pymongo_collection()
         for _ in range(3):
             doc = await collection.find_one_and_update(
-                {"key": key}, {"$inc": {"count": 1}}, return_document=ReturnDocument.AFTER
+                {"key": key}, {"$inc": {"submissions": 1}}, return_document=ReturnDocument.AFTER
             )
             if doc is not None:
-                if int(doc["count"]) > self.limits.submissions_per_hour:
+                if int(doc["submissions"]) > self.limits.submissions_per_hour:
                     raise TooManyRequests()
                 return
             try:
-                await collection.insert_one({"key": key, "count": 0, "expires": now + self.limits.window})
+                await collection.insert_one(
+                    {"key": key, "submissions": 0, "expires": now + self.limits.window}
+                )
             except DuplicateKeyError:
                 continue
         raise Conflict()
@@ -202,7 +207,7 @@ class RequestService:
         request = DisclosureRequest(
             number=number,
             code_hash=self._hash(f"{number}\0{code}"),
-            org_id=new.org_id,  # type: ignore[arg-type]
+            org_id=new.org_id,
             state=RequestState.RECEIVED.value,
             channel=channel.value,
             applicant_kind=new.kind.value,
@@ -478,7 +483,7 @@ class RequestService:
         return int(result.modified_count)
 
 
-def _checked_reply(draft: DraftReply, by: str) -> Reply:
+def _checked_reply(draft: DraftReply, by: str | None) -> Reply:
     allowed = GROUNDS[draft.outcome]
     if allowed and draft.ground not in allowed:
         raise InvalidInput("请选择与处理结果相符的理由。", field="ground")
