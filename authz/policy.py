@@ -63,6 +63,13 @@ class Permission(StrEnum):
     USER_MANAGE = "user.manage"
     ROLE_GRANT = "role.grant"
     VOCABULARY_MANAGE = "vocabulary.manage"
+    REQUEST_VIEW = "request.view"
+    REQUEST_REGISTER = "request.register"
+    REQUEST_ASSIGN = "request.assign"
+    REQUEST_HANDLE = "request.handle"
+    REQUEST_EXTEND = "request.extend"
+    REQUEST_REPLY = "request.reply"
+    REQUEST_PERSONAL_DATA = "request.personal_data"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -81,6 +88,13 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.USER_MANAGE: "管理用户",
     Permission.ROLE_GRANT: "授予角色",
     Permission.VOCABULARY_MANAGE: "管理词表",
+    Permission.REQUEST_VIEW: "查看依申请公开申请",
+    Permission.REQUEST_REGISTER: "登记依申请公开申请",
+    Permission.REQUEST_ASSIGN: "分办依申请公开申请",
+    Permission.REQUEST_HANDLE: "办理依申请公开申请",
+    Permission.REQUEST_EXTEND: "批准延期答复",
+    Permission.REQUEST_REPLY: "发出答复",
+    Permission.REQUEST_PERSONAL_DATA: "查看申请人个人信息",
 }
 
 

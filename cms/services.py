@@ -7,6 +7,7 @@ It imports every content kind module (cms.kinds), and importing one registers it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -30,6 +31,8 @@ from cms.kinds.catalog import CatalogService
 from cms.kinds.gazette import GazetteService
 from cms.kinds.interpretations import InterpretationService
 from cms.kinds.interviews import InterviewService
+from cms.requests.crypto import FieldCipher, key_from
+from cms.requests.service import RequestLimits, RequestService
 from cms.review.allowed import AllowedActions
 from cms.review.authoring import AuthoringService
 from cms.review.register import RegisterService
@@ -81,6 +84,7 @@ class Services:
     attachments: AttachmentService
     public_changes: PublicChanges
     search: SearchService
+    requests: RequestService
 
     def read_scope(self, draft_org_ids: frozenset[ObjectId] = frozenset()) -> ReadScope:
         return self.content.scope(draft_org_ids)
@@ -201,6 +205,16 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         ),
         public_changes=changes,
         search=search,
+        requests=RequestService(
+            access,
+            calendar,
+            FieldCipher(key_from(settings.request_data_key.get_secret_value(), secret)),
+            secret.encode(),
+            RequestLimits(
+                submissions_per_hour=settings.request_submissions_per_hour,
+                retention=timedelta(days=settings.request_retention_days),
+            ),
+        ),
     )
     # Another process changed the tree or the vocabularies: reload ours before following its generation.
     changes.on_remote_change(Reason.ORGANIZATIONS, services.reload_tree)

@@ -113,6 +113,12 @@ class Settings(BaseSettings):
     cache_http_max_age: int = Field(default=30, ge=0)
     # Automatic persisted queries (Apollo APQ): documents registered by hash, per process.
     persisted_queries_max_entries: int = Field(default=2_000, ge=0)
+    # Requests for disclosure (cms/requests): the key sealing applicants' personal data (32 bytes,
+    # URL-safe base64; empty: derived from the secret key), how long it is kept after a request is
+    # closed, and how many anonymous submissions one source may make per hour.
+    request_data_key: SecretStr = SecretStr("")
+    request_retention_days: int = Field(default=1825, ge=1)
+    request_submissions_per_hour: int = Field(default=10, ge=1)
 
     @property
     def embedded_mongo(self) -> bool:

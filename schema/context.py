@@ -24,6 +24,8 @@ class Context:
     # The client's address as the ASGI server saw it (behind a proxy, uvicorn takes it from
     # X-Forwarded-For only for proxies listed in --forwarded-allow-ips / FORWARDED_ALLOW_IPS).
     source: str | None = None
+    # Set by a resolver whose anonymous answer must never be kept by the public response cache.
+    uncacheable: bool = False
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

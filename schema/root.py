@@ -22,6 +22,7 @@ from schema.labels import LabelsQuery
 from schema.mutations import Mutation as BaseMutation
 from schema.prepared import PreparedDocuments, PreparedDocumentsExtension
 from schema.queries import PublicQuery
+from schema.requests import RequestMutation, RequestQuery
 from schema.search import SearchMutation, SearchQuery
 from schema.staff import StaffQuery
 
@@ -44,12 +45,12 @@ class GongkaiSchema(strawberry.Schema):
 
 
 @strawberry.type
-class Query(PublicQuery, StaffQuery, SearchQuery, LabelsQuery):
+class Query(PublicQuery, StaffQuery, SearchQuery, LabelsQuery, RequestQuery):
     pass
 
 
 @strawberry.type
-class Mutation(BaseMutation, SearchMutation):
+class Mutation(BaseMutation, SearchMutation, RequestMutation):
     pass
 
 

@@ -15,6 +15,7 @@ from storage.calendar import CalendarDay
 from storage.documents import ALL_DOCUMENTS, OBSOLETE_INDEXES
 from storage.reads import EngineProfile, profile_of
 from storage.register import RegisterRecord
+from storage.requests import REQUEST_DOCUMENTS
 from storage.search import SearchEntry, SearchWord
 
 
@@ -50,6 +51,7 @@ async def connect(
             Attachment,
             SearchWord,
             SearchEntry,
+            *REQUEST_DOCUMENTS,
         ],
     )
     return client, db

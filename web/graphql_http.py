@@ -228,7 +228,8 @@ class GraphQLEndpoint:
             return _error_response(_operation_not_chosen(None, 2, media_type))
         try:
             try:
-                return self._encode(await self._execute(document, params, context, allowed), media_type)
+                encoded = self._encode(await self._execute(document, params, context, allowed), media_type)
+                return replace(encoded, query=False) if context.uncacheable else encoded
             except InvalidOperationTypeError as exc:
                 if request.method == "GET" or exc.operation_type is not OperationType.MUTATION:
                     raise

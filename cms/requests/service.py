@@ -1,0 +1,526 @@
+"""Requests for disclosure: intake, the applicant's status lookup, handling steps and upkeep.
+
+Every staff step asks ``AccessControl`` for a permission at the handling organization and is recorded
+in the request's history (who, when). A step writes only if nobody changed the request since it was
+read (``version``), so two people acting at once cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from beanie.odm.utils.encoder import Encoder
+from bson import ObjectId
+from bson.errors import InvalidId as BsonInvalidId
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from authz import Permission, Principal
+from cms.admin.access import AccessControl
+from cms.errors import Conflict, DomainError, InvalidInput, NotFound
+from cms.requests import deadlines as dl
+from cms.requests.codes import (
+    GROUNDS,
+    OPEN_STATES,
+    ApplicantKind,
+    Channel,
+    Delivery,
+    Form,
+    Ground,
+    Outcome,
+    Remedy,
+    RequestState,
+)
+from cms.requests.crypto import FieldCipher
+from cms.review.workdays import CalendarService
+from cms.review.workdays import as_date as as_date  # re-exported for the schema
+from storage.documents import Counter, at_midnight, utcnow
+from storage.requests import Consultation, RequestEvent, RequestSubmissions
+from storage.requests import DisclosureRequest as DisclosureRequest  # re-exported for the schema
+from storage.requests import Reply as Reply
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+PERSONAL_FIELDS = ("name", "id_number", "contact_person", "phone", "email", "address", "postcode")
+TEXT_LIMITS = {"name": 100, "id_number": 40, "contact_person": 50, "phone": 30, "email": 100}
+TEXT_LIMITS |= {"address": 200, "postcode": 10}
+DESCRIPTION_LIMIT = 5000
+NOTE_LIMIT = 2000
+WORKLIST_LIMIT = 500
+_ENCODER = Encoder(to_db=True)
+
+
+class TooManyRequests(DomainError):
+    code = "TOO_MANY_REQUESTS"
+    default_message = "提交过于频繁，请稍后再试。"
+
+
+class InvalidRequestState(DomainError):
+    code = "INVALID_REQUEST_STATE"
+    default_message = "该申请当前所处环节不能进行此操作。"
+
+
+class DeadlinePassed(DomainError):
+    code = "DEADLINE_PASSED"
+    default_message = "已超过法定期限。"
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """Identity and contact: sealed at rest, shown only with ``request.personal_data``."""
+
+    name: str
+    id_number: str = ""
+    contact_person: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    postcode: str = ""
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    org_id: ObjectId
+    kind: ApplicantKind
+    applicant: Applicant
+    description: str
+    form: Form
+    delivery: Delivery
+
+
+@dataclass(frozen=True)
+class DraftReply:
+    outcome: Outcome
+    ground: Ground | None
+    legal_basis: str
+    remedies: tuple[Remedy, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    request: DisclosureRequest
+    deadline: dl.Deadline
+    working_days_left: int | None
+    overdue: bool
+
+
+@dataclass
+class RequestLimits:
+    submissions_per_hour: int = 10
+    retention: timedelta = timedelta(days=1825)
+    window: timedelta = field(default=timedelta(hours=1))
+
+
+class RequestService:
+    def __init__(
+        self,
+        access: AccessControl,
+        calendar: CalendarService,
+        cipher: FieldCipher,
+        secret: bytes,
+        limits: RequestLimits,
+    ) -> None:
+        self.access = access
+        self.calendar = calendar
+        self.cipher = cipher
+        self._key = hashlib.sha256(b"gongkai-request-codes\0" + secret).digest()
+        self.limits = limits
+        self.clock: Callable[[], datetime] = utcnow
+
+    def today(self) -> date:
+        return self.clock().astimezone(SHANGHAI).date()
+
+    # -- intake -------------------------------------------------------------------------------
+
+    async def submit(self, source: str | None, new: NewRequest) -> tuple[DisclosureRequest, str]:
+        """The portal's form (anonymous). 第三十一条: received online the day it is confirmed, and the
+        number returned here is the confirmation, so that day is today."""
+        self._check(new)
+        await self._count_submission(source)
+        return await self._create(new, Channel.ONLINE, self.today(), by=None)
+
+    async def register(
+        self, principal: Principal, new: NewRequest, channel: Channel, received_on: date
+    ) -> tuple[DisclosureRequest, str]:
+        """A letter (the day signed for), fax or visit (the day handed in), registered by staff."""
+        self.access.require(principal, Permission.REQUEST_REGISTER, new.org_id)
+        self._check(new)
+        if channel is Channel.ONLINE:
+            raise InvalidInput("网上申请由申请人在门户提交。", field="channel")
+        if received_on > self.today() or received_on < self.today() - timedelta(days=366):
+            raise InvalidInput("收到申请日期须在过去一年内且不晚于今天。", field="receivedOn")
+        return await self._create(new, channel, received_on, by=principal.user_id)
+
+    def _check(self, new: NewRequest) -> None:
+        if self.access.orgs.tree.get(new.org_id) is None:
+            raise InvalidInput("受理机关不存在。", field="organization")
+        for name in PERSONAL_FIELDS:
+            value = getattr(new.applicant, name)
+            if len(value) > TEXT_LIMITS[name]:
+                raise InvalidInput(
+                    f"内容过长（最多 {TEXT_LIMITS[name]} 个字符）。", field=f"applicant.{name}"
+                )
+        if not new.applicant.name.strip():
+            raise InvalidInput("请填写申请人姓名或名称。", field="applicant.name")
+        if not (new.applicant.phone or new.applicant.email or new.applicant.address).strip():
+            raise InvalidInput(
+                "请至少填写一种联系方式（电话、电子邮箱或通信地址）。", field="applicant.phone"
+            )
+        if not new.description.strip():
+            raise InvalidInput("请描述所需政府信息。", field="description")
+        if len(new.description) > DESCRIPTION_LIMIT:
+            raise InvalidInput(f"所需信息描述最多 {DESCRIPTION_LIMIT} 个字符。", field="description")
+
+    async def _count_submission(self, source: str | None) -> None:
+        now = self.clock()
+        window = int(now.timestamp() // self.limits.window.total_seconds())
+        key = self._hash(f"{_source_of(source)}\0{window}")
+        collection = RequestSubmissions.get_pymongo_collection()
+        for _ in range(3):
+            doc = await collection.find_one_and_update(
+                {"key": key}, {"$inc": {"submissions": 1}}, return_document=ReturnDocument.AFTER
+            )
+            if doc is not None:
+                if int(doc["submissions"]) > self.limits.submissions_per_hour:
+                    raise TooManyRequests()
+                return
+            try:
+                await collection.insert_one(
+                    {"key": key, "submissions": 0, "expires": now + self.limits.window}
+                )
+            except DuplicateKeyError:
+                continue
+        raise Conflict()
+
+    async def _create(
+        self, new: NewRequest, channel: Channel, received_on: date, by: str | None
+    ) -> tuple[DisclosureRequest, str]:
+        code = secrets.token_hex(6).upper()  # 48 bits, and the number must match too
+        year = received_on.year
+        number = f"YSQ-{year}-{await self._next(f'request:{year}'):06d}"
+        request = DisclosureRequest(
+            number=number,
+            code_hash=self._hash(f"{number}\0{code}"),
+            org_id=new.org_id,
+            state=RequestState.RECEIVED.value,
+            channel=channel.value,
+            applicant_kind=new.kind.value,
+            description=new.description.strip(),
+            form=new.form.value,
+            delivery=new.delivery.value,
+            received_on=received_on,
+            history=[RequestEvent(action="receive", by=by)],
+        )
+        request.personal = {
+            name: self.cipher.seal(value, f"{number}\0{name}")
+            for name in PERSONAL_FIELDS
+            if (value := getattr(new.applicant, name).strip())
+        }
+        await request.insert()
+        return request, code
+
+    async def _next(self, scope: str) -> int:
+        collection = Counter.get_pymongo_collection()
+        for _ in range(5):
+            doc = await collection.find_one_and_update(
+                {"scope": scope}, {"$inc": {"value": 1}}, return_document=ReturnDocument.AFTER
+            )
+            if doc is not None:
+                return int(doc["value"])
+            try:
+                await collection.insert_one({"scope": scope, "value": 0})
+            except DuplicateKeyError:
+                continue
+        raise Conflict()
+
+    def _hash(self, text: str) -> str:
+        return hmac.new(self._key, text.encode(), hashlib.sha256).hexdigest()
+
+    # -- reads --------------------------------------------------------------------------------
+
+    async def status(self, number: str, code: str) -> DisclosureRequest:
+        """The applicant's view: the same NOT_FOUND for an unknown number and a wrong code."""
+        request = await DisclosureRequest.find_one({"number": number[:40]})
+        expected = self._hash(f"{number[:40]}\0{code.strip().upper()[:40]}")
+        if request is None or not hmac.compare_digest(request.code_hash, expected):
+            raise NotFound("未找到该申请，请核对申请编号和查询码。")
+        return request
+
+    async def get(self, principal: Principal, request_id: str) -> DisclosureRequest:
+        try:
+            oid = ObjectId(request_id)
+        except (BsonInvalidId, TypeError) as exc:
+            raise NotFound() from exc
+        request = await DisclosureRequest.get(oid)
+        if request is None or not self._may_view(principal, request):
+            raise NotFound()
+        return request
+
+    def _may_view(self, principal: Principal, request: DisclosureRequest) -> bool:
+        return not principal.is_anonymous and self.access.can(
+            principal, Permission.REQUEST_VIEW, request.org_id
+        )
+
+    def applicant(self, principal: Principal, request: DisclosureRequest) -> Applicant | None:
+        """Identity and contact, for the handling organization's holders of ``request.personal_data``;
+        None once erased."""
+        self.access.require(principal, Permission.REQUEST_PERSONAL_DATA, request.org_id)
+        if request.personal_erased_at is not None:
+            return None
+        values = {
+            name: self.cipher.open(token, f"{request.number}\0{name}")
+            for name, token in request.personal.items()
+        }
+        return Applicant(**values)
+
+    async def worklist(
+        self, principal: Principal, state: RequestState | None = None, org_id: ObjectId | None = None
+    ) -> list[WorkItem]:
+        """Open requests (or those in ``state``) the caller may see, the nearest deadline first."""
+        orgs = (
+            self.access.orgs_with(principal, Permission.REQUEST_VIEW)
+            if not principal.is_anonymous
+            else frozenset()
+        )
+        if org_id is not None:
+            orgs = orgs & {org_id}
+        query: dict[str, object] = {"org_id": {"$in": list(orgs)}}
+        query["state"] = state.value if state is not None else {"$in": [s.value for s in OPEN_STATES]}
+        found = await DisclosureRequest.find(query).sort("+received_on").limit(WORKLIST_LIMIT).to_list()
+        items = [self.work_item(request) for request in found]
+        far = date.max
+        return sorted(items, key=lambda i: (i.deadline.due or far, i.request.number))
+
+    def work_item(self, request: DisclosureRequest) -> WorkItem:
+        deadline = self.deadline(request)
+        today = self.today()
+        if deadline.due is None or RequestState(request.state) not in OPEN_STATES:
+            return WorkItem(request, deadline, None, False)
+        left = dl.working_days_left(self.calendar.calendar, deadline.due, today)
+        return WorkItem(request, deadline, left, today > deadline.due)
+
+    def deadline(self, request: DisclosureRequest) -> dl.Deadline:
+        timeline = dl.Timeline(
+            received=as_date(request.received_on),
+            correction_requested=_day(request.correction_requested_on),
+            correction_received=_day(request.correction_received_on),
+            pauses=tuple(dl.Pause(as_date(c.started), _day(c.ended)) for c in request.consultations),
+            extension_days=request.extension_days,
+        )
+        return dl.reply_deadline(self.calendar.calendar, timeline, self.today())
+
+    # -- handling -----------------------------------------------------------------------------
+
+    async def assign(self, principal: Principal, request_id: str, officer_id: str) -> DisclosureRequest:
+        request = await self._step(
+            principal, request_id, Permission.REQUEST_ASSIGN, {RequestState.RECEIVED, RequestState.HANDLING}
+        )
+        officer = Principal(user_id=officer_id, username="", org_id="")
+        if not self.access.can(officer, Permission.REQUEST_HANDLE, request.org_id):
+            raise InvalidInput("承办人须在受理机关具有办理依申请公开的权限。", field="officer")
+        request.officer_id = officer_id
+        return await self._save(request, principal, "assign", RequestState.HANDLING)
+
+    async def request_correction(
+        self, principal: Principal, request_id: str, due_on: date, note: str
+    ) -> DisclosureRequest:
+        request = await self._step(
+            principal, request_id, Permission.REQUEST_HANDLE, {RequestState.RECEIVED, RequestState.HANDLING}
+        )
+        today = self.today()
+        if request.correction_requested_on is not None:
+            raise InvalidRequestState("补正只能一次性告知（第三十条）。")
+        if today > dl.correction_notice_due(self.calendar.calendar, as_date(request.received_on)):
+            raise DeadlinePassed("补正告知须在收到申请之日起 7 个工作日内作出（第三十条）。")
+        if due_on <= today:
+            raise InvalidInput("补正期限须晚于今天。", field="dueOn")
+        if not note.strip() or len(note) > NOTE_LIMIT:
+            raise InvalidInput(f"请写明需要补正的事项（最多 {NOTE_LIMIT} 个字符）。", field="note")
+        request.correction_requested_on = today
+        request.correction_due_on = due_on
+        request.correction_note = note.strip()
+        return await self._save(request, principal, "request_correction", RequestState.CORRECTION_PENDING)
+
+    async def receive_correction(
+        self, principal: Principal, request_id: str, received_on: date
+    ) -> DisclosureRequest:
+        request = await self._step(
+            principal, request_id, Permission.REQUEST_HANDLE, {RequestState.CORRECTION_PENDING}
+        )
+        requested = as_date(request.correction_requested_on or request.received_on)
+        if not requested <= received_on <= self.today():
+            raise InvalidInput("补正收到日期须在补正告知之后且不晚于今天。", field="receivedOn")
+        request.correction_received_on = received_on
+        after = RequestState.HANDLING if request.officer_id else RequestState.RECEIVED
+        return await self._save(request, principal, "receive_correction", after)
+
+    async def start_consultation(
+        self, principal: Principal, request_id: str, party: str
+    ) -> DisclosureRequest:
+        request = await self._step(principal, request_id, Permission.REQUEST_HANDLE, {RequestState.HANDLING})
+        if not party.strip() or len(party) > 200:
+            raise InvalidInput("请填写征求意见的第三方或机关（最多 200 个字符）。", field="party")
+        request.consultations.append(Consultation(party=party.strip(), started=self.today()))
+        return await self._save(
+            request, principal, "start_consultation", RequestState.CONSULTING, note=party.strip()
+        )
+
+    async def end_consultation(self, principal: Principal, request_id: str) -> DisclosureRequest:
+        request = await self._step(
+            principal, request_id, Permission.REQUEST_HANDLE, {RequestState.CONSULTING}
+        )
+        request.consultations[-1].ended = self.today()
+        return await self._save(request, principal, "end_consultation", RequestState.HANDLING)
+
+    async def extend(
+        self, principal: Principal, request_id: str, days: int, reason: str
+    ) -> DisclosureRequest:
+        request = await self._step(
+            principal, request_id, Permission.REQUEST_EXTEND, {RequestState.HANDLING, RequestState.CONSULTING}
+        )
+        if request.extension_days:
+            raise InvalidRequestState("答复期限只能延长一次。")
+        if not 1 <= days <= dl.EXTENSION_LIMIT:
+            raise InvalidInput(f"延长期限为 1 至 {dl.EXTENSION_LIMIT} 个工作日（第三十三条）。", field="days")
+        if not reason.strip() or len(reason) > NOTE_LIMIT:
+            raise InvalidInput("请写明延期理由。", field="reason")
+        request.extension_days = days
+        return await self._save(
+            request, principal, "extend", RequestState(request.state), note=reason.strip()
+        )
+
+    async def draft_reply(
+        self, principal: Principal, request_id: str, draft: DraftReply
+    ) -> DisclosureRequest:
+        request = await self._step(
+            principal,
+            request_id,
+            Permission.REQUEST_HANDLE,
+            {RequestState.HANDLING, RequestState.REPLY_DRAFTED},
+        )
+        request.reply = _checked_reply(draft, principal.user_id)
+        return await self._save(request, principal, "draft_reply", RequestState.REPLY_DRAFTED)
+
+    async def send_reply(self, principal: Principal, request_id: str) -> DisclosureRequest:
+        request = await self._step(
+            principal, request_id, Permission.REQUEST_REPLY, {RequestState.REPLY_DRAFTED}
+        )
+        assert request.reply is not None
+        request.reply.replied_on = self.today()
+        request.closed_at = self.clock()
+        return await self._save(request, principal, "reply", RequestState.REPLIED)
+
+    async def archive(self, principal: Principal, request_id: str) -> DisclosureRequest:
+        request = await self._step(
+            principal, request_id, Permission.REQUEST_REPLY, {RequestState.REPLIED, RequestState.WITHDRAWN}
+        )
+        return await self._save(request, principal, "archive", RequestState.ARCHIVED)
+
+    async def _step(
+        self, principal: Principal, request_id: str, permission: Permission, states: set[RequestState]
+    ) -> DisclosureRequest:
+        request = await self.get(principal, request_id)
+        self.access.require(principal, permission, request.org_id)
+        if RequestState(request.state) not in states:
+            raise InvalidRequestState()
+        return request
+
+    async def _save(
+        self,
+        request: DisclosureRequest,
+        principal: Principal | None,
+        action: str,
+        after: RequestState,
+        note: str = "",
+    ) -> DisclosureRequest:
+        seen = request.version
+        request.state = after.value
+        request.version = seen + 1
+        request.history.append(
+            RequestEvent(
+                action=action, by=principal.user_id if principal else None, at=self.clock(), note=note
+            )
+        )
+        values = dict(_ENCODER.encode(request))
+        values.pop("_id", None)
+        result = await DisclosureRequest.get_pymongo_collection().update_one(
+            {"_id": request.id, "version": seen}, {"$set": values}
+        )
+        if result.matched_count != 1:
+            raise Conflict()
+        return request
+
+    # -- upkeep -------------------------------------------------------------------------------
+
+    async def expire_corrections(self) -> int:
+        """第三十条: no correction by the day set → deemed withdrawn, counted as 其他处理 / 逾期不补正."""
+        today = self.today()
+        due = {"state": RequestState.CORRECTION_PENDING.value, "correction_due_on": {"$lt": _midnight(today)}}
+        done = 0
+        for request in await DisclosureRequest.find(due).to_list():
+            request.reply = Reply(outcome=Outcome.OTHER.value, ground=Ground.NO_CORRECTION.value)
+            request.closed_at = self.clock()
+            try:
+                await self._save(request, None, "deemed_withdrawn", RequestState.WITHDRAWN)
+                done += 1
+            except Conflict:  # someone recorded the correction meanwhile
+                continue
+        return done
+
+    async def erase_personal_data(self) -> int:
+        """Applicants' identity and contact of requests closed longer than the retention period."""
+        before = self.clock() - self.limits.retention
+        result = await DisclosureRequest.get_pymongo_collection().update_many(
+            {"closed_at": {"$lt": before}, "personal_erased_at": None},
+            {"$set": {"personal": {}, "personal_erased_at": self.clock()}},
+        )
+        return int(result.modified_count)
+
+
+def _checked_reply(draft: DraftReply, by: str | None) -> Reply:
+    allowed = GROUNDS[draft.outcome]
+    if allowed and draft.ground not in allowed:
+        raise InvalidInput("请选择与处理结果相符的理由。", field="ground")
+    if not allowed and draft.ground is not None:
+        raise InvalidInput("予以公开、部分公开不填写理由。", field="ground")
+    if not draft.legal_basis.strip() or len(draft.legal_basis) > NOTE_LIMIT:
+        raise InvalidInput("请写明法律依据。", field="legalBasis")
+    if not draft.remedies:
+        raise InvalidInput("请告知申请人救济途径（行政复议、行政诉讼）。", field="remedies")
+    if len(draft.text) > 20_000:
+        raise InvalidInput("答复正文过长。", field="text")
+    return Reply(
+        outcome=draft.outcome.value,
+        ground=draft.ground.value if draft.ground else None,
+        legal_basis=draft.legal_basis.strip(),
+        remedies=[r.value for r in dict.fromkeys(draft.remedies)],
+        text=draft.text,
+        drafted_by=by,
+    )
+
+
+def _day(value: date | None) -> date | None:
+    return as_date(value) if value is not None else None
+
+
+def _midnight(day: date) -> datetime:
+    return at_midnight(day)
+
+
+def _source_of(source: str | None) -> str:
+    """An IPv4 address, or an IPv6 /64 (one host holds a whole /64)."""
+    if not source:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(source)
+    except ValueError:
+        return source[:64]
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)

@@ -1,0 +1,388 @@
+"""Requests for disclosure (依申请公开): the portal's form and status page, staff intake and handling.
+
+The public status answer carries nothing of the applicant's identity or contact, and no staff notes;
+identity and contact are served only to holders of ``request.personal_data`` (cms.requests.service).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from cms.content.ids import expect_global_id, to_global_id
+from cms.requests import codes as c
+from cms.requests import service as rs
+from schema.context import Info
+from schema.staff import principal
+
+strawberry.enum(c.ApplicantKind, name="ApplicantKind", description="申请人类型（年度报告口径）")
+strawberry.enum(c.Channel, name="RequestChannel", description="申请方式")
+strawberry.enum(c.Form, name="RequestForm", description="获取信息的载体形式")
+strawberry.enum(c.Delivery, name="RequestDelivery", description="获取信息的方式")
+strawberry.enum(c.RequestState, name="RequestState", description="依申请公开办理状态")
+strawberry.enum(c.Outcome, name="RequestOutcome", description="办理结果（年度报告口径）")
+strawberry.enum(c.Ground, name="RequestGround", description="办理结果的具体理由（年度报告口径）")
+strawberry.enum(c.Remedy, name="RemedyKind", description="救济途径")
+
+
+@strawberry.input(description="申请人身份与联系方式（加密保存，仅受理机关有权限的人员可见）")
+class ApplicantInput:
+    name: str = strawberry.field(description="姓名或名称")
+    id_number: str = strawberry.field(default="", description="身份证件号码或统一社会信用代码")
+    contact_person: str = strawberry.field(default="", description="联系人（法人或其他组织）")
+    phone: str = ""
+    email: str = ""
+    address: str = strawberry.field(default="", description="通信地址")
+    postcode: str = ""
+
+
+@strawberry.input(description="政府信息公开申请")
+class DisclosureRequestInput:
+    organization: strawberry.ID = strawberry.field(description="受理机关")
+    applicant_kind: c.ApplicantKind
+    applicant: ApplicantInput
+    description: str = strawberry.field(description="所需政府信息的名称、文号或便于查询的其他特征性描述")
+    form: c.Form = c.Form.ELECTRONIC
+    delivery: c.Delivery = c.Delivery.ONLINE
+
+
+@strawberry.input(description="答复")
+class DisclosureReplyInput:
+    outcome: c.Outcome
+    ground: c.Ground | None = None
+    legal_basis: str = strawberry.field(description="法律依据")
+    remedies: list[c.Remedy] = strawberry.field(description="告知的救济途径")
+    text: str = strawberry.field(default="", description="答复正文")
+
+
+@strawberry.type(description="申请人身份与联系方式")
+class Applicant:
+    name: str
+    id_number: str
+    contact_person: str
+    phone: str
+    email: str
+    address: str
+    postcode: str
+
+
+@strawberry.type(description="提交成功：凭申请编号和查询码查询办理进度")
+class SubmittedDisclosureRequest:
+    number: str
+    query_code: str = strawberry.field(description="查询码（只显示这一次）")
+    received_on: date = strawberry.field(description="收到申请之日（第三十一条）")
+    due_on: date | None = strawberry.field(description="答复期限")
+
+
+@strawberry.type(description="答复")
+class DisclosureReply:
+    outcome: c.Outcome
+    outcome_label: str
+    ground: c.Ground | None
+    ground_label: str | None
+    legal_basis: str
+    remedies: list[c.Remedy]
+    remedy_labels: list[str]
+    text: str
+    replied_on: date | None
+
+
+@strawberry.type(description="申请人可见的办理进度（不含个人信息与内部意见）")
+class DisclosureRequestStatus:
+    number: str
+    state: c.RequestState
+    state_label: str
+    received_on: date
+    due_on: date | None
+    paused_working_days: int = strawberry.field(description="征求意见所需时间，不计入答复期限")
+    extension_working_days: int
+    correction_note: str | None = strawberry.field(description="补正告知的事项")
+    correction_due_on: date | None
+    reply: DisclosureReply | None = strawberry.field(description="已答复时的答复")
+
+
+@strawberry.type(description="征求第三方或其他机关意见（第三十二条）")
+class RequestConsultation:
+    party: str
+    started_on: date
+    ended_on: date | None
+
+
+@strawberry.type(description="办理记录")
+class RequestEvent:
+    action: str
+    by: strawberry.ID | None
+    at: datetime
+    note: str
+
+
+@strawberry.type(description="依申请公开申请（工作人员视图）")
+class DisclosureRequest:
+    id: strawberry.ID
+    number: str
+    organization_id: strawberry.ID
+    state: c.RequestState
+    state_label: str
+    channel: c.Channel
+    applicant_kind: c.ApplicantKind
+    applicant_kind_label: str
+    description: str
+    form: c.Form
+    delivery: c.Delivery
+    received_on: date
+    correction_requested_on: date | None
+    correction_due_on: date | None
+    correction_received_on: date | None
+    consultations: list[RequestConsultation]
+    extension_working_days: int
+    officer_id: strawberry.ID | None
+    reply: DisclosureReply | None
+    history: list[RequestEvent]
+    clock_starts_on: date | None = strawberry.field(description="答复期限起算日；待补正时为空")
+    due_on: date | None
+    paused_working_days: int
+    clock_running: bool = strawberry.field(description="待补正或征求意见期间为 false")
+    working_days_left: int | None = strawberry.field(description="剩余工作日；逾期为负数")
+    overdue: bool
+    personal_data_erased: bool
+    _doc: strawberry.Private[rs.DisclosureRequest]
+
+    @strawberry.field(
+        description="申请人身份与联系方式：需受理机关的“查看申请人个人信息”权限；已过保存期限的为空"
+    )
+    def applicant(self, info: Info) -> Applicant | None:
+        found = info.context.services.requests.applicant(principal(info), self._doc)
+        return Applicant(**vars(found)) if found is not None else None
+
+
+def _reply(reply: rs.Reply | None) -> DisclosureReply | None:
+    if reply is None:
+        return None
+    ground = c.Ground(reply.ground) if reply.ground else None
+    remedies = [c.Remedy(r) for r in reply.remedies]
+    return DisclosureReply(
+        outcome=c.Outcome(reply.outcome),
+        outcome_label=c.OUTCOME_LABELS[c.Outcome(reply.outcome)],
+        ground=ground,
+        ground_label=c.GROUND_LABELS[ground] if ground else None,
+        legal_basis=reply.legal_basis,
+        remedies=remedies,
+        remedy_labels=[c.REMEDY_LABELS[r] for r in remedies],
+        text=reply.text,
+        replied_on=reply.replied_on,
+    )
+
+
+def _day(value: date | None) -> date | None:
+    return rs.as_date(value) if value is not None else None
+
+
+def _staff(item: rs.WorkItem) -> DisclosureRequest:
+    doc = item.request
+    state = c.RequestState(doc.state)
+    kind = c.ApplicantKind(doc.applicant_kind)
+    return DisclosureRequest(
+        id=strawberry.ID(to_global_id("DisclosureRequest", str(doc.id))),
+        number=doc.number,
+        organization_id=strawberry.ID(to_global_id("Organization", doc.org_id)),
+        state=state,
+        state_label=c.STATE_LABELS[state],
+        channel=c.Channel(doc.channel),
+        applicant_kind=kind,
+        applicant_kind_label=c.APPLICANT_KIND_LABELS[kind],
+        description=doc.description,
+        form=c.Form(doc.form),
+        delivery=c.Delivery(doc.delivery),
+        received_on=rs.as_date(doc.received_on),
+        correction_requested_on=_day(doc.correction_requested_on),
+        correction_due_on=_day(doc.correction_due_on),
+        correction_received_on=_day(doc.correction_received_on),
+        consultations=[
+            RequestConsultation(party=x.party, started_on=rs.as_date(x.started), ended_on=_day(x.ended))
+            for x in doc.consultations
+        ],
+        extension_working_days=doc.extension_days,
+        officer_id=strawberry.ID(to_global_id("User", doc.officer_id)) if doc.officer_id else None,
+        reply=_reply(doc.reply),
+        history=[
+            RequestEvent(
+                action=e.action,
+                by=strawberry.ID(to_global_id("User", e.by)) if e.by else None,
+                at=e.at,
+                note=e.note,
+            )
+            for e in doc.history
+        ],
+        clock_starts_on=item.deadline.starts,
+        due_on=item.deadline.due,
+        paused_working_days=item.deadline.paused_days,
+        clock_running=item.deadline.running,
+        working_days_left=item.working_days_left,
+        overdue=item.overdue,
+        personal_data_erased=doc.personal_erased_at is not None,
+        _doc=doc,
+    )
+
+
+def _status(item: rs.WorkItem) -> DisclosureRequestStatus:
+    doc = item.request
+    state = c.RequestState(doc.state)
+    closed = state not in c.OPEN_STATES
+    return DisclosureRequestStatus(
+        number=doc.number,
+        state=state,
+        state_label=c.STATE_LABELS[state],
+        received_on=rs.as_date(doc.received_on),
+        due_on=item.deadline.due,
+        paused_working_days=item.deadline.paused_days,
+        extension_working_days=doc.extension_days,
+        correction_note=doc.correction_note or None,
+        correction_due_on=_day(doc.correction_due_on),
+        reply=_reply(doc.reply) if closed else None,  # a draft is the office's, not yet the applicant's
+    )
+
+
+def _new(value: DisclosureRequestInput) -> rs.NewRequest:
+    a = value.applicant
+    return rs.NewRequest(
+        org_id=expect_global_id(value.organization, "Organization"),
+        kind=value.applicant_kind,
+        applicant=rs.Applicant(
+            name=a.name,
+            id_number=a.id_number,
+            contact_person=a.contact_person,
+            phone=a.phone,
+            email=a.email,
+            address=a.address,
+            postcode=a.postcode,
+        ),
+        description=value.description,
+        form=value.form,
+        delivery=value.delivery,
+    )
+
+
+def _id(value: strawberry.ID) -> str:
+    return str(expect_global_id(value, "DisclosureRequest"))
+
+
+def _submitted(info: Info, found: tuple[rs.DisclosureRequest, str]) -> SubmittedDisclosureRequest:
+    request, code = found
+    deadline = info.context.services.requests.deadline(request)
+    return SubmittedDisclosureRequest(
+        number=request.number,
+        query_code=code,
+        received_on=rs.as_date(request.received_on),
+        due_on=deadline.due,
+    )
+
+
+@strawberry.type
+class RequestQuery:
+    @strawberry.field(description="申请人凭申请编号和查询码查询办理进度与答复（无需登录）")
+    async def disclosure_request_status(self, info: Info, number: str, code: str) -> DisclosureRequestStatus:
+        info.context.uncacheable = True  # an applicant's own answer, and it changes without a publication
+        service = info.context.services.requests
+        return _status(service.work_item(await service.status(number, code)))
+
+    @strawberry.field(description="依申请公开申请（需受理机关的查看权限）")
+    async def disclosure_request(self, info: Info, id: strawberry.ID) -> DisclosureRequest:
+        service = info.context.services.requests
+        return _staff(service.work_item(await service.get(principal(info), _id(id))))
+
+    @strawberry.field(
+        description="依申请公开待办：默认为未办结的申请，按答复期限从近到远；逾期的 overdue 为 true"
+    )
+    async def disclosure_requests(
+        self, info: Info, state: c.RequestState | None = None, organization: strawberry.ID | None = None
+    ) -> list[DisclosureRequest]:
+        org = expect_global_id(organization, "Organization") if organization else None
+        items = await info.context.services.requests.worklist(principal(info), state, org)
+        return [_staff(item) for item in items]
+
+
+async def _done(info: Info, doc: rs.DisclosureRequest) -> DisclosureRequest:
+    return _staff(info.context.services.requests.work_item(doc))
+
+
+@strawberry.type
+class RequestMutation:
+    @strawberry.mutation(description="提交政府信息公开申请（门户，无需登录；按来源限制频率）")
+    async def submit_disclosure_request(
+        self, info: Info, input: DisclosureRequestInput
+    ) -> SubmittedDisclosureRequest:
+        found = await info.context.services.requests.submit(info.context.source, _new(input))
+        return _submitted(info, found)
+
+    @strawberry.mutation(description="登记信函、传真、当面等方式收到的申请（需登记权限）")
+    async def register_disclosure_request(
+        self, info: Info, input: DisclosureRequestInput, channel: c.Channel, received_on: date
+    ) -> SubmittedDisclosureRequest:
+        service = info.context.services.requests
+        return _submitted(info, await service.register(principal(info), _new(input), channel, received_on))
+
+    @strawberry.mutation(description="分办给承办人")
+    async def assign_disclosure_request(
+        self, info: Info, id: strawberry.ID, officer: strawberry.ID
+    ) -> DisclosureRequest:
+        officer_id = str(expect_global_id(officer, "User"))
+        doc = await info.context.services.requests.assign(principal(info), _id(id), officer_id)
+        return await _done(info, doc)
+
+    @strawberry.mutation(description="一次性告知补正（收到申请之日起 7 个工作日内，第三十条）")
+    async def request_disclosure_correction(
+        self, info: Info, id: strawberry.ID, due_on: date, note: str
+    ) -> DisclosureRequest:
+        doc = await info.context.services.requests.request_correction(principal(info), _id(id), due_on, note)
+        return await _done(info, doc)
+
+    @strawberry.mutation(description="收到补正后的申请：答复期限自该日重新起算")
+    async def receive_disclosure_correction(
+        self, info: Info, id: strawberry.ID, received_on: date
+    ) -> DisclosureRequest:
+        doc = await info.context.services.requests.receive_correction(principal(info), _id(id), received_on)
+        return await _done(info, doc)
+
+    @strawberry.mutation(description="征求第三方或其他机关意见（第三十二条）：期间不计入答复期限")
+    async def start_disclosure_consultation(
+        self, info: Info, id: strawberry.ID, party: str
+    ) -> DisclosureRequest:
+        doc = await info.context.services.requests.start_consultation(principal(info), _id(id), party[:300])
+        return await _done(info, doc)
+
+    @strawberry.mutation(description="收到意见，恢复计算答复期限")
+    async def end_disclosure_consultation(self, info: Info, id: strawberry.ID) -> DisclosureRequest:
+        doc = await info.context.services.requests.end_consultation(principal(info), _id(id))
+        return await _done(info, doc)
+
+    @strawberry.mutation(description="批准延期答复（至多 20 个工作日，第三十三条；需延期批准权限）")
+    async def extend_disclosure_request(
+        self, info: Info, id: strawberry.ID, days: int, reason: str
+    ) -> DisclosureRequest:
+        doc = await info.context.services.requests.extend(principal(info), _id(id), days, reason)
+        return await _done(info, doc)
+
+    @strawberry.mutation(description="拟写答复")
+    async def draft_disclosure_reply(
+        self, info: Info, id: strawberry.ID, input: DisclosureReplyInput
+    ) -> DisclosureRequest:
+        draft = rs.DraftReply(
+            outcome=input.outcome,
+            ground=input.ground,
+            legal_basis=input.legal_basis,
+            remedies=tuple(input.remedies),
+            text=input.text,
+        )
+        doc = await info.context.services.requests.draft_reply(principal(info), _id(id), draft)
+        return await _done(info, doc)
+
+    @strawberry.mutation(description="发出答复（需发出答复权限）")
+    async def send_disclosure_reply(self, info: Info, id: strawberry.ID) -> DisclosureRequest:
+        doc = await info.context.services.requests.send_reply(principal(info), _id(id))
+        return await _done(info, doc)
+
+    @strawberry.mutation(description="归档")
+    async def archive_disclosure_request(self, info: Info, id: strawberry.ID) -> DisclosureRequest:
+        doc = await info.context.services.requests.archive(principal(info), _id(id))
+        return await _done(info, doc)

@@ -1,0 +1,91 @@
+"""Requests for disclosure (依申请公开): the request with its timeline, reply and history, and the
+per-source submission counts that rate-limit anonymous intake.
+
+Applicants' identity and contact are held only sealed (``personal``: field name -> ciphertext); the
+domain (cms.requests) seals and opens them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from beanie import Document, PydanticObjectId
+from pydantic import BaseModel, Field
+from pymongo import ASCENDING, IndexModel
+
+from storage.documents import utcnow
+
+
+class RequestEvent(BaseModel):
+    """One step of the request's handling: who did what, when."""
+
+    action: str
+    by: str | None = None  # user id; None: the applicant or the system
+    at: datetime = Field(default_factory=utcnow)
+    note: str = ""
+
+
+class Consultation(BaseModel):
+    party: str
+    started: date
+    ended: date | None = None
+
+
+class Reply(BaseModel):
+    outcome: str
+    ground: str | None = None
+    legal_basis: str = ""
+    remedies: list[str] = Field(default_factory=list)
+    text: str = ""
+    drafted_by: str | None = None
+    replied_on: date | None = None
+
+
+class DisclosureRequest(Document):
+    number: str
+    code_hash: str
+    org_id: PydanticObjectId
+    state: str
+    channel: str
+    applicant_kind: str
+    personal: dict[str, str] = Field(default_factory=dict)
+    personal_erased_at: datetime | None = None
+    description: str
+    form: str
+    delivery: str
+    received_on: date
+    correction_requested_on: date | None = None
+    correction_due_on: date | None = None
+    correction_received_on: date | None = None
+    correction_note: str = ""
+    consultations: list[Consultation] = Field(default_factory=list)
+    extension_days: int = 0
+    officer_id: str | None = None
+    reply: Reply | None = None
+    closed_at: datetime | None = None
+    history: list[RequestEvent] = Field(default_factory=list)
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = 1
+
+    class Settings:
+        name = "disclosure_requests"
+        indexes = [
+            IndexModel([("number", ASCENDING)], unique=True),
+            IndexModel([("org_id", ASCENDING), ("state", ASCENDING)]),
+            IndexModel([("closed_at", ASCENDING)]),
+        ]
+
+
+class RequestSubmissions(Document):
+    """Anonymous submissions per (keyed hash of the) source and fixed window."""
+
+    key: str
+    submissions: int = 0
+    expires: datetime
+
+    class Settings:
+        name = "request_submissions"
+        indexes = [IndexModel([("key", ASCENDING)], unique=True)]
+
+
+REQUEST_DOCUMENTS: list[type[Document]] = [DisclosureRequest, RequestSubmissions]
