@@ -24,6 +24,7 @@ from schema.cost import CostRules
 from schema.root import GongkaiSchema, build_schema
 from web.admin import AdminApp
 from web.cache import BoundedLRU, PersistedQueries, ResponseCache
+from web.cors import Cors
 from web.files import files_endpoint
 from web.graphql_http import GraphQLEndpoint
 from web.headers import SecurityHeaders, WithHeaders, admin_headers, graphiql_headers, origin_of
@@ -49,9 +50,11 @@ class GongkaiApp(Starlette):
     """Starlette with ``SecurityHeaders`` outside its error middleware (so even a 500 gets them)."""
 
     allowed_hosts: list[str] | None = None  # None: the Host is not used for anything, not checked
+    cors_origins: list[str] = []
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack(), allowed_hosts=self.allowed_hosts)
+        inner = Cors(super().build_middleware_stack(), origins=self.cors_origins)
+        return SecurityHeaders(inner, allowed_hosts=self.allowed_hosts)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -199,6 +202,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         lifespan=lifespan,
     )
     app.allowed_hosts = None if public_base_url else settings.allowed_hosts
+    app.cors_origins = settings.cors_origins
     app.state.schema = schema  # read by tests: which execution path the settings chose
     app.state.response_cache = cache  # read by tests and operators; None when turned off
     app.state.persisted_queries = persisted
