@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
-from strawberry.http.ides import get_graphql_ide_html
 
 from authz import Principal
 from cms.content.visibility import ReadScope
@@ -26,6 +25,7 @@ from web.admin import AdminApp
 from web.cache import BoundedLRU, PersistedQueries, ResponseCache
 from web.cors import Cors
 from web.files import files_endpoint
+from web.graphiql import GraphiQLAssets, offline_page
 from web.graphql_http import GraphQLEndpoint
 from web.headers import SecurityHeaders, WithHeaders, admin_headers, graphiql_headers, origin_of
 
@@ -166,6 +166,11 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         if settings.cache_max_entries and settings.cache_max_bytes
         else None
     )
+    graphiql_page = offline_page() if settings.graphiql_enabled else None
+    if graphiql_page is not None and graphiql_page.missing:
+        log.warning(
+            "GraphiQL answers 503 until graphiql/ensure-built.sh runs: missing %s", graphiql_page.missing
+        )
     persisted = PersistedQueries(settings.persisted_queries_max_entries, max_bytes=16 * 1024 * 1024)
     graphql = GraphQLEndpoint(
         schema,
@@ -177,7 +182,8 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         base_url=base_url_of,
         http_max_age=settings.cache_http_max_age,
         max_tokens=settings.max_tokens,
-        graphiql_headers=graphiql_headers(get_graphql_ide_html()) if settings.graphiql_enabled else None,
+        graphiql_headers=graphiql_headers(graphiql_page.html) if graphiql_page else None,
+        graphiql_page=graphiql_page,
     )
     files = files_endpoint(scope_for, services, max_age=settings.cache_http_max_age)
     upload_origin = f"{'https' if endpoints.s3_secure else 'http'}://{endpoints.s3_endpoint}"
@@ -198,6 +204,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             Route("/files/{attachment_id}/{name:path}", files, methods=["GET"]),
             Route("/thumbnails/{attachment_id}.png", files, methods=["GET"]),
             Mount("/admin", app=admin),
+            *([Mount("/graphiql-assets", app=GraphiQLAssets(graphiql_page))] if graphiql_page else []),
         ],
         lifespan=lifespan,
     )
