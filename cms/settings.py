@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # (any port; compared case-insensitively) are accepted then, so a client cannot put its own host
     # into answers that shared caches keep. Production requires public_base_url instead.
     allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1", "[::1]"])
+    # Origins of portals and apps whose pages may call the API from the browser (web/cors.py): listed
+    # origins with staff tokens too; "*" lets any other origin read anonymously. None by default.
+    cors_origins: list[str] = Field(default_factory=list)
     # Thumbnails and text are derived in a child process per file (cms/previews.py). Images above
     # thumbnail_max_pixels are kept but not decoded (40 MP: an A4 scan at 600 dpi or a camera photo
     # passes, and decoding it takes ~160 MiB); each child is capped at preview_memory_mb of address
@@ -161,6 +164,19 @@ class Settings(BaseSettings):
             raise ValueError('GONGKAI_ALLOWED_HOSTS must list host names without ports, e.g. ["localhost"]')
         return names
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        """Origins exactly as browsers send them (``scheme://host[:port]``, lower case), or ``*``."""
+        origins = [origin.strip().rstrip("/") for origin in value]
+        for origin in origins:
+            if origin != "*" and not _is_origin(origin):
+                raise ValueError(
+                    'GONGKAI_CORS_ORIGINS must list origins like ["https://www.example.gov.cn"] or "*", '
+                    f"not {origin!r}"
+                )
+        return origins
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:
         if self.mode is not Mode.PRODUCTION:
@@ -182,3 +198,14 @@ class Settings(BaseSettings):
         if problems:
             raise UnsafeConfiguration("refusing to start in production mode: " + "; ".join(problems))
         return self
+
+
+def _is_origin(value: str) -> bool:
+    parts = urlsplit(value)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and value == f"{parts.scheme}://{parts.netloc}"
+        and value == value.lower()
+        and "@" not in parts.netloc
+    )

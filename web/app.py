@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
-from strawberry.http.ides import get_graphql_ide_html
 
 from authz import Principal
 from cms.content.visibility import ReadScope
@@ -24,7 +23,9 @@ from schema.cost import CostRules
 from schema.root import GongkaiSchema, build_schema
 from web.admin import AdminApp
 from web.cache import BoundedLRU, PersistedQueries, ResponseCache
+from web.cors import Cors
 from web.files import files_endpoint
+from web.graphiql import GraphiQLAssets, offline_page
 from web.graphql_http import GraphQLEndpoint
 from web.headers import SecurityHeaders, WithHeaders, admin_headers, graphiql_headers, origin_of
 
@@ -49,9 +50,11 @@ class GongkaiApp(Starlette):
     """Starlette with ``SecurityHeaders`` outside its error middleware (so even a 500 gets them)."""
 
     allowed_hosts: list[str] | None = None  # None: the Host is not used for anything, not checked
+    cors_origins: list[str] = []
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack(), allowed_hosts=self.allowed_hosts)
+        inner = Cors(super().build_middleware_stack(), origins=self.cors_origins)
+        return SecurityHeaders(inner, allowed_hosts=self.allowed_hosts)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -163,6 +166,11 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         if settings.cache_max_entries and settings.cache_max_bytes
         else None
     )
+    graphiql_page = offline_page() if settings.graphiql_enabled else None
+    if graphiql_page is not None and graphiql_page.missing:
+        log.warning(
+            "GraphiQL answers 503 until graphiql/ensure-built.sh runs: missing %s", graphiql_page.missing
+        )
     persisted = PersistedQueries(settings.persisted_queries_max_entries, max_bytes=16 * 1024 * 1024)
     graphql = GraphQLEndpoint(
         schema,
@@ -174,7 +182,8 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         base_url=base_url_of,
         http_max_age=settings.cache_http_max_age,
         max_tokens=settings.max_tokens,
-        graphiql_headers=graphiql_headers(get_graphql_ide_html()) if settings.graphiql_enabled else None,
+        graphiql_headers=graphiql_headers(graphiql_page.html) if graphiql_page else None,
+        graphiql_page=graphiql_page,
     )
     files = files_endpoint(scope_for, services, max_age=settings.cache_http_max_age)
     upload_origin = f"{'https' if endpoints.s3_secure else 'http'}://{endpoints.s3_endpoint}"
@@ -195,10 +204,12 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             Route("/files/{attachment_id}/{name:path}", files, methods=["GET"]),
             Route("/thumbnails/{attachment_id}.png", files, methods=["GET"]),
             Mount("/admin", app=admin),
+            *([Mount("/graphiql-assets", app=GraphiQLAssets(graphiql_page))] if graphiql_page else []),
         ],
         lifespan=lifespan,
     )
     app.allowed_hosts = None if public_base_url else settings.allowed_hosts
+    app.cors_origins = settings.cors_origins
     app.state.schema = schema  # read by tests: which execution path the settings chose
     app.state.response_cache = cache  # read by tests and operators; None when turned off
     app.state.persisted_queries = persisted

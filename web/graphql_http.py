@@ -24,7 +24,7 @@ import orjson
 from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, parse
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
@@ -42,6 +42,7 @@ from web.cache import (
     document_hash,
     etag_matches,
 )
+from web.graphiql import OfflinePage, page_response
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
@@ -117,6 +118,7 @@ class GraphQLEndpoint:
         http_max_age: int = 30,
         max_tokens: int | None = None,
         graphiql_headers: dict[str, str] | None = None,
+        graphiql_page: OfflinePage | None = None,
     ) -> None:
         self.schema = schema
         self.context_factory = context_factory
@@ -128,6 +130,7 @@ class GraphQLEndpoint:
         self.http_max_age = http_max_age
         self.max_tokens = max_tokens
         self.graphiql_headers = {"Cache-Control": "no-cache", "Vary": "Accept", **(graphiql_headers or {})}
+        self.graphiql_page = graphiql_page or OfflinePage(get_graphql_ide_html(), {}, ())
         self._document_keys = DocumentKeys(
             self._parse, max_entries=KEPT_DOCUMENT_KEYS, max_text=MAX_KEPT_DOCUMENT
         )
@@ -146,7 +149,7 @@ class GraphQLEndpoint:
             and "query" not in request.query_params
             and "extensions" not in request.query_params
         ):
-            return HTMLResponse(get_graphql_ide_html(), headers=self.graphiql_headers)
+            return page_response(self.graphiql_page, self.graphiql_headers)
         try:
             media_type = _negotiate(request.headers.get("accept"))
             params = await self._params(request)

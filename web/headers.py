@@ -130,24 +130,24 @@ def admin_headers(*, upload_origin: str, file_origin: str | None) -> dict[str, s
     return {"Content-Security-Policy": policy, **FRAMING}
 
 
-_EXTERNAL_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=\"(https://[^\"]+)\"", re.S)
+_EXTERNAL_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=\"((?:https://|/)[^\"]+)\"", re.S)
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
-_STYLESHEET = re.compile(r"<link\b[^>]*\brel=\"stylesheet\"[^>]*\bhref=\"(https://[^\"]+)\"", re.S)
+_STYLESHEET = re.compile(r"<link\b[^>]*\brel=\"stylesheet\"[^>]*\bhref=\"((?:https://|/)[^\"]+)\"", re.S)
 
 
 def graphiql_headers(html: str) -> dict[str, str]:
-    """The policy of strawberry's GraphiQL page, read from the page itself: its CDN scripts and
-    stylesheets by their exact URLs (they also carry integrity hashes), its one inline script by its
-    sha256, fonts from the CDN's stylesheets, and requests to /graphql only."""
-    scripts = _EXTERNAL_SCRIPT.findall(html)
+    """The policy of the GraphiQL page, read from the page itself: its scripts and stylesheets (served
+    by this server since #16, so ``'self'``; CDN ones by their exact URLs; all carry integrity hashes),
+    its one inline script by its sha256, fonts from CDN stylesheets, and requests to /graphql only."""
+    scripts = _sources(_EXTERNAL_SCRIPT.findall(html))
     inline = [_sha256_source(body) for body in _INLINE_SCRIPT.findall(html)]
     stylesheets = _STYLESHEET.findall(html)
-    font_origins = sorted({origin_of(url) for url in stylesheets})
+    font_origins = sorted({origin_of(url) for url in stylesheets if url.startswith("https://")})
     policy = _policy(
         {
             "default-src": ["'none'"],
             "script-src": [*scripts, *inline],
-            "style-src": ["'unsafe-inline'", *stylesheets],  # the page's <style> and editor styles
+            "style-src": ["'unsafe-inline'", *_sources(stylesheets)],  # the page's <style> and editor styles
             "font-src": [*font_origins, "data:"],
             "img-src": ["'self'", "data:"],
             "connect-src": ["'self'"],
@@ -157,6 +157,12 @@ def graphiql_headers(html: str) -> dict[str, str]:
         }
     )
     return {"Content-Security-Policy": policy, **FRAMING}
+
+
+def _sources(urls: list[str]) -> list[str]:
+    """CSP sources for URLs: same-origin paths as ``'self'`` (a source cannot name a path alone)."""
+    found = ["'self'" if url.startswith("/") else url for url in urls]
+    return list(dict.fromkeys(found))
 
 
 def _sha256_source(body: str) -> str:
