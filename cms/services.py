@@ -129,7 +129,8 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     vocabularies.changed_hooks.append(changes.vocabularies_changed)
     await vocabularies.seed()
     secret = settings.secret_key.get_secret_value()
-    cursors = CursorCodec(secret.encode())
+    previous = settings.previous_secrets
+    cursors = CursorCodec(secret.encode(), [old.encode() for old in previous])
     content = ContentService(
         orgs,
         cursors,
@@ -161,7 +162,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     search.public_results = PublicMemo(
         changes, max_entries=KEPT_SEARCHES, max_weight=KEPT_CANDIDATES, weigh=lambda r: r.weight
     )
-    accounts = AccountService(secret)
+    accounts = AccountService(secret, previous_secrets=previous)
     services = Services(
         settings=settings,
         client=client,
