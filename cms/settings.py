@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Path("data")
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    # Periodic jobs run on one node at a time, under a lease in MongoDB (cms/jobs): a node that dies
+    # holding it is replaced after job_lease_seconds; each node tries to take it every job_tick_seconds.
+    job_lease_seconds: float = Field(default=60.0, ge=1.0)
+    job_tick_seconds: float = Field(default=10.0, ge=0.1)
     # Key rotation: the keys used before secret_key (a JSON list, newest first). Tokens and cursors
     # signed with them stay accepted (tokens until they expire); new ones are signed with secret_key.
     previous_secret_keys: list[SecretStr] = Field(default_factory=list)
