@@ -6,7 +6,7 @@ It imports every content kind module (cms.kinds), and importing one registers it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +27,9 @@ from cms.content.public_changes import PublicChanges, PublicCounts, PublicMemo, 
 from cms.content.store import ContentService
 from cms.content.versions import VersionService
 from cms.content.visibility import ReadScope
+from cms.jobs.lease import node_id
+from cms.jobs.migrations import Migration, Migrations, Phase
+from cms.jobs.runner import Job, JobRunner
 from cms.kinds.catalog import CatalogService
 from cms.kinds.gazette import GazetteService
 from cms.kinds.interpretations import InterpretationService
@@ -41,10 +44,39 @@ from cms.review.workflow import WorkflowService
 from cms.review.worklist import WorklistService
 from cms.search.service import KEPT_CANDIDATES, KEPT_SEARCHES, SearchService
 from cms.settings import Settings
-from storage.documents import CONTENT_TYPES
-from storage.mongo import connect, engine_profile
+from storage.documents import CONTENT_TYPES, utcnow
+from storage.mongo import connect, drop_obsolete_indexes, engine_profile
 from storage.objectstore import ObjectStore, ObjectStoreConfig
 from storage.reads import Reader
+
+CLEANUP_INTERVAL = timedelta(minutes=15)
+SEARCH_UPKEEP_INTERVAL = timedelta(hours=6)
+
+
+def _index_migrations(db: AsyncDatabase[dict[str, Any]]) -> list[Migration]:
+    return [Migration(1, "drop-replaced-indexes", Phase.INDEXES, lambda: drop_obsolete_indexes(db))]
+
+
+def _data_migrations(search: SearchService) -> list[Migration]:
+    return [
+        Migration(2, "remove-search-fields-from-items", Phase.DATA, search.drop_obsolete_fields),
+        Migration(3, "date-search-entries", Phase.DATA, search.set_sort_days),
+        # Older versions published 不予公开 items and indexed withheld content.
+        Migration(4, "settle-disclosure-modes", Phase.DATA, search.settle_disclosure_modes),
+    ]
+
+
+def _migrations(
+    db: AsyncDatabase[dict[str, Any]], settings: Settings, node: str, data: list[Migration]
+) -> Migrations:
+    return Migrations(
+        db,
+        [*_index_migrations(db), *data],
+        node=node,
+        lease_duration=timedelta(seconds=settings.job_lease_seconds),
+        poll=timedelta(seconds=settings.job_tick_seconds),
+        clock=utcnow,
+    )
 
 
 @dataclass(frozen=True)
@@ -85,6 +117,37 @@ class Services:
     public_changes: PublicChanges
     search: SearchService
     requests: RequestService
+    node: str = field(default_factory=node_id)  # this process, as the job and migration leases name it
+
+    def migrations(self) -> Migrations:
+        return _migrations(self.db, self.settings, self.node, _data_migrations(self.search))
+
+    async def migrate(self) -> list[int]:
+        """The data migrations this version needs, before serving (cms.jobs.migrations)."""
+        ran = await self.migrations().run(Phase.DATA)
+        self.search.migrated()
+        return ran
+
+    def job_runner(self) -> JobRunner:
+        """The periodic work, run by whichever node holds the jobs lease (cms.jobs.runner)."""
+        return JobRunner(
+            self.db,
+            [
+                # Abandoned uploads and unreferenced objects go without an operator's cron job.
+                Job(
+                    "attachment-cleanup",
+                    CLEANUP_INTERVAL,
+                    lambda _: self.attachments.cleanup(),
+                    at_start=False,
+                ),
+                # Entries for items that have none, none for items that are gone.
+                Job("search-upkeep", SEARCH_UPKEEP_INTERVAL, lambda _: self.search.repair()),
+            ],
+            node=self.node,
+            lease_duration=timedelta(seconds=self.settings.job_lease_seconds),
+            tick=timedelta(seconds=self.settings.job_tick_seconds),
+            clock=utcnow,
+        )
 
     def read_scope(self, draft_org_ids: frozenset[ObjectId] = frozenset()) -> ReadScope:
         return self.content.scope(draft_org_ids)
@@ -107,7 +170,12 @@ class Services:
 
 
 async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
-    client, db = await connect(endpoints.mongo_url, settings.mongo_database)
+    node = node_id()
+
+    async def migrate_indexes(db: AsyncDatabase[dict[str, Any]]) -> list[int]:
+        return await _migrations(db, settings, node, []).run(Phase.INDEXES)
+
+    client, db = await connect(endpoints.mongo_url, settings.mongo_database, before_indexes=migrate_indexes)
     objects = ObjectStore(
         ObjectStoreConfig(
             endpoint=endpoints.s3_endpoint,
@@ -133,7 +201,8 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     vocabularies.changed_hooks.append(changes.vocabularies_changed)
     await vocabularies.seed()
     secret = settings.secret_key.get_secret_value()
-    cursors = CursorCodec(secret.encode())
+    previous = settings.previous_secrets
+    cursors = CursorCodec(secret.encode(), [old.encode() for old in previous])
     content = ContentService(
         orgs,
         cursors,
@@ -165,7 +234,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     search.public_results = PublicMemo(
         changes, max_entries=KEPT_SEARCHES, max_weight=KEPT_CANDIDATES, weigh=lambda r: r.weight
     )
-    accounts = AccountService(secret)
+    accounts = AccountService(secret, previous_secrets=previous)
     services = Services(
         settings=settings,
         client=client,
@@ -215,6 +284,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
                 retention=timedelta(days=settings.request_retention_days),
             ),
         ),
+        node=node,
     )
     # Another process changed the tree or the vocabularies: reload ours before following its generation.
     changes.on_remote_change(Reason.ORGANIZATIONS, services.reload_tree)

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Path("data")
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    # Periodic jobs run on one node at a time, under a lease in MongoDB (cms/jobs): a node that dies
+    # holding it is replaced after job_lease_seconds; each node tries to take it every job_tick_seconds.
+    job_lease_seconds: float = Field(default=60.0, ge=1.0)
+    job_tick_seconds: float = Field(default=10.0, ge=0.1)
+    # Key rotation: the keys used before secret_key (a JSON list, newest first). Tokens and cursors
+    # signed with them stay accepted (tokens until they expire); new ones are signed with secret_key.
+    previous_secret_keys: list[SecretStr] = Field(default_factory=list)
 
     # Empty mongo_url / s3_endpoint mean "start the embedded servers under data_dir".
     mongo_url: str = ""
@@ -124,6 +131,10 @@ class Settings(BaseSettings):
     request_submissions_per_hour: int = Field(default=10, ge=1)
 
     @property
+    def previous_secrets(self) -> list[str]:
+        return [key.get_secret_value() for key in self.previous_secret_keys]
+
+    @property
     def embedded_mongo(self) -> bool:
         return not self.mongo_url
 
@@ -185,6 +196,11 @@ class Settings(BaseSettings):
         secret = self.secret_key.get_secret_value()
         if secret == DEV_SECRET_KEY or len(secret) < 32:
             problems.append("GONGKAI_SECRET_KEY must be set to a random value of at least 32 characters")
+        if any(old == DEV_SECRET_KEY or len(old) < 32 for old in self.previous_secrets):
+            # Accepting a published development key would let anyone sign a token.
+            problems.append(
+                "GONGKAI_PREVIOUS_SECRET_KEYS must hold only random values of at least 32 characters"
+            )
         if self.embedded_mongo:
             problems.append("GONGKAI_MONGO_URL must point at a MongoDB replica set")
         if self.embedded_s3:

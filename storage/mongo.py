@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from beanie import init_beanie
@@ -29,8 +30,12 @@ def make_client(url: str, *, timeout_ms: int = 5000) -> AsyncMongoClient[dict[st
 
 
 async def connect(
-    url: str, database: str
+    url: str,
+    database: str,
+    before_indexes: Callable[[AsyncDatabase[dict[str, Any]]], Awaitable[object]] | None = None,
 ) -> tuple[AsyncMongoClient[dict[str, Any]], AsyncDatabase[dict[str, Any]]]:
+    """Connect, run ``before_indexes`` (the index migrations: a replaced index may share its key
+    pattern with the current one), then let Beanie create the current indexes."""
     client = make_client(url)
     try:
         await client.admin.command("ping")
@@ -38,7 +43,12 @@ async def connect(
         await client.close()
         raise DatabaseUnavailable(f"无法连接 MongoDB（{_redact(url)}）：{exc.__class__.__name__}") from exc
     db = client[database]
-    await drop_obsolete_indexes(db)
+    if before_indexes is not None:
+        try:
+            await before_indexes(db)
+        except BaseException:
+            await client.close()
+            raise
     await init_beanie(
         database=db,
         document_models=[
@@ -57,13 +67,16 @@ async def connect(
     return client, db
 
 
-async def drop_obsolete_indexes(db: AsyncDatabase[dict[str, Any]]) -> None:
+async def drop_obsolete_indexes(db: AsyncDatabase[dict[str, Any]]) -> int:
     """Before Beanie creates the current indexes: a replaced index may share its key pattern."""
+    dropped = 0
     for collection, names in OBSOLETE_INDEXES.items():
         existing = await db[collection].index_information()
         for name in names:
             if name in existing:
                 await db[collection].drop_index(name)
+                dropped += 1
+    return dropped
 
 
 async def engine_profile(client: AsyncMongoClient[dict[str, Any]]) -> EngineProfile:

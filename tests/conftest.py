@@ -68,6 +68,7 @@ async def app(settings: Settings, endpoints: Endpoints) -> AsyncIterator[Starlet
         # Start-up's search upkeep pass (statistics, dating entries) is over before any test runs:
         # no test races it, and none depends on whether it has finished yet.
         await application.state.services.search.settled()
+        await application.state.jobs.settled()  # the first search upkeep job too
         yield application
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -32,18 +31,7 @@ from web.headers import SecurityHeaders, WithHeaders, admin_headers, graphiql_he
 log = logging.getLogger("gongkai.web")
 
 
-CLEANUP_INTERVAL = 15 * 60
 MAX_REQUEST_BASE_URLS = 64  # distinct request addresses remembered (see base_url_of)
-
-
-async def _clean_periodically(svc: Services) -> None:
-    """Abandoned uploads and unreferenced objects go away without an operator's cron job."""
-    while True:
-        await asyncio.sleep(CLEANUP_INTERVAL)
-        try:
-            log.info("attachment cleanup: %s", await svc.attachments.cleanup())
-        except Exception:  # a failed round is retried at the next interval
-            log.exception("attachment cleanup failed")
 
 
 class GongkaiApp(Starlette):
@@ -137,8 +125,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         app.state.services = svc
         try:
             await svc.search.prepare()  # the word segmenter's dictionary, before anything is indexed
-            # Before serving: older versions published 不予公开 items and indexed withheld content.
-            await svc.search.settle_disclosure_modes()
+            await svc.migrate()  # before serving; the index migrations ran before the indexes were made
             if settings.loads_demo_data and await _demo_wanted():
                 log.info("repository is empty: loading demo data")
                 from demo.loader import load_demo  # demo mode only: production never imports the demo
@@ -146,13 +133,13 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
                 await load_demo(svc, password=settings.demo_password.get_secret_value())
             svc.start_watching()
             svc.search.start()
-            janitor = asyncio.create_task(_clean_periodically(svc))
+            jobs = svc.job_runner()  # periodic work, on whichever node holds the jobs lease
+            app.state.jobs = jobs
+            jobs.start()
             try:
                 yield
             finally:
-                janitor.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await janitor
+                await jobs.stop()
         finally:
             await svc.close()
 

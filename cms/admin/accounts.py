@@ -81,6 +81,7 @@ class AccountService:
         self,
         secret: str,
         *,
+        previous_secrets: Sequence[str] = (),
         token_ttl: timedelta = timedelta(hours=8),
         throttle: ThrottleLimits | None = None,
         clock: Callable[[], datetime] = utcnow,
@@ -89,8 +90,10 @@ class AccountService:
     ) -> None:
         if not secret:
             raise ValueError("AccountService needs a non-empty secret")
-        # A key of its own, so that a token can never pass for a signed cursor or the other way round.
-        self._key = hashlib.sha256(b"gongkai-token\0" + secret.encode()).digest()
+        self._key = _token_key(secret)
+        # Keys rotate: tokens are signed with the current key and accepted under the previous ones
+        # until they expire, so rotating the secret does not log every member of staff out.
+        self._keys = [self._key, *(_token_key(old) for old in previous_secrets if old)]
         self._ttl = token_ttl
         self._throttle = LoginThrottle(self._key, throttle or ThrottleLimits())
         self._clock = clock
@@ -242,19 +245,28 @@ class AccountService:
         """Signature, format and claims; expiry is left to the caller, judged by the service clock."""
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             raise TokenInvalid()
-        try:
-            payload = jwt.decode(
-                token,
-                self._key,
-                algorithms=[_ALGORITHM],
-                audience=AUDIENCE,
-                issuer=ISSUER,
-                # PyJWT reads the wall clock for these; the injected clock decides instead.
-                options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False},
-            )
-            return _claims(payload)
-        except (jwt.InvalidTokenError, TypeError, ValueError, OverflowError, OSError) as exc:
-            raise TokenInvalid() from exc
+        for key in self._keys:
+            try:
+                payload = jwt.decode(
+                    token,
+                    key,
+                    algorithms=[_ALGORITHM],
+                    audience=AUDIENCE,
+                    issuer=ISSUER,
+                    # PyJWT reads the wall clock for these; the injected clock decides instead.
+                    options={"require": _REQUIRED_CLAIMS, "verify_exp": False, "verify_iat": False},
+                )
+                return _claims(payload)
+            except jwt.InvalidSignatureError:
+                continue  # perhaps signed with an earlier key
+            except (jwt.InvalidTokenError, TypeError, ValueError, OverflowError, OSError) as exc:
+                raise TokenInvalid() from exc
+        raise TokenInvalid()
+
+
+def _token_key(secret: str) -> bytes:
+    """A key of its own, so that a token can never pass for a signed cursor or the other way round."""
+    return hashlib.sha256(b"gongkai-token\0" + secret.encode()).digest()
 
 
 async def ensure_user(

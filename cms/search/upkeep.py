@@ -90,8 +90,8 @@ class SearchIndex:
     # -- life cycle -----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Background upkeep: index items stored before search existed, and refresh the term
-        statistics that choose the index lookup (at once, then every few hours)."""
+        """Refresh this process's term statistics, which choose the index lookup (at once, then every
+        few hours). Indexing what is missing (:meth:`repair`) is a periodic job of one node."""
         if self._background is None:
             self._background = asyncio.create_task(self._upkeep())
 
@@ -106,11 +106,15 @@ class SearchIndex:
     async def _upkeep(self) -> None:
         while True:
             try:
-                await self.repair()
+                await self.refresh_statistics()
             except Exception:  # retried at the next interval; search still works without statistics
-                log.exception("search upkeep failed")
+                log.exception("search statistics failed")
             self._upkept.set()
             await asyncio.sleep(STATISTICS_INTERVAL)
+
+    def migrated(self) -> None:
+        """The one-off data changes are done (cms.jobs.migrations ran them before serving)."""
+        self._cleaned = self._days_ready = True
 
     async def settled(self) -> None:
         """Wait for the background work started so far: the first upkeep pass (once ``start`` was

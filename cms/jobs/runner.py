@@ -1,0 +1,128 @@
+"""Periodic work on exactly one node: the holder of the ``jobs`` lease runs every job that is due.
+
+Each node runs a :class:`JobRunner`; every ``tick`` it takes or renews the lease, and the holder runs
+the jobs whose interval has passed since their last run. When each job last ran is kept in the
+database (collection ``jobs``), so a node that takes over does not start everything again at once.
+While a job runs, a heartbeat renews the lease; if renewal fails (another node took over after this
+one stalled) the job is cancelled. A node killed mid-job stops renewing: another takes over once the
+lease has expired, so a job is resumed within ``lease duration + tick``. Jobs receive the fencing
+token: a write that must not happen twice checks it (:meth:`cms.jobs.lease.Lease.fence`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from cms.jobs.lease import Lease, LeaseLost, Sleep, renewing
+
+log = logging.getLogger("gongkai.jobs")
+
+JOBS = "jobs"
+JOB_LEASE = "jobs"
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    interval: timedelta
+    run: Callable[[int], Awaitable[object]]  # given the fencing token; returns something to log
+    at_start: bool = True  # False: a database's first run waits one interval (as a cron job would)
+
+
+class JobRunner:
+    def __init__(
+        self,
+        db: AsyncDatabase[dict[str, Any]],
+        jobs: Sequence[Job],
+        *,
+        node: str,
+        lease_duration: timedelta,
+        tick: timedelta,
+        clock: Callable[[], datetime],
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.lease = Lease(db, JOB_LEASE, node=node, duration=lease_duration, clock=clock)
+        self.runs = db[JOBS]
+        self.jobs = list(jobs)
+        self.tick_seconds = tick.total_seconds()
+        self.clock = clock
+        self.sleep = sleep
+        self._loop: asyncio.Task[None] | None = None
+        self._ticked = asyncio.Event()  # set once the first tick is over (see settled)
+
+    @property
+    def holding(self) -> bool:
+        return self.lease.held is not None
+
+    def start(self) -> None:
+        if self._loop is None:
+            self._loop = asyncio.create_task(self._run_forever())
+
+    async def stop(self) -> None:
+        """Stop this node's jobs and let another node take the lease at once."""
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+            self._loop = None
+        with contextlib.suppress(Exception):  # the database may be gone: the lease then expires
+            await self.lease.release()
+
+    async def settled(self) -> None:
+        """Wait for the first tick after ``start`` (its jobs included): for tests that must not race it."""
+        if self._loop is not None and not self._loop.done():
+            await self._ticked.wait()
+
+    async def _run_forever(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # the database may be briefly away: try again at the next tick
+                log.exception("job runner tick failed")
+            self._ticked.set()
+            await self.sleep(self.tick_seconds)
+
+    async def tick(self) -> list[str]:
+        """Take or renew the lease and, as its holder, run the jobs that are due. Returns the names of
+        those that ran to the end (or failed) under the lease."""
+        held = await self.lease.acquire()
+        if held is None:
+            return []
+        ran = []
+        for job in self.jobs:
+            if self.lease.held is None or not await self._due(job):
+                continue
+            if await self._run(job, held.token):
+                ran.append(job.name)
+        return ran
+
+    async def _due(self, job: Job) -> bool:
+        last = await self.runs.find_one({"_id": job.name}, {"finished": 1})
+        if last is None and not job.at_start:
+            await self.runs.update_one(
+                {"_id": job.name}, {"$setOnInsert": {"finished": self.clock()}}, upsert=True
+            )
+            return False
+        return last is None or last["finished"] + job.interval <= self.clock()
+
+    async def _run(self, job: Job, token: int) -> bool:
+        """Run the job and record its run; False when the lease was lost meanwhile (not recorded)."""
+        try:
+            log.info("job %s: %s", job.name, await renewing(self.lease, job.run(token), self.sleep))
+        except LeaseLost:
+            log.warning("job %s stopped: the lease was taken over", job.name)
+            return False
+        except Exception:  # retried at its next interval
+            log.exception("job %s failed", job.name)
+        await self.runs.update_one(
+            {"_id": job.name}, {"$set": {"finished": self.clock(), "token": token}}, upsert=True
+        )
+        return True
