@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cms.reading_room.terminals import TERMINAL_ID, TerminalConfig
+
 DEV_SECRET_KEY = "gongkai-development-secret-key-change-me"  # noqa: S105 - the refusal below keys on it
 DEFAULT_DEMO_PASSWORD = "Gongkai-demo-2026"  # noqa: S105 - documented; demo mode only
 
@@ -123,6 +125,9 @@ class Settings(BaseSettings):
     cache_http_max_age: int = Field(default=30, ge=0)
     # Automatic persisted queries (Apollo APQ): documents registered by hash, per process.
     persisted_queries_max_entries: int = Field(default=2_000, ge=0)
+    # Reading-room terminals by id (``/reading-room/?terminal=ID``): organization key, name, idle
+    # seconds, portal URL template (cms/reading_room/terminals.py). Unknown ids get the defaults.
+    reading_room_terminals: dict[str, TerminalConfig] = Field(default_factory=dict)
     # Requests for disclosure (cms/requests): the key sealing applicants' personal data (32 bytes,
     # URL-safe base64; empty: derived from the secret key), how long it is kept after a request is
     # closed, and how many anonymous submissions one source may make per hour.
@@ -151,6 +156,17 @@ class Settings(BaseSettings):
     @property
     def loads_demo_data(self) -> bool:
         return self.demo_data and self.mode is not Mode.PRODUCTION
+
+    @field_validator("reading_room_terminals")
+    @classmethod
+    def _terminal_ids(cls, value: dict[str, TerminalConfig]) -> dict[str, TerminalConfig]:
+        """Ids go into URLs: letters, digits, ``-`` and ``_``, at most 64."""
+        bad = [key for key in value if not TERMINAL_ID.match(key)]
+        if bad:
+            raise ValueError(
+                f"reading_room_terminals: invalid terminal id {bad[0]!r} (letters, digits, - and _)"
+            )
+        return value
 
     @field_validator("public_base_url")
     @classmethod

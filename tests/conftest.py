@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from starlette.applications import Starlette
 
 from cms.admin.organizations import NewOrganization
+from cms.reading_room.terminals import TerminalConfig
 from cms.services import Endpoints, Services
 from cms.settings import Settings
 from devservers.embedded import EmbeddedServices, start_embedded
@@ -58,6 +59,10 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         demo_data=True,
         # the in-process client's address, besides the loopback names the browser tests use
         allowed_hosts=["testserver", "localhost", "127.0.0.1", "[::1]"],
+        # a reading-room terminal showing 昆明市's subtree (tests/test_reading_room.py, tests/e2e)
+        reading_room_terminals={
+            "km-hall": TerminalConfig(organization="km-gov", name="昆明市政务服务中心查阅点", idle_seconds=60)
+        },
     )
 
 

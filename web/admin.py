@@ -40,8 +40,9 @@ def _route_path(scope: Scope) -> str:
 class AdminApp:
     """An ASGI app for ``Mount("/admin", AdminApp())``: files from dist, else index.html."""
 
-    def __init__(self, dist: Path = DIST) -> None:
+    def __init__(self, dist: Path = DIST, *, not_built: str = NOT_BUILT) -> None:
         self.dist = dist
+        self.not_built = not_built  # the reading-room app (web/reading_room.py) says its own
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -56,7 +57,7 @@ class AdminApp:
             return PlainTextResponse(NOT_FOUND, status_code=404)
         index = self.dist / "index.html"
         if not index.is_file():
-            return PlainTextResponse(NOT_BUILT, status_code=503)
+            return PlainTextResponse(self.not_built, status_code=503)
         root = self.dist.resolve()
         if relative:
             candidate = (root / relative).resolve()

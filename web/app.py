@@ -26,7 +26,15 @@ from web.cors import Cors
 from web.files import files_endpoint
 from web.graphiql import GraphiQLAssets, offline_page
 from web.graphql_http import GraphQLEndpoint
-from web.headers import SecurityHeaders, WithHeaders, admin_headers, graphiql_headers, origin_of
+from web.headers import (
+    SecurityHeaders,
+    WithHeaders,
+    admin_headers,
+    graphiql_headers,
+    origin_of,
+    reading_room_headers,
+)
+from web.reading_room import reading_room_app, terminal_endpoint
 
 log = logging.getLogger("gongkai.web")
 
@@ -181,6 +189,12 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         ),
     )
 
+    reading_room = WithHeaders(
+        reading_room_app(),
+        reading_room_headers(file_origin=origin_of(public_base_url) if public_base_url else None),
+    )
+    terminal = terminal_endpoint(settings.reading_room_terminals, max_age=settings.cache_http_max_age)
+
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -192,6 +206,8 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             Route("/thumbnails/{attachment_id}.png", files, methods=["GET"]),
             Mount("/admin", app=admin),
             *([Mount("/graphiql-assets", app=GraphiQLAssets(graphiql_page))] if graphiql_page else []),
+            Route("/reading-room/terminal.json", terminal, methods=["GET"]),
+            Mount("/reading-room", app=reading_room),
         ],
         lifespan=lifespan,
     )

@@ -1,12 +1,12 @@
-"""Headers on every answer, the Host check, and the content security policies of the two HTML pages.
+"""Headers on every answer, the Host check, and the content security policies of the HTML pages.
 
 ``SecurityHeaders`` wraps the whole application, outside Starlette's own error handling, so 404s, 405s
 and 500s get ``X-Content-Type-Options: nosniff`` like everything else. When attachment URLs are built
 from the request (no ``GONGKAI_PUBLIC_BASE_URL``), it also refuses a Host that is not allowed before
 anything else runs: such a Host would otherwise end up in answers that caches keep for everyone.
 
-The admin app (``/admin``) and GraphiQL (``GET /graphql`` from a browser) are the only HTML this server
-sends; both get a ``Content-Security-Policy`` that allows what they load and nothing more, and may not
+The admin app (``/admin``), the reading-room terminal (``/reading-room``) and GraphiQL (``GET /graphql``
+from a browser) are the only HTML this server sends; each gets a ``Content-Security-Policy`` that allows what they load and nothing more, and may not
 be framed (``frame-ancestors 'none'``, ``X-Frame-Options: DENY``).
 """
 
@@ -124,6 +124,28 @@ def admin_headers(*, upload_origin: str, file_origin: str | None) -> dict[str, s
             "object-src": ["'none'"],
             "base-uri": ["'self'"],
             "form-action": ["'self'"],
+            "frame-ancestors": ["'none'"],
+        }
+    )
+    return {"Content-Security-Policy": policy, **FRAMING}
+
+
+def reading_room_headers(*, file_origin: str | None) -> dict[str, str]:
+    """The terminal runs only its own hashed scripts, reads /graphql and its configuration, and shows
+    attachment images and thumbnails (from the public base URL when one is set). It loads nothing
+    from elsewhere and may not be framed: a kiosk must not be turned into a window on another site."""
+    images = ["'self'", "data:", *([file_origin] if file_origin else [])]
+    policy = _policy(
+        {
+            "default-src": ["'self'"],
+            "script-src": ["'self'"],
+            "style-src": ["'self'", "'unsafe-inline'"],  # Vue's style bindings
+            "img-src": images,
+            "font-src": ["'self'"],
+            "connect-src": ["'self'"],
+            "object-src": ["'none'"],
+            "base-uri": ["'self'"],
+            "form-action": ["'none'"],
             "frame-ancestors": ["'none'"],
         }
     )

@@ -44,8 +44,8 @@ const h = {
   base,
   password,
   args,
-  async newPage() {
-    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 }, acceptDownloads: true })
+  async newPage(options = {}) {
+    const context = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1366, height: 900 }, acceptDownloads: true, ...options })
     context.setDefaultTimeout(20_000)
     const page = await context.newPage()
     pages.push(page)
