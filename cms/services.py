@@ -103,7 +103,9 @@ class Services:
 
 
 async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
-    client, db = await connect(endpoints.mongo_url, settings.mongo_database)
+    client, db = await connect(
+        endpoints.mongo_url, settings.mongo_database, connect_timeout=settings.mongo_connect_timeout_seconds
+    )
     objects = ObjectStore(
         ObjectStoreConfig(
             endpoint=endpoints.s3_endpoint,
@@ -112,6 +114,8 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
             bucket=settings.s3_bucket,
             secure=endpoints.s3_secure,
             region=settings.s3_region or None,
+            connect_timeout=settings.s3_connect_timeout_seconds,
+            read_timeout=settings.s3_timeout_seconds,
         )
     )
     try:

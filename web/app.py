@@ -8,8 +8,8 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 from strawberry.http.ides import get_graphql_ide_html
@@ -24,9 +24,11 @@ from schema.cost import CostRules
 from schema.root import GongkaiSchema, build_schema
 from web.admin import AdminApp
 from web.cache import BoundedLRU, PersistedQueries, ResponseCache
+from web.faults import Faults
 from web.files import files_endpoint
 from web.graphql_http import GraphQLEndpoint
 from web.headers import SecurityHeaders, WithHeaders, admin_headers, graphiql_headers, origin_of
+from web.health import JobWatch, Readiness, livez, readyz_endpoint
 
 log = logging.getLogger("gongkai.web")
 
@@ -35,14 +37,17 @@ CLEANUP_INTERVAL = 15 * 60
 MAX_REQUEST_BASE_URLS = 64  # distinct request addresses remembered (see base_url_of)
 
 
-async def _clean_periodically(svc: Services) -> None:
+async def _clean_periodically(svc: Services, watch: JobWatch) -> None:
     """Abandoned uploads and unreferenced objects go away without an operator's cron job."""
     while True:
         await asyncio.sleep(CLEANUP_INTERVAL)
+        watch.begin()
         try:
             log.info("attachment cleanup: %s", await svc.attachments.cleanup())
         except Exception:  # a failed round is retried at the next interval
             log.exception("attachment cleanup failed")
+        finally:
+            watch.end()
 
 
 class GongkaiApp(Starlette):
@@ -93,6 +98,12 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
     async def scope_for(request: Request) -> ReadScope:
         return (await who(request))[3]
 
+    cleanup_job = JobWatch("附件清理", stuck_after=settings.job_stuck_seconds)
+    readiness = Readiness(
+        services,
+        [cleanup_job],
+        timeout=max(settings.mongo_connect_timeout_seconds, settings.s3_connect_timeout_seconds),
+    )
     public_base_url = settings.public_base_url  # validated, without a trailing slash
     request_base_urls: BoundedLRU[str] = BoundedLRU(MAX_REQUEST_BASE_URLS, MAX_REQUEST_BASE_URLS * 4096)
 
@@ -143,7 +154,8 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
                 await load_demo(svc, password=settings.demo_password.get_secret_value())
             svc.start_watching()
             svc.search.start()
-            janitor = asyncio.create_task(_clean_periodically(svc))
+            janitor = asyncio.create_task(_clean_periodically(svc, cleanup_job))
+            cleanup_job.task = janitor
             try:
                 yield
             finally:
@@ -185,19 +197,20 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         ),
     )
 
-    async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
     app = GongkaiApp(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
-            Route("/healthz", health, methods=["GET"]),
+            Route("/livez", livez, methods=["GET"]),
+            Route("/healthz", livez, methods=["GET"]),  # the old name, kept for existing probes
+            Route("/readyz", readyz_endpoint(readiness), methods=["GET"]),
             Route("/files/{attachment_id}/{name:path}", files, methods=["GET"]),
             Route("/thumbnails/{attachment_id}.png", files, methods=["GET"]),
             Mount("/admin", app=admin),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(Faults, database_budget=settings.mongo_timeout_seconds)],
     )
+    app.state.readiness = readiness  # read by tests
     app.allowed_hosts = None if public_base_url else settings.allowed_hosts
     app.state.schema = schema  # read by tests: which execution path the settings chose
     app.state.response_cache = cache  # read by tests and operators; None when turned off
