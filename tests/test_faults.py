@@ -313,3 +313,37 @@ async def test_a_job_round_running_too_long_counts_as_stuck(
 
 def test_a_job_that_is_not_running_counts_as_a_problem() -> None:
     assert JobWatch("附件清理", stuck_after=60).problem() == "附件清理 未在运行"
+
+
+# --- gongkai serve on a taken port --------------------------------------------------------------
+
+
+def test_serve_on_a_taken_port_exits_at_once_with_one_line_and_starts_nothing(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            **os.environ,
+            "GONGKAI_MODE": "development",
+            "GONGKAI_PORT": str(port),
+            "GONGKAI_DATA_DIR": str(tmp_path),
+        }
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, "-m", "web.cli", "serve"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        took = time.monotonic() - started
+
+    assert result.returncode == 5
+    assert result.stderr.splitlines() == [
+        f"无法监听 / cannot listen on 127.0.0.1:{port}: Address already in use"
+    ]
+    assert not (tmp_path / "embedded").exists()  # no embedded server was started
+    assert took < 20  # the interpreter's imports; nothing waits
