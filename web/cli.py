@@ -154,7 +154,8 @@ def serve() -> int:
     try:
         if settings.embedded_mongo or settings.embedded_s3:
             try:
-                embedded = start_embedded(data_dir / "embedded")
+                # Supervised: in development a server that dies comes back on its port by itself.
+                embedded = start_embedded(data_dir / "embedded", supervise=True)
             except EmbeddedError as exc:
                 print(f"无法启动内置服务 / cannot start embedded services: {exc}", file=sys.stderr)
                 return 3
