@@ -182,3 +182,10 @@ class NonDisclosureGroundsRequired(DomainError):
 class DisclosureModeMismatch(DomainError):
     code = "DISCLOSURE_MODE_MISMATCH"
     default_message = "拟公开方式与该信息的公开方式不一致；如需改变公开方式，请退回修改。"
+
+
+class DatabaseUnavailable(DomainError):
+    """The database could not be reached or did not answer in time (HTTP 503; retry later)."""
+
+    code = "DATABASE_UNAVAILABLE"
+    default_message = "数据库暂时无法访问，请稍后重试。"

@@ -175,7 +175,12 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     async def migrate_indexes(db: AsyncDatabase[dict[str, Any]]) -> list[int]:
         return await _migrations(db, settings, node, []).run(Phase.INDEXES)
 
-    client, db = await connect(endpoints.mongo_url, settings.mongo_database, before_indexes=migrate_indexes)
+    client, db = await connect(
+        endpoints.mongo_url,
+        settings.mongo_database,
+        before_indexes=migrate_indexes,
+        connect_timeout=settings.mongo_connect_timeout_seconds,
+    )
     objects = ObjectStore(
         ObjectStoreConfig(
             endpoint=endpoints.s3_endpoint,
@@ -184,6 +189,8 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
             bucket=settings.s3_bucket,
             secure=endpoints.s3_secure,
             region=settings.s3_region or None,
+            connect_timeout=settings.s3_connect_timeout_seconds,
+            read_timeout=settings.s3_timeout_seconds,
         )
     )
     try:

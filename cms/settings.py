@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     s3_region: str = ""
     s3_bucket: str = "gongkai-attachments"
+    # Faults answer fast: how long a request may wait for the database (every command and its
+    # retries together), how long to wait for a connection / a server to select, and the object
+    # store's connect and read timeouts (a refused connection is retried once, a silent one never).
+    mongo_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    mongo_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    s3_connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    s3_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    # /readyz: a background job round running longer than this counts as stuck.
+    job_stuck_seconds: float = Field(default=30 * 60, gt=0)
 
     # Attachments: size limit, the types accepted (judged by content), and the public address of this
     # server used to build stable download URLs (empty: taken from each request).

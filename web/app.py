@@ -7,8 +7,8 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp
 
@@ -23,6 +23,7 @@ from schema.root import GongkaiSchema, build_schema
 from web.admin import AdminApp
 from web.cache import BoundedLRU, PersistedQueries, ResponseCache
 from web.cors import Cors
+from web.faults import Faults
 from web.files import files_endpoint
 from web.graphiql import GraphiQLAssets, offline_page
 from web.graphql_http import GraphQLEndpoint
@@ -34,6 +35,7 @@ from web.headers import (
     origin_of,
     reading_room_headers,
 )
+from web.health import JobWatch, Readiness, livez, readyz_endpoint
 from web.reading_room import reading_room_app, terminal_endpoint
 
 log = logging.getLogger("gongkai.web")
@@ -92,6 +94,12 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
     async def scope_for(request: Request) -> ReadScope:
         return (await who(request))[3]
 
+    cleanup_job = JobWatch("后台任务", stuck_after=settings.job_stuck_seconds)
+    readiness = Readiness(
+        services,
+        [cleanup_job],
+        timeout=max(settings.mongo_connect_timeout_seconds, settings.s3_connect_timeout_seconds),
+    )
     public_base_url = settings.public_base_url  # validated, without a trailing slash
     request_base_urls: BoundedLRU[str] = BoundedLRU(MAX_REQUEST_BASE_URLS, MAX_REQUEST_BASE_URLS * 4096)
 
@@ -144,6 +152,8 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             jobs = svc.job_runner()  # periodic work, on whichever node holds the jobs lease
             app.state.jobs = jobs
             jobs.start()
+            cleanup_job.task = jobs.task  # readiness watches the runner for stuck jobs
+            jobs.watchers.append(lambda running: cleanup_job.begin() if running else cleanup_job.end())
             try:
                 yield
             finally:
@@ -195,13 +205,12 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
     )
     terminal = terminal_endpoint(settings.reading_room_terminals, max_age=settings.cache_http_max_age)
 
-    async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
     app = GongkaiApp(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
-            Route("/healthz", health, methods=["GET"]),
+            Route("/livez", livez, methods=["GET"]),
+            Route("/healthz", livez, methods=["GET"]),  # the old name, kept for existing probes
+            Route("/readyz", readyz_endpoint(readiness), methods=["GET"]),
             Route("/files/{attachment_id}/{name:path}", files, methods=["GET"]),
             Route("/thumbnails/{attachment_id}.png", files, methods=["GET"]),
             Mount("/admin", app=admin),
@@ -210,7 +219,9 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             Mount("/reading-room", app=reading_room),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(Faults, database_budget=settings.mongo_timeout_seconds)],
     )
+    app.state.readiness = readiness  # read by tests
     app.allowed_hosts = None if public_base_url else settings.allowed_hosts
     app.cors_origins = settings.cors_origins
     app.state.schema = schema  # read by tests: which execution path the settings chose

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -135,6 +136,16 @@ def serve() -> int:
     except ValidationError as exc:
         print(f"配置错误 / configuration error:\n{exc}", file=sys.stderr)
         return 2
+    # The port first, before anything is started: taken, it is a one-line reason and nothing to stop
+    # (uvicorn would find out only after the lifespan, then hang in its shutdown).
+    try:
+        listener = _listen(settings.host, settings.port)
+    except OSError as exc:
+        print(
+            f"无法监听 / cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 5
     data_dir = Path(settings.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     embedded = None
@@ -143,7 +154,8 @@ def serve() -> int:
     try:
         if settings.embedded_mongo or settings.embedded_s3:
             try:
-                embedded = start_embedded(data_dir / "embedded")
+                # Supervised: in development a server that dies comes back on its port by itself.
+                embedded = start_embedded(data_dir / "embedded", supervise=True)
             except EmbeddedError as exc:
                 print(f"无法启动内置服务 / cannot start embedded services: {exc}", file=sys.stderr)
                 return 3
@@ -154,13 +166,29 @@ def serve() -> int:
         app = create_app(settings, endpoints)
         config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info", lifespan="on")
         server = uvicorn.Server(config)
-        server.run()
+        server.run(sockets=[listener])
         return 0 if server.started else 4
     except KeyboardInterrupt:
         return 0
     finally:
+        listener.close()
         if embedded is not None:
             embedded.stop()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket uvicorn is handed (so nobody can take the port in between)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        listener.bind((host.strip("[]"), port))
+        listener.listen(2048)
+    except OSError:
+        listener.close()
+        raise
+    listener.set_inheritable(True)
+    return listener
 
 
 def _endpoints(settings: Settings, embedded: EmbeddedServices | None) -> Endpoints:

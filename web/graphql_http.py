@@ -42,6 +42,7 @@ from web.cache import (
     document_hash,
     etag_matches,
 )
+from web.faults import RETRY_AFTER, fault_of, unavailable_body
 from web.graphiql import OfflinePage, page_response
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -363,6 +364,9 @@ class GraphQLEndpoint:
         return params
 
     def _encode(self, result: ExecutionResult, media_type: str) -> Encoded:
+        faults = [f for e in result.errors or [] if (f := fault_of(e.original_error)) is not None]
+        if faults:  # a service is down: the answer would be partial, so none is given (503)
+            return Encoded(503, unavailable_body(faults[:1]), True, False)
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = [format_error(e) for e in result.errors]
@@ -382,6 +386,8 @@ class GraphQLEndpoint:
 
     def _plain(self, request: Request, outcome: Encoded, media_type: str) -> Response:
         headers = {"Cache-Control": NO_STORE}
+        if outcome.status == 503:
+            headers["Retry-After"] = RETRY_AFTER
         if request.method == "GET":
             headers["Vary"] = VARY
         return Response(outcome.body, status_code=outcome.status, media_type=media_type, headers=headers)

@@ -93,6 +93,10 @@ class AccessControl:
         await self.reload()
         return removed
 
+    @property
+    def watching(self) -> bool:
+        return self._watcher is not None and not self._watcher.done()
+
     def start_watching(self) -> None:
         """Follow grant changes made by other processes."""
         if self._watcher is None:

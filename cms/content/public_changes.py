@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import enum
 import logging
+import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -82,6 +84,8 @@ class PublicChanges:
         self._boundary_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._watcher: asyncio.Task[None] | None = None
+        # time.monotonic() of the last word from the database's change feed (readiness reads it)
+        self.last_heard: float | None = None
 
     @property
     def generation(self) -> int:
@@ -216,6 +220,10 @@ class PublicChanges:
 
     # -- following other processes ------------------------------------------------------------
 
+    @property
+    def watching(self) -> bool:
+        return self._watcher is not None and not self._watcher.done()
+
     def start_watching(self) -> None:
         if self._watcher is None:
             self._watcher = asyncio.create_task(self._watch())
@@ -232,8 +240,9 @@ class PublicChanges:
     async def refresh(self) -> None:
         await self._apply(await self._feed.find_one({"_id": FEED_ID}))
 
-    def _spawn(self, work: Awaitable[None]) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(work)
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        # A fresh context: a retry spawned by a request must not inherit its database deadline.
+        task = asyncio.create_task(work, context=contextvars.Context())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -273,6 +282,7 @@ class PublicChanges:
             dirty.set()  # whatever changed before the stream opened
             while stream.alive:
                 started = loop.time()
+                self.last_heard = time.monotonic()
                 if await stream.try_next() is not None:
                     dirty.set()
                     continue
@@ -282,6 +292,7 @@ class PublicChanges:
     async def _poll(self, dirty: asyncio.Event) -> None:
         while True:
             doc = await self._feed.find_one({"_id": FEED_ID}, {"generation": 1})
+            self.last_heard = time.monotonic()
             if _generation(doc) > self.version[0]:
                 dirty.set()
             await asyncio.sleep(self.poll_interval)

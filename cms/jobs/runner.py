@@ -57,6 +57,13 @@ class JobRunner:
         self.sleep = sleep
         self._loop: asyncio.Task[None] | None = None
         self._ticked = asyncio.Event()  # set once the first tick is over (see settled)
+        # Told True when a job starts and False when it ends (readiness watches for stuck jobs).
+        self.watchers: list[Callable[[bool], object]] = []
+
+    @property
+    def task(self) -> asyncio.Task[None] | None:
+        """The loop that ticks (None before start)."""
+        return self._loop
 
     @property
     def holding(self) -> bool:
@@ -115,6 +122,8 @@ class JobRunner:
 
     async def _run(self, job: Job, token: int) -> bool:
         """Run the job and record its run; False when the lease was lost meanwhile (not recorded)."""
+        for watcher in self.watchers:
+            watcher(True)
         try:
             log.info("job %s: %s", job.name, await renewing(self.lease, job.run(token), self.sleep))
         except LeaseLost:
@@ -122,6 +131,9 @@ class JobRunner:
             return False
         except Exception:  # retried at its next interval
             log.exception("job %s failed", job.name)
+        finally:
+            for watcher in self.watchers:
+                watcher(False)
         await self.runs.update_one(
             {"_id": job.name}, {"$set": {"finished": self.clock(), "token": token}}, upsert=True
         )

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -152,7 +153,8 @@ class SearchIndex:
         """``reindex_all`` in the background; False when a rebuild is already running."""
         if self._reindexing is not None and not self._reindexing.done():
             return False
-        self._reindexing = asyncio.create_task(self.reindex_all())
+        # A fresh context: the rebuild outlives the request and must not inherit its database deadline.
+        self._reindexing = asyncio.create_task(self.reindex_all(), context=contextvars.Context())
         self._reindexing.add_done_callback(_log_reindex)
         return True
 
