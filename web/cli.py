@@ -1,4 +1,4 @@
-"""Command line: ``gongkai serve`` (the main job) and ``gongkai export-schema``."""
+"""Command line: ``gongkai serve`` (the main job), ``create-admin``, ``verify`` and ``export-schema``."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--org-key", required=True, help="the organization the administrator belongs to")
     admin.add_argument("--org-name", help="create the root organization with this name if it does not exist")
     admin.add_argument("--org-code", help="its 统一社会信用代码 or 机构代码 (with --org-name)")
+    sub.add_parser(
+        "verify",
+        help="check register chains, attachment objects, search entries and counts (exit 1 on a problem)",
+    )
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--check", action="store_true", help="fail if schema/schema.graphql is out of date")
     args = parser.parse_args(argv)
@@ -40,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         return export_schema(check=args.check)
     if args.command == "create-admin":
         return create_admin(args.username, args.org_key, args.org_name, args.org_code)
+    if args.command == "verify":
+        return verify()
     return serve()
 
 
@@ -108,6 +114,50 @@ async def _create_admin(
         assert org.id is not None
         user = await services.accounts.create_user(username, password, org.id, "系统管理员")
         await services.access.grants.add(Grant(user_id=str(user.id), role=Role.ADMIN, org_id=str(org.id)))
+    finally:
+        await services.close()
+
+
+def verify() -> int:
+    """After a restore, an upgrade or a crash: is every stored thing whole? (cms.integrity.verify)"""
+    import asyncio
+
+    from devservers.embedded import EmbeddedError, start_embedded
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"配置错误 / configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    embedded = None
+    try:
+        if settings.embedded_mongo or settings.embedded_s3:
+            try:
+                embedded = start_embedded(Path(settings.data_dir).resolve() / "embedded")
+            except EmbeddedError as exc:
+                print(f"无法启动内置服务 / cannot start embedded services: {exc}", file=sys.stderr)
+                return 3
+        endpoints = _endpoints(settings, embedded)
+        if problem := preflight(endpoints):
+            print(problem, file=sys.stderr)
+            return 3
+        lines, ok = asyncio.run(_verify(settings, endpoints))
+        print("\n".join(lines))
+        return 0 if ok else 1
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+async def _verify(settings: Settings, endpoints: Endpoints) -> tuple[list[str], bool]:
+    from cms.integrity.verify import verify as verify_repository
+    from cms.services import build_services
+
+    services = await build_services(settings, endpoints)
+    try:
+        await services.search.prepare()  # the dictionary the entries were segmented with
+        report = await verify_repository(services.objects, services.register)
+        return report.lines(), report.ok
     finally:
         await services.close()
 

@@ -1,0 +1,1 @@
+"""cms/integrity: checks that the stored data is whole (``gongkai verify``)."""

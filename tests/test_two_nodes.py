@@ -1,0 +1,296 @@
+"""Two application nodes behind Debian's nginx, with the shipped proxy configuration
+(deploy/nginx/gongkai-proxy.conf), on the session's database and object store: what one node does
+is served by the other within a second, and a node killed mid-request leaves nothing half-written.
+
+Needs /usr/sbin/nginx (scripts/test installs Debian's nginx when it is missing)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cms.integrity.verify import verify
+from tests.helpers import DEPT_HEAD, OFFICER, UNIT_HEAD, Api, code_of, unique
+
+ROOT = Path(__file__).resolve().parents[1]
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+PROPAGATION = 1.0  # seconds: the promise of the issue
+
+pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="Debian's nginx is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Node:
+    url: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+
+def _start_node(embedded: Any, settings: Any, data_dir: Path) -> Node:
+    """One more `gongkai serve` on the shared services, started the way operators start one."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "GONGKAI_MODE": "demo",
+        "GONGKAI_DEMO_DATA": "false",
+        "GONGKAI_PORT": str(port),
+        "GONGKAI_DATA_DIR": str(data_dir),
+        "GONGKAI_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "GONGKAI_MONGO_URL": embedded.mongo_url,
+        "GONGKAI_MONGO_DATABASE": settings.mongo_database,
+        "GONGKAI_S3_ENDPOINT": embedded.s3_endpoint,
+        "GONGKAI_S3_ACCESS_KEY": embedded.s3_access_key,
+        "GONGKAI_S3_SECRET_KEY": embedded.s3_secret_key,
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
+    }
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = data_dir / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "web.cli", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    node = Node(f"http://127.0.0.1:{port}", proc, log)
+    _wait_until_up(node)
+    return node
+
+
+def _wait_until_up(node: Node) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if node.proc.poll() is not None:
+            raise RuntimeError(f"a node exited: {node.log.read_text(errors='replace')[-3000:]}")
+        try:
+            if httpx.get(f"{node.url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"a node did not start: {node.log.read_text(errors='replace')[-3000:]}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def nodes(embedded, settings, app, tmp_path_factory) -> Iterator[tuple[Node, Node]]:
+    base: Path = tmp_path_factory.mktemp("nodes")
+    started: list[Node] = []
+    try:
+        for name in ("a", "b"):
+            started.append(_start_node(embedded, settings, base / name))
+        yield started[0], started[1]
+    finally:
+        for node in started:
+            _stop(node.proc)
+
+
+@pytest.fixture(scope="module")
+def balancer(nodes: tuple[Node, Node], tmp_path_factory) -> Iterator[str]:
+    """Debian's nginx in front of both nodes, with the shipped proxy configuration included as is."""
+    prefix: Path = tmp_path_factory.mktemp("nginx")
+    port = _free_port()
+    servers = "\n".join(f"    server {node.url.removeprefix('http://')};" for node in nodes)
+    (prefix / "nginx.conf").write_text(
+        f"""
+worker_processes 1;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log;
+events {{ worker_connections 64; }}
+http {{
+    access_log {prefix}/access.log;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    upstream gongkai {{
+{servers}
+        keepalive 8;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        include {ROOT}/deploy/nginx/gongkai-proxy.conf;
+    }}
+}}
+""",
+        encoding="utf-8",
+    )
+    args = [NGINX, "-p", str(prefix), "-e", str(prefix / "error.log"), "-c", str(prefix / "nginx.conf")]
+    proc = subprocess.Popen(
+        [*args, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(Node(url, proc, prefix / "error.log"))
+        yield url
+    finally:
+        _stop(proc)
+
+
+def _gql_over(http: httpx.AsyncClient) -> Any:
+    async def run(
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        status: int = 200,
+    ) -> dict[str, Any]:
+        response = await http.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"accept": "application/graphql-response+json", **(headers or {})},
+        )
+        assert response.status_code == status, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    return run
+
+
+@pytest.fixture
+async def clients(nodes: tuple[Node, Node], balancer: str) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    async with (
+        httpx.AsyncClient(base_url=nodes[0].url, timeout=30) as a,
+        httpx.AsyncClient(base_url=nodes[1].url, timeout=30) as b,
+        httpx.AsyncClient(base_url=balancer, timeout=30) as lb,
+    ):
+        yield {"a": a, "b": b, "nginx": lb}
+
+
+def _api(http: httpx.AsyncClient, settings: Any) -> Api:
+    return Api(_gql_over(http), settings.demo_password.get_secret_value())
+
+
+NODE_QUERY = "query($id: ID!) { node(id: $id) { ... on Content { id title } } }"
+
+
+async def _anonymous_node(http: httpx.AsyncClient, item: str) -> Any:
+    response = await http.post("/graphql", json={"query": NODE_QUERY, "variables": {"id": item}})
+    assert response.status_code == 200, response.text
+    return response.json()["data"]["node"]
+
+
+async def _within(seconds: float, check: Any) -> float | None:
+    """How long until ``check()`` held, or None if it did not within ``seconds``."""
+    started = time.monotonic()
+    while True:
+        if await check():
+            return time.monotonic() - started
+        if time.monotonic() - started > seconds:
+            return None
+        await asyncio.sleep(0.05)
+
+
+async def _awaiting_approval(api: Api) -> str:
+    """A new entry at the last tier (单位负责人审发) of the demo province's chain."""
+    tokens = [await api.token(u) for u in (OFFICER, DEPT_HEAD)]
+    entry = await api.create_entry(tokens[0], await api.root(), unique("两节点"))
+    await api.act(tokens[0], entry["id"], "SUBMIT")
+    await api.act(tokens[0], entry["id"], "APPROVE", opinion="初审同意。")
+    await api.act(tokens[1], entry["id"], "APPROVE", opinion="审核同意。")
+    item: str = entry["id"]
+    return item
+
+
+@pytest.mark.parametrize("reader", ["b", "nginx"])
+async def test_a_publication_through_one_node_is_served_by_the_other_within_a_second(
+    clients, settings, reader
+):
+    api = _api(clients["a"], settings)
+    item = await _awaiting_approval(api)
+    assert await _anonymous_node(clients[reader], item) is None  # now kept in the reader's cache
+
+    await api.act(await api.token(UNIT_HEAD), item, "APPROVE", opinion="同意发布。")
+    took = await _within(PROPAGATION, lambda: _anonymous_node(clients[reader], item))
+
+    assert took is not None, "not served within a second"
+
+
+CREATE = "mutation($i: CatalogEntryInput!) { createCatalogEntry(input: $i) { id } }"
+
+
+async def test_a_role_grant_through_one_node_holds_on_the_other_within_a_second(clients, settings):
+    api_a, api_b = _api(clients["a"], settings), _api(clients["b"], settings)
+    org = await api_a.new_org()
+    person = await api_a.new_user(org)  # no role yet
+    draft = {"i": {"organization": org, "title": unique("授权")}}
+    assert code_of(await api_b.post(CREATE, draft, person.token)) == "FORBIDDEN"
+
+    await api_a.grant(person.id, "OFFICER", org)
+
+    async def may_create() -> bool:
+        return "errors" not in await api_b.post(CREATE, draft, person.token)
+
+    assert await _within(PROPAGATION, may_create) is not None, (
+        "the grant did not reach node b within a second"
+    )
+
+
+@pytest.fixture
+def doomed_node(embedded, settings, app, tmp_path) -> Iterator[Node]:
+    node = _start_node(embedded, settings, tmp_path / "doomed")
+    try:
+        yield node
+    finally:
+        _stop(node.proc)
+
+
+async def test_a_node_killed_mid_request_leaves_nothing_half_written(
+    clients, settings, services, doomed_node
+):
+    api = _api(clients["a"], settings)
+    items = [await _awaiting_approval(api) for _ in range(8)]
+    unit_head = await api.token(UNIT_HEAD)
+    async with httpx.AsyncClient(base_url=doomed_node.url, timeout=30) as doomed:
+        doomed_api = _api(doomed, settings)
+        approvals = [
+            asyncio.create_task(doomed_api.transition(unit_head, item, "APPROVE", opinion="同意发布。"))
+            for item in items
+        ]
+        # The approvals of one organization are filed one after another: once the first is answered,
+        # the others are queued or half-way through their transactions when the node dies.
+        await asyncio.wait(approvals, return_when=asyncio.FIRST_COMPLETED)
+        doomed_node.proc.send_signal(signal.SIGKILL)
+        outcomes = await asyncio.gather(*approvals, return_exceptions=True)
+
+    cut = [o for o in outcomes if isinstance(o, httpx.TransportError)]
+    states = [(await api.node(item, unit_head))["reviewState"] for item in items]
+    report = await verify(services.objects, services.register)
+
+    assert cut, "no request was cut off: the test did not kill the node mid-request"
+    assert set(states) <= {"PUBLISHED", "PENDING_UNIT_APPROVAL"}
+    assert report.problems == []
+    for item, state in zip(items, states, strict=True):
+        filed = [t["action"] for t in (await api.history(item, unit_head))["transitions"]]
+        assert (filed.count("approve") == 3) == (state == "PUBLISHED"), (state, filed)
