@@ -63,6 +63,7 @@ class Permission(StrEnum):
     USER_MANAGE = "user.manage"
     ROLE_GRANT = "role.grant"
     VOCABULARY_MANAGE = "vocabulary.manage"
+    AUDIT_VIEW = "audit.view"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -81,6 +82,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.USER_MANAGE: "管理用户",
     Permission.ROLE_GRANT: "授予角色",
     Permission.VOCABULARY_MANAGE: "管理词表",
+    Permission.AUDIT_VIEW: "查看审计日志",
 }
 
 

@@ -16,10 +16,12 @@ from strawberry.types import ExecutionContext
 
 from cms.errors import DomainError, IntrospectionDisabled
 from schema import types as t
+from schema.audit import AuditQuery
 from schema.cost import CostRules
 from schema.execution import plain_field_executor
 from schema.labels import LabelsQuery
 from schema.mutations import Mutation as BaseMutation
+from schema.people import PeopleMutation, PeopleQuery
 from schema.prepared import PreparedDocuments, PreparedDocumentsExtension
 from schema.queries import PublicQuery
 from schema.search import SearchMutation, SearchQuery
@@ -44,12 +46,12 @@ class GongkaiSchema(strawberry.Schema):
 
 
 @strawberry.type
-class Query(PublicQuery, StaffQuery, SearchQuery, LabelsQuery):
+class Query(PublicQuery, StaffQuery, SearchQuery, LabelsQuery, PeopleQuery, AuditQuery):
     pass
 
 
 @strawberry.type
-class Mutation(BaseMutation, SearchMutation):
+class Mutation(BaseMutation, SearchMutation, PeopleMutation):
     pass
 
 

@@ -26,6 +26,8 @@ class User:
     username: str
     display_name: str
     active: bool
+    must_change_password: bool = strawberry.field(description="管理员重置密码后，须先修改密码")
+    last_login: datetime | None
 
     @strawberry.field
     def id(self, root: strawberry.Parent[model.User]) -> strawberry.ID:

@@ -11,6 +11,7 @@ from pymongo.errors import PyMongoError
 
 from storage.accounts import LoginFailures, RevokedToken, User
 from storage.attachments import Attachment
+from storage.audit import AuditRecord
 from storage.calendar import CalendarDay
 from storage.documents import ALL_DOCUMENTS, OBSOLETE_INDEXES
 from storage.reads import EngineProfile, profile_of
@@ -46,6 +47,7 @@ async def connect(
             RevokedToken,
             LoginFailures,
             RegisterRecord,
+            AuditRecord,
             CalendarDay,
             Attachment,
             SearchWord,
