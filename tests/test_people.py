@@ -73,7 +73,9 @@ async def test_a_reset_password_must_be_changed_before_anything_else(api: Api):
     # then the new token works for their role, and the flag is gone
     token = changed["changePassword"]["token"]
     assert changed["changePassword"]["me"]["user"]["mustChangePassword"] is False
-    assert "errors" not in await api.post(CREATE, {"i": {"organization": org, "title": unique("草稿")}}, token)
+    assert "errors" not in await api.post(
+        CREATE, {"i": {"organization": org, "title": unique("草稿")}}, token
+    )
     assert code_of(await api.post(ME, None, temporary, status=401)) == "TOKEN_REVOKED"
 
 
