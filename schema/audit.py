@@ -14,7 +14,7 @@ from cms.content.ids import expect_global_id, from_global_id, to_global_id
 from cms.errors import InvalidCursor
 from schema import types as t
 from schema.context import Info
-from schema.staff import principal
+from schema.staff import display_name, principal
 
 MAX_FILTER_TEXT = 200
 
@@ -49,6 +49,10 @@ class AuditRecord:
     @strawberry.field
     def actor_id(self, root: strawberry.Parent[model.AuditRecord]) -> strawberry.ID:
         return strawberry.ID(to_global_id("User", root.actor_id))
+
+    @strawberry.field(description="操作人的显示名称（未设置时为用户名）")
+    async def actor_display_name(self, root: strawberry.Parent[model.AuditRecord], info: Info) -> str:
+        return await display_name(info, root.actor_id, root.actor_name)
 
     @strawberry.field(description="操作所涉及的机构")
     def organization(self, root: strawberry.Parent[model.AuditRecord], info: Info) -> t.Organization | None:

@@ -146,3 +146,29 @@ async def test_people_are_found_across_the_organizations_one_manages(api: Api):
 async def test_an_unknown_account_is_not_found(api: Api):
     body = await api.post(DISABLE, {"id": "VXNlcjo2NTAwMDAwMDAwMDAwMDAwMDAwMDAwMDA"}, await api.token(ADMIN))
     assert error_of(body) == ("NOT_FOUND", "未找到该用户。")
+
+
+async def test_history_names_people_by_their_display_names(api: Api):
+    # given an officer with a display name who drafts and submits an entry
+    org = await api.new_org()
+    name = unique("王承办")
+    created = await api.ok(
+        "mutation($u: String!, $p: String!, $o: ID!, $d: String!) {"
+        " createUser(username: $u, password: $p, organization: $o, displayName: $d) { id username } }",
+        {"u": f"d-{unique('x').lower()[-10:]}", "p": PASSWORD, "o": org, "d": name},
+        await api.token(ADMIN),
+    )
+    await api.grant(created["createUser"]["id"], "OFFICER", org)
+    token = await api.login(created["createUser"]["username"], PASSWORD)
+    entry = await api.create_entry(token, org)
+    await api.act(token, entry["id"], "SUBMIT")
+    # when the history is read, then versions and transitions carry the display name
+    data = await api.ok(
+        "query($id: ID!) { history(id: $id) { versions { savedByName } transitions { actorName actorDisplayName } } }",
+        {"id": entry["id"]},
+        token,
+    )
+    history = data["history"]
+    assert {v["savedByName"] for v in history["versions"]} == {name}
+    assert [t["actorDisplayName"] for t in history["transitions"]] == [name]
+    assert history["transitions"][0]["actorName"] == created["createUser"]["username"]
