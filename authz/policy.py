@@ -70,6 +70,7 @@ class Permission(StrEnum):
     REQUEST_EXTEND = "request.extend"
     REQUEST_REPLY = "request.reply"
     REQUEST_PERSONAL_DATA = "request.personal_data"
+    AUDIT_VIEW = "audit.view"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -95,6 +96,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.REQUEST_EXTEND: "批准延期答复",
     Permission.REQUEST_REPLY: "发出答复",
     Permission.REQUEST_PERSONAL_DATA: "查看申请人个人信息",
+    Permission.AUDIT_VIEW: "查看审计日志",
 }
 
 

@@ -10,6 +10,8 @@ class Principal:
     user_id: str | None
     username: str
     org_id: str | None = None
+    # An administrator reset the password: nothing is permitted until the user has chosen a new one.
+    must_change_password: bool = False
 
     @property
     def is_anonymous(self) -> bool:

@@ -104,6 +104,11 @@ class WeakPassword(DomainError):
     default_message = "密码至少 10 位，且须同时包含字母和数字。"
 
 
+class PasswordChangeRequired(DomainError):
+    code = "PASSWORD_CHANGE_REQUIRED"
+    default_message = "管理员已重置您的密码，请先修改密码。"
+
+
 class TransitionNotAllowed(DomainError):
     code = "TRANSITION_NOT_ALLOWED"
     default_message = "当前状态下不能执行该操作。"

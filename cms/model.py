@@ -2,6 +2,7 @@
 
 from storage.accounts import User
 from storage.attachments import Attachment
+from storage.audit import AuditRecord
 from storage.documents import (
     CatalogEntry,
     ContentDocument,
@@ -84,6 +85,7 @@ __all__ = [
     "REVIEW_STATE_LABELS",
     "VALIDITY_LABELS",
     "Attachment",
+    "AuditRecord",
     "CatalogEntry",
     "ConfidentialityFindings",
     "ContentDocument",

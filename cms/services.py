@@ -22,6 +22,7 @@ from cms.admin.organizations import OrganizationService
 from cms.admin.vocabularies import VocabularyService
 from cms.attachments.previews import PreviewLimits
 from cms.attachments.service import AttachmentLimits, AttachmentService
+from cms.audit.log import AuditLog
 from cms.content.cursors import CursorCodec
 from cms.content.public_changes import PublicChanges, PublicCounts, PublicMemo, Reason
 from cms.content.store import ContentService
@@ -242,6 +243,8 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         changes, max_entries=KEPT_SEARCHES, max_weight=KEPT_CANDIDATES, weigh=lambda r: r.weight
     )
     accounts = AccountService(secret, previous_secrets=previous)
+    audit = AuditLog()
+    search.audit = audit
     services = Services(
         settings=settings,
         client=client,
@@ -263,7 +266,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         authoring=AuthoringService(access, workflow, versions, catalog, interpretations, gazette, interviews),
         allowed=AllowedActions(workflow),
         worklist=WorklistService(access, workflow, calendar),
-        admin=AdministrationService(access, orgs, accounts, register, workflow, vocabularies),
+        admin=AdministrationService(access, orgs, accounts, register, workflow, vocabularies, audit),
         attachments=AttachmentService(
             objects,
             access,

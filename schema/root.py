@@ -16,10 +16,12 @@ from strawberry.types import ExecutionContext
 
 from cms.errors import DomainError, IntrospectionDisabled
 from schema import types as t
+from schema.audit import AuditQuery
 from schema.cost import CostRules
 from schema.execution import plain_field_executor
 from schema.labels import LabelsQuery
 from schema.mutations import Mutation as BaseMutation
+from schema.people import PeopleMutation, PeopleQuery
 from schema.prepared import PreparedDocuments, PreparedDocumentsExtension
 from schema.queries import PublicQuery
 from schema.requests import RequestMutation, RequestQuery
@@ -45,12 +47,12 @@ class GongkaiSchema(strawberry.Schema):
 
 
 @strawberry.type
-class Query(PublicQuery, StaffQuery, SearchQuery, LabelsQuery, RequestQuery):
+class Query(PublicQuery, StaffQuery, SearchQuery, LabelsQuery, RequestQuery, PeopleQuery, AuditQuery):
     pass
 
 
 @strawberry.type
-class Mutation(BaseMutation, SearchMutation, RequestMutation):
+class Mutation(BaseMutation, SearchMutation, RequestMutation, PeopleMutation):
     pass
 
 

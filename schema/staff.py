@@ -26,6 +26,8 @@ class User:
     username: str
     display_name: str
     active: bool
+    must_change_password: bool = strawberry.field(description="管理员重置密码后，须先修改密码")
+    last_login: datetime | None
 
     @strawberry.field
     def id(self, root: strawberry.Parent[model.User]) -> strawberry.ID:
@@ -135,6 +137,10 @@ class RegisterRecord:
     def actor_id(self, root: strawberry.Parent[model.RegisterRecord]) -> strawberry.ID:
         return strawberry.ID(to_global_id("User", root.actor_id))
 
+    @strawberry.field(description="经办人的显示名称（未设置时为用户名）")
+    async def actor_display_name(self, root: strawberry.Parent[model.RegisterRecord], info: Info) -> str:
+        return await display_name(info, root.actor_id, root.actor_name)
+
 
 @strawberry.type(description="一个保存版本")
 class Version:
@@ -146,6 +152,10 @@ class Version:
     @strawberry.field
     def saved_by(self, root: strawberry.Parent[model.ContentVersion]) -> strawberry.ID | None:
         return strawberry.ID(to_global_id("User", root.saved_by)) if root.saved_by else None
+
+    @strawberry.field(description="保存人的显示名称（未设置时为用户名）")
+    async def saved_by_name(self, root: strawberry.Parent[model.ContentVersion], info: Info) -> str | None:
+        return await display_name(info, str(root.saved_by), "") if root.saved_by else None
 
 
 @strawberry.type(description="内容的版本与流转记录")
@@ -181,6 +191,14 @@ class RoleInfo:
 class PermissionInfo:
     permission: Permission
     label: str
+
+
+async def display_name(info: Info, user_id: str, fallback: str) -> str:
+    """What people are called on staff screens: the display name, else the username (batched)."""
+    user = await info.context.loaders.user.load(user_id)
+    if user is None:
+        return fallback
+    return user.display_name or user.username
 
 
 def principal(info: Info) -> Any:

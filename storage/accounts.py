@@ -17,6 +17,7 @@ class User(Document):
     org_id: PydanticObjectId  # home organization
     password_hash: str
     active: bool = True
+    must_change_password: bool = False  # set by an administrator's password reset
     last_login: datetime | None = None
     tokens_valid_after: datetime | None = None  # tokens issued earlier are refused (password change)
     created: datetime = Field(default_factory=utcnow)

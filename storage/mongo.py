@@ -14,6 +14,7 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 
 from storage.accounts import LoginFailures, RevokedToken, User
 from storage.attachments import Attachment
+from storage.audit import AuditRecord
 from storage.calendar import CalendarDay
 from storage.documents import ALL_DOCUMENTS, OBSOLETE_INDEXES
 from storage.reads import EngineProfile, profile_of
@@ -79,6 +80,7 @@ async def connect(
             RevokedToken,
             LoginFailures,
             RegisterRecord,
+            AuditRecord,
             CalendarDay,
             Attachment,
             SearchWord,

@@ -172,7 +172,8 @@ class Case:
     field: str
     document: str
     prepare: Prepare
-    # The demo account that succeeds; "self": N with a token of its own; None: anonymous is the allowed caller.
+    # The demo account that succeeds; "self": N with a token of its own; "fresh": a new account of P;
+    # None: anonymous is the allowed caller.
     allowed: str | None
     anonymous: str = "UNAUTHENTICATED"
     denied: str = "FORBIDDEN"
@@ -212,6 +213,12 @@ def on(target: str, variables: Callable[[str], dict[str, Any]]) -> Prepare:
 
 async def no_variables(world: World) -> tuple[dict[str, Any], str | None]:
     return {}, None
+
+
+async def a_user(world: World) -> tuple[dict[str, Any], str | None]:
+    """A fresh account in P (the user mutations change it)."""
+    person = await world.api.new_user(world.org)
+    return {"id": person.id}, None
 
 
 async def a_genre(world: World) -> tuple[dict[str, Any], str | None]:
@@ -447,6 +454,22 @@ CASES = [
         allowed=OFFICER,
         denied="NOT_FOUND",
     ),
+    Case("disableUser", "mutation($id: ID!) { disableUser(id: $id) { active } }", a_user, allowed=ADMIN),
+    Case("enableUser", "mutation($id: ID!) { enableUser(id: $id) { active } }", a_user, allowed=ADMIN),
+    Case(
+        "resetPassword",
+        'mutation($id: ID!) { resetPassword(id: $id, password: "Reset-pass-2027") { mustChangePassword } }',
+        a_user,
+        allowed=ADMIN,
+    ),
+    Case("unlockUser", "mutation($id: ID!) { unlockUser(id: $id) { username } }", a_user, allowed=ADMIN),
+    Case(
+        "changePassword",
+        "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) { token } }",
+        fixed(lambda w: {"c": PASSWORD, "n": "Changed-pass-2027"}),
+        allowed="fresh",  # a user of its own: everyone signed in may change their own password
+        denied=SKIP,
+    ),
     # -- staff queries ----------------------------------------------------------------------------
     Case(
         "me",
@@ -509,6 +532,20 @@ CASES = [
         fixed(lambda w: {"o": w.org}),
         allowed=OFFICER,
     ),
+    Case(
+        "searchUsers",
+        'query { searchUsers(query: "u-") { id username } }',
+        fixed(lambda w: {}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "auditLog",
+        "{ auditLog(first: 5) { totalCount edges { node { seq action } } } }",
+        fixed(lambda w: {}),
+        allowed=ADMIN,
+    ),
+    Case("auditLogExport", "{ auditLogExport }", fixed(lambda w: {}), allowed=ADMIN),
+    Case("verifyAuditLog", "{ verifyAuditLog { ok } }", fixed(lambda w: {}), allowed=ADMIN),
     # Label vocabularies of the Role and Permission enums (already public through introspection).
     Case("roles", "{ roles { role label } }", fixed(lambda w: {}), allowed=None, anonymous=OK, denied=OK),
     Case(
@@ -585,6 +622,8 @@ async def test_anonymous_denied_and_allowed(world: World, case: Case, services: 
     if case.allowed is not None:
         if case.allowed == "self":  # a token of one's own, not the shared one
             token = await api.login(world.nobody.username, PASSWORD)
+        elif case.allowed == "fresh":  # a new account, for calls that change the caller's own account
+            token = (await api.new_user(world.org)).token
         else:
             token = await api.token(case.allowed)
         expect(await api.post(case.document, variables, token), case, OK)

@@ -16,7 +16,7 @@ from bson import ObjectId
 from authz import ANONYMOUS, Authorizer, Grant, GrantStore, Permission, Principal, Role
 from authz import Forbidden as AuthzForbidden
 from cms.admin.organizations import OrganizationService
-from cms.errors import Forbidden, InvalidInput, Unauthenticated
+from cms.errors import Forbidden, InvalidInput, PasswordChangeRequired, Unauthenticated
 from storage.accounts import User
 
 log = logging.getLogger("gongkai.access")
@@ -38,12 +38,16 @@ class AccessControl:
     def principal_for(user: User | None) -> Principal:
         if user is None:
             return ANONYMOUS
-        return Principal(user_id=str(user.id), username=user.username, org_id=str(user.org_id))
+        return Principal(
+            user_id=str(user.id),
+            username=user.username,
+            org_id=str(user.org_id),
+            must_change_password=user.must_change_password,
+        )
 
     def require(self, principal: Principal, permission: Permission, org_id: ObjectId) -> None:
         """The check every mutation makes before it changes anything."""
-        if principal.is_anonymous:
-            raise Unauthenticated()
+        _require_signed_in(principal)
         try:
             self.authorizer.require(principal, permission, str(org_id))
         except AuthzForbidden as exc:
@@ -52,8 +56,7 @@ class AccessControl:
     def require_shared(self, principal: Principal, permission: Permission) -> None:
         """For data every organization shares (the catalog vocabularies): the permission must be held
         at a root of the organization tree, i.e. over a whole tree, not just one department."""
-        if principal.is_anonymous:
-            raise Unauthenticated()
+        _require_signed_in(principal)
         roots = [o.id for o in self.orgs.tree.roots() if o.id is not None]
         if any(self.can(principal, permission, r) for r in roots):
             return
@@ -62,9 +65,13 @@ class AccessControl:
         self.require(principal, permission, roots[0])
 
     def can(self, principal: Principal, permission: Permission, org_id: ObjectId) -> bool:
+        if principal.must_change_password:
+            return False
         return self.authorizer.can(principal, permission, str(org_id))
 
     def orgs_with(self, principal: Principal, permission: Permission) -> frozenset[ObjectId]:
+        if principal.must_change_password:
+            return frozenset()
         return frozenset(ObjectId(o) for o in self.authorizer.orgs_with(principal, permission))
 
     def draft_orgs(self, principal: Principal) -> frozenset[ObjectId]:
@@ -77,6 +84,8 @@ class AccessControl:
         return self.authorizer.roles_of(principal)
 
     def permissions_in(self, principal: Principal, org_id: ObjectId) -> frozenset[Permission]:
+        if principal.must_change_password:
+            return frozenset()
         return self.authorizer.permissions_in(principal, str(org_id))
 
     async def grant(self, principal: Principal, grant: Grant) -> bool:
@@ -108,3 +117,10 @@ class AccessControl:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watcher
             self._watcher = None
+
+
+def _require_signed_in(principal: Principal) -> None:
+    if principal.is_anonymous:
+        raise Unauthenticated()
+    if principal.must_change_password:
+        raise PasswordChangeRequired()

@@ -199,6 +199,45 @@ class AccountService:
             }
         )
 
+    async def set_active(self, user: User, active: bool) -> None:
+        """Disabling ends the account's sessions (``authenticate`` refuses an inactive account, and the
+        cut-off keeps the old tokens dead after it is enabled again)."""
+        changes: dict[str, Any] = {"active": active, "modified": self._clock()}
+        if not active:
+            changes["tokens_valid_after"] = self._clock().replace(microsecond=0)
+        await user.set(changes)
+
+    async def reset_password(self, user: User, new_password: str) -> None:
+        """An administrator's reset: the user must choose a password of their own at the next login."""
+        await self.set_password(user.id, new_password)  # type: ignore[arg-type]
+        await user.set({"must_change_password": True})
+
+    async def change_password(self, user: User, current: str, new_password: str) -> LoginResult:
+        """The user's own change; other sessions end, and the caller gets a fresh token."""
+        new_password = _acceptable_password(new_password)
+        if not await self._verify(user.password_hash, _normalized(current)):
+            await asyncio.sleep(self._failure_delay)
+            raise InvalidInput("当前密码不正确。", field="currentPassword")
+        if _normalized(current) == new_password:
+            raise InvalidInput("新密码不能与当前密码相同。", field="newPassword")
+        await self.set_password(user.id, new_password)  # type: ignore[arg-type]
+        await user.set({"must_change_password": False})
+        token, expires_at = self._issue(user, self._clock())
+        return LoginResult(token=token, expires_at=expires_at, user=user)
+
+    async def unlock(self, user: User) -> None:
+        """Clears the login throttling counted against the account name (a source's own count stays)."""
+        await self._throttle.forget_account(user.username)
+
+    async def search(self, text: str, org_ids: Sequence[ObjectId], limit: int) -> list[User]:
+        """Accounts of ``org_ids`` whose username or display name contains ``text``."""
+        query: dict[str, Any] = {"org_id": {"$in": list(org_ids)}}
+        text = text.strip()
+        if text:
+            pattern = {"$regex": re.escape(text.lower() if text.isascii() else text), "$options": "i"}
+            query["$or"] = [{"username": pattern}, {"display_name": pattern}]
+        return await User.find(query).sort([("username", SortDirection.ASCENDING)]).limit(limit).to_list()
+
     async def get(self, user_id: ObjectId) -> User | None:
         return await User.get(PydanticObjectId(user_id))
 

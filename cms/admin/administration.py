@@ -9,20 +9,23 @@ from datetime import datetime
 
 from bson import ObjectId
 
-from authz import Grant, Permission, Principal, Role
+from authz import ROLE_LABELS, Grant, Permission, Principal, Role
 from cms.admin.access import AccessControl
-from cms.admin.accounts import AccountService
+from cms.admin.accounts import AccountService, LoginResult
 from cms.admin.organizations import NewOrganization, OrganizationChanges, OrganizationService
 from cms.admin.vocabularies import Vocabulary, VocabularyService
-from cms.errors import InvalidInput, NotFound
+from cms.audit.log import AuditFilter, AuditLog, Change
+from cms.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from cms.review.register import RegisterService, VerifyResult
 from cms.review.workflow import WorkflowService, validate_chain
 from storage.accounts import User
+from storage.audit import AuditRecord
 from storage.documents import Organization, TierSpec, VocabularyTerm
 from storage.register import RegisterRecord
 
 MAX_REGISTER_PAGE = 500
 MAX_REORDER = 500
+MAX_USER_SEARCH = 100
 
 
 class AdministrationService:
@@ -34,6 +37,7 @@ class AdministrationService:
         register: RegisterService,
         workflow: WorkflowService,
         vocabularies: VocabularyService,
+        audit: AuditLog | None = None,
     ) -> None:
         self.access = access
         self.orgs = orgs
@@ -41,6 +45,7 @@ class AdministrationService:
         self.register = register
         self.workflow = workflow
         self.vocabularies = vocabularies
+        self.audit = audit or AuditLog()
 
     # -- organizations ------------------------------------------------------------------------
 
@@ -53,6 +58,7 @@ class AdministrationService:
             self.access.require(principal, Permission.ORG_MANAGE, new.parent_id)
         org = await self.orgs.create(new)
         await self.access.reload()
+        await self._org_changed(principal, "organization.create", None, org)
         return org
 
     async def update_organization(
@@ -61,11 +67,19 @@ class AdministrationService:
         if self.orgs.tree.get(org_id) is None:  # the tree is public: saying so reveals nothing
             raise NotFound("未找到该机构。")
         self.access.require(principal, Permission.ORG_MANAGE, org_id)
-        return await self.orgs.update(org_id, changes)
+        before = _org_snapshot(self.orgs.tree.require(org_id))
+        org = await self.orgs.update(org_id, changes)
+        await self._org_changed(principal, "organization.update", before, org)
+        return org
 
     async def set_index_template(self, principal: Principal, org_id: ObjectId, template: str) -> Organization:
         self.access.require(principal, Permission.ORG_MANAGE, org_id)
-        return await self.orgs.set_index_template(org_id, template)
+        before = self.orgs.tree.require(org_id).index_template
+        org = await self.orgs.set_index_template(org_id, template)
+        await self._org_changed(
+            principal, "organization.index_template", {"index_template": before}, org, ("index_template",)
+        )
+        return org
 
     async def set_review_chain(
         self, principal: Principal, org_id: ObjectId, chain: list[TierSpec] | None
@@ -73,7 +87,26 @@ class AdministrationService:
         self.access.require(principal, Permission.ORG_MANAGE, org_id)
         if chain is not None:
             validate_chain(chain)
-        return await self.orgs.set_review_chain(org_id, chain)
+        before = self.orgs.tree.require(org_id).review_chain
+        org = await self.orgs.set_review_chain(org_id, chain)
+        await self._org_changed(
+            principal, "organization.review_chain", {"review_chain": before}, org, ("review_chain",)
+        )
+        return org
+
+    async def _org_changed(
+        self,
+        principal: Principal,
+        action: str,
+        before: dict[str, object] | None,
+        org: Organization,
+        fields: Sequence[str] | None = None,
+    ) -> None:
+        after = _org_snapshot(org)
+        if fields is not None:
+            after = {k: after[k] for k in fields}
+        change = Change(action, "Organization", str(org.id), org.name, org.id, before, after)
+        await self.audit.record(principal, change)
 
     # -- catalog vocabularies (shared by every organization) ------------------------------------
 
@@ -85,16 +118,19 @@ class AdministrationService:
             lambda s: self.vocabularies.add(vocabulary, label, parent, session=s)
         )
         await self.vocabularies.changed()
+        await self._term_changed(principal, "vocabulary.add", vocabulary, term.value, None, _term(term))
         return term
 
     async def relabel_term(
         self, principal: Principal, vocabulary: Vocabulary, value: str, label: str
     ) -> VocabularyTerm:
         self.access.require_shared(principal, Permission.VOCABULARY_MANAGE)
+        before = await _stored_term(vocabulary, value)
         term = await self.workflow.atomically(
             lambda s: self.vocabularies.relabel(vocabulary, value, label, session=s)
         )
         await self.vocabularies.changed()
+        await self._term_changed(principal, "vocabulary.relabel", vocabulary, value, before, _term(term))
         return term
 
     async def reorder_terms(
@@ -107,12 +143,28 @@ class AdministrationService:
             lambda s: self.vocabularies.reorder(vocabulary, parent, values, session=s)
         )
         await self.vocabularies.changed()
+        after = {"parent": parent, "order": [t.value for t in terms]}
+        await self._term_changed(principal, "vocabulary.reorder", vocabulary, parent or "", None, after)
         return terms
 
     async def remove_term(self, principal: Principal, vocabulary: Vocabulary, value: str) -> None:
         self.access.require_shared(principal, Permission.VOCABULARY_MANAGE)
+        before = await _stored_term(vocabulary, value)
         await self.workflow.atomically(lambda s: self.vocabularies.remove(vocabulary, value, session=s))
         await self.vocabularies.changed()
+        await self._term_changed(principal, "vocabulary.remove", vocabulary, value, before, None)
+
+    async def _term_changed(
+        self,
+        principal: Principal,
+        action: str,
+        vocabulary: Vocabulary,
+        value: str,
+        before: object,
+        after: object,
+    ) -> None:
+        target = f"{vocabulary.value}:{value}"
+        await self.audit.record(principal, Change(action, "Vocabulary", target, value, None, before, after))
 
     # -- users and roles ----------------------------------------------------------------------
 
@@ -121,7 +173,79 @@ class AdministrationService:
     ) -> User:
         self.access.require(principal, Permission.USER_MANAGE, org_id)
         self.orgs.tree.require(org_id)
-        return await self.accounts.create_user(username, password, org_id, display_name)
+        user = await self.accounts.create_user(username, password, org_id, display_name)
+        await self._user_changed(principal, "user.create", user, None, _account(user))
+        return user
+
+    async def set_user_active(self, principal: Principal, user_id: ObjectId, active: bool) -> User:
+        """Disable (its sessions end, it cannot log in) or enable an account."""
+        user = await self._managed_user(principal, user_id)
+        if not active and str(user.id) == principal.user_id:
+            raise InvalidInput("不能停用自己的账号。", field="id")
+        before = {"active": user.active}
+        await self.accounts.set_active(user, active)
+        action = "user.enable" if active else "user.disable"
+        await self._user_changed(principal, action, user, before, {"active": active})
+        return user
+
+    async def reset_password(self, principal: Principal, user_id: ObjectId, password: str) -> User:
+        """A temporary password the user must change at the next login; their sessions end."""
+        user = await self._managed_user(principal, user_id)
+        before = {"must_change_password": user.must_change_password}
+        await self.accounts.reset_password(user, password)
+        await self._user_changed(
+            principal, "user.reset_password", user, before, {"must_change_password": True}
+        )
+        return user
+
+    async def unlock_user(self, principal: Principal, user_id: ObjectId) -> User:
+        user = await self._managed_user(principal, user_id)
+        await self.accounts.unlock(user)
+        await self._user_changed(principal, "user.unlock", user, None, None)
+        return user
+
+    async def change_own_password(self, principal: Principal, current: str, new_password: str) -> LoginResult:
+        """The signed-in user's own change (also while a reset forces it: no permission is needed)."""
+        if principal.is_anonymous or principal.user_id is None:
+            raise Unauthenticated()
+        user = await self.accounts.get(ObjectId(principal.user_id))
+        if user is None:
+            raise Unauthenticated()
+        result = await self.accounts.change_password(user, current, new_password)
+        await self._user_changed(principal, "user.change_password", user, None, None)
+        return result
+
+    async def search_users(self, principal: Principal, text: str, first: int) -> list[User]:
+        """Accounts whose name or display name contains ``text``, in every organization where the
+        caller manages users."""
+        if principal.is_anonymous:
+            raise Unauthenticated()
+        if not 1 <= first <= MAX_USER_SEARCH:
+            raise InvalidInput(f"每页条数应在 1 到 {MAX_USER_SEARCH} 之间。", field="first")
+        orgs = self.access.orgs_with(principal, Permission.USER_MANAGE)
+        if not orgs:
+            raise Forbidden(permission=Permission.USER_MANAGE.value)
+        return await self.accounts.search(text[:100], sorted(orgs), first)
+
+    async def _managed_user(self, principal: Principal, user_id: ObjectId) -> User:
+        """The account, once the caller may manage users of its organization. An unknown id answers
+        ``FORBIDDEN`` to a caller who manages users nowhere, so ids are not probed."""
+        if principal.is_anonymous:
+            raise Unauthenticated()
+        user = await self.accounts.get(user_id)
+        if user is None:
+            if not self.access.orgs_with(principal, Permission.USER_MANAGE):
+                raise Forbidden(permission=Permission.USER_MANAGE.value)
+            raise NotFound("未找到该用户。")
+        self.access.require(principal, Permission.USER_MANAGE, user.org_id)
+        return user
+
+    async def _user_changed(
+        self, principal: Principal, action: str, user: User, before: object, after: object
+    ) -> None:
+        label = f"{user.display_name}（{user.username}）" if user.display_name else user.username
+        change = Change(action, "User", str(user.id), label, user.org_id, before, after)
+        await self.audit.record(principal, change)
 
     async def users(self, principal: Principal, org_id: ObjectId) -> list[User]:
         self.access.require(principal, Permission.USER_MANAGE, org_id)
@@ -134,11 +258,52 @@ class AdministrationService:
         if await self.accounts.get(user_id) is None:
             raise InvalidInput("用户不存在。", field="user")
         grant = Grant(user_id=str(user_id), role=role, org_id=str(org_id), subtree=subtree)
-        await self.access.grant(principal, grant)
+        if await self.access.grant(principal, grant):
+            await self._grant_changed(principal, "role.grant", grant, None, _grant(grant))
         return grant
 
     async def revoke(self, principal: Principal, user_id: ObjectId, role: Role, org_id: ObjectId) -> bool:
-        return await self.access.revoke(principal, str(user_id), role, org_id)
+        held = [
+            g
+            for g in self.access.authorizer.grants
+            if g.user_id == str(user_id) and g.role == role and g.org_id == str(org_id)
+        ]
+        removed = await self.access.revoke(principal, str(user_id), role, org_id)
+        if removed:  # the grant is gone from the store; the log keeps what it was
+            grant = held[0] if held else Grant(str(user_id), role, str(org_id), True)
+            await self._grant_changed(principal, "role.revoke", grant, _grant(grant), None)
+        return removed
+
+    async def _grant_changed(
+        self, principal: Principal, action: str, grant: Grant, before: object, after: object
+    ) -> None:
+        user = await self.accounts.get(ObjectId(grant.user_id))
+        org = self.orgs.tree.get(ObjectId(grant.org_id))
+        who = user.username if user is not None else grant.user_id
+        label = f"{who} @ {org.name if org else grant.org_id}：{ROLE_LABELS[grant.role]}"
+        target = f"{grant.user_id}:{grant.role.value}:{grant.org_id}"
+        change = Change(action, "RoleGrant", target, label, ObjectId(grant.org_id), before, after)
+        await self.audit.record(principal, change)
+
+    # -- the audit log -------------------------------------------------------------------------
+
+    async def audit_page(
+        self, principal: Principal, filter: AuditFilter, first: int, before_seq: int | None
+    ) -> list[AuditRecord]:
+        self.access.require_shared(principal, Permission.AUDIT_VIEW)
+        return await self.audit.page(filter, first, before_seq)
+
+    async def audit_count(self, principal: Principal, filter: AuditFilter) -> int:
+        self.access.require_shared(principal, Permission.AUDIT_VIEW)
+        return await self.audit.count(filter)
+
+    async def audit_export(self, principal: Principal, filter: AuditFilter) -> str:
+        self.access.require_shared(principal, Permission.AUDIT_VIEW)
+        return await self.audit.export_csv(filter)
+
+    async def audit_verify(self, principal: Principal) -> VerifyResult:
+        self.access.require_shared(principal, Permission.AUDIT_VIEW)
+        return await self.audit.verify()
 
     def grants_in(self, principal: Principal, org_id: ObjectId) -> list[Grant]:
         """Who holds what in an organization (including grants inherited from above)."""
@@ -193,3 +358,44 @@ class AdministrationService:
         if self.orgs.tree.get(org_id) is None:
             raise NotFound("未找到该机构。")
         self.access.require(principal, Permission.CONTENT_VIEW_DRAFT, org_id)
+
+
+def _org_snapshot(org: Organization) -> dict[str, object]:
+    return {
+        "key": org.key,
+        "name": org.name,
+        "short_name": org.short_name,
+        "code": org.code,
+        "parent_id": org.parent_id,
+        "sort_order": org.sort_order,
+        "doc_prefix": org.doc_prefix,
+        "index_template": org.index_template,
+        "review_chain": org.review_chain,
+    }
+
+
+def _account(user: User) -> dict[str, object]:
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "org_id": user.org_id,
+        "active": user.active,
+    }
+
+
+def _grant(grant: Grant) -> dict[str, object]:
+    return {
+        "user_id": grant.user_id,
+        "role": grant.role.value,
+        "org_id": grant.org_id,
+        "subtree": grant.subtree,
+    }
+
+
+def _term(term: VocabularyTerm) -> dict[str, object]:
+    return {"value": term.value, "label": term.label, "parent": term.parent}
+
+
+async def _stored_term(vocabulary: Vocabulary, value: str) -> dict[str, object] | None:
+    found = await VocabularyTerm.find_one({"vocabulary": vocabulary.value, "value": value})
+    return _term(found) if found is not None else None

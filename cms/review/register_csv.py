@@ -86,9 +86,12 @@ async def csv_of(records: AsyncIterable[RegisterRecord]) -> str:
     return out.getvalue()
 
 
-def _cell(value: str) -> str:
+def plain_cell(value: str) -> str:
     """Neutralize spreadsheet formulas (CSV injection): a leading quote makes the cell plain text."""
     return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
+
+
+_cell = plain_cell
 
 
 def _yes_no(value: bool | None) -> str:

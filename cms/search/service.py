@@ -32,6 +32,7 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from authz import Permission, Principal
+from cms.audit.log import AuditLog, Change
 from cms.content.cursors import CursorCodec
 from cms.content.visibility import ReadScope, is_visible, scoped_filter
 from cms.errors import Forbidden, InvalidCursor, InvalidInput, PageSizeExceeded, Unauthenticated
@@ -98,6 +99,8 @@ class SearchService(SearchIndex):
         self.max_candidates = max_candidates
         # The public's ranked matches by query and filter (set by the composition root).
         self.public_results: PublicMemo[Ranked] | None = None
+        # Where dictionary changes are recorded (the administrative audit log; set by the composition root).
+        self.audit: AuditLog | None = None
 
     async def prepare(self) -> None:
         """Load the segmenter's dictionary (1-3 s, in a thread) and the administrators' words."""
@@ -291,6 +294,7 @@ class SearchService(SearchIndex):
         load_user_words(added)
         if added:
             await self._changed()
+            await self._audit(principal, "search.add_words", None, {"words": added})
         return await self.words()
 
     async def remove_word(self, principal: Principal, word: str) -> bool:
@@ -301,7 +305,13 @@ class SearchService(SearchIndex):
         if result.deleted_count != 1:
             return False
         await self._changed()
+        await self._audit(principal, "search.remove_word", {"word": normalize(word).strip()}, None)
         return True
+
+    async def _audit(self, principal: Principal, action: str, before: object, after: object) -> None:
+        if self.audit is not None:
+            change = Change(action, "SearchDictionary", "search-words", "检索词典", None, before, after)
+            await self.audit.record(principal, change)
 
     def start_reindex(self, principal: Principal) -> bool:
         """Rebuild every item's search fields in the background (minutes for a large repository);

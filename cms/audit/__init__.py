@@ -1,0 +1,1 @@
+"""The administrative audit log (管理操作审计日志)."""
