@@ -20,6 +20,10 @@ class User(Document):
     must_change_password: bool = False  # set by an administrator's password reset
     last_login: datetime | None = None
     tokens_valid_after: datetime | None = None  # tokens issued earlier are refused (password change)
+    # Raised by every change that ends the account's sessions (password set, account disabled): a token
+    # carries the generation it was issued in and is refused under any other. Exact where the
+    # whole-second ``tokens_valid_after`` cannot tell a token from a change made in the same second.
+    session_generation: int = 0
     created: datetime = Field(default_factory=utcnow)
     modified: datetime = Field(default_factory=utcnow)
 

@@ -162,3 +162,12 @@ def clock(app: Starlette, services: Services, monkeypatch: pytest.MonkeyPatch) -
     yield stepped
     if app.state.response_cache is not None:
         app.state.response_cache.clear()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``gongkai verify`` checks the whole shared repository, which later tests damage on purpose in
+    their own organizations (tampered registers, removed objects): its tests run first, on the freshly
+    loaded demo data, and repair what they damage."""
+    first = [item for item in items if item.path.name == "test_verify.py"]
+    if first:
+        items[:] = first + [item for item in items if item.path.name != "test_verify.py"]

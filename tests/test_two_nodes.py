@@ -272,6 +272,9 @@ async def test_a_node_killed_mid_request_leaves_nothing_half_written(
     api = _api(clients["a"], settings)
     items = [await _awaiting_approval(api) for _ in range(8)]
     unit_head = await api.token(UNIT_HEAD)
+    # Other tests damage their own organizations' registers on purpose (tests/test_register.py):
+    # what counts is that the kill adds no problem of its own.
+    before = set((await verify(services.objects, services.register)).problems)
     async with httpx.AsyncClient(base_url=doomed_node.url, timeout=30) as doomed:
         doomed_api = _api(doomed, settings)
         approvals = [
@@ -290,7 +293,7 @@ async def test_a_node_killed_mid_request_leaves_nothing_half_written(
 
     assert cut, "no request was cut off: the test did not kill the node mid-request"
     assert set(states) <= {"PUBLISHED", "PENDING_UNIT_APPROVAL"}
-    assert report.problems == []
+    assert [p for p in report.problems if p not in before] == []
     for item, state in zip(items, states, strict=True):
         filed = [t["action"] for t in (await api.history(item, unit_head))["transitions"]]
         assert (filed.count("approve") == 3) == (state == "PUBLISHED"), (state, filed)

@@ -67,6 +67,7 @@ class TokenClaims:
     jti: str
     expires_at: datetime
     issued_at: datetime | None = None
+    generation: int = 0  # the account's session generation when issued (absent in older tokens: 0)
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,9 @@ class AccountService:
             raise TokenInvalid()
         if not user.active:
             raise AccountDisabled()
-        # A password change ends every session that was opened before it.
+        # A password change or a disabling ends every session that was opened before it.
+        if claims.generation != user.session_generation:
+            raise TokenRevoked()
         if user.tokens_valid_after and (
             claims.issued_at is None or claims.issued_at < user.tokens_valid_after
         ):
@@ -194,7 +197,7 @@ class AccountService:
         await user.set(
             {
                 "password_hash": await self._hash(new_password),
-                "tokens_valid_after": self._clock().replace(microsecond=0),
+                "session_generation": user.session_generation + 1,
                 "modified": self._clock(),
             }
         )
@@ -204,7 +207,7 @@ class AccountService:
         cut-off keeps the old tokens dead after it is enabled again)."""
         changes: dict[str, Any] = {"active": active, "modified": self._clock()}
         if not active:
-            changes["tokens_valid_after"] = self._clock().replace(microsecond=0)
+            changes["session_generation"] = user.session_generation + 1
         await user.set(changes)
 
     async def reset_password(self, user: User, new_password: str) -> None:
@@ -221,6 +224,7 @@ class AccountService:
         if _normalized(current) == new_password:
             raise InvalidInput("新密码不能与当前密码相同。", field="newPassword")
         await self.set_password(user.id, new_password)  # type: ignore[arg-type]
+        user = await self.get(user.id) or user  # type: ignore[arg-type]  # its new session generation
         await user.set({"must_change_password": False})
         token, expires_at = self._issue(user, self._clock())
         return LoginResult(token=token, expires_at=expires_at, user=user)
@@ -277,6 +281,7 @@ class AccountService:
             "exp": expires_at,
             "iss": ISSUER,
             "aud": AUDIENCE,
+            "gen": user.session_generation,
         }
         return jwt.encode(claims, self._key, algorithm=_ALGORITHM), expires_at
 
@@ -335,7 +340,12 @@ def _claims(payload: dict[str, Any]) -> TokenClaims:
         raise ValueError("exp is not a whole number of seconds")
     iat = payload.get("iat")
     issued = datetime.fromtimestamp(iat, UTC) if isinstance(iat, int) and not isinstance(iat, bool) else None
-    return TokenClaims(user_id=sub, jti=jti, expires_at=datetime.fromtimestamp(exp, UTC), issued_at=issued)
+    gen = payload.get("gen", 0)
+    if not isinstance(gen, int) or isinstance(gen, bool):
+        raise ValueError("gen is not a whole number")
+    return TokenClaims(
+        user_id=sub, jti=jti, expires_at=datetime.fromtimestamp(exp, UTC), issued_at=issued, generation=gen
+    )
 
 
 def _valid_username(username: str) -> str:
