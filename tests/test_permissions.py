@@ -15,6 +15,7 @@ import itertools
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,7 @@ PUBLIC_QUERIES = {
     "search",
     "searchWords",
     "labels",
+    "disclosureRequestStatus",  # the applicant's number and query code are the credential
 }
 
 FILE = "政府信息公开附件（测试）\n".encode()
@@ -75,6 +77,8 @@ class World:
     spare_user: str
     marker: str
     numbers: itertools.count[int]
+    handler: str  # an officer of P, to whom requests for disclosure are assigned
+    today: Callable[[], date]  # the request service's today (Asia/Shanghai)
 
     def issue(self) -> dict[str, Any]:
         """A gazette issue's fields with a number of its own in P."""
@@ -163,6 +167,62 @@ class World:
             assert response.status_code == 200, response.text
         return str(ticket["attachment"]["id"])
 
+    def request_input(self) -> dict[str, Any]:
+        """A request for disclosure to P; its description carries the marker."""
+        return {
+            "organization": self.org,
+            "applicantKind": "NATURAL_PERSON",
+            "applicant": {"name": "张申请", "phone": "13800001111"},
+            "description": f"{self.marker}申请公开{uuid.uuid4().hex[:6]}",
+        }
+
+    async def disclosure_request(self, state: str) -> str:
+        """A request registered by the office (no portal rate limit), taken to ``state``:
+        "received", "correction", "handling", "consulting", "drafted" or "replied"."""
+        office, officer = await self.api.token(OFFICE), await self.api.token(OFFICER)
+        sent = await self.api.ok(REGISTER, {"i": self.request_input(), "d": self.today().isoformat()}, office)
+        number = sent["registerDisclosureRequest"]["number"]
+        listed = await self.api.ok(
+            "query($o: ID) { disclosureRequests(organization: $o) { id number } }", {"o": self.org}, office
+        )
+        rid = next(r["id"] for r in listed["disclosureRequests"] if r["number"] == number)
+        steps: list[tuple[str, dict[str, Any], str]] = {
+            "received": [],
+            "correction": [(CORRECTION, {"d": self.later().isoformat()}, officer)],
+            "handling": [(ASSIGN, {"o": self.handler}, office)],
+            "consulting": [(ASSIGN, {"o": self.handler}, office), (CONSULT, {}, officer)],
+            "drafted": [(ASSIGN, {"o": self.handler}, office), (DRAFT, {"r": REPLY}, officer)],
+            "replied": [
+                (ASSIGN, {"o": self.handler}, office),
+                (DRAFT, {"r": REPLY}, officer),
+                (SEND, {}, office),
+            ],
+        }[state]
+        for document, variables, token in steps:
+            await self.api.ok(document, {"id": rid, **variables}, token)
+        return str(rid)
+
+    def later(self) -> date:
+        """A 补正 deadline well after today."""
+        return self.today() + timedelta(days=30)
+
+
+REGISTER = """mutation($i: DisclosureRequestInput!, $d: Date!) {
+  registerDisclosureRequest(input: $i, channel: POST, receivedOn: $d) { number } }"""
+ASSIGN = "mutation($id: ID!, $o: ID!) { assignDisclosureRequest(id: $id, officer: $o) { state } }"
+CORRECTION = """mutation($id: ID!, $d: Date!) {
+  requestDisclosureCorrection(id: $id, dueOn: $d, note: "请补充所需信息的文号") { state } }"""
+CONSULT = 'mutation($id: ID!) { startDisclosureConsultation(id: $id, party: "第三方公司") { state } }'
+DRAFT = "mutation($id: ID!, $r: DisclosureReplyInput!) { draftDisclosureReply(id: $id, input: $r) { state } }"
+SEND = "mutation($id: ID!) { sendDisclosureReply(id: $id) { state } }"
+REPLY = {
+    "outcome": "NOT_DISCLOSED",
+    "ground": "THIRD_PARTY_RIGHTS",
+    "legalBasis": "《条例》第十五条",
+    "remedies": ["REVIEW", "LITIGATION"],
+    "text": "经审查，不予公开。",
+}
+
 
 Prepare = Callable[[World], Awaitable[tuple[dict[str, Any], str | None]]]
 
@@ -207,6 +267,16 @@ def on(target: str, variables: Callable[[str], dict[str, Any]]) -> Prepare:
         }[target]
         item = await make()
         return variables(item), item
+
+    return prepare
+
+
+def on_request(state: str, variables: Callable[[World, str], dict[str, Any]]) -> Prepare:
+    """Variables about a fresh request for disclosure to P in ``state`` (see World.disclosure_request)."""
+
+    async def prepare(world: World) -> tuple[dict[str, Any], str | None]:
+        request = await world.disclosure_request(state)
+        return variables(world, request), request
 
     return prepare
 
@@ -470,6 +540,86 @@ CASES = [
         allowed="fresh",  # a user of its own: everyone signed in may change their own password
         denied=SKIP,
     ),
+    # Requests for disclosure: the portal's form is anonymous by design; every step after it needs a
+    # request.* permission at the handling organization, and to anyone else the request does not exist.
+    Case(
+        "submitDisclosureRequest",
+        "mutation($i: DisclosureRequestInput!) { submitDisclosureRequest(input: $i) { number queryCode } }",
+        fixed(lambda w: {"i": {**w.request_input(), "description": unique("申请公开")}}),
+        allowed=None,
+        anonymous=OK,
+        denied=OK,  # signed in or not, anyone may apply
+    ),
+    Case(
+        "registerDisclosureRequest",
+        REGISTER,
+        fixed(lambda w: {"i": w.request_input(), "d": w.today().isoformat()}),
+        allowed=OFFICE,
+    ),
+    Case(
+        "assignDisclosureRequest",
+        ASSIGN,
+        on_request("received", lambda w, r: {"id": r, "o": w.handler}),
+        allowed=OFFICE,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "requestDisclosureCorrection",
+        CORRECTION,
+        on_request("received", lambda w, r: {"id": r, "d": w.later().isoformat()}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "receiveDisclosureCorrection",
+        "mutation($id: ID!, $d: Date!) { receiveDisclosureCorrection(id: $id, receivedOn: $d) { state } }",
+        on_request("correction", lambda w, r: {"id": r, "d": w.today().isoformat()}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "startDisclosureConsultation",
+        CONSULT,
+        on_request("handling", lambda w, r: {"id": r}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "endDisclosureConsultation",
+        "mutation($id: ID!) { endDisclosureConsultation(id: $id) { state } }",
+        on_request("consulting", lambda w, r: {"id": r}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "extendDisclosureRequest",
+        'mutation($id: ID!) { extendDisclosureRequest(id: $id, days: 15, reason: "需调取档案") {'
+        " extensionWorkingDays } }",
+        on_request("handling", lambda w, r: {"id": r}),
+        allowed=OFFICE,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "draftDisclosureReply",
+        DRAFT,
+        on_request("handling", lambda w, r: {"id": r, "r": REPLY}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "sendDisclosureReply",
+        SEND,
+        on_request("drafted", lambda w, r: {"id": r}),
+        allowed=OFFICE,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "archiveDisclosureRequest",
+        "mutation($id: ID!) { archiveDisclosureRequest(id: $id) { state } }",
+        on_request("replied", lambda w, r: {"id": r}),
+        allowed=OFFICE,
+        denied="NOT_FOUND",
+    ),
     # -- staff queries ----------------------------------------------------------------------------
     Case(
         "me",
@@ -544,6 +694,20 @@ CASES = [
         fixed(lambda w: {}),
         allowed=ADMIN,
     ),
+    Case(
+        "disclosureRequests",
+        "query($o: ID) { disclosureRequests(organization: $o) { id description } }",
+        fixed(lambda w: {"o": w.org}),
+        allowed=OFFICER,
+        denied=EMPTY,  # P's open requests (the rows above leave some) are not theirs to see
+    ),
+    Case(
+        "disclosureRequest",
+        "query($id: ID!) { disclosureRequest(id: $id) { id description history { action } } }",
+        on_request("received", lambda w, r: {"id": r}),
+        allowed=OFFICER,
+        denied="NOT_FOUND",
+    ),
     Case("auditLogExport", "{ auditLogExport }", fixed(lambda w: {}), allowed=ADMIN),
     Case("verifyAuditLog", "{ verifyAuditLog { ok } }", fixed(lambda w: {}), allowed=ADMIN),
     # Label vocabularies of the Role and Permission enums (already public through introspection).
@@ -565,10 +729,11 @@ def api(gql, settings) -> Api:
 
 
 @pytest.fixture(scope="module")
-async def world(api) -> World:
+async def world(api, services: Services) -> World:
     org, elsewhere = await api.new_org(), await api.new_org()
     nobody = await api.new_user(elsewhere)  # signed in, no role anywhere
     spare = await api.new_user(org, "OFFICE")
+    handler = await api.new_user(org, "OFFICER")
     return World(
         api=api,
         org=org,
@@ -576,6 +741,8 @@ async def world(api) -> World:
         spare_user=spare.id,
         marker=f"绝密草稿{uuid.uuid4().hex[:8]}",
         numbers=itertools.count(1),
+        handler=handler.id,
+        today=services.requests.today,
     )
 
 
