@@ -30,6 +30,7 @@ from cms.kinds.catalog import CatalogService
 from cms.kinds.gazette import GazetteService
 from cms.kinds.interpretations import InterpretationService
 from cms.kinds.interviews import InterviewService
+from cms.observe.metrics import MongoCommandMetrics, record_s3
 from cms.review.allowed import AllowedActions
 from cms.review.authoring import AuthoringService
 from cms.review.register import RegisterService
@@ -103,7 +104,9 @@ class Services:
 
 
 async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
-    client, db = await connect(endpoints.mongo_url, settings.mongo_database)
+    client, db = await connect(
+        endpoints.mongo_url, settings.mongo_database, listeners=[MongoCommandMetrics()]
+    )
     objects = ObjectStore(
         ObjectStoreConfig(
             endpoint=endpoints.s3_endpoint,
@@ -114,6 +117,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
             region=settings.s3_region or None,
         )
     )
+    objects.observers.append(record_s3)
     try:
         await objects.ensure_bucket()
     except Exception:

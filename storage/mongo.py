@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from beanie import init_beanie
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import PyMongoError
 
@@ -22,15 +23,24 @@ class DatabaseUnavailable(RuntimeError):
     """The configured MongoDB could not be reached; the message is meant for an operator."""
 
 
-def make_client(url: str, *, timeout_ms: int = 5000) -> AsyncMongoClient[dict[str, Any]]:
+def make_client(
+    url: str, *, timeout_ms: int = 5000, listeners: Sequence[monitoring.CommandListener] = ()
+) -> AsyncMongoClient[dict[str, Any]]:
     # tz_aware: datetimes come back as aware UTC values, the same as the ones written.
-    return AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=timeout_ms, appname="gongkai")
+    return AsyncMongoClient(
+        url,
+        tz_aware=True,
+        serverSelectionTimeoutMS=timeout_ms,
+        appname="gongkai",
+        event_listeners=list(listeners),
+    )
 
 
 async def connect(
-    url: str, database: str
+    url: str, database: str, *, listeners: Sequence[monitoring.CommandListener] = ()
 ) -> tuple[AsyncMongoClient[dict[str, Any]], AsyncDatabase[dict[str, Any]]]:
-    client = make_client(url)
+    """``listeners``: PyMongo event listeners (command monitoring for metrics)."""
+    client = make_client(url, listeners=listeners)
     try:
         await client.admin.command("ping")
     except PyMongoError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -17,6 +18,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from authz import Principal
 from cms.content.visibility import ReadScope
 from cms.model import User
+from cms.observe.metrics import record_job
 from cms.services import Endpoints, Services, build_services
 from cms.settings import Settings
 from schema.context import Context
@@ -27,6 +29,8 @@ from web.cache import BoundedLRU, PersistedQueries, ResponseCache
 from web.files import files_endpoint
 from web.graphql_http import GraphQLEndpoint
 from web.headers import SecurityHeaders, WithHeaders, admin_headers, graphiql_headers, origin_of
+from web.logs import keep_secret, keep_secrets_of
+from web.observe import Observe, metrics_endpoint, note_user
 
 log = logging.getLogger("gongkai.web")
 
@@ -39,10 +43,14 @@ async def _clean_periodically(svc: Services) -> None:
     """Abandoned uploads and unreferenced objects go away without an operator's cron job."""
     while True:
         await asyncio.sleep(CLEANUP_INTERVAL)
+        started = time.perf_counter()
         try:
             log.info("attachment cleanup: %s", await svc.attachments.cleanup())
         except Exception:  # a failed round is retried at the next interval
             log.exception("attachment cleanup failed")
+            record_job("attachment_cleanup", "failed", time.perf_counter() - started)
+        else:
+            record_job("attachment_cleanup", "ok", time.perf_counter() - started)
 
 
 class GongkaiApp(Starlette):
@@ -51,7 +59,8 @@ class GongkaiApp(Starlette):
     allowed_hosts: list[str] | None = None  # None: the Host is not used for anything, not checked
 
     def build_middleware_stack(self) -> ASGIApp:
-        return SecurityHeaders(super().build_middleware_stack(), allowed_hosts=self.allowed_hosts)
+        # Observe outermost: refused Hosts get a request id, a metric and a log line too.
+        return Observe(SecurityHeaders(super().build_middleware_stack(), allowed_hosts=self.allowed_hosts))
 
 
 def bearer_token(request: Request) -> str | None:
@@ -77,6 +86,8 @@ def schema_for(settings: Settings) -> GongkaiSchema:
 
 
 def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
+    keep_secrets_of(settings)
+    keep_secret(endpoints.s3_secret_key)  # the embedded MinIO's too: it never appears in a log line
     schema = schema_for(settings)
     holder: dict[str, Services] = {}
 
@@ -87,6 +98,8 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         svc = services()
         token = bearer_token(request)
         user = await svc.accounts.authenticate(token) if token else None
+        if user is not None:
+            note_user(str(user.id))
         principal = svc.access.principal_for(user)
         return svc, user, principal, svc.read_scope(svc.access.draft_orgs(principal))
 
@@ -192,6 +205,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/healthz", health, methods=["GET"]),
+            Route("/metrics", metrics_endpoint(settings, lambda: cache), methods=["GET"]),
             Route("/files/{attachment_id}/{name:path}", files, methods=["GET"]),
             Route("/thumbnails/{attachment_id}.png", files, methods=["GET"]),
             Mount("/admin", app=admin),
@@ -199,6 +213,10 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         lifespan=lifespan,
     )
     app.allowed_hosts = None if public_base_url else settings.allowed_hosts
+    if settings.tracing:
+        from web.tracing import instrument  # the optional extra: imported only when turned on
+
+        instrument(app)
     app.state.schema = schema  # read by tests: which execution path the settings chose
     app.state.response_cache = cache  # read by tests and operators; None when turned off
     app.state.persisted_queries = persisted

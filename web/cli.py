@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from cms.services import Endpoints
 from cms.settings import Settings
+from web.logs import configure_logging
 
 if TYPE_CHECKING:  # the development servers are imported only when started (never in production)
     from devservers.embedded import EmbeddedServices
@@ -129,12 +130,14 @@ def serve() -> int:
 
     from devservers.embedded import EmbeddedError, start_embedded
     from web.app import create_app
+    from web.tracing import TracingUnavailable
 
     try:
         settings = Settings()
     except ValidationError as exc:
         print(f"配置错误 / configuration error:\n{exc}", file=sys.stderr)
         return 2
+    configure_logging(settings)
     data_dir = Path(settings.data_dir).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     embedded = None
@@ -151,8 +154,21 @@ def serve() -> int:
         if problem := preflight(endpoints):
             print(problem, file=sys.stderr)
             return 3
-        app = create_app(settings, endpoints)
-        config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info", lifespan="on")
+        try:
+            app = create_app(settings, endpoints)
+        except TracingUnavailable as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        # Our logging (JSON lines) for uvicorn too; its access log is replaced by web.observe's line.
+        config = uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            lifespan="on",
+            log_config=None,
+            access_log=False,
+        )
         server = uvicorn.Server(config)
         server.run()
         return 0 if server.started else 4

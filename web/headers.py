@@ -20,6 +20,8 @@ from collections.abc import Iterable
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from web.observe import note_error
+
 NOSNIFF = (b"x-content-type-options", b"nosniff")
 INVALID_HOST = orjson.dumps(
     {
@@ -68,6 +70,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         if self.allowed_hosts is not None and not self._host_allowed(scope):
+            note_error("INVALID_HOST")
             await send({"type": "http.response.start", "status": 400, "headers": _INVALID_HOST_HEADERS})
             await send({"type": "http.response.body", "body": INVALID_HOST})
             return

@@ -1,0 +1,131 @@
+"""Structured logs: one JSON object per line, each carrying the request it was written for.
+
+``RequestLog`` (``web.observe``) sets the request id for the duration of a request; every record
+written meanwhile, by any logger, carries it (``request_id``). The access line of each request adds
+the route, the GraphQL operation, the user id, the status, the outcome and the duration.
+
+Nothing secret may reach a line: the access line is built from fields chosen here (never a query
+string, variables or headers), and every line is scrubbed once more at formatting time, message and
+traceback alike: bearer tokens and JWTs, the signature and credential of presigned S3 URLs,
+``password``/``secret``/``token`` values written as ``key=value`` or JSON, and the configured secrets
+themselves (the signing key, the S3 secret, the demo password).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from cms.settings import Settings
+
+REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("gongkai_request_id", default=None)
+REDACTED = "[REDACTED]"
+_PATTERNS = [
+    re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+"),
+    re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),  # a JWT
+    re.compile(r"(?i)\b(X-Amz-(?:Signature|Credential|Security-Token))=[^&\s\"']+"),
+    re.compile(r"(?i)\b(Signature|AWSAccessKeyId)=[^&\s\"']+"),
+    re.compile(r"(?i)\b(password|passwd|secret|secret_key|token|access_key)(\"?\s*[:=]\s*\"?)[^\s\"',&}]+"),
+]
+# Attributes every LogRecord has: anything else came through ``extra=`` and goes into the line.
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+
+
+_secrets: list[str] = []  # the literal secrets of this process, longest first (see keep_secret)
+
+
+def keep_secret(*secrets: str) -> None:
+    """Never write these (the app registers its signing key, the S3 secret of the services it uses
+    — also the embedded ones' —, the metrics token and the demo password)."""
+    found = set(_secrets) | {s for s in secrets if len(s) >= 6}
+    _secrets[:] = sorted(found, key=len, reverse=True)
+
+
+class Redactor:
+    """Replaces secrets in text: fixed patterns plus the literal secrets this process holds."""
+
+    def __call__(self, text: str) -> str:
+        for secret in _secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        for pattern in _PATTERNS:
+            text = pattern.sub(_keep_name, text)
+        return text
+
+
+def _keep_name(match: re.Match[str]) -> str:
+    """``name=value`` → ``name=[REDACTED]`` (the name says what was there, which helps to debug)."""
+    groups = match.groups()
+    if not groups:
+        return REDACTED
+    if len(groups) == 1:
+        separator = " " if groups[0].lower() == "bearer" else "="
+        return f"{groups[0]}{separator}{REDACTED}"
+    return f"{groups[0]}{groups[1]}{REDACTED}"
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__()
+        self.redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": self.redact(record.getMessage()),
+        }
+        request_id = REQUEST_ID.get()
+        if request_id is not None:
+            line["request_id"] = request_id
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD and not key.startswith("_"):
+                line[key] = self.redact(value) if isinstance(value, str) else value
+        if record.exc_info:
+            line["exception"] = self.redact(self.formatException(record.exc_info))
+        return orjson.dumps(line, default=str).decode()
+
+
+class TextFormatter(logging.Formatter):
+    """For a developer's terminal (``GONGKAI_LOG_FORMAT=text``): redacted too."""
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self.redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redact(super().format(record))
+
+
+def keep_secrets_of(settings: Settings) -> None:
+    keep_secret(
+        settings.secret_key.get_secret_value(),
+        settings.s3_secret_key.get_secret_value(),
+        settings.metrics_token.get_secret_value(),
+        settings.demo_password.get_secret_value(),
+    )
+
+
+def formatter_for(settings: Settings) -> logging.Formatter:
+    return JsonFormatter(Redactor()) if settings.log_format == "json" else TextFormatter(Redactor())
+
+
+def configure_logging(settings: Settings) -> None:
+    """The root logger writes to stderr in the configured format; uvicorn's loggers go through it
+    (``log_config=None``), its access log is replaced by ours."""
+    keep_secrets_of(settings)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter_for(settings))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level)
+    logging.getLogger("casbin").setLevel(logging.WARNING)  # it logs the whole model at INFO on every load
