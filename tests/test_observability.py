@@ -231,9 +231,12 @@ async def test_logs_of_a_login_and_an_upload_hold_no_secret(
     presigned = sample(
         "gongkai_s3_operation_duration_seconds_count", operation="get_presigned_url", outcome="ok"
     )
+    root = await api.root()
+    log_lines.seek(0)
+    log_lines.truncate()  # only the lines of what follows
     password = settings.demo_password.get_secret_value()
     token = await api.login(OFFICER, password)
-    entry = await api.create_entry(token, await api.root(), unique("日志"), topic=TOPIC)
+    entry = await api.create_entry(token, root, unique("日志"), topic=TOPIC)
     data = pdf_bytes()
     ticket = (await api.post(REQUEST, {"item": entry["id"], "f": "报告.pdf", "s": len(data)}, token))["data"][
         "requestUpload"
