@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     # Logs: one JSON object per line (``json``) or the classic text format for a terminal (``text``).
     log_format: str = Field(default="json", pattern="^(json|text)$")
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    # A successful response-cache hit has no access line unless this is set (it is counted in
+    # /metrics all the same): the line would cost a hit more than half its time.
+    log_cache_hits: bool = False
     # OpenTelemetry spans for Starlette and PyMongo, exported over OTLP/HTTP as the standard OTEL_*
     # variables say; needs the ``tracing`` extra.
     tracing: bool = False

@@ -26,11 +26,12 @@ from schema.cost import CostRules
 from schema.root import GongkaiSchema, build_schema
 from web.admin import AdminApp
 from web.cache import BoundedLRU, PersistedQueries, ResponseCache
+from web.facts import note_user
 from web.files import files_endpoint
 from web.graphql_http import GraphQLEndpoint
-from web.headers import SecurityHeaders, WithHeaders, admin_headers, graphiql_headers, origin_of
+from web.headers import WithHeaders, admin_headers, graphiql_headers, origin_of
 from web.logs import keep_secret, keep_secrets_of
-from web.observe import Observe, metrics_endpoint, note_user
+from web.observe import Observe, metrics_endpoint
 
 log = logging.getLogger("gongkai.web")
 
@@ -54,13 +55,20 @@ async def _clean_periodically(svc: Services) -> None:
 
 
 class GongkaiApp(Starlette):
-    """Starlette with ``SecurityHeaders`` outside its error middleware (so even a 500 gets them)."""
+    """Starlette with ``SecurityHeaders`` (as ``Observe``) outside its error middleware (so even a 500
+    gets them)."""
 
     allowed_hosts: list[str] | None = None  # None: the Host is not used for anything, not checked
+    log_cache_hits = False  # GONGKAI_LOG_CACHE_HITS (web.observe)
 
     def build_middleware_stack(self) -> ASGIApp:
-        # Observe outermost: refused Hosts get a request id, a metric and a log line too.
-        return Observe(SecurityHeaders(super().build_middleware_stack(), allowed_hosts=self.allowed_hosts))
+        # Observe is SecurityHeaders with observation: refused Hosts get a request id, a metric and a
+        # log line too.
+        return Observe(
+            super().build_middleware_stack(),
+            allowed_hosts=self.allowed_hosts,
+            log_cache_hits=self.log_cache_hits,
+        )
 
 
 def bearer_token(request: Request) -> str | None:
@@ -213,6 +221,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         lifespan=lifespan,
     )
     app.allowed_hosts = None if public_base_url else settings.allowed_hosts
+    app.log_cache_hits = settings.log_cache_hits
     if settings.tracing:
         from web.tracing import instrument  # the optional extra: imported only when turned on
 

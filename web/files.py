@@ -20,7 +20,7 @@ from cms.content.visibility import ReadScope
 from cms.errors import DomainError, NotFound
 from storage.objectstore import ObjectStoreError, content_disposition
 from web.cache import etag_matches
-from web.observe import note_error
+from web.facts import note_error
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 INLINE = {

@@ -43,7 +43,7 @@ from web.cache import (
     document_hash,
     etag_matches,
 )
-from web.observe import note_error, note_operation
+from web.facts import note_error, note_operation
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"

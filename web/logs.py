@@ -1,8 +1,10 @@
 """Structured logs: one JSON object per line, each carrying the request it was written for.
 
-``RequestLog`` (``web.observe``) sets the request id for the duration of a request; every record
-written meanwhile, by any logger, carries it (``request_id``). The access line of each request adds
-the route, the GraphQL operation, the user id, the status, the outcome and the duration.
+``web.observe.Observe`` sets one context variable per request (``web.facts.REQUEST``: its
+``RequestFacts``, the request id first); every record written meanwhile, by any logger, carries that id
+(``request_id``). The access line of a request adds the route, the GraphQL operation, the user id,
+the status, the outcome and the duration (successful response-cache hits have none by default: they
+are counted in /metrics instead, see ``web.observe``).
 
 Nothing secret may reach a line: the access line is built from fields chosen here (never a query
 string, variables or headers), and every line is scrubbed once more at formatting time, message and
@@ -13,7 +15,6 @@ themselves (the signing key, the S3 secret, the demo password).
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import re
 import sys
@@ -23,8 +24,8 @@ from typing import Any
 import orjson
 
 from cms.settings import Settings
+from web.facts import REQUEST
 
-REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("gongkai_request_id", default=None)
 REDACTED = "[REDACTED]"
 # One pass of one pattern per text (a line per request must stay cheap): each alternative names
 # what it hides in its group, which is kept (``X-Amz-Signature=[REDACTED]``).
@@ -85,9 +86,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": self.redact(record.getMessage()),
         }
-        request_id = REQUEST_ID.get()
-        if request_id is not None:
-            line["request_id"] = request_id
+        facts = REQUEST.get()
+        if facts is not None:
+            line["request_id"] = facts.request_id.decode("ascii")
         for key, value in record.__dict__.items():
             if key in _SAFE_FIELDS:
                 line[key] = value
