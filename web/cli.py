@@ -130,7 +130,6 @@ def serve() -> int:
 
     from devservers.embedded import EmbeddedError, start_embedded
     from web.app import create_app
-    from web.tracing import TracingUnavailable
 
     try:
         settings = Settings()
@@ -156,7 +155,7 @@ def serve() -> int:
             return 3
         try:
             app = create_app(settings, endpoints)
-        except TracingUnavailable as exc:
+        except ImportError as exc:  # web.tracing.TracingUnavailable: turned on, extra not installed
             print(exc, file=sys.stderr)
             return 2
         # Our logging (JSON lines) for uvicorn too; its access log is replaced by web.observe's line.

@@ -15,8 +15,9 @@ from typing import Any
 from starlette.applications import Starlette
 
 
-class TracingUnavailable(RuntimeError):
-    """Tracing was turned on, but the ``tracing`` extra is not installed; the message says so."""
+class TracingUnavailable(ImportError):
+    """Tracing was turned on, but the ``tracing`` extra is not installed; the message says so (an
+    ImportError, so that ``gongkai serve`` catches it without importing this module)."""
 
 
 def instrument(app: Starlette) -> None:
