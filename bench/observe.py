@@ -1,5 +1,8 @@
 """What observation costs a response-cache hit (#20): the same app, in one process, with and without
-``web.observe.Observe`` (request id, metrics, one JSON access line written to a file).
+observation — ``web.observe.Observe`` (the security headers and Host check, plus the request id,
+the metrics and the access line) against ``web.headers.SecurityHeaders`` alone. A successful hit
+has no access line by default; the last variant writes one anyway (``GONGKAI_LOG_CACHE_HITS=true``),
+as JSON to a file, to show what that option costs.
 
 Starts the embedded services in a temporary directory with an empty repository, fills the response
 cache with one anonymous GET, then drives the ASGI application directly (no HTTP server, so the
@@ -30,6 +33,7 @@ from devservers.embedded import start_embedded
 from web.app import create_app
 from web.headers import SecurityHeaders
 from web.logs import formatter_for, lean_records
+from web.observe import Observe
 
 QUERY = urlencode({"query": "query BenchHit { catalog(first: 5) { totalCount edges { node { title } } } }"})
 
@@ -74,21 +78,24 @@ async def rate(app: ASGIApp, scope: dict[str, Any], requests: int) -> float:
 
 
 async def measure(app: Starlette, requests: int, rounds: int) -> None:
-    observed: ASGIApp = app.build_middleware_stack()  # Observe(SecurityHeaders(...)), as served
-    plain: ASGIApp = SecurityHeaders(Starlette.build_middleware_stack(app), allowed_hosts=app.allowed_hosts)
+    observed: ASGIApp = app.build_middleware_stack()  # Observe(...), as served
+    inner = Starlette.build_middleware_stack(app)
+    plain: ASGIApp = SecurityHeaders(inner, allowed_hosts=app.allowed_hosts)
+    hit_lines: ASGIApp = Observe(inner, allowed_hosts=app.allowed_hosts, log_cache_hits=True)
     scope = scope_for(QUERY)
     assert await call(observed, scope) == 200  # fills the cache: every later request is a hit
     assert app.state.response_cache.stats.hits == 0
-    for variant in (plain, observed):
+    for variant in (plain, observed, hit_lines):
         await rate(variant, scope, requests // 10)  # warm-up
     access = logging.getLogger("gongkai.access")
-    rates: dict[str, list[float]] = {"without": [], "metrics": [], "metrics+log": []}
+    rates: dict[str, list[float]] = {"without": [], "metrics": [], "metrics+log": [], "+hit lines": []}
     for _ in range(rounds):
         rates["without"].append(await rate(plain, scope, requests))
         access.setLevel(logging.WARNING)  # request id and metrics, no access line
         rates["metrics"].append(await rate(observed, scope, requests))
-        access.setLevel(logging.INFO)
+        access.setLevel(logging.INFO)  # as served: lines for all but successful cache hits
         rates["metrics+log"].append(await rate(observed, scope, requests))
+        rates["+hit lines"].append(await rate(hit_lines, scope, requests))
     base = statistics.median(rates["without"])
     print(f"in-process cache hits/s, median of {rounds} interleaved rounds of {requests}:")
     for name, found in rates.items():
