@@ -10,25 +10,31 @@ import hashlib
 import io
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from PIL import Image
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, CollectorRegistry
 from pydantic import SecretStr
 from starlette.applications import Starlette
 
 from cms.admin.vocabulary_data import topic_path
+from cms.observe.metrics import RequestCollector, RequestLatencies
 from cms.services import Endpoints
 from cms.settings import Settings
 from storage.accounts import User
 from tests.helpers import OFFICER, Api, unique
 from web.app import create_app
 from web.logs import REDACTED, formatter_for
+from web.observe import Observe
 
 TOPIC = topic_path("综合政务", "政务公开")
 OUTSIDE = ("203.0.113.7", 40000)  # a documentation address: not in the default allowed networks
@@ -172,6 +178,76 @@ async def test_transitions_are_counted_by_action_and_outcome(api: Api) -> None:
     assert sample("gongkai_transitions_total", action="withdraw", outcome="FORBIDDEN") == refused + 1
 
 
+@pytest.mark.parametrize(
+    ("log_cache_hits", "logged"),
+    [
+        pytest.param(False, ["miss"], id="hit-counted-without-a-line"),
+        pytest.param(True, ["miss", "hit"], id="hit-lines-when-asked"),
+    ],
+)
+async def test_a_cache_hit_is_counted_in_metrics_without_an_access_line(
+    app: Starlette, log_lines: io.StringIO, log_cache_hits: bool, logged: list[str]
+) -> None:
+    # given the served stack, or the same app with GONGKAI_LOG_CACHE_HITS=true, and a query not asked before
+    served = app.build_middleware_stack()
+    assert isinstance(served, Observe)
+    assert served.log_cache_hits is False  # the default setting
+    stack = Observe(
+        Starlette.build_middleware_stack(app), allowed_hosts=app.allowed_hosts, log_cache_hits=True
+    )
+    observed = stack if log_cache_hits else served
+    name = "ObsHit" + hashlib.sha256(unique().encode()).hexdigest()[:8]
+    query = {"query": f"query {name} {{ catalog(first: 1) {{ totalCount }} }}"}
+    hits = app.state.response_cache.stats.hits
+    transport = httpx.ASGITransport(app=observed)
+    # when it is asked twice: a miss, then a hit
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        answers = [await http.get("/graphql", params=query) for _ in range(2)]
+    body = (await get(app, "/metrics", source=LOOPBACK)).text
+    # then both answers carry their request id, and only the lines asked for are written
+    assert [a.status_code for a in answers] == [200, 200]
+    assert all(re.fullmatch(r"[0-9a-f]{24}", a.headers["x-request-id"]) for a in answers)
+    lines = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    access = [line for line in lines if line["logger"] == "gongkai.access" and line["operation"] == name]
+    assert [line["cache"] for line in access] == logged
+    assert [line["request_id"] for line in access] == [a.headers["x-request-id"] for a in answers][
+        : len(logged)
+    ]
+    # and the hit is counted in /metrics all the same
+    operation = "gongkai_graphql_operation_duration_seconds_count"
+    assert scraped(body, operation, operation=name, cache="miss") == 1.0
+    assert scraped(body, operation, operation=name, cache="hit") == 1.0
+    assert app.state.response_cache.stats.hits == hits + 1
+
+
+def test_request_latencies_are_exposed_as_cumulative_histograms() -> None:
+    # given requests recorded in plain Python: two fast hits and a slow miss of one operation
+    latencies = RequestLatencies()
+    latencies.observe(("/graphql", "GET", 200, "Q", "hit"), 0.0004)
+    latencies.observe(("/graphql", "GET", 200, "Q", "hit"), 0.0005)  # on a bound: counted in it (le)
+    latencies.observe(("/graphql", "GET", 200, "Q", "miss"), 0.02)
+    latencies.observe(("/files/{attachment_id}/{name}", "GET", 404, None, None), 0.003)
+    # when Prometheus scrapes them
+    registry = CollectorRegistry()
+    registry.register(RequestCollector(latencies))
+    # then the route histogram sums the operation's series, and requests without an operation are
+    # left out of the operation histogram
+    http = "gongkai_http_request_duration_seconds"
+    graphql = {"operation": "Q", "cache": "hit"}
+    route = {"route": "/graphql", "method": "GET", "status": "200"}
+    assert registry.get_sample_value(f"{http}_count", route) == 3
+    assert registry.get_sample_value(f"{http}_bucket", {**route, "le": "0.0005"}) == 2
+    assert registry.get_sample_value(f"{http}_bucket", {**route, "le": "0.01"}) == 2
+    assert registry.get_sample_value(f"{http}_bucket", {**route, "le": "0.025"}) == 3
+    assert registry.get_sample_value(f"{http}_bucket", {**route, "le": "+Inf"}) == 3
+    assert registry.get_sample_value(f"{http}_sum", route) == pytest.approx(0.0209)
+    operations = "gongkai_graphql_operation_duration_seconds"
+    assert registry.get_sample_value(f"{operations}_count", graphql) == 2
+    assert registry.get_sample_value(f"{operations}_count", {"operation": "Q", "cache": "miss"}) == 1
+    samples = [s for m in registry.collect() if m.name == operations for s in m.samples]
+    assert {s.labels["operation"] for s in samples} == {"Q"}
+
+
 # --- request ids -----------------------------------------------------------------------------
 
 
@@ -276,3 +352,38 @@ async def test_logs_of_a_login_and_an_upload_hold_no_secret(
     # and the object store's calls were timed
     after = sample("gongkai_s3_operation_duration_seconds_count", operation="get_presigned_url", outcome="ok")
     assert after == presigned + 1
+
+
+# --- tracing ---------------------------------------------------------------------------------
+
+TRACING_IMPORTS = """
+import sys
+from cms.services import Endpoints
+from cms.settings import Settings
+from web.app import create_app
+from web.cli import main
+
+assert main(["serve"]) == 2  # GONGKAI_LOG_FORMAT=xml: refused after serve's own imports
+nowhere = Endpoints(mongo_url="mongodb://127.0.0.1:9", s3_endpoint="127.0.0.1:9", s3_access_key="k", s3_secret_key="s")
+create_app(Settings(log_format="json", data_dir=sys.argv[1]), nowhere)
+print(sorted(m for m in sys.modules if m == "web.tracing" or m.startswith("opentelemetry")))
+"""
+
+
+def test_tracing_is_not_imported_unless_turned_on(tmp_path: Path) -> None:
+    # given GONGKAI_TRACING unset (the OpenTelemetry packages are installed in development)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GONGKAI_", "OTEL_"))}
+    env["GONGKAI_LOG_FORMAT"] = "xml"
+    # when a fresh process goes through `gongkai serve` and builds the app
+    done = subprocess.run(
+        [sys.executable, "-c", TRACING_IMPORTS, str(tmp_path)],
+        cwd=Path(__file__).parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # then neither web.tracing nor any OpenTelemetry module was imported
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
