@@ -35,6 +35,7 @@ from cms.kinds.catalog import CatalogService
 from cms.kinds.gazette import GazetteService
 from cms.kinds.interpretations import InterpretationService
 from cms.kinds.interviews import InterviewService
+from cms.observe.metrics import MongoCommandMetrics, record_s3
 from cms.requests.crypto import FieldCipher, key_from
 from cms.requests.service import RequestLimits, RequestService
 from cms.review.allowed import AllowedActions
@@ -181,6 +182,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         settings.mongo_database,
         before_indexes=migrate_indexes,
         connect_timeout=settings.mongo_connect_timeout_seconds,
+        listeners=[MongoCommandMetrics()],
     )
     objects = ObjectStore(
         ObjectStoreConfig(
@@ -194,6 +196,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
             read_timeout=settings.s3_timeout_seconds,
         )
     )
+    objects.observers.append(record_s3)
     try:
         await objects.ensure_bucket()
     except Exception:

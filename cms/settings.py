@@ -8,6 +8,7 @@ developer's laptop.
 from __future__ import annotations
 
 import enum
+import ipaddress
 from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
@@ -148,6 +149,22 @@ class Settings(BaseSettings):
     def previous_secrets(self) -> list[str]:
         return [key.get_secret_value() for key in self.previous_secret_keys]
 
+    # Operations. /metrics (Prometheus) answers only sources in metrics_allowed_networks (CIDRs; an
+    # empty list allows any source) and, when metrics_token is set, only with
+    # ``Authorization: Bearer <token>``. Behind a proxy, the source is the proxy unless uvicorn trusts
+    # its X-Forwarded-For (FORWARDED_ALLOW_IPS), so keep /metrics off the proxy's public routes.
+    metrics_allowed_networks: list[str] = Field(default_factory=lambda: ["127.0.0.1/32", "::1/128"])
+    metrics_token: SecretStr = SecretStr("")
+    # Logs: one JSON object per line (``json``) or the classic text format for a terminal (``text``).
+    log_format: str = Field(default="json", pattern="^(json|text)$")
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    # A successful response-cache hit has no access line unless this is set (it is counted in
+    # /metrics all the same): the line would cost a hit more than half its time.
+    log_cache_hits: bool = False
+    # OpenTelemetry spans for Starlette and PyMongo, exported over OTLP/HTTP as the standard OTEL_*
+    # variables say; needs the ``tracing`` extra.
+    tracing: bool = False
+
     @property
     def embedded_mongo(self) -> bool:
         return not self.mongo_url
@@ -189,6 +206,18 @@ class Settings(BaseSettings):
                 "GONGKAI_PUBLIC_BASE_URL must be an absolute http(s) URL such as https://gk.example.gov.cn"
             )
         return value.rstrip("/")
+
+    @field_validator("metrics_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise ValueError(
+                    f'GONGKAI_METRICS_ALLOWED_NETWORKS: "{network}" is not a network, e.g. ["10.0.0.0/8"]'
+                ) from exc
+        return value
 
     @field_validator("allowed_hosts")
     @classmethod

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import pymongo
 from beanie import init_beanie
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConnectionFailure, PyMongoError
 
@@ -27,7 +27,9 @@ class DatabaseUnavailable(RuntimeError):
     """The configured MongoDB could not be reached; the message is meant for an operator."""
 
 
-def make_client(url: str, *, connect_timeout: float = 3.0) -> AsyncMongoClient[dict[str, Any]]:
+def make_client(
+    url: str, *, connect_timeout: float = 3.0, listeners: Sequence[monitoring.CommandListener] = ()
+) -> AsyncMongoClient[dict[str, Any]]:
     """``connect_timeout`` bounds opening a connection and selecting a server: with the database
     down, an operation fails after that long instead of PyMongo's default 20 s (30 s to select).
     Operations themselves are bounded per request (``operation_budget``), not here: start-up index
@@ -35,7 +37,12 @@ def make_client(url: str, *, connect_timeout: float = 3.0) -> AsyncMongoClient[d
     ms = max(1, int(connect_timeout * 1000))
     # tz_aware: datetimes come back as aware UTC values, the same as the ones written.
     return AsyncMongoClient(
-        url, tz_aware=True, serverSelectionTimeoutMS=ms, connectTimeoutMS=ms, appname="gongkai"
+        url,
+        tz_aware=True,
+        serverSelectionTimeoutMS=ms,
+        connectTimeoutMS=ms,
+        appname="gongkai",
+        event_listeners=list(listeners),  # command monitoring for metrics (cms.observe)
     )
 
 
@@ -56,10 +63,11 @@ async def connect(
     before_indexes: Callable[[AsyncDatabase[dict[str, Any]]], Awaitable[object]] | None = None,
     *,
     connect_timeout: float = 3.0,
+    listeners: Sequence[monitoring.CommandListener] = (),
 ) -> tuple[AsyncMongoClient[dict[str, Any]], AsyncDatabase[dict[str, Any]]]:
     """Connect, run ``before_indexes`` (the index migrations: a replaced index may share its key
     pattern with the current one), then let Beanie create the current indexes."""
-    client = make_client(url, connect_timeout=connect_timeout)
+    client = make_client(url, connect_timeout=connect_timeout, listeners=listeners)
     try:
         await client.admin.command("ping")
     except PyMongoError as exc:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import functools
 import hashlib
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -151,6 +152,9 @@ class ObjectStore:
         instead of waiting for a URL to expire."""
         self.config = config
         self.clock = clock
+        # Called after every call to the service with (operation, seconds, outcome): metrics listen
+        # here, so this adapter knows nothing of them. Outcomes: ok, not_found, invalid_range, failed.
+        self.observers: list[Callable[[str, float, str], None]] = []
         # Short timeouts and few retries: a dead S3 service should fail a request, not hang it.
         http = urllib3.PoolManager(
             timeout=urllib3.Timeout(connect=config.connect_timeout, read=config.read_timeout),
@@ -311,8 +315,25 @@ class ObjectStore:
         return await asyncio.to_thread(self._guarded, key, call)
 
     def _guarded(self, key: str | None, call: Callable[[], T]) -> T:
-        with self._errors(key):
-            return call()
+        if not self.observers:
+            with self._errors(key):
+                return call()
+        started, outcome = time.perf_counter(), "failed"
+        try:
+            with self._errors(key):
+                result = call()
+            outcome = "ok"
+            return result
+        except ObjectNotFound:
+            outcome = "not_found"
+            raise
+        except InvalidRange:
+            outcome = "invalid_range"
+            raise
+        finally:
+            seconds = time.perf_counter() - started
+            for observe in self.observers:
+                observe(_operation_of(call), seconds, outcome)
 
     @contextlib.contextmanager
     def _errors(self, key: str | None) -> Iterator[None]:
@@ -330,6 +351,14 @@ class ObjectStore:
 
     def _unavailable(self, reason: str) -> ObjectStoreUnavailable:
         return ObjectStoreUnavailable(f"无法连接对象存储（{self.config.endpoint}）：{reason}")
+
+
+def _operation_of(call: Callable[[], object]) -> str:
+    """The S3 operation a call performs, by the name of the function it wraps (``_stat_sync`` →
+    ``stat``, ``copy_object``): a small fixed set, fit for a metric label."""
+    func = call.func if isinstance(call, functools.partial) else call
+    name = getattr(func, "__name__", "call")
+    return name.removeprefix("_").removesuffix("_sync")
 
 
 def _info(obj: Object, key: str) -> ObjectInfo:

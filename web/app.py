@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 from authz import Principal
 from cms.content.visibility import ReadScope
 from cms.model import User
+from cms.observe.metrics import record_job
 from cms.services import Endpoints, Services, build_services
 from cms.settings import Settings
 from schema.context import Context
@@ -23,12 +24,12 @@ from schema.root import GongkaiSchema, build_schema
 from web.admin import AdminApp
 from web.cache import BoundedLRU, PersistedQueries, ResponseCache
 from web.cors import Cors
+from web.facts import note_user
 from web.faults import Faults
 from web.files import files_endpoint
 from web.graphiql import GraphiQLAssets, offline_page
 from web.graphql_http import GraphQLEndpoint
 from web.headers import (
-    SecurityHeaders,
     WithHeaders,
     admin_headers,
     graphiql_headers,
@@ -36,6 +37,8 @@ from web.headers import (
     reading_room_headers,
 )
 from web.health import JobWatch, Readiness, livez, readyz_endpoint
+from web.logs import keep_secret, keep_secrets_of
+from web.observe import Observe, metrics_endpoint
 from web.reading_room import reading_room_app, terminal_endpoint
 
 log = logging.getLogger("gongkai.web")
@@ -45,14 +48,18 @@ MAX_REQUEST_BASE_URLS = 64  # distinct request addresses remembered (see base_ur
 
 
 class GongkaiApp(Starlette):
-    """Starlette with ``SecurityHeaders`` outside its error middleware (so even a 500 gets them)."""
+    """Starlette with ``SecurityHeaders`` (as ``Observe``) outside its error middleware (so even a 500
+    gets them)."""
 
     allowed_hosts: list[str] | None = None  # None: the Host is not used for anything, not checked
     cors_origins: list[str] = []
+    log_cache_hits = False  # GONGKAI_LOG_CACHE_HITS (web.observe)
 
     def build_middleware_stack(self) -> ASGIApp:
+        # Observe is SecurityHeaders with observation: refused Hosts get a request id, a metric and a
+        # log line too; CORS answers preflights inside it.
         inner = Cors(super().build_middleware_stack(), origins=self.cors_origins)
-        return SecurityHeaders(inner, allowed_hosts=self.allowed_hosts)
+        return Observe(inner, allowed_hosts=self.allowed_hosts, log_cache_hits=self.log_cache_hits)
 
 
 def bearer_token(request: Request) -> str | None:
@@ -78,6 +85,8 @@ def schema_for(settings: Settings) -> GongkaiSchema:
 
 
 def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
+    keep_secrets_of(settings)
+    keep_secret(endpoints.s3_secret_key)  # the embedded MinIO's too: it never appears in a log line
     schema = schema_for(settings)
     holder: dict[str, Services] = {}
 
@@ -88,6 +97,8 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         svc = services()
         token = bearer_token(request)
         user = await svc.accounts.authenticate(token) if token else None
+        if user is not None:
+            note_user(str(user.id))
         principal = svc.access.principal_for(user)
         return svc, user, principal, svc.read_scope(svc.access.draft_orgs(principal))
 
@@ -154,6 +165,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             jobs.start()
             cleanup_job.task = jobs.task  # readiness watches the runner for stuck jobs
             jobs.watchers.append(lambda running: cleanup_job.begin() if running else cleanup_job.end())
+            jobs.finished.append(record_job)
             try:
                 yield
             finally:
@@ -211,6 +223,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             Route("/livez", livez, methods=["GET"]),
             Route("/healthz", livez, methods=["GET"]),  # the old name, kept for existing probes
             Route("/readyz", readyz_endpoint(readiness), methods=["GET"]),
+            Route("/metrics", metrics_endpoint(settings, lambda: cache), methods=["GET"]),
             Route("/files/{attachment_id}/{name:path}", files, methods=["GET"]),
             Route("/thumbnails/{attachment_id}.png", files, methods=["GET"]),
             Mount("/admin", app=admin),
@@ -224,6 +237,11 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
     app.state.readiness = readiness  # read by tests
     app.allowed_hosts = None if public_base_url else settings.allowed_hosts
     app.cors_origins = settings.cors_origins
+    app.log_cache_hits = settings.log_cache_hits
+    if settings.tracing:
+        from web.tracing import instrument  # the optional extra: imported only when turned on
+
+        instrument(app)
     app.state.schema = schema  # read by tests: which execution path the settings chose
     app.state.response_cache = cache  # read by tests and operators; None when turned off
     app.state.persisted_queries = persisted

@@ -92,6 +92,7 @@ class BoundedLRU(Generic[V]):
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.bytes = 0
+        self.evictions = 0  # entries pushed out by the limits (a metric for the response cache)
         self._items: OrderedDict[Any, tuple[V, int]] = OrderedDict()
 
     def __len__(self) -> int:
@@ -116,6 +117,7 @@ class BoundedLRU(Generic[V]):
         while len(self._items) > self.max_entries or self.bytes > self.max_bytes:
             _key, (_value, evicted) = self._items.popitem(last=False)
             self.bytes -= evicted
+            self.evictions += 1
         return True
 
     def discard(self, key: Any) -> None:

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from cms.services import Endpoints
 from cms.settings import Settings
+from web.logs import configure_logging
 
 if TYPE_CHECKING:  # the development servers are imported only when started (never in production)
     from devservers.embedded import EmbeddedServices
@@ -186,6 +187,7 @@ def serve() -> int:
     except ValidationError as exc:
         print(f"配置错误 / configuration error:\n{exc}", file=sys.stderr)
         return 2
+    configure_logging(settings)
     # The port first, before anything is started: taken, it is a one-line reason and nothing to stop
     # (uvicorn would find out only after the lifespan, then hang in its shutdown).
     try:
@@ -213,8 +215,21 @@ def serve() -> int:
         if problem := preflight(endpoints):
             print(problem, file=sys.stderr)
             return 3
-        app = create_app(settings, endpoints)
-        config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info", lifespan="on")
+        try:
+            app = create_app(settings, endpoints)
+        except ImportError as exc:  # web.tracing.TracingUnavailable: turned on, extra not installed
+            print(exc, file=sys.stderr)
+            return 2
+        # Our logging (JSON lines) for uvicorn too; its access log is replaced by web.observe's line.
+        config = uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            lifespan="on",
+            log_config=None,
+            access_log=False,
+        )
         server = uvicorn.Server(config)
         server.run(sockets=[listener])
         return 0 if server.started else 4

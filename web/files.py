@@ -20,6 +20,7 @@ from cms.content.visibility import ReadScope
 from cms.errors import DomainError, NotFound
 from storage.objectstore import ObjectStoreError, content_disposition
 from web.cache import etag_matches
+from web.facts import note_error
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 INLINE = {
@@ -125,6 +126,7 @@ def _range(header: str | None, size: int, if_range: str | None, etag: str) -> tu
 
 
 def _error(status: int, code: str, message: str) -> Response:
+    note_error(code)
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     # never kept downstream: a file that is not public yet must not stay "not found" once it is
     return JSONResponse(body, status_code=status, headers={"Cache-Control": "private, no-store"})

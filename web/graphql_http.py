@@ -31,6 +31,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from cms.errors import DomainError
+from cms.observe.metrics import operation_label
 from schema.context import Context
 from schema.root import GongkaiSchema
 from web.cache import (
@@ -42,6 +43,7 @@ from web.cache import (
     document_hash,
     etag_matches,
 )
+from web.facts import note_error, note_operation
 from web.faults import RETRY_AFTER, fault_of, unavailable_body
 from web.graphiql import OfflinePage, page_response
 
@@ -141,6 +143,9 @@ class GraphQLEndpoint:
         self._kept_keys: BoundedLRU[bytes] = BoundedLRU(  # see _cache_key
             KEPT_GET_PARAMS, KEPT_GET_PARAMS * MAX_KEPT_QUERY_STRING
         )
+        self._labels: BoundedLRU[str] = BoundedLRU(  # see _operation_label
+            KEPT_DOCUMENT_KEYS, KEPT_DOCUMENT_KEYS * MAX_KEPT_DOCUMENT
+        )
 
     async def handle(self, request: Request) -> Response:
         if (
@@ -161,6 +166,7 @@ class GraphQLEndpoint:
             return _error_response(exc)
         if self.cache is not None and "authorization" not in request.headers:
             return await self._public(self.cache, request, params, document, media_type)
+        note_operation(self._operation_label(params, document), "bypass")
         outcome = await self._run(request, params, document, media_type, ANY_OPERATION)
         if isinstance(outcome, Response):
             return outcome
@@ -178,8 +184,10 @@ class GraphQLEndpoint:
         key = self._cache_key(request, params, document, media_type)
         answer = await cache.lookup(key)
         if answer is not None:
+            note_operation(self._operation_label(params, document), "hit")
             self._remember(document)  # the same document already ran without errors
             return self._cached(request, answer, media_type)
+        note_operation(self._operation_label(params, document), "miss")
         async with cache.computing(key) as flight:
             # Queries first, even over POST: only an operation known to be a query may be kept.
             outcome = await self._run(request, params, document, media_type, QUERIES)
@@ -252,6 +260,24 @@ class GraphQLEndpoint:
             )
         except CannotGetOperationTypeError:
             return _error_response(_operation_not_chosen(params.operation_name, 0, media_type))
+
+    def _operation_label(self, params: GraphQLParams, document: Document) -> str:
+        """The operation's metric label: ``operationName``, else the name of the document's one
+        operation (kept per text, so a cache hit does not parse)."""
+        if params.operation_name is not None:
+            return operation_label(params.operation_name)
+        found = self._labels.get(document.text)
+        if found is None:
+            try:
+                definitions = self._parse(document.text).definitions
+            except GraphQLError:
+                return operation_label(None)
+            operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
+            name = operations[0].name if len(operations) == 1 else None
+            found = operation_label(name.value if name is not None else None)
+            if len(document.text) <= MAX_KEPT_DOCUMENT:
+                self._labels.put(document.text, found, len(document.text))
+        return found
 
     def _operations_in(self, text: str) -> int:
         """How many operations the document defines (0 when it does not parse: execution says why)."""
@@ -436,6 +462,7 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
     if error.path:
         formatted["path"] = error.path
     formatted["extensions"] = extensions
+    note_error(extensions["code"])
     return formatted
 
 
@@ -536,6 +563,7 @@ def _wants_html(request: Request) -> bool:
 
 
 def _error_response(exc: RequestError) -> Response:
+    note_error(exc.code)
     body = {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
     headers = {"Cache-Control": NO_STORE, **exc.headers}
     return Response(orjson.dumps(body), status_code=exc.status, media_type=JSON, headers=headers)
@@ -543,6 +571,7 @@ def _error_response(exc: RequestError) -> Response:
 
 def _persisted_query_not_found() -> Response:
     """200 with the message Apollo's clients look for, so they send the document next; never cached."""
+    note_error("PERSISTED_QUERY_NOT_FOUND")
     body = {
         "errors": [{"message": "PersistedQueryNotFound", "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"}}]
     }

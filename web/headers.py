@@ -20,6 +20,8 @@ from collections.abc import Iterable
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from web.facts import note_error
+
 NOSNIFF = (b"x-content-type-options", b"nosniff")
 INVALID_HOST = orjson.dumps(
     {
@@ -35,8 +37,7 @@ _INVALID_HOST_HEADERS = [
     (b"content-type", b"application/json"),
     (b"content-length", str(len(INVALID_HOST)).encode("latin-1")),
     (b"cache-control", b"private, no-store"),
-    NOSNIFF,
-]
+]  # nosniff is added by the wrapper, like on every answer
 FRAMING = {"X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
 
 
@@ -67,24 +68,30 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.allowed_hosts is not None and not self._host_allowed(scope):
-            await send({"type": "http.response.start", "status": 400, "headers": _INVALID_HOST_HEADERS})
-            await send({"type": "http.response.body", "body": INVALID_HOST})
-            return
 
         async def send_nosniff(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", ()), NOSNIFF]
             await send(message)
 
-        await self.app(scope, receive, send_nosniff)
+        if self.allowed_hosts is not None and not self.host_allowed(scope):
+            await refuse_host(send_nosniff)
+        else:
+            await self.app(scope, receive, send_nosniff)
 
-    def _host_allowed(self, scope: Scope) -> bool:
+    def host_allowed(self, scope: Scope) -> bool:
         assert self.allowed_hosts is not None
         for name, value in scope["headers"]:
             if name == b"host":
                 return host_name(value) in self.allowed_hosts
         return True  # HTTP/1.0 without Host: Starlette falls back to the server's own address
+
+
+async def refuse_host(send: Send) -> None:
+    """400 ``INVALID_HOST``, through ``send`` of the caller (which adds the headers of every answer)."""
+    note_error("INVALID_HOST")
+    await send({"type": "http.response.start", "status": 400, "headers": _INVALID_HOST_HEADERS})
+    await send({"type": "http.response.body", "body": INVALID_HOST})
 
 
 class WithHeaders:

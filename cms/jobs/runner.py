@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -59,6 +60,8 @@ class JobRunner:
         self._ticked = asyncio.Event()  # set once the first tick is over (see settled)
         # Told True when a job starts and False when it ends (readiness watches for stuck jobs).
         self.watchers: list[Callable[[bool], object]] = []
+        # Told (job name, "ok" | "failed", seconds) when a job has run (metrics).
+        self.finished: list[Callable[[str, str, float], object]] = []
 
     @property
     def task(self) -> asyncio.Task[None] | None:
@@ -124,8 +127,10 @@ class JobRunner:
         """Run the job and record its run; False when the lease was lost meanwhile (not recorded)."""
         for watcher in self.watchers:
             watcher(True)
+        started, outcome = time.perf_counter(), "failed"
         try:
             log.info("job %s: %s", job.name, await renewing(self.lease, job.run(token), self.sleep))
+            outcome = "ok"
         except LeaseLost:
             log.warning("job %s stopped: the lease was taken over", job.name)
             return False
@@ -134,6 +139,8 @@ class JobRunner:
         finally:
             for watcher in self.watchers:
                 watcher(False)
+            for listener in self.finished:
+                listener(job.name, outcome, time.perf_counter() - started)
         await self.runs.update_one(
             {"_id": job.name}, {"$set": {"finished": self.clock(), "token": token}}, upsert=True
         )

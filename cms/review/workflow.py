@@ -31,12 +31,14 @@ from cms.content.visibility import is_visible
 from cms.errors import (
     ConfirmationPending,
     Conflict,
+    DomainError,
     InvalidInput,
     NotFound,
     OpinionRequired,
     SeparationOfDuties,
     TransitionNotAllowed,
 )
+from cms.observe.metrics import record_transition
 from cms.review.actions import (
     ACTION_LABELS,
     APPROVE_FIELDS,
@@ -148,6 +150,19 @@ class WorkflowService:
     # -- transitions --------------------------------------------------------------------------
 
     async def transition(self, principal: Principal, request: TransitionRequest) -> ContentDocument:
+        """One transition, counted by action and outcome (``gongkai_transitions_total``)."""
+        try:
+            item = await self._transition(principal, request)
+        except DomainError as exc:
+            record_transition(request.action.value, exc.code)
+            raise
+        except Exception:
+            record_transition(request.action.value, "failed")
+            raise
+        record_transition(request.action.value, "ok")
+        return item
+
+    async def _transition(self, principal: Principal, request: TransitionRequest) -> ContentDocument:
         if len(request.opinion) > MAX_OPINION:
             raise InvalidInput(f"审核意见不超过 {MAX_OPINION} 字。", field="opinion")
         item = await self.load_for(principal, request.item_type, request.item_id)

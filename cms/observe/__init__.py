@@ -1,0 +1,1 @@
+"""Operations: what the process tells an operator (Prometheus metrics, structured logs' request context)."""
