@@ -71,6 +71,8 @@ class Permission(StrEnum):
     REQUEST_REPLY = "request.reply"
     REQUEST_PERSONAL_DATA = "request.personal_data"
     AUDIT_VIEW = "audit.view"
+    CALENDAR_VIEW = "calendar.view"
+    CALENDAR_MANAGE = "calendar.manage"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -97,6 +99,8 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.REQUEST_REPLY: "发出答复",
     Permission.REQUEST_PERSONAL_DATA: "查看申请人个人信息",
     Permission.AUDIT_VIEW: "查看审计日志",
+    Permission.CALENDAR_VIEW: "查看节假日安排",
+    Permission.CALENDAR_MANAGE: "管理节假日安排",
 }
 
 

@@ -18,6 +18,7 @@ from authz import GrantStore
 from cms.admin.access import AccessControl
 from cms.admin.accounts import AccountService
 from cms.admin.administration import AdministrationService
+from cms.admin.calendar import CalendarAdministration
 from cms.admin.organizations import OrganizationService
 from cms.admin.vocabularies import VocabularyService
 from cms.attachments.previews import PreviewLimits
@@ -119,6 +120,7 @@ class Services:
     public_changes: PublicChanges
     search: SearchService
     requests: RequestService
+    holidays: CalendarAdministration
     node: str = field(default_factory=node_id)  # this process, as the job and migration leases name it
 
     def migrations(self) -> Migrations:
@@ -229,6 +231,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     calendar = CalendarService()
     await calendar.seed()
     await calendar.reload()
+    calendar.changed_hooks.append(changes.calendar_changed)
     register = RegisterService()
     versions = VersionService()
     catalog = CatalogService(content, vocabularies)
@@ -297,10 +300,12 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
                 retention=timedelta(days=settings.request_retention_days),
             ),
         ),
+        holidays=CalendarAdministration(access, calendar, audit, workflow.atomically),
         node=node,
     )
     # Another process changed the tree or the vocabularies: reload ours before following its generation.
     changes.on_remote_change(Reason.ORGANIZATIONS, services.reload_tree)
     changes.on_remote_change(Reason.VOCABULARIES, vocabularies.reload)
     changes.on_remote_change(Reason.VOCABULARIES, search.reload_dictionary)
+    changes.on_remote_change(Reason.CALENDAR, calendar.refresh)
     return services

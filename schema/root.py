@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 from cms.errors import DomainError, IntrospectionDisabled
 from schema import types as t
 from schema.audit import AuditQuery
+from schema.calendar import CalendarMutation, CalendarQuery
 from schema.cost import CostRules
 from schema.execution import plain_field_executor
 from schema.labels import LabelsQuery
@@ -47,12 +48,14 @@ class GongkaiSchema(strawberry.Schema):
 
 
 @strawberry.type
-class Query(PublicQuery, StaffQuery, SearchQuery, LabelsQuery, RequestQuery, PeopleQuery, AuditQuery):
+class Query(
+    PublicQuery, StaffQuery, SearchQuery, LabelsQuery, RequestQuery, PeopleQuery, AuditQuery, CalendarQuery
+):
     pass
 
 
 @strawberry.type
-class Mutation(BaseMutation, SearchMutation, RequestMutation, PeopleMutation):
+class Mutation(BaseMutation, SearchMutation, RequestMutation, PeopleMutation, CalendarMutation):
     pass
 
 

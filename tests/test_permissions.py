@@ -709,6 +709,21 @@ CASES = [
         denied="NOT_FOUND",
     ),
     Case("auditLogExport", "{ auditLogExport }", fixed(lambda w: {}), allowed=ADMIN),
+    # The working-day calendar: every staff role reads it; only administrators set a year.
+    Case(
+        "holidayCalendar",
+        "{ holidayCalendar(year: 2025) { present days { date kind name } } }",
+        fixed(lambda w: {}),
+        allowed=OFFICER,
+    ),
+    Case("calendarWarnings", "{ calendarWarnings { year message } }", fixed(lambda w: {}), allowed=OFFICER),
+    Case(
+        "setHolidayCalendar",
+        'mutation { setHolidayCalendar(year: 2097, days: [{date: "2097-05-01", kind: HOLIDAY, name: "劳动节"}])'
+        " { present } }",
+        fixed(lambda w: {}),
+        allowed=ADMIN,
+    ),
     Case("verifyAuditLog", "{ verifyAuditLog { ok } }", fixed(lambda w: {}), allowed=ADMIN),
     # Label vocabularies of the Role and Permission enums (already public through introspection).
     Case("roles", "{ roles { role label } }", fixed(lambda w: {}), allowed=None, anonymous=OK, denied=OK),

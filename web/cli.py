@@ -1,4 +1,5 @@
-"""Command line: ``gongkai serve`` (the main job), ``create-admin``, ``verify`` and ``export-schema``."""
+"""Command line: ``gongkai serve`` (the main job), ``create-admin``, ``verify``, ``load-holidays`` and
+``export-schema``."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from cms.settings import Settings
 from web.logs import configure_logging
 
 if TYPE_CHECKING:  # the development servers are imported only when started (never in production)
+    from cms.review.workdays import CalendarEntry
     from devservers.embedded import EmbeddedServices
 
 
@@ -36,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         "verify",
         help="check register chains, attachment objects, search entries and counts (exit 1 on a problem)",
     )
+    holidays = sub.add_parser(
+        "load-holidays",
+        help="set a year's holidays and 调休 workdays from a CSV or JSON file (date,kind,name; exit 1 on a refused row)",
+    )
+    holidays.add_argument("file", type=Path)
+    holidays.add_argument("--dry-run", action="store_true", help="check the file only; change nothing")
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--check", action="store_true", help="fail if schema/schema.graphql is out of date")
     args = parser.parse_args(argv)
@@ -47,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         return create_admin(args.username, args.org_key, args.org_name, args.org_code)
     if args.command == "verify":
         return verify()
+    if args.command == "load-holidays":
+        return load_holidays(args.file, dry_run=args.dry_run)
     return serve()
 
 
@@ -159,6 +169,79 @@ async def _verify(settings: Settings, endpoints: Endpoints) -> tuple[list[str], 
         await services.search.prepare()  # the dictionary the entries were segmented with
         report = await verify_repository(services.objects, services.register)
         return report.lines(), report.ok
+    finally:
+        await services.close()
+
+
+def load_holidays(file: Path, *, dry_run: bool) -> int:
+    """A year's notice from a file: every row checked first (exit 1, nothing written, on any refused
+    row); then the year replaced whole, as ``setHolidayCalendar`` does, recorded in the audit log."""
+    import asyncio
+
+    from cms.errors import InvalidInput
+    from cms.review.holiday_file import parse_holiday_file
+    from cms.review.workdays import check_year
+    from devservers.embedded import EmbeddedError, start_embedded
+
+    try:
+        found = parse_holiday_file(file.name, file.read_bytes())
+    except OSError as exc:
+        print(f"无法读取文件 / cannot read {file}: {exc}", file=sys.stderr)
+        return 2
+    if len(found.years) > 1:
+        found.refused.append(f"文件含多个年份的日期：{'、'.join(str(y) for y in sorted(found.years))}。")
+    if not found.entries and not found.refused:
+        found.refused.append("文件中没有日期。")
+    try:
+        year = min(found.years) if found.years else 0
+        entries = check_year(year, found.entries) if not found.refused else []
+    except InvalidInput as exc:
+        found.refused.append(exc.message)
+    if found.refused:
+        print("\n".join(found.refused), file=sys.stderr)
+        print(f"未载入：{len(found.refused)} 处问题 / refused", file=sys.stderr)
+        return 1
+    holidays = sum(not e.workday for e in entries)
+    summary = f"{year} 年：放假 {holidays} 天，调休上班 {len(entries) - holidays} 天"
+    if dry_run:
+        print(f"{summary}（试运行，未写入 / dry run）")
+        return 0
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"配置错误 / configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    embedded = None
+    try:
+        if settings.embedded_mongo or settings.embedded_s3:
+            try:
+                embedded = start_embedded(Path(settings.data_dir).resolve() / "embedded")
+            except EmbeddedError as exc:
+                print(f"无法启动内置服务 / cannot start embedded services: {exc}", file=sys.stderr)
+                return 3
+        endpoints = _endpoints(settings, embedded)
+        if problem := preflight(endpoints):
+            print(problem, file=sys.stderr)
+            return 3
+        asyncio.run(_load_holidays(settings, endpoints, year, entries))
+        print(f"{summary}（已载入 / loaded）")
+        return 0
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+async def _load_holidays(
+    settings: Settings, endpoints: Endpoints, year: int, entries: list[CalendarEntry]
+) -> None:
+    from authz import Principal
+    from cms.services import build_services
+
+    services = await build_services(settings, endpoints)
+    try:
+        # The operator at the server's shell: no account, named in the audit log by the command.
+        operator = Principal(user_id=None, username="gongkai load-holidays")
+        await services.holidays.load_year(operator, year, entries)
     finally:
         await services.close()
 

@@ -56,6 +56,7 @@ ACTION_LABELS: dict[str, str] = {
     "vocabulary.remove": "删除词条",
     "search.add_words": "新增检索词",
     "search.remove_word": "删除检索词",
+    "calendar.set_year": "设置节假日安排",
 }
 TARGET_LABELS: dict[str, str] = {
     "User": "账号",
@@ -63,6 +64,7 @@ TARGET_LABELS: dict[str, str] = {
     "Organization": "机构",
     "Vocabulary": "词表",
     "SearchDictionary": "检索词典",
+    "HolidayCalendar": "节假日安排",
 }
 CSV_HEADER = (
     "序号",

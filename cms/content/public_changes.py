@@ -51,6 +51,7 @@ class Reason(enum.StrEnum):
     CONTENT = "content"  # a committed review transition, an import
     ORGANIZATIONS = "organizations"
     VOCABULARIES = "vocabularies"
+    CALENDAR = "calendar"  # the working-day calendar: every process recomputes deadlines with it
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,9 @@ class PublicChanges:
 
     async def vocabularies_changed(self) -> None:
         await self.bump(Reason.VOCABULARIES)
+
+    async def calendar_changed(self) -> None:
+        await self.bump(Reason.CALENDAR)
 
     async def _increment(self, reason: Reason) -> dict[str, Any]:
         # Never an upsert here: concurrent upserts were seen to lose increments on the embedded server

@@ -15,21 +15,27 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+import enum
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
 from types import MappingProxyType
 
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from cms.errors import Conflict, InvalidInput
 from cms.review.holiday_data import HOLIDAYS, OFF, WORK
 from storage.calendar import CalendarDay
-from storage.documents import at_midnight
+from storage.documents import at_midnight, utcnow
 
 MIN_YEAR = 1990
 MAX_YEAR = 2100
 NOTE_LIMIT = 50
 DISCLOSURE_LIMIT = 20  # working days: proactive disclosure, and replies to requests
+MAX_YEAR_DAYS = 366  # a year's notice never lists more days than the year has
+WARN_FROM_MONTH = 12  # from December on, staff are told when next year's notice is not entered
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # the calendar's days are Beijing days
 
 _ONE_DAY = timedelta(days=1)
 _DUPLICATE_KEY = 11000
@@ -43,6 +49,62 @@ def as_date(value: date) -> date:
 def weekday_rule(day: date) -> bool:
     """The rule without exceptions: Monday to Friday are working days."""
     return day.weekday() < 5
+
+
+class DayKind(enum.StrEnum):
+    """How a date departs from the weekday rule, as an administrator or a loaded file names it."""
+
+    HOLIDAY = "holiday"  # 放假: a day off (on a weekend it changes nothing, but the notice lists it)
+    WORKDAY = "workday"  # 调休上班: a weekend day that is worked
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One day of a year's notice: a holiday (``workday=False``) or a worked weekend day (调休上班)."""
+
+    day: date
+    workday: bool
+    note: str
+
+    @property
+    def kind(self) -> DayKind:
+        return DayKind.WORKDAY if self.workday else DayKind.HOLIDAY
+
+
+@dataclass(frozen=True)
+class CalendarWarning:
+    year: int
+    message: str
+
+
+def check_year(year: int, entries: Sequence[CalendarEntry]) -> list[CalendarEntry]:
+    """A whole year as an administrator gives it, checked: dates in ``year``, each once, names given and
+    bounded. Returns the entries in date order with names trimmed; raises ``InvalidInput`` naming the
+    first faulty row (``days.N.date`` / ``days.N.name``)."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InvalidInput(f"年份须在 {MIN_YEAR} 年至 {MAX_YEAR} 年之间。", field="year")
+    if len(entries) > MAX_YEAR_DAYS:
+        raise InvalidInput(f"一年最多 {MAX_YEAR_DAYS} 天。", field="days")
+    seen: set[date] = set()
+    checked: list[CalendarEntry] = []
+    for i, entry in enumerate(entries):
+        day = as_date(entry.day)
+        if day.year != year:
+            raise InvalidInput(f"{day.isoformat()} 不在 {year} 年内。", field=f"days.{i}.date")
+        if day in seen:
+            raise InvalidInput(f"{day.isoformat()} 重复出现。", field=f"days.{i}.date")
+        note = entry.note.strip()
+        if not note:
+            raise InvalidInput(
+                f"{day.isoformat()} 缺少名称（如“春节”“春节调休上班”）。", field=f"days.{i}.name"
+            )
+        if len(note) > NOTE_LIMIT:
+            raise InvalidInput(
+                f"{day.isoformat()} 的名称不能超过 {NOTE_LIMIT} 个字符。", field=f"days.{i}.name"
+            )
+        seen.add(day)
+        checked.append(CalendarEntry(day, bool(entry.workday), note))
+    return sorted(checked, key=lambda e: e.day)
 
 
 class WorkCalendar:
@@ -121,9 +183,12 @@ def holiday_rows(
 class CalendarService:
     """The calendar exceptions in the database, and the current ``WorkCalendar`` snapshot of them."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
         self.calendar = WorkCalendar()
+        self.clock = clock
         self._lock = asyncio.Lock()
+        # Run after a change this process made (the composition root announces it to other processes).
+        self.changed_hooks: list[Callable[[], Awaitable[None]]] = []
 
     async def reload(self) -> WorkCalendar:
         # Serialised, so a reload that read older rows cannot overwrite the snapshot of a later one.
@@ -185,6 +250,47 @@ class CalendarService:
             else:
                 raise Conflict("日历数据被同时修改，请重试。")
         await self.reload()
+
+    async def replace_year(
+        self, year: int, entries: Sequence[CalendarEntry], session: AsyncClientSession
+    ) -> None:
+        """The year's rows become exactly ``entries`` (checked with ``check_year``), inside the caller's
+        transaction: a reader sees the old year or the new one, never a mixture."""
+        await CalendarDay.find(_year_filter(year), session=session).delete(session=session)
+        docs = [CalendarDay(day=e.day, workday=e.workday, note=e.note) for e in entries]
+        if docs:
+            await CalendarDay.insert_many(docs, session=session)
+
+    async def refresh(self) -> None:
+        """``reload`` for those who only need it done (another process changed the calendar)."""
+        await self.reload()
+
+    async def changed(self) -> None:
+        """After a committed change: the new snapshot here at once, then whoever listens."""
+        await self.reload()
+        for hook in self.changed_hooks:
+            await hook()
+
+    def today(self) -> date:
+        return self.clock().astimezone(SHANGHAI).date()
+
+    async def has_year(self, year: int) -> bool:
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            return False
+        return await CalendarDay.find_one(_year_filter(year)) is not None
+
+    async def warnings(self) -> list[CalendarWarning]:
+        """From December on: next year's holiday notice is not entered yet (deadlines that run into
+        January would be counted by the weekday rule alone)."""
+        today = self.today()
+        upcoming = today.year + 1
+        if today.month < WARN_FROM_MONTH or await self.has_year(upcoming):
+            return []
+        message = (
+            f"{upcoming} 年节假日安排尚未录入：跨年的法定期限将只按周末计算。"
+            "请在国务院办公厅发布通知后及时录入。"
+        )
+        return [CalendarWarning(upcoming, message)]
 
     async def exceptions(self, year: int) -> list[CalendarDay]:
         """The exceptions recorded for ``year``, in date order."""
