@@ -1,32 +1,6 @@
 #!/usr/bin/env bash
-# Builds the admin web app into admin-ui/dist when it is missing or older than its sources (or the SDL).
-# Usage: admin-ui/ensure-built.sh [--required]
-#   without --required a missing npm is a warning (the server then answers /admin with 503);
-#   with --required (scripts/test) it is an error.
+# Builds the admin web app into admin-ui/dist when it is missing or older than its sources (or the SDL
+# its types are generated from). Usage: admin-ui/ensure-built.sh [--required] (see scripts/ensure-web-app.sh)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REQUIRED="${1:-}"
-cd "$HERE"
-if ! command -v npm >/dev/null 2>&1; then
-  if [[ "$REQUIRED" == "--required" ]]; then
-    echo "error: npm is not installed; it is needed to build the admin app (admin-ui/)" >&2
-    exit 1
-  fi
-  echo "warning: npm is not installed; skipping the admin app build (/admin will answer 503)" >&2
-  exit 0
-fi
-if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
-  echo "installing the admin app's npm packages (npm ci)…" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
-fi
-stale=""
-if [[ ! -f dist/index.html ]]; then
-  stale="missing"
-elif [[ -n "$(find src index.html package.json package-lock.json vite.config.ts codegen.ts tsconfig.json ../schema/schema.graphql \
-          -newer dist/index.html -not -path 'src/generated/*' -print -quit 2>/dev/null)" ]]; then
-  stale="outdated"
-fi
-if [[ -n "$stale" ]]; then
-  echo "building the admin app ($stale dist)…" >&2
-  npm run build --silent >&2
-fi
+exec "$HERE/../scripts/ensure-web-app.sh" "$HERE" "the admin app" /admin "$@" -- codegen.ts ../schema/schema.graphql

@@ -8,6 +8,7 @@ import logging
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,28 +68,12 @@ def create_admin(username: str, org_key: str, org_name: str | None, org_code: st
     import os
 
     from cms.errors import DomainError
-    from devservers.embedded import EmbeddedError, start_embedded
 
     password = os.environ.get("GONGKAI_ADMIN_PASSWORD") or getpass.getpass(
         "新管理员密码 / new administrator password: "
     )
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        print(f"配置错误 / configuration error:\n{exc}", file=sys.stderr)
-        return 2
-    embedded = None
-    try:
-        if settings.embedded_mongo or settings.embedded_s3:
-            try:
-                embedded = start_embedded(Path(settings.data_dir).resolve() / "embedded")
-            except EmbeddedError as exc:
-                print(f"无法启动内置服务 / cannot start embedded services: {exc}", file=sys.stderr)
-                return 3
-        endpoints = _endpoints(settings, embedded)
-        if problem := preflight(endpoints):
-            print(problem, file=sys.stderr)
-            return 3
+
+    def work(settings: Settings, endpoints: Endpoints) -> int:
         try:
             asyncio.run(_create_admin(settings, endpoints, username, password, org_key, org_name, org_code))
         except DomainError as exc:
@@ -96,9 +81,8 @@ def create_admin(username: str, org_key: str, org_name: str | None, org_code: st
             return 1
         print(f"administrator {username} created")
         return 0
-    finally:
-        if embedded is not None:
-            embedded.stop()
+
+    return _against_services(work)
 
 
 async def _create_admin(
@@ -133,31 +117,12 @@ def verify() -> int:
     """After a restore, an upgrade or a crash: is every stored thing whole? (cms.integrity.verify)"""
     import asyncio
 
-    from devservers.embedded import EmbeddedError, start_embedded
-
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        print(f"配置错误 / configuration error:\n{exc}", file=sys.stderr)
-        return 2
-    embedded = None
-    try:
-        if settings.embedded_mongo or settings.embedded_s3:
-            try:
-                embedded = start_embedded(Path(settings.data_dir).resolve() / "embedded")
-            except EmbeddedError as exc:
-                print(f"无法启动内置服务 / cannot start embedded services: {exc}", file=sys.stderr)
-                return 3
-        endpoints = _endpoints(settings, embedded)
-        if problem := preflight(endpoints):
-            print(problem, file=sys.stderr)
-            return 3
+    def work(settings: Settings, endpoints: Endpoints) -> int:
         lines, ok = asyncio.run(_verify(settings, endpoints))
         print("\n".join(lines))
         return 0 if ok else 1
-    finally:
-        if embedded is not None:
-            embedded.stop()
+
+    return _against_services(work)
 
 
 async def _verify(settings: Settings, endpoints: Endpoints) -> tuple[list[str], bool]:
@@ -181,7 +146,6 @@ def load_holidays(file: Path, *, dry_run: bool) -> int:
     from cms.errors import InvalidInput
     from cms.review.holiday_file import parse_holiday_file
     from cms.review.workdays import check_year
-    from devservers.embedded import EmbeddedError, start_embedded
 
     try:
         found = parse_holiday_file(file.name, file.read_bytes())
@@ -206,6 +170,36 @@ def load_holidays(file: Path, *, dry_run: bool) -> int:
     if dry_run:
         print(f"{summary}（试运行，未写入 / dry run）")
         return 0
+
+    def work(settings: Settings, endpoints: Endpoints) -> int:
+        asyncio.run(_load_holidays(settings, endpoints, year, entries))
+        print(f"{summary}（已载入 / loaded）")
+        return 0
+
+    return _against_services(work)
+
+
+async def _load_holidays(
+    settings: Settings, endpoints: Endpoints, year: int, entries: list[CalendarEntry]
+) -> None:
+    from authz import Principal
+    from cms.services import build_services
+
+    services = await build_services(settings, endpoints)
+    try:
+        # The operator at the server's shell: no account, named in the audit log by the command.
+        operator = Principal(user_id=None, username="gongkai load-holidays")
+        await services.holidays.load_year(operator, year, entries)
+    finally:
+        await services.close()
+
+
+def _against_services(work: Callable[[Settings, Endpoints], int]) -> int:
+    """An operator command's frame: the settings (exit 2 when wrong), the embedded services when none
+    are configured (exit 3 when they cannot start), a reachable database and object store (exit 3),
+    then ``work``'s exit status; whatever was started is stopped again."""
+    from devservers.embedded import EmbeddedError, start_embedded
+
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -223,27 +217,10 @@ def load_holidays(file: Path, *, dry_run: bool) -> int:
         if problem := preflight(endpoints):
             print(problem, file=sys.stderr)
             return 3
-        asyncio.run(_load_holidays(settings, endpoints, year, entries))
-        print(f"{summary}（已载入 / loaded）")
-        return 0
+        return work(settings, endpoints)
     finally:
         if embedded is not None:
             embedded.stop()
-
-
-async def _load_holidays(
-    settings: Settings, endpoints: Endpoints, year: int, entries: list[CalendarEntry]
-) -> None:
-    from authz import Principal
-    from cms.services import build_services
-
-    services = await build_services(settings, endpoints)
-    try:
-        # The operator at the server's shell: no account, named in the audit log by the command.
-        operator = Principal(user_id=None, username="gongkai load-holidays")
-        await services.holidays.load_year(operator, year, entries)
-    finally:
-        await services.close()
 
 
 def export_schema(*, check: bool) -> int:
