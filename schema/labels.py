@@ -13,8 +13,8 @@ from authz import PERMISSION_LABELS, ROLE_LABELS
 from cms import model
 from cms.content.field_labels import FIELD_LABELS
 from cms.content.kinds import type_labels
-from cms.review.allowed import ITEM_ACTION_LABELS
 from cms.requests import codes as requests
+from cms.review.allowed import ITEM_ACTION_LABELS
 from cms.review.register import RECORD_ACTION_LABELS
 
 E = TypeVar("E", bound=enum.Enum)
