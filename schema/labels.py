@@ -120,6 +120,10 @@ class Labels:
     def request_grounds(self) -> list[Label]:
         return _names(requests.GROUND_LABELS)
 
+    @strawberry.field(description="依申请公开办理记录中的操作（RequestEvent.action 的代码）")
+    def request_actions(self) -> list[Label]:
+        return _codes(requests.REQUEST_ACTION_LABELS)
+
     @strawberry.field(description="救济途径（RemedyKind）")
     def remedy_kinds(self) -> list[Label]:
         return _names(requests.REMEDY_LABELS)
