@@ -17,6 +17,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cms.reading_room.terminals import TERMINAL_ID, TerminalConfig
+from cms.requests.crypto import key_from
 
 DEV_SECRET_KEY = "gongkai-development-secret-key-change-me"  # noqa: S105 - the refusal below keys on it
 DEFAULT_DEMO_PASSWORD = "Gongkai-demo-2026"  # noqa: S105 - documented; demo mode only
@@ -139,7 +140,7 @@ class Settings(BaseSettings):
     # seconds, portal URL template (cms/reading_room/terminals.py). Unknown ids get the defaults.
     reading_room_terminals: dict[str, TerminalConfig] = Field(default_factory=dict)
     # Requests for disclosure (cms/requests): the key sealing applicants' personal data (32 bytes,
-    # URL-safe base64; empty: derived from the secret key), how long it is kept after a request is
+    # URL-safe base64; empty: derived from the secret key, refused in production), how long it is kept after a request is
     # closed, and how many anonymous submissions one source may make per hour.
     request_data_key: SecretStr = SecretStr("")
     request_retention_days: int = Field(default=1825, ge=1)
@@ -192,6 +193,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"reading_room_terminals: invalid terminal id {bad[0]!r} (letters, digits, - and _)"
             )
+        return value
+
+    @field_validator("request_data_key")
+    @classmethod
+    def _data_key(cls, value: SecretStr) -> SecretStr:
+        """A malformed key is a setting's fault, found before anything starts."""
+        if value.get_secret_value():
+            key_from(value.get_secret_value(), "")  # raises ValueError naming the setting
         return value
 
     @field_validator("public_base_url")
@@ -265,6 +274,13 @@ class Settings(BaseSettings):
             problems.append("GONGKAI_GRAPHIQL must not be enabled in production")
         if not self.public_base_url:
             problems.append("GONGKAI_PUBLIC_BASE_URL must name the public https:// address of this service")
+        if not self.request_data_key.get_secret_value():
+            # Derived from the secret key, applicants' personal data would become unreadable when
+            # that key is rotated, and readable to anyone who learns it.
+            problems.append(
+                "GONGKAI_REQUEST_DATA_KEY must be set to 32 random bytes in URL-safe base64 "
+                "(it seals applicants' personal data)"
+            )
         if problems:
             raise UnsafeConfiguration("refusing to start in production mode: " + "; ".join(problems))
         return self

@@ -13,6 +13,7 @@ from authz import PERMISSION_LABELS, ROLE_LABELS
 from cms import model
 from cms.content.field_labels import FIELD_LABELS
 from cms.content.kinds import type_labels
+from cms.requests import codes as requests
 from cms.review.allowed import ITEM_ACTION_LABELS
 from cms.review.register import RECORD_ACTION_LABELS
 
@@ -90,6 +91,42 @@ class Labels:
     @strawberry.field(description="版本比较中的字段（FieldChange.field 的存储名）")
     def version_fields(self) -> list[Label]:
         return _codes(FIELD_LABELS)
+
+    @strawberry.field(description="依申请公开申请人类型（ApplicantKind）")
+    def applicant_kinds(self) -> list[Label]:
+        return _names(requests.APPLICANT_KIND_LABELS)
+
+    @strawberry.field(description="申请方式（RequestChannel）")
+    def request_channels(self) -> list[Label]:
+        return _names(requests.CHANNEL_LABELS)
+
+    @strawberry.field(description="获取信息的载体形式（RequestForm）")
+    def request_forms(self) -> list[Label]:
+        return _names(requests.FORM_LABELS)
+
+    @strawberry.field(description="获取信息的方式（RequestDelivery）")
+    def request_deliveries(self) -> list[Label]:
+        return _names(requests.DELIVERY_LABELS)
+
+    @strawberry.field(description="依申请公开办理状态（RequestState）")
+    def request_states(self) -> list[Label]:
+        return _names(requests.STATE_LABELS)
+
+    @strawberry.field(description="办理结果（RequestOutcome）")
+    def request_outcomes(self) -> list[Label]:
+        return _names(requests.OUTCOME_LABELS)
+
+    @strawberry.field(description="办理结果的具体理由（RequestGround）")
+    def request_grounds(self) -> list[Label]:
+        return _names(requests.GROUND_LABELS)
+
+    @strawberry.field(description="依申请公开办理记录中的操作（RequestEvent.action 的代码）")
+    def request_actions(self) -> list[Label]:
+        return _codes(requests.REQUEST_ACTION_LABELS)
+
+    @strawberry.field(description="救济途径（RemedyKind）")
+    def remedy_kinds(self) -> list[Label]:
+        return _names(requests.REMEDY_LABELS)
 
 
 @strawberry.type

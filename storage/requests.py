@@ -72,12 +72,14 @@ class DisclosureRequest(Document):
         indexes = [
             IndexModel([("number", ASCENDING)], unique=True),
             IndexModel([("org_id", ASCENDING), ("state", ASCENDING)]),
-            IndexModel([("closed_at", ASCENDING)]),
+            IndexModel([("closed_at", ASCENDING)]),  # the erasure after the retention period
+            IndexModel([("state", ASCENDING), ("correction_due_on", ASCENDING)]),  # 补正 expiry
         ]
 
 
 class RequestSubmissions(Document):
-    """Anonymous submissions per (keyed hash of the) source and fixed window."""
+    """Anonymous submissions per (keyed hash of the) source and fixed window; the TTL index forgets
+    a count once its window has passed, so the collection holds about one window's sources."""
 
     key: str
     submissions: int = 0
@@ -85,7 +87,10 @@ class RequestSubmissions(Document):
 
     class Settings:
         name = "request_submissions"
-        indexes = [IndexModel([("key", ASCENDING)], unique=True)]
+        indexes = [
+            IndexModel([("key", ASCENDING)], unique=True),
+            IndexModel([("expires", ASCENDING)], expireAfterSeconds=0),
+        ]
 
 
 REQUEST_DOCUMENTS: list[type[Document]] = [DisclosureRequest, RequestSubmissions]

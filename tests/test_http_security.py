@@ -20,6 +20,7 @@ from web.app import GongkaiApp
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 GENRES = "{ genres { value } }"
 PUBLIC_BASE_URL = "https://gk.example.gov.cn"
+REQUEST_DATA_KEY = "a2V5LW9mLXRoaXJ0eS10d28tYnl0ZXMtZm9yLWFlcy0"  # 32 bytes, URL-safe base64, unpadded
 
 
 # --- X-Content-Type-Options on every answer ------------------------------------------------------
@@ -100,6 +101,7 @@ def _production(**overrides: Any) -> Settings:
         "s3_secret_key": SecretStr("secret-key"),
         "graphiql": False,
         "public_base_url": PUBLIC_BASE_URL,
+        "request_data_key": SecretStr(REQUEST_DATA_KEY),
         **overrides,
     }
     return Settings(**values)
@@ -110,6 +112,26 @@ def test_production_refuses_to_start_without_a_public_base_url():
 
     with pytest.raises(ValueError, match="GONGKAI_PUBLIC_BASE_URL must name the public https:// address"):
         _production(public_base_url="")
+
+
+def test_production_refuses_to_start_without_a_request_data_key():
+    # given production settings that are complete but for the key sealing applicants' personal data
+    assert _production().request_data_key.get_secret_value() == REQUEST_DATA_KEY
+
+    # then it refuses, naming the setting (a key derived from the secret key would not survive its
+    # rotation), while other modes still derive one
+    with pytest.raises(ValueError, match="GONGKAI_REQUEST_DATA_KEY must be set to 32 random bytes"):
+        _production(request_data_key=SecretStr(""))
+    assert Settings(mode="demo").request_data_key.get_secret_value() == ""
+
+
+@pytest.mark.parametrize(
+    "key",
+    [pytest.param("c2hvcnQ", id="16-bits-too-short"), pytest.param("not base64!", id="not-base64")],
+)
+def test_a_malformed_request_data_key_is_refused_in_every_mode(key):
+    with pytest.raises(ValueError, match="GONGKAI_REQUEST_DATA_KEY must be 32 bytes in URL-safe base64"):
+        Settings(mode="development", request_data_key=SecretStr(key))
 
 
 @pytest.mark.parametrize(

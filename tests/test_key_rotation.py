@@ -135,6 +135,7 @@ PRODUCTION = {
     "s3_access_key": "access",
     "s3_secret_key": SecretStr("secret"),
     "public_base_url": "https://gk.example.gov.cn",
+    "request_data_key": SecretStr("a2V5LW9mLXRoaXJ0eS10d28tYnl0ZXMtZm9yLWFlcy0"),
 }
 
 

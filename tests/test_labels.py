@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cms import model
+from cms.requests import codes as requests
 
 
 @pytest.mark.parametrize(
@@ -18,7 +19,16 @@ from cms import model
         (model.InterviewKind, model.INTERVIEW_KIND_LABELS),
         (model.OrgLevel, model.ORG_LEVEL_LABELS),
         (model.OrgKind, model.ORG_KIND_LABELS),
+        (requests.ApplicantKind, requests.APPLICANT_KIND_LABELS),
+        (requests.Channel, requests.CHANNEL_LABELS),
+        (requests.Form, requests.FORM_LABELS),
+        (requests.Delivery, requests.DELIVERY_LABELS),
+        (requests.RequestState, requests.STATE_LABELS),
+        (requests.Outcome, requests.OUTCOME_LABELS),
+        (requests.Ground, requests.GROUND_LABELS),
+        (requests.Remedy, requests.REMEDY_LABELS),
     ],
+    ids=lambda value: getattr(value, "__name__", "labels"),
 )
 def test_every_value_has_a_label(enum: type, labels: dict[object, str]) -> None:
     missing = [value for value in enum if not labels.get(value)]
@@ -30,7 +40,9 @@ LABELS_QUERY = """{ labels {
   privacyGrounds { value label } reviewActions { value label } registerActions { value label }
   contentTypes { value label } interpretationKinds { value label } interviewKinds { value label }
   orgLevels { value label } orgKinds { value label } roles { value label } permissions { value label }
-  versionFields { value label } } }"""
+  versionFields { value label } applicantKinds { value label } requestChannels { value label }
+  requestForms { value label } requestDeliveries { value label } requestStates { value label }
+  requestOutcomes { value label } requestGrounds { value label } remedyKinds { value label } } }"""
 
 
 async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
@@ -52,6 +64,14 @@ async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
         "orgKinds": "OrgKind",
         "roles": "Role",
         "permissions": "Permission",
+        "applicantKinds": "ApplicantKind",
+        "requestChannels": "RequestChannel",
+        "requestForms": "RequestForm",
+        "requestDeliveries": "RequestDelivery",
+        "requestStates": "RequestState",
+        "requestOutcomes": "RequestOutcome",
+        "requestGrounds": "RequestGround",
+        "remedyKinds": "RemedyKind",
     }
     assert {k: [x["value"] for x in labels[k]] for k in named} == {k: values[e] for k, e in named.items()}
     assert {"DRAFT": "草稿", "WITHDRAWN": "已撤回"}.items() <= {
@@ -65,8 +85,20 @@ async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
         ("registerActions", "cancel_checkout", "取消签出"),
         ("contentTypes", "Interpretation", "政策解读"),
         ("versionFields", "document_number", "发文字号"),
+        ("applicantKinds", "LEGAL_SERVICE", "法律服务机构"),
+        ("requestStates", "WITHDRAWN", "视为撤回"),
+        ("requestOutcomes", "NOT_PROCESSED", "不予处理"),
+        ("requestGrounds", "NO_CORRECTION", "申请人逾期不补正、行政机关不再处理其政府信息公开申请"),
     ],
-    ids=["register-action", "content-type", "version-field"],
+    ids=[
+        "register-action",
+        "content-type",
+        "version-field",
+        "applicant-kind",
+        "request-state",
+        "request-outcome",
+        "request-ground-of-article-30",
+    ],
 )
 async def test_labels_name_stored_codes(gql, kind: str, value: str, label: str) -> None:
     labels = (await gql(LABELS_QUERY))["data"]["labels"][kind]

@@ -202,3 +202,20 @@ class Remedy(StrEnum):
 
 
 REMEDY_LABELS: dict[Remedy, str] = {Remedy.REVIEW: "行政复议", Remedy.LITIGATION: "行政诉讼"}
+
+
+# The actions a request's history records (RequestEvent.action).
+REQUEST_ACTION_LABELS: dict[str, str] = {
+    "receive": "收到申请",
+    "assign": "分办",
+    "request_correction": "告知补正",
+    "receive_correction": "收到补正",
+    "start_consultation": "征求意见",
+    "end_consultation": "收到意见",
+    "extend": "延期答复",
+    "draft_reply": "拟写答复",
+    "reply": "发出答复",
+    "archive": "归档",
+    "deemed_withdrawn": "逾期不补正，视为撤回",
+    "erase_personal_data": "删除申请人个人信息",
+}

@@ -52,6 +52,7 @@ TEXT_LIMITS |= {"address": 200, "postcode": 10}
 DESCRIPTION_LIMIT = 5000
 NOTE_LIMIT = 2000
 WORKLIST_LIMIT = 500
+ARTICLE_30 = "《中华人民共和国政府信息公开条例》第三十条"
 _ENCODER = Encoder(to_db=True)
 
 
@@ -464,7 +465,9 @@ class RequestService:
         due = {"state": RequestState.CORRECTION_PENDING.value, "correction_due_on": {"$lt": _midnight(today)}}
         done = 0
         for request in await DisclosureRequest.find(due).to_list():
-            request.reply = Reply(outcome=Outcome.OTHER.value, ground=Ground.NO_CORRECTION.value)
+            request.reply = Reply(
+                outcome=Outcome.OTHER.value, ground=Ground.NO_CORRECTION.value, legal_basis=ARTICLE_30
+            )
             request.closed_at = self.clock()
             try:
                 await self._save(request, None, "deemed_withdrawn", RequestState.WITHDRAWN)
@@ -474,11 +477,18 @@ class RequestService:
         return done
 
     async def erase_personal_data(self) -> int:
-        """Applicants' identity and contact of requests closed longer than the retention period."""
-        before = self.clock() - self.limits.retention
+        """Applicants' identity and contact of requests closed longer than the retention period.
+
+        The erasure is a step like any other: recorded in the history, and it raises ``version``, so
+        a step that read the request before (archiving it) cannot write the sealed values back."""
+        now = self.clock()
         result = await DisclosureRequest.get_pymongo_collection().update_many(
-            {"closed_at": {"$lt": before}, "personal_erased_at": None},
-            {"$set": {"personal": {}, "personal_erased_at": self.clock()}},
+            {"closed_at": {"$lte": now - self.limits.retention}, "personal_erased_at": None},
+            {
+                "$set": {"personal": {}, "personal_erased_at": now},
+                "$inc": {"version": 1},
+                "$push": {"history": _ENCODER.encode(RequestEvent(action="erase_personal_data", at=now))},
+            },
         )
         return int(result.modified_count)
 
