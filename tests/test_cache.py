@@ -11,8 +11,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +29,7 @@ from cms.admin.vocabulary_data import topic_path
 from cms.content.public_changes import PublicChanges, Reason
 from storage.documents import FAR_FUTURE
 from tests.helpers import DEPT_HEAD, OFFICE, OFFICER, UNIT_HEAD, Api, unique
+from tests.servers import free_port, shared_env, start, stop
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 CATALOG = "query Catalog($o: ID!) { catalog(filter: {organization: $o}, first: 50) { edges { node { id title } } } }"
@@ -577,7 +576,7 @@ async def test_anonymous_mutations_over_post_still_run_and_are_never_kept(client
 @pytest.fixture(scope="module")
 def standalone_mongo_url() -> Iterator[str]:
     """A server without change streams (like a standalone mongod): the feed must fall back to polling."""
-    port = _free_port()
+    port = free_port()
     url = f"mongodb://127.0.0.1:{port}/"
     server = Path(sys.executable).parent / "secantusd-py"
     args = [
@@ -687,70 +686,22 @@ async def test_the_next_boundary_is_the_nearest_effective_or_expiry_of_a_publish
 # --- another process -----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-ROOT = Path(__file__).resolve().parents[1]
 OTHER_PUBLIC_BASE_URL = "https://gk.example.gov.cn"
 
 
 @pytest.fixture(scope="module")
 def other_server(embedded, settings, app, tmp_path_factory) -> Iterator[str]:
     """A second server process on the same database, started the way operators start one."""
-    port = _free_port()
     data_dir: Path = tmp_path_factory.mktemp("other-process")
     env = {
-        **os.environ,
-        "GONGKAI_MODE": "demo",
-        "GONGKAI_DEMO_DATA": "false",
-        "GONGKAI_PORT": str(port),
-        "GONGKAI_DATA_DIR": str(data_dir),
-        "GONGKAI_SECRET_KEY": settings.secret_key.get_secret_value(),
-        "GONGKAI_MONGO_URL": embedded.mongo_url,
-        "GONGKAI_MONGO_DATABASE": settings.mongo_database,
-        "GONGKAI_S3_ENDPOINT": embedded.s3_endpoint,
-        "GONGKAI_S3_ACCESS_KEY": embedded.s3_access_key,
-        "GONGKAI_S3_SECRET_KEY": embedded.s3_secret_key,
+        **shared_env(embedded, settings, data_dir, free_port()),
         "GONGKAI_PUBLIC_BASE_URL": OTHER_PUBLIC_BASE_URL,  # as behind a CDN, like production requires
     }
-    log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "web.cli", "serve"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_until_up(url, proc, log_path)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the second server exited: {log.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the second server did not start: {log.read_text(errors='replace')[-3000:]}")
+    server = start(env, data_dir)
+    try:
+        yield server.url
+    finally:
+        stop(server.proc)
 
 
 @pytest.fixture

@@ -28,22 +28,15 @@ import pytest
 from devservers.embedded import EmbeddedServices, start_embedded
 from devservers.process import Service
 from storage.objectstore import ObjectStore, ObjectStoreConfig, ObjectStoreUnavailable
+from tests.servers import ROOT, free_port, start, stop
 from web.health import JobWatch
 
-ROOT = Path(__file__).resolve().parents[1]
 CONNECT_TIMEOUT = 1.0  # the server's connect and server-selection timeouts (database and S3)
 BUDGET = 2.0  # its per-request database deadline and S3 read timeout
 SLACK = 1.5  # scheduling on a busy 2-core machine
 ENTRY = "query($n: String!) { catalogEntry(indexNumber: $n) { title } }"
 
 pytestmark = pytest.mark.timeout(180)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _process(services: EmbeddedServices, name: str) -> Service:
@@ -74,7 +67,7 @@ def private(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServic
 
 @pytest.fixture(scope="module")
 def server(private: EmbeddedServices, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     data_dir = tmp_path_factory.mktemp("faults-server")
     env = {
         **os.environ,
@@ -91,39 +84,12 @@ def server(private: EmbeddedServices, tmp_path_factory: pytest.TempPathFactory) 
         "GONGKAI_S3_CONNECT_TIMEOUT_SECONDS": str(CONNECT_TIMEOUT),
         "GONGKAI_S3_TIMEOUT_SECONDS": str(BUDGET),
     }
-    log_path = data_dir / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "web.cli", "serve"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_until_ready(url, proc, log_path)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def _wait_until_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    """Until /readyz says ready: the change stream opens just after start-up."""
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited: {log.read_text(errors='replace')[-3000:]}")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"the server did not become ready: {log.read_text(errors='replace')[-3000:]}")
+    # Until /readyz says ready: the change stream opens just after start-up.
+    started = start(env, data_dir, ready_path="/readyz")
+    try:
+        yield started.url
+    finally:
+        stop(started.proc)
 
 
 @pytest.fixture

@@ -7,15 +7,11 @@ Needs /usr/sbin/nginx (scripts/test installs Debian's nginx when it is missing).
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,102 +20,38 @@ import pytest
 
 from cms.integrity.verify import verify
 from tests.helpers import DEPT_HEAD, OFFICER, UNIT_HEAD, Api, code_of, unique
+from tests.servers import ROOT, Server, free_port, shared_env, start, stop, wait_until_up
 
-ROOT = Path(__file__).resolve().parents[1]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PROPAGATION = 1.0  # seconds: the promise of the issue
 
 pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="Debian's nginx is not installed")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass
-class Node:
-    url: str
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-
-def _start_node(embedded: Any, settings: Any, data_dir: Path) -> Node:
+def _start_node(embedded: Any, settings: Any, data_dir: Path) -> Server:
     """One more `gongkai serve` on the shared services, started the way operators start one."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "GONGKAI_MODE": "demo",
-        "GONGKAI_DEMO_DATA": "false",
-        "GONGKAI_PORT": str(port),
-        "GONGKAI_DATA_DIR": str(data_dir),
-        "GONGKAI_SECRET_KEY": settings.secret_key.get_secret_value(),
-        "GONGKAI_MONGO_URL": embedded.mongo_url,
-        "GONGKAI_MONGO_DATABASE": settings.mongo_database,
-        "GONGKAI_S3_ENDPOINT": embedded.s3_endpoint,
-        "GONGKAI_S3_ACCESS_KEY": embedded.s3_access_key,
-        "GONGKAI_S3_SECRET_KEY": embedded.s3_secret_key,
-        "FORWARDED_ALLOW_IPS": "127.0.0.1",
-    }
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log = data_dir / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "web.cli", "serve"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    node = Node(f"http://127.0.0.1:{port}", proc, log)
-    _wait_until_up(node)
-    return node
-
-
-def _wait_until_up(node: Node) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if node.proc.poll() is not None:
-            raise RuntimeError(f"a node exited: {node.log.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(f"{node.url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"a node did not start: {node.log.read_text(errors='replace')[-3000:]}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    env = {**shared_env(embedded, settings, data_dir, free_port()), "FORWARDED_ALLOW_IPS": "127.0.0.1"}
+    return start(env, data_dir)
 
 
 @pytest.fixture(scope="module")
-def nodes(embedded, settings, app, tmp_path_factory) -> Iterator[tuple[Node, Node]]:
+def nodes(embedded, settings, app, tmp_path_factory) -> Iterator[tuple[Server, Server]]:
     base: Path = tmp_path_factory.mktemp("nodes")
-    started: list[Node] = []
+    started: list[Server] = []
     try:
         for name in ("a", "b"):
             started.append(_start_node(embedded, settings, base / name))
         yield started[0], started[1]
     finally:
         for node in started:
-            _stop(node.proc)
+            stop(node.proc)
 
 
 @pytest.fixture(scope="module")
-def balancer(nodes: tuple[Node, Node], tmp_path_factory) -> Iterator[str]:
+def balancer(nodes: tuple[Server, Server], tmp_path_factory) -> Iterator[str]:
     """Debian's nginx in front of both nodes, with the shipped proxy configuration included as is."""
     prefix: Path = tmp_path_factory.mktemp("nginx")
-    port = _free_port()
+    port = free_port()
     servers = "\n".join(f"    server {node.url.removeprefix('http://')};" for node in nodes)
     (prefix / "nginx.conf").write_text(
         f"""
@@ -152,10 +84,10 @@ http {{
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(Node(url, proc, prefix / "error.log"))
+        wait_until_up(Server(url, proc, prefix / "error.log"))
         yield url
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 def _gql_over(http: httpx.AsyncClient) -> Any:
@@ -179,7 +111,7 @@ def _gql_over(http: httpx.AsyncClient) -> Any:
 
 
 @pytest.fixture
-async def clients(nodes: tuple[Node, Node], balancer: str) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+async def clients(nodes: tuple[Server, Server], balancer: str) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     async with (
         httpx.AsyncClient(base_url=nodes[0].url, timeout=30) as a,
         httpx.AsyncClient(base_url=nodes[1].url, timeout=30) as b,
@@ -258,12 +190,12 @@ async def test_a_role_grant_through_one_node_holds_on_the_other_within_a_second(
 
 
 @pytest.fixture
-def doomed_node(embedded, settings, app, tmp_path) -> Iterator[Node]:
+def doomed_node(embedded, settings, app, tmp_path) -> Iterator[Server]:
     node = _start_node(embedded, settings, tmp_path / "doomed")
     try:
         yield node
     finally:
-        _stop(node.proc)
+        stop(node.proc)
 
 
 async def test_a_node_killed_mid_request_leaves_nothing_half_written(
