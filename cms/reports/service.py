@@ -55,13 +55,15 @@ _ENCODER = Encoder(to_db=True)
 
 
 class ReportState(StrEnum):
-    DRAFT = "draft"  # not issued, or its entry was sent back for changes
-    IN_REVIEW = "in_review"  # issued: its entry is on the review chain
+    DRAFT = "draft"  # not issued yet
+    ISSUED = "issued"  # on a catalog entry draft (new or sent back): may still be edited and issued again
+    IN_REVIEW = "in_review"  # its entry is on the review chain
     PUBLISHED = "published"  # its entry was published: the figures are frozen
 
 
 REPORT_STATE_LABELS = {
     ReportState.DRAFT: "编写中",
+    ReportState.ISSUED: "已生成条目草稿",
     ReportState.IN_REVIEW: "审查中",
     ReportState.PUBLISHED: "已发布",
 }
@@ -263,7 +265,7 @@ class ReportService:
         if entry.published_at is not None:
             return ReportState.PUBLISHED, entry
         if entry.review_state in EDITABLE_STATES and entry.review_state is not ReviewState.WITHDRAWN:
-            return ReportState.DRAFT, entry
+            return ReportState.ISSUED, entry
         return ReportState.IN_REVIEW, entry
 
     async def _require_editable(self, stored: AnnualReport | None) -> CatalogEntry | None:

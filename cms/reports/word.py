@@ -87,10 +87,8 @@ def _fill(table: Table, row: int, values: list[str], start: int = 0) -> None:
 
 def _proactive(document: WordDocument, report: ReportData) -> None:
     p = report.proactive
-    table = _table(document, 13, 4)
-    blocks: list[tuple[int, str, list[str], list[list[str]]]] = [
+    blocks: list[tuple[str, list[str], list[list[str]]]] = [
         (
-            0,
             "第二十条第（一）项",
             ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
             [
@@ -105,26 +103,27 @@ def _proactive(document: WordDocument, report: ReportData) -> None:
                 ],
             ],
         ),
-        (4, "第二十条第（五）项", ["信息内容", "本年处理决定数量"], [["行政许可", str(p.licensing)]]),
+        ("第二十条第（五）项", ["信息内容", "本年处理决定数量"], [["行政许可", str(p.licensing)]]),
         (
-            7,
             "第二十条第（六）项",
             ["信息内容", "本年处理决定数量"],
             [["行政处罚", str(p.penalty)], ["行政强制", str(p.enforcement)]],
         ),
         (
-            10,
             "第二十条第（八）项",
             ["信息内容", "本年收费金额（单位：万元）"],
             [["行政事业性收费", f"{p.fee_amount:.4f}".rstrip("0").rstrip(".")]],
         ),
     ]
-    for first, title, header, rows in blocks:
+    table = _table(document, sum(2 + len(rows) for _, _, rows in blocks), 4)
+    first = 0
+    for title, header, rows in blocks:
         table.cell(first, 0).merge(table.cell(first, 3)).text = title
         for offset, values in enumerate([header, *rows], start=1):
             if len(values) == 2:  # one figure: it spans the three figure columns
                 table.cell(first + offset, 1).merge(table.cell(first + offset, 3))
             _fill(table, first + offset, values)
+        first += 2 + len(rows)
 
 
 def _counts(*values: int) -> list[str]:
