@@ -415,7 +415,8 @@ async def test_who_may_read_save_and_issue_the_report(api, who, read, save, issu
     other = await api.new_org()
     team = await api.team(org, officer=("OFFICER",), office=("OFFICE",))
     outsider = await api.new_user(other, "OFFICE")
-    token = {"anonymous": None, "other-office": outsider.token}.get(who) or team.get(who).token
+    tokens = {"anonymous": None, "other-office": outsider.token} | {k: p.token for k, p in team.items()}
+    token = tokens[who]
     # when they read, save and issue
     answers = [
         await api.post(REPORT, {"o": org, "y": YEAR}, token),
@@ -443,3 +444,18 @@ async def test_an_entry_sent_back_lets_the_office_edit_and_issue_again_onto_the_
     assert second["catalogEntryId"] == first["catalogEntryId"]
     assert len(entry["attachments"]) == 1
     assert ObjectId(from_global_id(second["catalogEntryId"])[1])
+
+
+async def test_labels_name_every_annual_report_state(gql):
+    labels = (await gql("{ labels { annualReportStates { value label } } }"))["data"]["labels"]
+    states = await gql('{ t: __type(name: "AnnualReportState") { enumValues { name } } }')
+
+    assert [x["value"] for x in labels["annualReportStates"]] == [
+        v["name"] for v in states["data"]["t"]["enumValues"]
+    ]
+    assert {x["value"]: x["label"] for x in labels["annualReportStates"]} == {
+        "DRAFT": "编写中",
+        "ISSUED": "已生成条目草稿",
+        "IN_REVIEW": "审查中",
+        "PUBLISHED": "已发布",
+    }
