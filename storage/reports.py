@@ -52,6 +52,7 @@ class AnnualReport(Document):
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by: str | None = None
     entry_id: PydanticObjectId | None = None  # the catalog entry issuing it
+    attachment_id: PydanticObjectId | None = None  # the .docx on it (other files staff add stay)
     issued_at: datetime | None = None
     issued_by: str | None = None
     snapshot: dict[str, Any] | None = None  # the computed report as issued

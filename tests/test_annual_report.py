@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 import pytest
-from bson import ObjectId
 from docx import Document
 
+from authz import Principal
 from cms.content.ids import from_global_id
 from storage.requests import DisclosureRequest, Reply
 from tests.helpers import Api, error_of
@@ -428,22 +428,34 @@ async def test_who_may_read_save_and_issue_the_report(api, who, read, save, issu
     assert codes == [read, save, issue]
 
 
-async def test_an_entry_sent_back_lets_the_office_edit_and_issue_again_onto_the_same_entry(api):
+async def test_an_entry_sent_back_lets_the_office_edit_and_issue_again_onto_the_same_entry(
+    api, client, services
+):
+    # given a report issued, sent back at 初审, and a file of its own the officer added to the entry
     org = await api.new_org()
     team = await api.team(org, officer=("OFFICER",), office=("OFFICE",))
-    office = team["office"].token
+    office, officer = team["office"].token, team["officer"].token
     first = (await api.ok(ISSUE, {"o": org, "y": YEAR}, office))["issueAnnualReport"]
-    await api.act(team["officer"].token, first["catalogEntryId"], "SUBMIT")
-    await api.act(team["officer"].token, first["catalogEntryId"], "REJECT", opinion="请补充总体情况。")
-
+    await api.act(officer, first["catalogEntryId"], "SUBMIT")
+    await api.act(officer, first["catalogEntryId"], "REJECT", opinion="请补充总体情况。")
+    before = (await api.ok(ENTRY, {"id": first["catalogEntryId"]}, office))["node"]["attachments"]
+    who = Principal(user_id=str(from_global_id(team["officer"].id)[1]), username="", org_id="")
+    entry_id = from_global_id(first["catalogEntryId"])[1]
+    await services.attachments.store(who, "CatalogEntry", entry_id, "说明.txt", "补充说明\n".encode())
+    # when the office saves the overview and issues again
     saved = await api.ok(SAVE, {"o": org, "y": YEAR, "i": STAFF_PART}, office)
     second = (await api.ok(ISSUE, {"o": org, "y": YEAR}, office))["issueAnnualReport"]
-    entry = (await api.ok(ENTRY, {"id": second["catalogEntryId"]}, office))["node"]
-
+    after = (await api.ok(ENTRY, {"id": second["catalogEntryId"]}, office))["node"]["attachments"]
+    docx = [a for a in after if a["filename"].endswith(".docx")]
+    response = await client.get(urlsplit(docx[0]["url"]).path, headers={"authorization": f"Bearer {office}"})
+    # then the same entry carries the new .docx in place of the old one, and the officer's file stays
     assert saved["saveAnnualReportDraft"]["state"] == "ISSUED"
     assert second["catalogEntryId"] == first["catalogEntryId"]
-    assert len(entry["attachments"]) == 1
-    assert ObjectId(from_global_id(second["catalogEntryId"])[1])
+    assert sorted(a["filename"][-4:] for a in after) == [".txt", "docx"]
+    assert len(docx) == 1
+    assert docx[0]["url"] != before[0]["url"]
+    paragraphs = [p.text for p in Document(io.BytesIO(response.content)).paragraphs]
+    assert STAFF_PART["overview"] in paragraphs
 
 
 async def test_labels_name_every_annual_report_state(gql):

@@ -217,13 +217,15 @@ class ReportService:
             )
         if entry is None:
             entry = await self._new_entry(principal, org_id, data)
-        else:  # the entry sent back: its old file goes (the cleanup job removes the object)
-            await Attachment.find({"item_id": entry.id}).delete()
+        elif (
+            stored.attachment_id is not None
+        ):  # issued again: the old .docx goes (cleanup removes the object)
+            await Attachment.find({"_id": stored.attachment_id, "item_id": entry.id}).delete()
         assert principal.user_id is not None
-        await self.attachments.attach_generated(
+        docx = await self.attachments.attach_generated(
             entry, f"{title_of(data)}.docx", render(data), principal.user_id
         )
-        stored.entry_id = entry.id
+        stored.entry_id, stored.attachment_id = entry.id, docx.id
         stored.issued_at, stored.issued_by = self.clock(), principal.user_id
         stored.snapshot = data.model_dump(mode="json")
         await _write(stored, seen)
