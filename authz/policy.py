@@ -73,6 +73,8 @@ class Permission(StrEnum):
     AUDIT_VIEW = "audit.view"
     CALENDAR_VIEW = "calendar.view"
     CALENDAR_MANAGE = "calendar.manage"
+    REPORT_VIEW = "report.view"
+    REPORT_EDIT = "report.edit"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -101,6 +103,8 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.AUDIT_VIEW: "查看审计日志",
     Permission.CALENDAR_VIEW: "查看节假日安排",
     Permission.CALENDAR_MANAGE: "管理节假日安排",
+    Permission.REPORT_VIEW: "查看年度报告",
+    Permission.REPORT_EDIT: "编写和印发年度报告",
 }
 
 

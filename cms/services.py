@@ -38,6 +38,7 @@ from cms.kinds.gazette import GazetteService
 from cms.kinds.interpretations import InterpretationService
 from cms.kinds.interviews import InterviewService
 from cms.observe.metrics import MongoCommandMetrics, record_s3
+from cms.reports.service import ReportService
 from cms.requests.crypto import FieldCipher, key_from
 from cms.requests.service import RequestLimits, RequestService
 from cms.review.allowed import AllowedActions
@@ -126,6 +127,7 @@ class Services:
     requests: RequestService
     holidays: CalendarAdministration
     node: str = field(default_factory=node_id)  # this process, as the job and migration leases name it
+    reports: ReportService = field(init=False)  # built on the attachments service (below)
 
     def migrations(self) -> Migrations:
         return _migrations(self.db, self.settings, self.node, _data_migrations(self.search))
@@ -319,6 +321,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         holidays=CalendarAdministration(access, calendar, audit, workflow.atomically),
         node=node,
     )
+    services.reports = ReportService(access, catalog, versions, workflow, services.attachments)
     # Another process changed the tree or the vocabularies: reload ours before following its generation.
     changes.on_remote_change(Reason.ORGANIZATIONS, services.reload_tree)
     changes.on_remote_change(Reason.VOCABULARIES, vocabularies.reload)

@@ -13,6 +13,7 @@ from authz import PERMISSION_LABELS, ROLE_LABELS
 from cms import model
 from cms.content.field_labels import FIELD_LABELS
 from cms.content.kinds import type_labels
+from cms.reports.service import REPORT_STATE_LABELS
 from cms.requests import codes as requests
 from cms.review.allowed import ITEM_ACTION_LABELS
 from cms.review.register import RECORD_ACTION_LABELS
@@ -127,6 +128,10 @@ class Labels:
     @strawberry.field(description="救济途径（RemedyKind）")
     def remedy_kinds(self) -> list[Label]:
         return _names(requests.REMEDY_LABELS)
+
+    @strawberry.field(description="年度报告状态（AnnualReportState）")
+    def annual_report_states(self) -> list[Label]:
+        return _names(REPORT_STATE_LABELS)
 
 
 @strawberry.type

@@ -19,6 +19,7 @@ from storage.calendar import CalendarDay
 from storage.documents import ALL_DOCUMENTS, OBSOLETE_INDEXES
 from storage.reads import EngineProfile, profile_of
 from storage.register import RegisterRecord
+from storage.reports import REPORT_DOCUMENTS
 from storage.requests import REQUEST_DOCUMENTS
 from storage.search import SearchEntry, SearchWord
 
@@ -94,6 +95,7 @@ async def connect(
             SearchWord,
             SearchEntry,
             *REQUEST_DOCUMENTS,
+            *REPORT_DOCUMENTS,
         ],
     )
     return client, db

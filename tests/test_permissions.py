@@ -725,6 +725,27 @@ CASES = [
         allowed=ADMIN,
     ),
     Case("verifyAuditLog", "{ verifyAuditLog { ok } }", fixed(lambda w: {}), allowed=ADMIN),
+    # The annual report: every staff role of the organization reads it; the disclosure office writes
+    # the staff's parts and issues it.
+    Case(
+        "annualReport",
+        "query($o: ID!) { annualReport(organization: $o, year: 2025) { state checks { holds } } }",
+        fixed(lambda w: {"o": w.org}),
+        allowed=OFFICER,
+    ),
+    Case(
+        "saveAnnualReportDraft",
+        "mutation($o: ID!) { saveAnnualReportDraft(organization: $o, year: 2025,"
+        ' input: {overview: "总体情况", licensing: 3}) { version } }',
+        fixed(lambda w: {"o": w.org}),
+        allowed=OFFICE,
+    ),
+    Case(
+        "issueAnnualReport",
+        "mutation($o: ID!) { issueAnnualReport(organization: $o, year: 2025) { catalogEntryId } }",
+        fixed(lambda w: {"o": w.org}),
+        allowed=OFFICE,
+    ),
     # Label vocabularies of the Role and Permission enums (already public through introspection).
     Case("roles", "{ roles { role label } }", fixed(lambda w: {}), allowed=None, anonymous=OK, denied=OK),
     Case(

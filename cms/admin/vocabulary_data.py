@@ -75,7 +75,8 @@ OFFICIAL_DOCUMENT_GENRES: list[str] = [
     "函",
     "纪要",
 ]
-OTHER_GENRES: list[str] = ["规划", "计划", "总结", "统计数据", "工作动态", "其他"]
+# 规章 and 行政规范性文件 are what the annual report's section 二 counts (cms.reports.figures).
+OTHER_GENRES: list[str] = ["规章", "行政规范性文件", "规划", "计划", "总结", "统计数据", "工作动态", "其他"]
 GENRES: list[str] = OFFICIAL_DOCUMENT_GENRES + OTHER_GENRES
 
 DISCLOSURE_MODES: list[str] = ["主动公开", "依申请公开", "不予公开"]

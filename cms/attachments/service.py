@@ -163,6 +163,39 @@ class AttachmentService:
         assert ticket.attachment.id is not None
         return await self.complete_upload(principal, ticket.attachment.id, hashlib.sha256(data).hexdigest())
 
+    async def attach_generated(
+        self, item: ContentDocument, filename: str, data: bytes, by: str
+    ) -> Attachment:
+        """A file the server made itself (the annual report's .docx) onto a draft, through the same
+        checks as an upload. The caller has checked its own permission for the item."""
+        import hashlib
+
+        assert item.id is not None
+        token = secrets.token_hex(16)
+        attachment = Attachment(
+            item_id=item.id,
+            item_type=type(item).__name__,
+            org_id=item.org_id,
+            filename=_clean_filename(filename),
+            declared_size=len(data),
+            upload_key=None,
+            object_key=f"objects/{item.org_id}/{token}",
+            order=await Attachment.find({"item_id": item.id}).count(),
+            uploaded_by=by,
+        )
+        await attachment.insert()
+        try:
+            await self._guard(
+                self.objects.put_stream(
+                    attachment.object_key, io.BytesIO(data), len(data), "application/octet-stream"
+                )
+            )
+            await self._verify(attachment, hashlib.sha256(data).hexdigest())
+        except BaseException:
+            await self._discard(attachment)
+            raise
+        return attachment
+
     async def remove(self, principal: Principal, attachment_id: ObjectId) -> None:
         attachment = await Attachment.get(attachment_id)
         if attachment is None:
