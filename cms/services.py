@@ -36,7 +36,7 @@ from cms.jobs.runner import Job, JobRunner
 from cms.kinds.catalog import CatalogService
 from cms.kinds.gazette import GazetteService
 from cms.kinds.interpretations import InterpretationService
-from cms.kinds.interviews import InterviewService
+from cms.kinds.interviews import InterviewService, settle_event_fields
 from cms.observe.metrics import MongoCommandMetrics, record_s3
 from cms.requests.crypto import FieldCipher, key_from
 from cms.requests.service import RequestLimits, RequestService
@@ -70,6 +70,8 @@ def _data_migrations(search: SearchService) -> list[Migration]:
         Migration(3, "date-search-entries", Phase.DATA, search.set_sort_days),
         # Older versions published 不予公开 items and indexed withheld content.
         Migration(4, "settle-disclosure-modes", Phase.DATA, search.settle_disclosure_modes),
+        # Interviews and press conferences gained an event kind, date and leaders (issue #19).
+        Migration(5, "interview-event-fields", Phase.DATA, settle_event_fields),
     ]
 
 
