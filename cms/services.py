@@ -25,6 +25,7 @@ from cms.admin.vocabularies import VocabularyService
 from cms.attachments.previews import PreviewLimits
 from cms.attachments.service import AttachmentLimits, AttachmentService
 from cms.audit.log import AuditLog
+from cms.compliance.service import ComplianceService
 from cms.content.cursors import CursorCodec
 from cms.content.public_changes import PublicChanges, PublicCounts, PublicMemo, Reason
 from cms.content.store import ContentService
@@ -127,6 +128,7 @@ class Services:
     search: SearchService
     requests: RequestService
     holidays: CalendarAdministration
+    compliance: ComplianceService
     node: str = field(default_factory=node_id)  # this process, as the job and migration leases name it
 
     def migrations(self) -> Migrations:
@@ -269,6 +271,16 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     accounts = AccountService(secret, previous_secrets=previous)
     audit = AuditLog()
     search.audit = audit
+    requests = RequestService(
+        access,
+        calendar,
+        FieldCipher(key_from(settings.request_data_key.get_secret_value(), secret)),
+        secret.encode(),
+        RequestLimits(
+            submissions_per_hour=settings.request_submissions_per_hour,
+            retention=timedelta(days=settings.request_retention_days),
+        ),
+    )
     services = Services(
         settings=settings,
         client=client,
@@ -308,16 +320,8 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         ),
         public_changes=changes,
         search=search,
-        requests=RequestService(
-            access,
-            calendar,
-            FieldCipher(key_from(settings.request_data_key.get_secret_value(), secret)),
-            secret.encode(),
-            RequestLimits(
-                submissions_per_hour=settings.request_submissions_per_hour,
-                retention=timedelta(days=settings.request_retention_days),
-            ),
-        ),
+        requests=requests,
+        compliance=ComplianceService(access, calendar, requests, lambda: orgs.tree),
         holidays=CalendarAdministration(access, calendar, audit, workflow.atomically),
         node=node,
     )
