@@ -8,7 +8,7 @@ import csv
 import io
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import openpyxl
@@ -309,20 +309,25 @@ async def test_the_subtree_adds_the_department_and_the_governments_own_quota(api
 
 
 async def test_withdrawals_and_amendments_are_counted_on_the_day_they_happen(api, services, year):
-    # given an entry of D published now, then withdrawn by the unit head, and an entry marked amended
+    # given an entry of D published now, then withdrawn by the unit head, an entry marked amended, and
+    # one scheduled to go public in two days
     d = expect_global_id(year.department, "Organization")
     now = services.content.clock()
     withdrawn = await _entry(services, d, unique("撤回"), now)
     amended = await _entry(services, d, unique("已修改"), now, validity=Validity.AMENDED)
+    await _entry(services, d, unique("定时发布"), now + timedelta(days=2))
     gid = to_global_id("CatalogEntry", withdrawn.id)
     await api.act(await api.token(UNIT_HEAD), gid, "WITHDRAW", opinion="内容有误")
-    # when the office asks for today
-    today = services.requests.today().isoformat()
-    board = await board_of(api, year.department, today, today)
-    # then the withdrawal lists the entry with the opinion, and the amendment is a validity change
+    # when the office asks for today and the next three days
+    today = services.requests.today()
+    board = await board_of(api, year.department, today.isoformat(), (today + timedelta(days=3)).isoformat())
+    # then the withdrawal lists the entry with the opinion, the amendment is a validity change, and the
+    # scheduled entry is not counted as published before it is
     found = figures(board)
     assert found["WITHDRAWALS"] == [withdrawn.title]
     assert found["VALIDITY_CHANGES"] == [amended.title]
+    assert sorted(found["PUBLISHED_ON_TIME"]) == sorted([withdrawn.title, amended.title])
+    today = today.isoformat()
     withdrawal = next(f for f in board["figures"] if f["key"] == "WITHDRAWALS")["items"][0]
     assert (withdrawal["id"], withdrawal["date"], withdrawal["note"]) == (gid, today, "内容有误")
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bson import ObjectId
 
@@ -116,7 +116,10 @@ class ComplianceService:
     async def _proactive(
         self, orgs: Sequence[ObjectId], period: Period, calendar: WorkCalendar
     ) -> list[Figure]:
-        query = {**_went_public(orgs, period), "disclosure_mode": DisclosureMode.PROACTIVE.value}
+        query = {
+            **_went_public(orgs, period, self.requests.clock()),
+            "disclosure_mode": DisclosureMode.PROACTIVE.value,
+        }
         entries = await CatalogEntry.find(query).sort("+effective").limit(MAX_ITEMS).to_list()
         on_time: list[ItemRef] = []
         late: list[ItemRef] = []
@@ -175,7 +178,7 @@ class ComplianceService:
         self, orgs: Sequence[ObjectId], period: Period, calendar: WorkCalendar
     ) -> list[Figure]:
         found = (
-            await Interpretation.find(_went_public(orgs, period))
+            await Interpretation.find(_went_public(orgs, period, self.requests.clock()))
             .sort("+effective")
             .limit(MAX_ITEMS)
             .to_list()
@@ -254,8 +257,9 @@ class ComplianceService:
         years = [
             (date(y, 1, 1), date(y, 12, 31), f"{y}年") for y in range(period.start.year, period.end.year + 1)
         ]
-        events = await _events(years[0][0], years[-1][1])
         tree = self.tree()
+        governments = {g for o in orgs if (g := _government_of(tree, o)) is not None}
+        events = await _events(years[0][0], years[-1][1], [*orgs, *governments], orgs)
         rows: list[QuotaRow] = []
         for org_id in orgs:
             org = tree.require(org_id)
@@ -266,13 +270,14 @@ class ComplianceService:
         return rows
 
 
-def _went_public(orgs: Sequence[ObjectId], period: Period) -> dict[str, object]:
-    """Live items of ``orgs`` that went public (first or again) on a day of the period."""
+def _went_public(orgs: Sequence[ObjectId], period: Period, now: datetime) -> dict[str, object]:
+    """Live items of ``orgs`` that went public on a day of the period (scheduled ones once their
+    instant has come: until then they are not public)."""
     return {
         "org_id": {"$in": list(orgs)},
         "working_copy_of": None,
         "published_at": {"$ne": None},
-        "effective": {"$gte": period.first_instant, "$lt": period.after_instant},
+        "effective": {"$gte": period.first_instant, "$lt": min(period.after_instant, now)},
     }
 
 
@@ -302,15 +307,21 @@ def _ref(
     return ItemRef(item.id, type_name, item.title, item.org_id, day, reference, due, note)
 
 
-async def _events(first: date, last: date) -> list[Interview]:
-    """Published events held between the two days, in every organization: a department head's
-    attendance is recorded on the government's press conference."""
-    query = {
+async def _events(
+    first: date, last: date, holders: Sequence[ObjectId], attending: Sequence[ObjectId]
+) -> list[Interview]:
+    """Published events held between the two days by ``holders`` (the organizations counted and
+    the governments above them, whose press conferences their heads attend), and those that a
+    leader of ``attending`` took part in wherever they were held."""
+    base = {
         "review_state": ReviewState.PUBLISHED.value,
         "working_copy_of": None,
         "event_date": {"$gte": at_midnight(first), "$lte": at_midnight(last)},
     }
-    return await Interview.find(query).sort("+event_date").to_list()
+    held = await Interview.find({**base, "org_id": {"$in": list(holders)}}).to_list()
+    attended = await Interview.find({**base, "leaders.org_id": {"$in": list(attending)}}).to_list()
+    found = {e.id: e for e in [*held, *attended]}
+    return sorted(found.values(), key=lambda e: (e.event_date or date.min, str(e.id)))
 
 
 def _quarters(period: Period) -> list[tuple[date, date, str]]:
