@@ -52,7 +52,7 @@ class QuotaKey(enum.StrEnum):
 QUOTA_LABELS: dict[QuotaKey, str] = {
     QuotaKey.DEPARTMENT_PRESS_CONFERENCES: "部门每季度至少举办1次新闻发布会",
     QuotaKey.DEPARTMENT_ONLINE_INTERVIEWS: "部门每年至少开展2次政府网站在线访谈",
-    QuotaKey.DEPARTMENT_HEAD_AT_GOVERNMENT_PRESS_CONFERENCE: "部门主要负责人每年出席1次省人民政府新闻发布会",
+    QuotaKey.DEPARTMENT_HEAD_AT_GOVERNMENT_PRESS_CONFERENCE: "部门主要负责人每年出席1次本级人民政府新闻发布会",
     QuotaKey.GOVERNMENT_HEAD_ONLINE_INTERVIEW: "政府主要负责人每年参加1次政府网站在线访谈",
 }
 
