@@ -429,3 +429,16 @@ async def test_a_bad_period_is_refused_naming_the_field(api, year, start, end, m
     # then BAD_USER_INPUT names the field
     assert error_of(body) == ("BAD_USER_INPUT", message)
     assert body["errors"][0]["extensions"]["field"] in ("from", "to")
+
+
+async def test_a_figure_is_never_counted_from_a_list_cut_short(api, services, year, monkeypatch):
+    # given a dashboard that may read at most two items per figure, and D's 2025 with three on time
+    monkeypatch.setattr(services.compliance, "max_items", 2)
+    token = await api.token(OFFICE)
+    # when the office asks for D's 2025
+    body = await api.post(
+        DASHBOARD, {"o": year.department, "f": "2025-01-01", "t": "2025-12-31", "s": False}, token
+    )
+    # then it is refused rather than answered with a short count
+    assert error_of(body) == ("BAD_USER_INPUT", "统计期间内的条目超过 2 条，请缩短统计期间或不含下级机构。")
+    assert body["errors"][0]["extensions"]["field"] == "to"

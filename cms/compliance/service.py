@@ -28,7 +28,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
+from beanie import Document
+from beanie.odm.queries.find import FindMany
 from bson import ObjectId
 
 from authz import Permission, Principal
@@ -45,6 +48,7 @@ from cms.compliance.model import (
     QuotaRow,
     beijing_day,
 )
+from cms.errors import InvalidInput
 from cms.requests.codes import OPEN_STATES, RequestState
 from cms.requests.service import RequestService
 from cms.review.workdays import CalendarService, WorkCalendar
@@ -70,6 +74,8 @@ ONLINE_INTERVIEWS_PER_YEAR = 2  # of a department
 HEAD_EVENTS_PER_YEAR = 1
 MAX_ITEMS = 5000  # per figure's read: a dashboard is an overview, never a dump of the repository
 
+D = TypeVar("D", bound=Document)
+
 
 class ComplianceService:
     def __init__(
@@ -83,6 +89,7 @@ class ComplianceService:
         self.calendar = calendar
         self.requests = requests
         self.tree = tree  # the current snapshot, read per call (the organization service swaps it)
+        self.max_items = MAX_ITEMS
 
     def scope(self, principal: Principal, org_id: ObjectId, include_subtree: bool) -> tuple[ObjectId, ...]:
         """The organizations counted: the one asked for (the caller must hold ``compliance.view``
@@ -120,7 +127,7 @@ class ComplianceService:
             **_went_public(orgs, period, self.requests.clock()),
             "disclosure_mode": DisclosureMode.PROACTIVE.value,
         }
-        entries = await CatalogEntry.find(query).sort("+effective").limit(MAX_ITEMS).to_list()
+        entries = await _bounded(CatalogEntry.find(query).sort("+effective"), self.max_items)
         on_time: list[ItemRef] = []
         late: list[ItemRef] = []
         for entry in entries:
@@ -143,7 +150,7 @@ class ComplianceService:
             "org_id": {"$in": list(orgs)},
             "received_on": {"$gte": at_midnight(period.start), "$lte": at_midnight(period.end)},
         }
-        found = await DisclosureRequest.find(query).sort("+received_on", "+number").limit(MAX_ITEMS).to_list()
+        found = await _bounded(DisclosureRequest.find(query).sort("+received_on", "+number"), self.max_items)
         today = self.requests.today()
         groups: dict[FigureKey, list[ItemRef]] = {
             k: []
@@ -177,12 +184,8 @@ class ComplianceService:
     async def _interpretations(
         self, orgs: Sequence[ObjectId], period: Period, calendar: WorkCalendar
     ) -> list[Figure]:
-        found = (
-            await Interpretation.find(_went_public(orgs, period, self.requests.clock()))
-            .sort("+effective")
-            .limit(MAX_ITEMS)
-            .to_list()
-        )
+        query = _went_public(orgs, period, self.requests.clock())
+        found = await _bounded(Interpretation.find(query).sort("+effective"), self.max_items)
         documents = {
             d.id: d
             for d in await CatalogEntry.find(
@@ -213,7 +216,7 @@ class ComplianceService:
             "action": "withdraw",
             "at": {"$gte": period.first_instant, "$lt": period.after_instant},
         }
-        records = await RegisterRecord.find(query).sort("+at").limit(MAX_ITEMS).to_list()
+        records = await _bounded(RegisterRecord.find(query).sort("+at"), self.max_items)
         items = tuple(
             ItemRef(
                 id=r.item_id,
@@ -240,8 +243,8 @@ class ComplianceService:
             "modified": {"$gte": period.first_instant, "$lt": period.after_instant},
         }
         found = [
-            *await CatalogEntry.find(ended).limit(MAX_ITEMS).to_list(),
-            *await CatalogEntry.find(amended).limit(MAX_ITEMS).to_list(),
+            *await _bounded(CatalogEntry.find(ended), self.max_items),
+            *await _bounded(CatalogEntry.find(amended), self.max_items),
         ]
         labels = {Validity.AMENDED: "已修改", Validity.REPEALED: "废止", Validity.EXPIRED: "失效"}
         items = [
@@ -259,7 +262,7 @@ class ComplianceService:
         ]
         tree = self.tree()
         governments = {g for o in orgs if (g := _government_of(tree, o)) is not None}
-        events = await _events(years[0][0], years[-1][1], [*orgs, *governments], orgs)
+        events = await _events(years[0][0], years[-1][1], [*orgs, *governments], orgs, self.max_items)
         rows: list[QuotaRow] = []
         for org_id in orgs:
             org = tree.require(org_id)
@@ -268,6 +271,14 @@ class ComplianceService:
             else:
                 rows += _government_rows(org_id, years, events)
         return rows
+
+
+async def _bounded(query: FindMany[D], limit: int) -> list[D]:
+    """All that a figure reads, or a refusal: a figure is never counted from a list cut short."""
+    found = await query.limit(limit + 1).to_list()
+    if len(found) > limit:
+        raise InvalidInput(f"统计期间内的条目超过 {limit} 条，请缩短统计期间或不含下级机构。", field="to")
+    return found
 
 
 def _went_public(orgs: Sequence[ObjectId], period: Period, now: datetime) -> dict[str, object]:
@@ -308,7 +319,7 @@ def _ref(
 
 
 async def _events(
-    first: date, last: date, holders: Sequence[ObjectId], attending: Sequence[ObjectId]
+    first: date, last: date, holders: Sequence[ObjectId], attending: Sequence[ObjectId], limit: int
 ) -> list[Interview]:
     """Published events held between the two days by ``holders`` (the organizations counted and
     the governments above them, whose press conferences their heads attend), and those that a
@@ -318,8 +329,8 @@ async def _events(
         "working_copy_of": None,
         "event_date": {"$gte": at_midnight(first), "$lte": at_midnight(last)},
     }
-    held = await Interview.find({**base, "org_id": {"$in": list(holders)}}).to_list()
-    attended = await Interview.find({**base, "leaders.org_id": {"$in": list(attending)}}).to_list()
+    held = await _bounded(Interview.find({**base, "org_id": {"$in": list(holders)}}), limit)
+    attended = await _bounded(Interview.find({**base, "leaders.org_id": {"$in": list(attending)}}), limit)
     found = {e.id: e for e in [*held, *attended]}
     return sorted(found.values(), key=lambda e: (e.event_date or date.min, str(e.id)))
 
