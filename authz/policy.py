@@ -75,6 +75,7 @@ class Permission(StrEnum):
     CALENDAR_MANAGE = "calendar.manage"
     REPORT_VIEW = "report.view"
     REPORT_EDIT = "report.edit"
+    COMPLIANCE_VIEW = "compliance.view"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -105,6 +106,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.CALENDAR_MANAGE: "管理节假日安排",
     Permission.REPORT_VIEW: "查看年度报告",
     Permission.REPORT_EDIT: "编写和印发年度报告",
+    Permission.COMPLIANCE_VIEW: "查看合规看板",
 }
 
 

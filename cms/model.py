@@ -8,6 +8,7 @@ from storage.documents import (
     ContentDocument,
     ContentVersion,
     DisclosureMode,
+    EventKind,
     GazetteArticle,
     GazetteIssue,
     Guest,
@@ -15,6 +16,8 @@ from storage.documents import (
     InterpretationKind,
     Interview,
     InterviewKind,
+    Leader,
+    LeaderLevel,
     Organization,
     OrgKind,
     OrgLevel,
@@ -63,6 +66,19 @@ INTERVIEW_KIND_LABELS = {
     InterviewKind.INTERVIEW: "在线访谈",
     InterviewKind.PRESS_CONFERENCE: "新闻发布会",
 }
+EVENT_KIND_LABELS = {
+    EventKind.PRESS_CONFERENCE: "新闻发布会",
+    EventKind.PRESS_BRIEFING: "新闻通气会",
+    EventKind.ONLINE_INTERVIEW: "在线访谈",
+    EventKind.PRESS_QA: "答记者问",
+    EventKind.OTHER: "其他",
+}
+LEADER_LEVEL_LABELS = {
+    LeaderLevel.PRINCIPAL: "主要负责人",
+    LeaderLevel.DEPUTY: "分管负责人",
+    LeaderLevel.SPOKESPERSON: "新闻发言人",
+    LeaderLevel.OTHER: "其他",
+}
 REVIEW_STATE_LABELS = {
     ReviewState.DRAFT: "草稿",
     ReviewState.PENDING_FIRST_REVIEW: "待初审",
@@ -77,8 +93,10 @@ REVIEW_STATE_LABELS = {
 __all__ = [
     "DISCLOSURE_LABELS",
     "DISCLOSURE_NOTICES",
+    "EVENT_KIND_LABELS",
     "INTERPRETATION_KIND_LABELS",
     "INTERVIEW_KIND_LABELS",
+    "LEADER_LEVEL_LABELS",
     "ORG_KIND_LABELS",
     "ORG_LEVEL_LABELS",
     "PRIVACY_GROUNDS_LABELS",
@@ -91,6 +109,7 @@ __all__ = [
     "ContentDocument",
     "ContentVersion",
     "DisclosureMode",
+    "EventKind",
     "GazetteArticle",
     "GazetteIssue",
     "Guest",
@@ -98,6 +117,8 @@ __all__ = [
     "InterpretationKind",
     "Interview",
     "InterviewKind",
+    "Leader",
+    "LeaderLevel",
     "OrgKind",
     "OrgLevel",
     "Organization",

@@ -25,6 +25,7 @@ from cms.admin.vocabularies import VocabularyService
 from cms.attachments.previews import PreviewLimits
 from cms.attachments.service import AttachmentLimits, AttachmentService
 from cms.audit.log import AuditLog
+from cms.compliance.service import ComplianceService
 from cms.content.cursors import CursorCodec
 from cms.content.public_changes import PublicChanges, PublicCounts, PublicMemo, Reason
 from cms.content.store import ContentService
@@ -36,7 +37,7 @@ from cms.jobs.runner import Job, JobRunner
 from cms.kinds.catalog import CatalogService
 from cms.kinds.gazette import GazetteService
 from cms.kinds.interpretations import InterpretationService
-from cms.kinds.interviews import InterviewService
+from cms.kinds.interviews import InterviewService, settle_event_fields
 from cms.observe.metrics import MongoCommandMetrics, record_s3
 from cms.reports.service import ReportService
 from cms.requests.crypto import FieldCipher, key_from
@@ -71,6 +72,8 @@ def _data_migrations(search: SearchService) -> list[Migration]:
         Migration(3, "date-search-entries", Phase.DATA, search.set_sort_days),
         # Older versions published 不予公开 items and indexed withheld content.
         Migration(4, "settle-disclosure-modes", Phase.DATA, search.settle_disclosure_modes),
+        # Interviews and press conferences gained an event kind, date and leaders (issue #19).
+        Migration(5, "interview-event-fields", Phase.DATA, settle_event_fields),
     ]
 
 
@@ -126,6 +129,7 @@ class Services:
     search: SearchService
     requests: RequestService
     holidays: CalendarAdministration
+    compliance: ComplianceService
     node: str = field(default_factory=node_id)  # this process, as the job and migration leases name it
     reports: ReportService = field(init=False)  # built on the attachments service (below)
 
@@ -269,6 +273,16 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     accounts = AccountService(secret, previous_secrets=previous)
     audit = AuditLog()
     search.audit = audit
+    requests = RequestService(
+        access,
+        calendar,
+        FieldCipher(key_from(settings.request_data_key.get_secret_value(), secret)),
+        secret.encode(),
+        RequestLimits(
+            submissions_per_hour=settings.request_submissions_per_hour,
+            retention=timedelta(days=settings.request_retention_days),
+        ),
+    )
     services = Services(
         settings=settings,
         client=client,
@@ -308,16 +322,8 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         ),
         public_changes=changes,
         search=search,
-        requests=RequestService(
-            access,
-            calendar,
-            FieldCipher(key_from(settings.request_data_key.get_secret_value(), secret)),
-            secret.encode(),
-            RequestLimits(
-                submissions_per_hour=settings.request_submissions_per_hour,
-                retention=timedelta(days=settings.request_retention_days),
-            ),
-        ),
+        requests=requests,
+        compliance=ComplianceService(access, calendar, requests, lambda: orgs.tree),
         holidays=CalendarAdministration(access, calendar, audit, workflow.atomically),
         node=node,
     )

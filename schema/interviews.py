@@ -10,7 +10,15 @@ import strawberry
 from cms import model
 from cms.content.ids import expect_global_id
 from cms.errors import InvalidInput
-from cms.kinds.interviews import MAX_GUESTS, MAX_QUESTIONS, MAX_TURNS, NewInterview, NewQuestion, numbered
+from cms.kinds.interviews import (
+    MAX_GUESTS,
+    MAX_LEADERS,
+    MAX_QUESTIONS,
+    MAX_TURNS,
+    NewInterview,
+    NewQuestion,
+    numbered,
+)
 from schema import types as t
 from schema.context import Info
 from schema.inputs import (
@@ -31,6 +39,16 @@ class GuestInput:
     name: str
     title: str = strawberry.field(default="", description="职务")
     organization: strawberry.ID | None = strawberry.field(default=None, description="所在机构")
+
+
+@strawberry.input(description="出席的领导")
+class LeaderInput:
+    name: str
+    post: str = strawberry.field(default="", description="职务")
+    level: model.LeaderLevel = strawberry.field(default=model.LeaderLevel.OTHER, description="层级")
+    organization: strawberry.ID | None = strawberry.field(
+        default=None, description="所在机构；不填即举办机构（部门负责人出席政府发布会时填其部门）"
+    )
 
 
 @strawberry.input(description="网友提问")
@@ -71,6 +89,15 @@ class InterviewInput(DisclosureInput):
     transcript: list[TranscriptTurnInput] | None = strawberry.field(
         default=strawberry.UNSET, description=f"全部实录，按发言顺序（最多 {MAX_TURNS} 段）"
     )
+    event_kind: model.EventKind | None = strawberry.field(
+        default=strawberry.UNSET, description="发布活动类型；新建时不填按 kind 取新闻发布会或在线访谈"
+    )
+    event_date: date | None = strawberry.field(
+        default=strawberry.UNSET, description="举办日期；新建时不填取开始时间（北京时间）的日期"
+    )
+    leaders: list[LeaderInput] | None = strawberry.field(
+        default=strawberry.UNSET, description=f"全部出席领导（最多 {MAX_LEADERS} 位）"
+    )
 
 
 def _guests(inputs: list[GuestInput]) -> list[model.Guest]:
@@ -83,6 +110,20 @@ def _guests(inputs: list[GuestInput]) -> list[model.Guest]:
             org_id=expect_global_id(g.organization, "Organization") if g.organization else None,
         )
         for g in inputs
+    ]
+
+
+def _leaders(inputs: list[LeaderInput]) -> list[model.Leader]:
+    if len(inputs) > MAX_LEADERS:
+        raise InvalidInput(f"出席领导最多 {MAX_LEADERS} 位。", field="leaders")
+    return [
+        model.Leader(
+            name=x.name.strip(),
+            post=x.post.strip(),
+            level=x.level,
+            org_id=expect_global_id(x.organization, "Organization") if x.organization else None,
+        )
+        for x in inputs
     ]
 
 
@@ -121,8 +162,11 @@ def _transcript(inputs: list[TranscriptTurnInput]) -> list[model.TranscriptTurn]
     return numbered(turns)
 
 
+_LISTS: dict[str, Any] = {"guests": _guests, "transcript": _transcript, "leaders": _leaders}
+
+
 def _list_json(name: str, value: Any) -> list[dict[str, Any]]:
-    items: list[Any] = _guests(value or []) if name == "guests" else _transcript(value or [])
+    items: list[Any] = _LISTS[name](value or [])
     return [x.model_dump(mode="json") for x in items]
 
 
@@ -148,6 +192,9 @@ class InterviewMutation:
             guests=_guests(fields.get("guests") or []),
             questions=_new_questions(fields.get("questions") or []),
             transcript=_transcript(fields.get("transcript") or []),
+            event_kind=fields.get("event_kind"),
+            event_date=fields.get("event_date"),
+            leaders=_leaders(fields.get("leaders") or []),
             **disclosure_of(input),
         )
         item = await info.context.services.authoring.create_interview(who, new)
@@ -163,7 +210,7 @@ class InterviewMutation:
         check_schedule(fields, info.context.services.content.clock())
         if "organization" in fields:
             raise InvalidInput("访谈的发布机构不能修改。", field="organization")
-        refuse_nulls(fields, ("title", "kind"))
+        refuse_nulls(fields, ("title", "kind", "event_kind"))
         blank_nulls(fields, ("description", "place"))
         disclosure_changes(fields)
         if "place" in fields:
@@ -171,7 +218,7 @@ class InterviewMutation:
         questions = _questions(fields.pop("questions") or []) if "questions" in fields else None
         changes: dict[str, Any] = {}
         for name, value in fields.items():
-            if name in ("guests", "transcript"):
+            if name in _LISTS:
                 changes[name] = _list_json(name, value)
             else:
                 changes[name] = as_json(value)

@@ -69,6 +69,14 @@ class Labels:
     def interview_kinds(self) -> list[Label]:
         return _names(model.INTERVIEW_KIND_LABELS)
 
+    @strawberry.field(description="发布活动类型（EventKind）")
+    def event_kinds(self) -> list[Label]:
+        return _names(model.EVENT_KIND_LABELS)
+
+    @strawberry.field(description="出席领导的层级（LeaderLevel）")
+    def leader_levels(self) -> list[Label]:
+        return _names(model.LEADER_LEVEL_LABELS)
+
     @strawberry.field(description="对内容可执行的操作（ReviewAction）")
     def review_actions(self) -> list[Label]:
         return _names(ITEM_ACTION_LABELS)

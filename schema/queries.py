@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any, TypeVar
 
 import strawberry
 
 from cms import model
 from cms.admin.vocabularies import GENRE, TOPIC
+from cms.content.dates import document_date
 from cms.content.ids import expect_global_id, from_global_id
 from cms.content.store import Page, PageRequest
 from cms.errors import InvalidInput
 from cms.kinds.catalog import CatalogQuery
+from cms.kinds.interviews import EventFilter, interview_filter
 from schema import types as t
 from schema.context import Info
 from schema.selection import stored_fields
@@ -177,7 +180,9 @@ class PublicQuery:
             page, lambda: info.context.services.content.count(model.Interpretation, base, scope)
         )
 
-    @strawberry.field(description="在线访谈与新闻发布会")
+    @strawberry.field(
+        description="在线访谈与新闻发布会；可按发布活动类型（eventKind）和举办日期（heldFrom 至 heldTo，含两端）筛选"
+    )
     async def interviews(
         self,
         info: Info,
@@ -185,13 +190,19 @@ class PublicQuery:
         kind: model.InterviewKind | None = None,
         first: int | None = None,
         after: str | None = None,
+        event_kind: model.EventKind | None = None,
+        held_from: date | None = None,
+        held_to: date | None = None,
     ) -> t.Connection[t.Interview]:
         scope = info.context.scope
         org_id = _org(organization)
+        document_date(held_from, "heldFrom")
+        document_date(held_to, "heldTo")
+        events = EventFilter(event_kind=event_kind, held_from=held_from, held_to=held_to)
         page = await info.context.services.interviews.page(
-            scope, _request(info, first, after), org_id=org_id, kind=kind
+            scope, _request(info, first, after), org_id=org_id, kind=kind, events=events
         )
-        base: dict[str, Any] = {k: v for k, v in {"org_id": org_id, "kind": kind}.items() if v is not None}
+        base = interview_filter(org_id, kind, events)
         return _connection(page, lambda: info.context.services.content.count(model.Interview, base, scope))
 
     @strawberry.field(description="主题分类词表（两级）")

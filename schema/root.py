@@ -18,6 +18,7 @@ from cms.errors import DomainError, IntrospectionDisabled
 from schema import types as t
 from schema.audit import AuditQuery
 from schema.calendar import CalendarMutation, CalendarQuery
+from schema.compliance import ComplianceQuery
 from schema.cost import CostRules
 from schema.execution import plain_field_executor
 from schema.labels import LabelsQuery
@@ -59,6 +60,7 @@ class Query(
     AuditQuery,
     CalendarQuery,
     ReportQuery,
+    ComplianceQuery,
 ):
     pass
 

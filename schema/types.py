@@ -33,6 +33,16 @@ strawberry.enum(model.OrgKind, name="OrgKind", description="机构类别")
 strawberry.enum(model.InterpretationKind, name="InterpretationKind", description="解读形式")
 strawberry.enum(model.InterviewKind, name="InterviewKind", description="访谈或发布会")
 strawberry.enum(
+    model.EventKind,
+    name="EventKind",
+    description="发布活动类型：新闻发布会、新闻通气会、在线访谈、答记者问、其他",
+)
+strawberry.enum(
+    model.LeaderLevel,
+    name="LeaderLevel",
+    description="出席领导的层级：PRINCIPAL 主要负责人、DEPUTY 分管负责人、SPOKESPERSON 新闻发言人、OTHER 其他",
+)
+strawberry.enum(
     ItemAction,
     name="ReviewAction",
     description="对内容可执行的操作：SUBMIT、APPROVE、REJECT、WITHDRAW、CONFIRM 经 transition 执行，"
@@ -515,6 +525,17 @@ class Guest:
         return info.context.services.orgs.tree.get(root.org_id) if root.org_id else None  # type: ignore[return-value]
 
 
+@strawberry.type(description="出席的领导")
+class Leader:
+    name: str
+    post: str = strawberry.field(description="职务")
+    level: model.LeaderLevel
+
+    @strawberry.field(description="所在机构；为空时即举办机构")
+    def organization(self, root: strawberry.Parent[model.Leader], info: Info) -> Organization | None:
+        return info.context.services.orgs.tree.get(root.org_id) if root.org_id else None  # type: ignore[return-value]
+
+
 @strawberry.type(description="网友提问")
 class PublicQuestion:
     @strawberry.field(description="修改访谈时带回则保持不变")
@@ -545,6 +566,9 @@ class Interview(Content):
     scheduled_end: datetime | None
     published_date: date | None
     guests: list[Guest]
+    event_kind: model.EventKind = strawberry.field(description="发布活动类型")
+    event_date: date | None = strawberry.field(description="举办日期（北京时间）")
+    leaders: list[Leader] = strawberry.field(description="出席的领导")
 
     @strawberry.field(
         description="网友提问及答复；内容不向本调用者提供时为空列表", metadata=_rule("questions")

@@ -328,6 +328,34 @@ class InterviewKind(enum.StrEnum):
     PRESS_CONFERENCE = "press_conference"  # 新闻发布会
 
 
+class EventKind(enum.StrEnum):
+    """The form of a 政务发布 event, as the seed lists them (section 一) and the quotas count them."""
+
+    PRESS_CONFERENCE = "press_conference"  # 新闻发布会
+    PRESS_BRIEFING = "press_briefing"  # 新闻通气会
+    ONLINE_INTERVIEW = "online_interview"  # 在线访谈
+    PRESS_QA = "press_qa"  # 答记者问
+    OTHER = "other"  # 其他 (组织记者采访, 网上新闻发布 …)
+
+
+class LeaderLevel(enum.StrEnum):
+    """Which leader of an organization took part: the seed's quotas name 主要负责人."""
+
+    PRINCIPAL = "principal"  # 主要负责人
+    DEPUTY = "deputy"  # 分管（其他）负责人
+    SPOKESPERSON = "spokesperson"  # 新闻发言人
+    OTHER = "other"  # 其他
+
+
+class Leader(BaseModel):
+    """A leader who took part in an event; ``org_id`` None: of the organization holding it."""
+
+    name: str
+    post: str = ""  # 职务
+    level: LeaderLevel = LeaderLevel.OTHER
+    org_id: PydanticObjectId | None = None
+
+
 class Guest(BaseModel):
     name: str
     title: str = ""
@@ -359,6 +387,9 @@ class Interview(ContentDocument):
     guests: list[Guest] = Field(default_factory=list)
     questions: list[PublicQuestion] = Field(default_factory=list)
     transcript: list[TranscriptTurn] = Field(default_factory=list)
+    event_kind: EventKind = EventKind.ONLINE_INTERVIEW  # set from ``kind`` when not given
+    event_date: date | None = None  # the day it was held (Beijing); the quotas count by it
+    leaders: list[Leader] = Field(default_factory=list)
 
     def sort_instant(self) -> datetime:
         if self.published_date:
@@ -367,7 +398,7 @@ class Interview(ContentDocument):
 
     class Settings:
         name = "interviews"
-        indexes = _content_indexes()
+        indexes = _content_indexes(IndexModel([("org_id", ASCENDING), ("event_date", ASCENDING)]))
 
 
 class ContentVersion(Document):

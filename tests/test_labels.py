@@ -17,6 +17,8 @@ from cms.requests import codes as requests
         (model.DisclosureMode, model.DISCLOSURE_LABELS),
         (model.InterpretationKind, model.INTERPRETATION_KIND_LABELS),
         (model.InterviewKind, model.INTERVIEW_KIND_LABELS),
+        (model.EventKind, model.EVENT_KIND_LABELS),
+        (model.LeaderLevel, model.LEADER_LEVEL_LABELS),
         (model.OrgLevel, model.ORG_LEVEL_LABELS),
         (model.OrgKind, model.ORG_KIND_LABELS),
         (requests.ApplicantKind, requests.APPLICANT_KIND_LABELS),
@@ -39,6 +41,7 @@ LABELS_QUERY = """{ labels {
   reviewStates { value label } validities { value label } disclosureModes { value label }
   privacyGrounds { value label } reviewActions { value label } registerActions { value label }
   contentTypes { value label } interpretationKinds { value label } interviewKinds { value label }
+  eventKinds { value label } leaderLevels { value label }
   orgLevels { value label } orgKinds { value label } roles { value label } permissions { value label }
   versionFields { value label } applicantKinds { value label } requestChannels { value label }
   requestForms { value label } requestDeliveries { value label } requestStates { value label }
@@ -60,6 +63,8 @@ async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
         "reviewActions": "ReviewAction",
         "interpretationKinds": "InterpretationKind",
         "interviewKinds": "InterviewKind",
+        "eventKinds": "EventKind",
+        "leaderLevels": "LeaderLevel",
         "orgLevels": "OrgLevel",
         "orgKinds": "OrgKind",
         "roles": "Role",
@@ -87,6 +92,7 @@ async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
         ("versionFields", "document_number", "发文字号"),
         ("applicantKinds", "LEGAL_SERVICE", "法律服务机构"),
         ("requestStates", "WITHDRAWN", "视为撤回"),
+        ("eventKinds", "PRESS_BRIEFING", "新闻通气会"),
         ("requestOutcomes", "NOT_PROCESSED", "不予处理"),
         ("requestGrounds", "NO_CORRECTION", "申请人逾期不补正、行政机关不再处理其政府信息公开申请"),
     ],
@@ -96,6 +102,7 @@ async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
         "version-field",
         "applicant-kind",
         "request-state",
+        "event-kind",
         "request-outcome",
         "request-ground-of-article-30",
     ],

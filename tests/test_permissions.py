@@ -709,6 +709,21 @@ CASES = [
         denied="NOT_FOUND",
     ),
     Case("auditLogExport", "{ auditLogExport }", fixed(lambda w: {}), allowed=ADMIN),
+    # The compliance dashboard: the disclosure office (and administrators) of the organization.
+    Case(
+        "complianceDashboard",
+        'query($o: ID!) { complianceDashboard(organization: $o, from: "2025-01-01", to: "2025-12-31") {'
+        " figures { key count } } }",
+        fixed(lambda w: {"o": w.org}),
+        allowed=OFFICE,
+    ),
+    Case(
+        "complianceDashboardExport",
+        'query($o: ID!) { complianceDashboardExport(organization: $o, from: "2025-01-01", to: "2025-12-31") {'
+        " filename } }",
+        fixed(lambda w: {"o": w.org}),
+        allowed=ADMIN,
+    ),
     # The working-day calendar: every staff role reads it; only administrators set a year.
     Case(
         "holidayCalendar",

@@ -14,7 +14,7 @@ export interface Label {
 
 const KINDS: LabelKind[] = [
   'reviewStates', 'validities', 'disclosureModes', 'privacyGrounds', 'orgLevels', 'orgKinds', 'interpretationKinds',
-  'interviewKinds', 'reviewActions', 'registerActions', 'contentTypes', 'permissions', 'versionFields',
+  'interviewKinds', 'eventKinds', 'leaderLevels', 'reviewActions', 'registerActions', 'contentTypes', 'permissions', 'versionFields',
 ]
 export const labels = reactive(Object.fromEntries(KINDS.map((k) => [k, [] as Label[]])) as Record<LabelKind, Label[]>)
 

@@ -43,6 +43,9 @@ FIELD_LABELS: dict[str, str] = {
     "guests": "嘉宾",
     "questions": "网友提问",
     "transcript": "实录",
+    "event_kind": "发布活动类型",
+    "event_date": "举办日期",
+    "leaders": "出席领导",
     "index_number": "索引号",
     "review_state": "审核状态",
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from beanie import PydanticObjectId
 from bson import ObjectId
@@ -16,17 +16,42 @@ from cms.content.kinds import FieldText, Kind, register
 from cms.content.store import ContentService, Page, PageRequest
 from cms.content.visibility import ReadScope
 from cms.errors import InvalidInput
-from storage.documents import Guest, Interview, InterviewKind, PublicQuestion, TranscriptTurn
+from storage.documents import (
+    EventKind,
+    Guest,
+    Interview,
+    InterviewKind,
+    Leader,
+    PublicQuestion,
+    TranscriptTurn,
+    at_midnight,
+)
 
 MAX_TITLE = 300
 MAX_DESCRIPTION = 5000
 MAX_GUESTS = 50
+MAX_LEADERS = 50
 MAX_QUESTIONS = 500
 MAX_TURNS = 3000
 MAX_NAME = 100
 MAX_PLACE = 200
 MAX_TEXT = 20_000
 SPEAKER_ROLES = frozenset({"host", "guest"})  # 主持人, 嘉宾
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+# The event kind an item gets when none is given: what its presentation kind already says.
+DEFAULT_EVENT_KIND = {
+    InterviewKind.INTERVIEW: EventKind.ONLINE_INTERVIEW,
+    InterviewKind.PRESS_CONFERENCE: EventKind.PRESS_CONFERENCE,
+}
+
+
+def default_event_date(scheduled_start: datetime | None, published_date: date | None) -> date | None:
+    """The day an event was held when staff did not say: its start as a Beijing day, else the day
+    its record was published."""
+    if scheduled_start is not None:
+        start = scheduled_start if scheduled_start.tzinfo else scheduled_start.replace(tzinfo=UTC)
+        return start.astimezone(SHANGHAI).date()
+    return published_date
 
 
 @dataclass
@@ -42,6 +67,9 @@ class NewInterview(DisclosureFields):
     guests: list[Guest] = field(default_factory=list)
     questions: list[PublicQuestion] = field(default_factory=list)
     transcript: list[TranscriptTurn] = field(default_factory=list)
+    event_kind: EventKind | None = None  # None: from ``kind``
+    event_date: date | None = None  # None: from the start, else the publication date
+    leaders: list[Leader] = field(default_factory=list)
 
 
 @dataclass
@@ -96,6 +124,7 @@ def validate(item: Interview, tree: OrgTree) -> None:
         _text(guest.title, f"guests.{i}.title", "嘉宾职务", MAX_NAME * 2)
         if guest.org_id is not None and tree.get(guest.org_id) is None:
             raise InvalidInput("机构不存在。", field=f"guests.{i}.organization")
+    _leaders(item.leaders, tree)
     if len(item.questions) > MAX_QUESTIONS:
         raise InvalidInput(f"网友提问最多 {MAX_QUESTIONS} 条。", field="questions")
     for i, question in enumerate(item.questions):
@@ -112,6 +141,16 @@ def validate(item: Interview, tree: OrgTree) -> None:
         if turn.role not in SPEAKER_ROLES:
             raise InvalidInput("发言人身份应为主持人（host）或嘉宾（guest）。", field=f"transcript.{i}.role")
     validate_disclosure(item)
+
+
+def _leaders(leaders: Sequence[Leader], tree: OrgTree) -> None:
+    if len(leaders) > MAX_LEADERS:
+        raise InvalidInput(f"出席领导最多 {MAX_LEADERS} 位。", field="leaders")
+    for i, leader in enumerate(leaders):
+        _text(leader.name, f"leaders.{i}.name", "领导姓名", MAX_NAME, required=True)
+        _text(leader.post, f"leaders.{i}.post", "领导职务", MAX_NAME * 2)
+        if leader.org_id is not None and tree.get(leader.org_id) is None:
+            raise InvalidInput("机构不存在。", field=f"leaders.{i}.organization")
 
 
 def search_fields(item: Interview) -> list[FieldText]:
@@ -148,6 +187,9 @@ KIND = register(
             "guests",
             "questions",
             "transcript",
+            "event_kind",
+            "event_date",
+            "leaders",
         ),
         withheld=("transcript", "questions"),
         search_fields=search_fields,
@@ -188,6 +230,9 @@ class InterviewService:
             guests=new.guests,
             questions=new.questions,
             transcript=turns,
+            event_kind=new.event_kind or DEFAULT_EVENT_KIND[new.kind],
+            event_date=new.event_date or default_event_date(new.scheduled_start, new.published_date),
+            leaders=new.leaders,
             created_by=created_by,
             **new.disclosure_fields(),
         )
@@ -205,10 +250,55 @@ class InterviewService:
         *,
         org_id: ObjectId | None = None,
         kind: InterviewKind | None = None,
+        events: EventFilter | None = None,
     ) -> Page[Interview]:
-        base: dict[str, object] = {}
-        if org_id is not None:
-            base["org_id"] = org_id
-        if kind is not None:
-            base["kind"] = kind.value
-        return await self.content.page(Interview, base, scope, request)
+        return await self.content.page(Interview, interview_filter(org_id, kind, events), scope, request)
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """The public lists' event filters: its kind, and the days it was held (both ends included)."""
+
+    event_kind: EventKind | None = None
+    held_from: date | None = None
+    held_to: date | None = None
+
+
+def interview_filter(
+    org_id: ObjectId | None, kind: InterviewKind | None, events: EventFilter | None
+) -> dict[str, object]:
+    base: dict[str, object] = {}
+    if org_id is not None:
+        base["org_id"] = org_id
+    if kind is not None:
+        base["kind"] = kind.value
+    if events is None:
+        return base
+    if events.event_kind is not None:
+        base["event_kind"] = events.event_kind.value
+    held: dict[str, datetime] = {}
+    if events.held_from is not None:
+        held["$gte"] = at_midnight(events.held_from)
+    if events.held_to is not None:
+        held["$lte"] = at_midnight(events.held_to)
+    if held:
+        base["event_date"] = held
+    return base
+
+
+async def settle_event_fields() -> int:
+    """Migration: items stored before events had a kind and a date get them as a new item would
+    (``DEFAULT_EVENT_KIND``, ``default_event_date``); leaders stay empty, for staff to fill in. Only
+    items without an event kind are read, so running it again after a partial run is safe."""
+    collection = Interview.get_pymongo_collection()
+    changed = 0
+    async for doc in collection.find({"event_kind": {"$exists": False}}):
+        kind = InterviewKind(doc.get("kind") or InterviewKind.INTERVIEW.value)
+        published = doc.get("published_date")
+        held = default_event_date(doc.get("scheduled_start"), published.date() if published else None)
+        update: dict[str, object] = {"event_kind": DEFAULT_EVENT_KIND[kind].value, "leaders": []}
+        if held is not None:
+            update["event_date"] = at_midnight(held)
+        await collection.update_one({"_id": doc["_id"], "event_kind": {"$exists": False}}, {"$set": update})
+        changed += 1
+    return changed

@@ -42,6 +42,7 @@ export const ME = graphql(`
       orgManage: organizationsWith(permission: ORG_MANAGE)
       reviewApprove: organizationsWith(permission: REVIEW_APPROVE)
       vocabularyManage: organizationsWith(permission: VOCABULARY_MANAGE)
+      complianceView: organizationsWith(permission: COMPLIANCE_VIEW)
     }
   }
 `)
@@ -525,6 +526,8 @@ export const UPDATE_GAZETTE_ISSUE = graphql(`
 export const INTERVIEW_FIELDS = graphql(`
   fragment InterviewFields on Interview {
     id editable allowedActions title description version reviewState reviewStateLabel workingCopyOf kind scheduledStart scheduledEnd publishedDate expires
+    eventKind eventDate
+    leaders { name post level organization { id } }
     organization { id name }
     workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
@@ -596,11 +599,40 @@ export const LABELS = graphql(`
       orgKinds { value label }
       interpretationKinds { value label }
       interviewKinds { value label }
+      eventKinds { value label }
+      leaderLevels { value label }
       reviewActions { value label }
       registerActions { value label }
       contentTypes { value label }
       permissions { value label }
       versionFields { value label }
+    }
+  }
+`)
+
+// --- compliance dashboard (合规看板) ---
+
+export const COMPLIANCE_DASHBOARD = graphql(`
+  query ComplianceDashboard($organization: ID!, $from: Date!, $to: Date!, $includeSubtree: Boolean) {
+    complianceDashboard(organization: $organization, from: $from, to: $to, includeSubtree: $includeSubtree) {
+      from to asOf
+      figures {
+        key label count
+        items { id type title date referenceDate dueDate note organization { id name } }
+      }
+      quotas {
+        key label period required count met
+        organization { id name }
+        items { id type title date note organization { id name } }
+      }
+    }
+  }
+`)
+
+export const COMPLIANCE_EXPORT = graphql(`
+  query ComplianceExport($organization: ID!, $from: Date!, $to: Date!, $includeSubtree: Boolean, $format: ComplianceExportFormat!) {
+    complianceDashboardExport(organization: $organization, from: $from, to: $to, includeSubtree: $includeSubtree, format: $format) {
+      filename contentType base64
     }
   }
 `)
