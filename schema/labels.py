@@ -128,6 +128,14 @@ class Labels:
     def remedy_kinds(self) -> list[Label]:
         return _names(requests.REMEDY_LABELS)
 
+    @strawberry.field(description="行政复议、行政诉讼案件类别（RemedyCaseKind）")
+    def remedy_case_kinds(self) -> list[Label]:
+        return _names(requests.REMEDY_CASE_KIND_LABELS)
+
+    @strawberry.field(description="行政复议、行政诉讼结果（RemedyResult）")
+    def remedy_results(self) -> list[Label]:
+        return _names(requests.REMEDY_RESULT_LABELS)
+
 
 @strawberry.type
 class LabelsQuery:

@@ -12,6 +12,7 @@ import strawberry
 
 from cms.content.ids import expect_global_id, to_global_id
 from cms.requests import codes as c
+from cms.requests import remedies as rm
 from cms.requests import service as rs
 from schema.context import Info
 from schema.staff import principal
@@ -24,6 +25,10 @@ strawberry.enum(c.RequestState, name="RequestState", description="依申请公�
 strawberry.enum(c.Outcome, name="RequestOutcome", description="办理结果（年度报告口径）")
 strawberry.enum(c.Ground, name="RequestGround", description="办理结果的具体理由（年度报告口径）")
 strawberry.enum(c.Remedy, name="RemedyKind", description="救济途径")
+strawberry.enum(
+    c.RemedyCaseKind, name="RemedyCaseKind", description="行政复议、行政诉讼案件类别（年度报告口径）"
+)
+strawberry.enum(c.RemedyResult, name="RemedyResult", description="行政复议、行政诉讼结果（年度报告口径）")
 
 
 @strawberry.input(description="申请人身份与联系方式（加密保存，仅受理机关有权限的人员可见）")
@@ -54,6 +59,29 @@ class DisclosureReplyInput:
     legal_basis: str = strawberry.field(description="法律依据")
     remedies: list[c.Remedy] = strawberry.field(description="告知的救济途径")
     text: str = strawberry.field(default="", description="答复正文")
+
+
+@strawberry.input(description="针对该申请提起的行政复议或行政诉讼")
+class RemedyCaseInput:
+    kind: c.RemedyCaseKind
+    filed_on: date = strawberry.field(description="申请复议或起诉（立案）日期")
+    authority: str = strawberry.field(description="复议机关或受理法院")
+    case_number: str = strawberry.field(default="", description="案号")
+    note: str = ""
+
+
+@strawberry.type(description="行政复议、行政诉讼案件")
+class RemedyCase:
+    id: strawberry.ID
+    kind: c.RemedyCaseKind
+    kind_label: str
+    filed_on: date
+    authority: str
+    case_number: str
+    note: str
+    result: c.RemedyResult = strawberry.field(description="审结前为 PENDING（尚未审结）")
+    result_label: str
+    concluded_on: date | None
 
 
 @strawberry.type(description="申请人身份与联系方式")
@@ -138,6 +166,7 @@ class DisclosureRequest:
     extension_working_days: int
     officer_id: strawberry.ID | None
     reply: DisclosureReply | None
+    remedy_cases: list[RemedyCase] = strawberry.field(description="行政复议、行政诉讼案件")
     history: list[RequestEvent]
     clock_starts_on: date | None = strawberry.field(description="答复期限起算日；待补正时为空")
     due_on: date | None
@@ -178,6 +207,22 @@ def _day(value: date | None) -> date | None:
     return rs.as_date(value) if value is not None else None
 
 
+def _case(case: rs.RemedyCase) -> RemedyCase:
+    kind, result = c.RemedyCaseKind(case.kind), c.RemedyResult(case.result)
+    return RemedyCase(
+        id=strawberry.ID(to_global_id("RemedyCase", case.case_id)),
+        kind=kind,
+        kind_label=c.REMEDY_CASE_KIND_LABELS[kind],
+        filed_on=rs.as_date(case.filed_on),
+        authority=case.authority,
+        case_number=case.case_number,
+        note=case.note,
+        result=result,
+        result_label=c.REMEDY_RESULT_LABELS[result],
+        concluded_on=_day(case.concluded_on),
+    )
+
+
 def _staff(item: rs.WorkItem) -> DisclosureRequest:
     doc = item.request
     state = c.RequestState(doc.state)
@@ -205,6 +250,7 @@ def _staff(item: rs.WorkItem) -> DisclosureRequest:
         extension_working_days=doc.extension_days,
         officer_id=strawberry.ID(to_global_id("User", doc.officer_id)) if doc.officer_id else None,
         reply=_reply(doc.reply),
+        remedy_cases=[_case(case) for case in doc.remedy_cases],
         history=[
             RequestEvent(
                 action=e.action,
@@ -385,4 +431,32 @@ class RequestMutation:
     @strawberry.mutation(description="归档")
     async def archive_disclosure_request(self, info: Info, id: strawberry.ID) -> DisclosureRequest:
         doc = await info.context.services.requests.archive(principal(info), _id(id))
+        return await _done(info, doc)
+
+    @strawberry.mutation(description="登记针对该申请的行政复议或行政诉讼案件（需登记复议诉讼权限）")
+    async def record_remedy_case(
+        self, info: Info, id: strawberry.ID, input: RemedyCaseInput
+    ) -> DisclosureRequest:
+        new = rm.NewRemedyCase(
+            kind=input.kind,
+            filed_on=input.filed_on,
+            authority=input.authority,
+            case_number=input.case_number,
+            note=input.note,
+        )
+        doc = await info.context.services.requests.record_remedy_case(principal(info), _id(id), new)
+        return await _done(info, doc)
+
+    @strawberry.mutation(description="登记行政复议、行政诉讼的审结结果")
+    async def conclude_remedy_case(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        case: strawberry.ID,
+        result: c.RemedyResult,
+        concluded_on: date,
+    ) -> DisclosureRequest:
+        case_id = expect_global_id(case, "RemedyCase")
+        service = info.context.services.requests
+        doc = await service.conclude_remedy_case(principal(info), _id(id), str(case_id), result, concluded_on)
         return await _done(info, doc)

@@ -41,6 +41,20 @@ class Reply(BaseModel):
     replied_on: date | None = None
 
 
+class RemedyCase(BaseModel):
+    """A 行政复议 or 行政诉讼 against the handling of the request; ``result`` stays "pending" until the
+    case is concluded (on ``concluded_on``)."""
+
+    case_id: str
+    kind: str
+    filed_on: date
+    authority: str
+    case_number: str = ""
+    note: str = ""
+    result: str = "pending"
+    concluded_on: date | None = None
+
+
 class DisclosureRequest(Document):
     number: str
     code_hash: str
@@ -63,6 +77,7 @@ class DisclosureRequest(Document):
     officer_id: str | None = None
     reply: Reply | None = None
     closed_at: datetime | None = None
+    remedy_cases: list[RemedyCase] = Field(default_factory=list)
     history: list[RequestEvent] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
     version: int = 1
@@ -74,6 +89,7 @@ class DisclosureRequest(Document):
             IndexModel([("org_id", ASCENDING), ("state", ASCENDING)]),
             IndexModel([("closed_at", ASCENDING)]),  # the erasure after the retention period
             IndexModel([("state", ASCENDING), ("correction_due_on", ASCENDING)]),  # 补正 expiry
+            IndexModel([("remedy_cases.filed_on", ASCENDING)]),  # the annual report's section 四
         ]
 
 

@@ -204,6 +204,36 @@ class Remedy(StrEnum):
 REMEDY_LABELS: dict[Remedy, str] = {Remedy.REVIEW: "行政复议", Remedy.LITIGATION: "行政诉讼"}
 
 
+class RemedyCaseKind(StrEnum):
+    """How the annual report (国办公开办函〔2021〕30号, section 四) splits the cases."""
+
+    REVIEW = "review"
+    LITIGATION_DIRECT = "litigation_direct"
+    LITIGATION_AFTER_REVIEW = "litigation_after_review"
+
+
+REMEDY_CASE_KIND_LABELS: dict[RemedyCaseKind, str] = {
+    RemedyCaseKind.REVIEW: "行政复议",
+    RemedyCaseKind.LITIGATION_DIRECT: "行政诉讼（未经复议直接起诉）",
+    RemedyCaseKind.LITIGATION_AFTER_REVIEW: "行政诉讼（复议后起诉）",
+}
+
+
+class RemedyResult(StrEnum):
+    UPHELD = "upheld"
+    CORRECTED = "corrected"
+    OTHER = "other"
+    PENDING = "pending"
+
+
+REMEDY_RESULT_LABELS: dict[RemedyResult, str] = {
+    RemedyResult.UPHELD: "结果维持",
+    RemedyResult.CORRECTED: "结果纠正",
+    RemedyResult.OTHER: "其他结果",
+    RemedyResult.PENDING: "尚未审结",
+}
+
+
 # The actions a request's history records (RequestEvent.action).
 REQUEST_ACTION_LABELS: dict[str, str] = {
     "receive": "收到申请",
@@ -218,4 +248,6 @@ REQUEST_ACTION_LABELS: dict[str, str] = {
     "archive": "归档",
     "deemed_withdrawn": "逾期不补正，视为撤回",
     "erase_personal_data": "删除申请人个人信息",
+    "record_remedy_case": "登记行政复议、行政诉讼案件",
+    "conclude_remedy_case": "行政复议、行政诉讼审结",
 }

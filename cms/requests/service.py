@@ -25,6 +25,7 @@ from authz import Permission, Principal
 from cms.admin.access import AccessControl
 from cms.errors import Conflict, DomainError, InvalidInput, NotFound
 from cms.requests import deadlines as dl
+from cms.requests import remedies as rm
 from cms.requests.codes import (
     GROUNDS,
     OPEN_STATES,
@@ -35,6 +36,7 @@ from cms.requests.codes import (
     Ground,
     Outcome,
     Remedy,
+    RemedyResult,
     RequestState,
 )
 from cms.requests.crypto import FieldCipher
@@ -43,6 +45,7 @@ from cms.review.workdays import as_date as as_date  # re-exported for the schema
 from storage.documents import Counter, at_midnight, utcnow
 from storage.requests import Consultation, RequestEvent, RequestSubmissions
 from storage.requests import DisclosureRequest as DisclosureRequest  # re-exported for the schema
+from storage.requests import RemedyCase as RemedyCase
 from storage.requests import Reply as Reply
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -422,6 +425,32 @@ class RequestService:
             principal, request_id, Permission.REQUEST_REPLY, {RequestState.REPLIED, RequestState.WITHDRAWN}
         )
         return await self._save(request, principal, "archive", RequestState.ARCHIVED)
+
+    async def record_remedy_case(
+        self, principal: Principal, request_id: str, new: rm.NewRemedyCase
+    ) -> DisclosureRequest:
+        """A 行政复议 or 行政诉讼 brought against the handling, in any state (a suit may be against a
+        reply never given)."""
+        request = await self._step(principal, request_id, Permission.REQUEST_REMEDY, set(RequestState))
+        case = rm.new_case(new, request, self.today())
+        request.remedy_cases.append(case)
+        return await self._save(
+            request, principal, "record_remedy_case", RequestState(request.state), note=rm.describe(case)
+        )
+
+    async def conclude_remedy_case(
+        self,
+        principal: Principal,
+        request_id: str,
+        case_id: str,
+        result: RemedyResult,
+        concluded_on: date,
+    ) -> DisclosureRequest:
+        request = await self._step(principal, request_id, Permission.REQUEST_REMEDY, set(RequestState))
+        case = rm.conclude(request, case_id, result, concluded_on, self.today())
+        return await self._save(
+            request, principal, "conclude_remedy_case", RequestState(request.state), note=rm.describe(case)
+        )
 
     async def _step(
         self, principal: Principal, request_id: str, permission: Permission, states: set[RequestState]
