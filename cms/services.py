@@ -156,6 +156,12 @@ class Services:
                     REQUEST_UPKEEP_INTERVAL,
                     lambda _: self.requests.expire_corrections(),
                 ),
+                # 国办函〔2020〕109号: a fee not paid in time → the request is no longer handled.
+                Job(
+                    "request-fee-expiry",
+                    REQUEST_UPKEEP_INTERVAL,
+                    lambda _: self.requests.expire_fees(),
+                ),
                 # Applicants' identity and contact go GONGKAI_REQUEST_RETENTION_DAYS after closing.
                 Job(
                     "request-personal-data-erasure",

@@ -12,6 +12,7 @@ import strawberry
 
 from cms.content.ids import expect_global_id, to_global_id
 from cms.requests import codes as c
+from cms.requests import fees
 from cms.requests import remedies as rm
 from cms.requests import service as rs
 from schema.context import Info
@@ -28,6 +29,7 @@ strawberry.enum(c.Remedy, name="RemedyKind", description="救济途径")
 strawberry.enum(
     c.RemedyCaseKind, name="RemedyCaseKind", description="行政复议、行政诉讼案件类别（年度报告口径）"
 )
+strawberry.enum(c.FeeMethod, name="FeeMethod", description="信息处理费计收方式（国办函〔2020〕109号）")
 strawberry.enum(c.RemedyResult, name="RemedyResult", description="行政复议、行政诉讼结果（年度报告口径）")
 
 
@@ -116,6 +118,19 @@ class DisclosureReply:
     replied_on: date | None
 
 
+@strawberry.type(description="信息处理费收费通知与缴费（国办函〔2020〕109号；金额单位为分）")
+class DisclosureFee:
+    method: c.FeeMethod
+    method_label: str
+    pages: int = strawberry.field(description="按量计收时提供的页数")
+    monthly_count: int = strawberry.field(description="通知时该申请是申请人当月向本机关提出的第几件")
+    amount_fen: int
+    notice_on: date
+    due_on: date = strawberry.field(description="缴费期限：收费通知之日起 20 个工作日")
+    paid_fen: int | None
+    paid_on: date | None
+
+
 @strawberry.type(description="申请人可见的办理进度（不含个人信息与内部意见）")
 class DisclosureRequestStatus:
     number: str
@@ -127,6 +142,7 @@ class DisclosureRequestStatus:
     extension_working_days: int
     correction_note: str | None = strawberry.field(description="补正告知的事项")
     correction_due_on: date | None
+    fee: DisclosureFee | None = strawberry.field(description="信息处理费收费通知")
     reply: DisclosureReply | None = strawberry.field(description="已答复时的答复")
 
 
@@ -166,6 +182,7 @@ class DisclosureRequest:
     extension_working_days: int
     officer_id: strawberry.ID | None
     reply: DisclosureReply | None
+    fee: DisclosureFee | None = strawberry.field(description="信息处理费收费通知与缴费")
     remedy_cases: list[RemedyCase] = strawberry.field(description="行政复议、行政诉讼案件")
     history: list[RequestEvent]
     clock_starts_on: date | None = strawberry.field(description="答复期限起算日；待补正时为空")
@@ -176,6 +193,13 @@ class DisclosureRequest:
     overdue: bool
     personal_data_erased: bool
     _doc: strawberry.Private[rs.DisclosureRequest]
+
+    @strawberry.field(
+        description="该申请是申请人当月（按收到日期）向本机关提出的第几件，按件计收信息处理费的依据；"
+        "申请人信息已删除的为空"
+    )
+    async def applicant_monthly_count(self) -> int | None:
+        return await fees.monthly_count(self._doc)
 
     @strawberry.field(
         description="申请人身份与联系方式：需受理机关的“查看申请人个人信息”权限；已过保存期限的为空"
@@ -205,6 +229,23 @@ def _reply(reply: rs.Reply | None) -> DisclosureReply | None:
 
 def _day(value: date | None) -> date | None:
     return rs.as_date(value) if value is not None else None
+
+
+def _fee(fee: rs.FeeNotice | None) -> DisclosureFee | None:
+    if fee is None:
+        return None
+    method = c.FeeMethod(fee.method)
+    return DisclosureFee(
+        method=method,
+        method_label=c.FEE_METHOD_LABELS[method],
+        pages=fee.pages,
+        monthly_count=fee.monthly_count,
+        amount_fen=fee.amount_fen,
+        notice_on=rs.as_date(fee.notice_on),
+        due_on=rs.as_date(fee.due_on),
+        paid_fen=fee.paid_fen,
+        paid_on=_day(fee.paid_on),
+    )
 
 
 def _case(case: rs.RemedyCase) -> RemedyCase:
@@ -250,6 +291,7 @@ def _staff(item: rs.WorkItem) -> DisclosureRequest:
         extension_working_days=doc.extension_days,
         officer_id=strawberry.ID(to_global_id("User", doc.officer_id)) if doc.officer_id else None,
         reply=_reply(doc.reply),
+        fee=_fee(doc.fee),
         remedy_cases=[_case(case) for case in doc.remedy_cases],
         history=[
             RequestEvent(
@@ -285,6 +327,7 @@ def _status(item: rs.WorkItem) -> DisclosureRequestStatus:
         extension_working_days=doc.extension_days,
         correction_note=doc.correction_note or None,
         correction_due_on=_day(doc.correction_due_on),
+        fee=_fee(doc.fee),
         reply=_reply(doc.reply) if closed else None,  # a draft is the office's, not yet the applicant's
     )
 
@@ -459,4 +502,22 @@ class RequestMutation:
         case_id = expect_global_id(case, "RemedyCase")
         service = info.context.services.requests
         doc = await service.conclude_remedy_case(principal(info), _id(id), str(case_id), result, concluded_on)
+        return await _done(info, doc)
+
+    @strawberry.mutation(
+        description="发出信息处理费收费通知：金额按国办函〔2020〕109号的标准计算，缴费期间不计入答复期限"
+    )
+    async def issue_disclosure_fee_notice(
+        self, info: Info, id: strawberry.ID, method: c.FeeMethod, pages: int = 0
+    ) -> DisclosureRequest:
+        new = fees.NewFeeNotice(method=method, pages=pages)
+        doc = await info.context.services.requests.issue_fee_notice(principal(info), _id(id), new)
+        return await _done(info, doc)
+
+    @strawberry.mutation(description="登记缴纳信息处理费（金额单位为分，须与收费通知一致），恢复计算答复期限")
+    async def record_disclosure_fee_payment(
+        self, info: Info, id: strawberry.ID, amount_fen: int, paid_on: date
+    ) -> DisclosureRequest:
+        service = info.context.services.requests
+        doc = await service.record_fee_payment(principal(info), _id(id), amount_fen, paid_on)
         return await _done(info, doc)

@@ -55,6 +55,19 @@ class RemedyCase(BaseModel):
     concluded_on: date | None = None
 
 
+class FeeNotice(BaseModel):
+    """A 信息处理费 notice (国办函〔2020〕109号), amounts in fen; paid once ``paid_on`` is set."""
+
+    method: str
+    pages: int = 0
+    monthly_count: int = 0  # the applicant's how-manieth request of the month, when noticed
+    amount_fen: int
+    notice_on: date
+    due_on: date
+    paid_fen: int | None = None
+    paid_on: date | None = None
+
+
 class DisclosureRequest(Document):
     number: str
     code_hash: str
@@ -64,6 +77,9 @@ class DisclosureRequest(Document):
     applicant_kind: str
     personal: dict[str, str] = Field(default_factory=dict)
     personal_erased_at: datetime | None = None
+    # A keyed hash of the applicant's identity: counts an applicant's requests per month (信息处理费)
+    # without opening the sealed fields; erased with them.
+    applicant_key: str = ""
     description: str
     form: str
     delivery: str
@@ -77,6 +93,7 @@ class DisclosureRequest(Document):
     officer_id: str | None = None
     reply: Reply | None = None
     closed_at: datetime | None = None
+    fee: FeeNotice | None = None
     remedy_cases: list[RemedyCase] = Field(default_factory=list)
     history: list[RequestEvent] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
@@ -90,6 +107,10 @@ class DisclosureRequest(Document):
             IndexModel([("closed_at", ASCENDING)]),  # the erasure after the retention period
             IndexModel([("state", ASCENDING), ("correction_due_on", ASCENDING)]),  # 补正 expiry
             IndexModel([("remedy_cases.filed_on", ASCENDING)]),  # the annual report's section 四
+            # an applicant's requests in a month (信息处理费 按件), unpaid fees, fees of the year
+            IndexModel([("org_id", ASCENDING), ("applicant_key", ASCENDING), ("received_on", ASCENDING)]),
+            IndexModel([("state", ASCENDING), ("fee.due_on", ASCENDING)]),
+            IndexModel([("fee.paid_on", ASCENDING)]),
         ]
 
 

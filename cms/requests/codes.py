@@ -75,6 +75,7 @@ class RequestState(StrEnum):
     CORRECTION_PENDING = "correction_pending"
     HANDLING = "handling"
     CONSULTING = "consulting"
+    FEE_PENDING = "fee_pending"
     REPLY_DRAFTED = "reply_drafted"
     REPLIED = "replied"
     WITHDRAWN = "withdrawn"
@@ -86,6 +87,7 @@ STATE_LABELS: dict[RequestState, str] = {
     RequestState.CORRECTION_PENDING: "待补正",
     RequestState.HANDLING: "办理中",
     RequestState.CONSULTING: "征求意见中",
+    RequestState.FEE_PENDING: "待缴纳信息处理费",
     RequestState.REPLY_DRAFTED: "答复已拟稿",
     RequestState.REPLIED: "已答复",
     RequestState.WITHDRAWN: "视为撤回",
@@ -98,6 +100,7 @@ OPEN_STATES = frozenset(
         RequestState.CORRECTION_PENDING,
         RequestState.HANDLING,
         RequestState.CONSULTING,
+        RequestState.FEE_PENDING,
         RequestState.REPLY_DRAFTED,
     }
 )
@@ -234,6 +237,16 @@ REMEDY_RESULT_LABELS: dict[RemedyResult, str] = {
 }
 
 
+class FeeMethod(StrEnum):
+    """国办函〔2020〕109号 第三条: per request or per page, one of the two for a request."""
+
+    PER_REQUEST = "per_request"
+    PER_PAGE = "per_page"
+
+
+FEE_METHOD_LABELS: dict[FeeMethod, str] = {FeeMethod.PER_REQUEST: "按件计收", FeeMethod.PER_PAGE: "按量计收"}
+
+
 # The actions a request's history records (RequestEvent.action).
 REQUEST_ACTION_LABELS: dict[str, str] = {
     "receive": "收到申请",
@@ -250,4 +263,7 @@ REQUEST_ACTION_LABELS: dict[str, str] = {
     "erase_personal_data": "删除申请人个人信息",
     "record_remedy_case": "登记行政复议、行政诉讼案件",
     "conclude_remedy_case": "行政复议、行政诉讼审结",
+    "fee_notice": "发出信息处理费收费通知",
+    "fee_paid": "收到信息处理费",
+    "fee_unpaid": "逾期未缴纳信息处理费，不再处理",
 }

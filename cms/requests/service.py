@@ -25,6 +25,7 @@ from authz import Permission, Principal
 from cms.admin.access import AccessControl
 from cms.errors import Conflict, DomainError, InvalidInput, NotFound
 from cms.requests import deadlines as dl
+from cms.requests import fees
 from cms.requests import remedies as rm
 from cms.requests.codes import (
     GROUNDS,
@@ -45,6 +46,7 @@ from cms.review.workdays import as_date as as_date  # re-exported for the schema
 from storage.documents import Counter, at_midnight, utcnow
 from storage.requests import Consultation, RequestEvent, RequestSubmissions
 from storage.requests import DisclosureRequest as DisclosureRequest  # re-exported for the schema
+from storage.requests import FeeNotice as FeeNotice
 from storage.requests import RemedyCase as RemedyCase
 from storage.requests import Reply as Reply
 
@@ -219,6 +221,7 @@ class RequestService:
             form=new.form.value,
             delivery=new.delivery.value,
             received_on=received_on,
+            applicant_key=self._hash(f"applicant\0{_identity(new.applicant)}"),
             history=[RequestEvent(action="receive", by=by)],
         )
         request.personal = {
@@ -316,6 +319,7 @@ class RequestService:
             correction_received=_day(request.correction_received_on),
             pauses=tuple(dl.Pause(as_date(c.started), _day(c.ended)) for c in request.consultations),
             extension_days=request.extension_days,
+            fee=dl.Pause(as_date(fee.notice_on), _day(fee.paid_on)) if (fee := request.fee) else None,
         )
         return dl.reply_deadline(self.calendar.calendar, timeline, self.today())
 
@@ -452,6 +456,28 @@ class RequestService:
             request, principal, "conclude_remedy_case", RequestState(request.state), note=rm.describe(case)
         )
 
+    async def issue_fee_notice(
+        self, principal: Principal, request_id: str, new: fees.NewFeeNotice
+    ) -> DisclosureRequest:
+        """A 信息处理费 notice at the standard's amount; the reply's clock stops until payment."""
+        request = await self._step(principal, request_id, Permission.REQUEST_FEE, {RequestState.HANDLING})
+        if request.fee is not None:
+            raise InvalidRequestState("一件申请只能发出一次收费通知。")
+        nth = await fees.monthly_count(request) or 0
+        request.fee = fees.notice(new, nth, self.calendar.calendar, self.today())
+        note = f"{request.fee.amount_fen / 100:.2f} 元，缴费期限 {request.fee.due_on.isoformat()}"
+        return await self._save(request, principal, "fee_notice", RequestState.FEE_PENDING, note=note)
+
+    async def record_fee_payment(
+        self, principal: Principal, request_id: str, amount_fen: int, paid_on: date
+    ) -> DisclosureRequest:
+        request = await self._step(principal, request_id, Permission.REQUEST_FEE, {RequestState.FEE_PENDING})
+        assert request.fee is not None
+        if paid_on > as_date(request.fee.due_on):
+            raise DeadlinePassed("已超过缴费期限，该申请不再处理。")
+        fees.pay(request.fee, amount_fen, paid_on, self.today())
+        return await self._save(request, principal, "fee_paid", RequestState.HANDLING)
+
     async def _step(
         self, principal: Principal, request_id: str, permission: Permission, states: set[RequestState]
     ) -> DisclosureRequest:
@@ -505,6 +531,23 @@ class RequestService:
                 continue
         return done
 
+    async def expire_fees(self) -> int:
+        """A fee not paid by its due date: the request is given up, counted as 其他处理 / 逾期未缴纳
+        信息处理费."""
+        due = {"state": RequestState.FEE_PENDING.value, "fee.due_on": {"$lt": _midnight(self.today())}}
+        done = 0
+        for request in await DisclosureRequest.find(due).to_list():
+            request.reply = Reply(
+                outcome=Outcome.OTHER.value, ground=Ground.FEE_UNPAID.value, legal_basis=fees.BASIS
+            )
+            request.closed_at = self.clock()
+            try:
+                await self._save(request, None, "fee_unpaid", RequestState.WITHDRAWN)
+                done += 1
+            except Conflict:  # the payment was recorded meanwhile
+                continue
+        return done
+
     async def erase_personal_data(self) -> int:
         """Applicants' identity and contact of requests closed longer than the retention period.
 
@@ -514,7 +557,7 @@ class RequestService:
         result = await DisclosureRequest.get_pymongo_collection().update_many(
             {"closed_at": {"$lte": now - self.limits.retention}, "personal_erased_at": None},
             {
-                "$set": {"personal": {}, "personal_erased_at": now},
+                "$set": {"personal": {}, "applicant_key": "", "personal_erased_at": now},
                 "$inc": {"version": 1},
                 "$push": {"history": _ENCODER.encode(RequestEvent(action="erase_personal_data", at=now))},
             },
@@ -542,6 +585,11 @@ def _checked_reply(draft: DraftReply, by: str | None) -> Reply:
         text=draft.text,
         drafted_by=by,
     )
+
+
+def _identity(applicant: Applicant) -> str:
+    """Who the applicant is, for counting their requests: the ID number, else the name."""
+    return "".join((applicant.id_number.strip() or applicant.name).split()).upper()
 
 
 def _day(value: date | None) -> date | None:
