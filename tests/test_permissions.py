@@ -197,6 +197,7 @@ class World:
                 (DRAFT, {"r": REPLY}, officer),
                 (SEND, {}, office),
             ],
+            "fee_pending": [(ASSIGN, {"o": self.handler}, office), (FEE_NOTICE, {}, office)],
         }[state]
         for document, variables, token in steps:
             await self.api.ok(document, {"id": rid, **variables}, token)
@@ -215,6 +216,9 @@ CORRECTION = """mutation($id: ID!, $d: Date!) {
 CONSULT = 'mutation($id: ID!) { startDisclosureConsultation(id: $id, party: "第三方公司") { state } }'
 DRAFT = "mutation($id: ID!, $r: DisclosureReplyInput!) { draftDisclosureReply(id: $id, input: $r) { state } }"
 SEND = "mutation($id: ID!) { sendDisclosureReply(id: $id) { state } }"
+FEE_NOTICE = "mutation($id: ID!) { issueDisclosureFeeNotice(id: $id, method: PER_PAGE, pages: 31) { state } }"
+REMEDY = """mutation($id: ID!, $c: RemedyCaseInput!) { recordRemedyCase(id: $id, input: $c) {
+  remedyCases { id } } }"""
 REPLY = {
     "outcome": "NOT_DISCLOSED",
     "ground": "THIRD_PARTY_RIGHTS",
@@ -279,6 +283,18 @@ def on_request(state: str, variables: Callable[[World, str], dict[str, Any]]) ->
         return variables(world, request), request
 
     return prepare
+
+
+def remedy_case(world: World) -> dict[str, Any]:
+    return {"kind": "REVIEW", "filedOn": world.today().isoformat(), "authority": "某市人民政府"}
+
+
+async def a_remedy_case(world: World) -> tuple[dict[str, Any], str | None]:
+    """A request with a pending 行政复议 case, recorded by the office."""
+    request = await world.disclosure_request("received")
+    data = await world.api.ok(REMEDY, {"id": request, "c": remedy_case(world)}, await world.api.token(OFFICE))
+    case = data["recordRemedyCase"]["remedyCases"][0]["id"]
+    return {"id": request, "case": case, "d": world.today().isoformat()}, request
 
 
 async def no_variables(world: World) -> tuple[dict[str, Any], str | None]:
@@ -617,6 +633,36 @@ CASES = [
         "archiveDisclosureRequest",
         "mutation($id: ID!) { archiveDisclosureRequest(id: $id) { state } }",
         on_request("replied", lambda w, r: {"id": r}),
+        allowed=OFFICE,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "recordRemedyCase",
+        REMEDY,
+        on_request("received", lambda w, r: {"id": r, "c": remedy_case(w)}),
+        allowed=OFFICE,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "concludeRemedyCase",
+        "mutation($id: ID!, $case: ID!, $d: Date!) {"
+        " concludeRemedyCase(id: $id, case: $case, result: UPHELD, concludedOn: $d) { state } }",
+        a_remedy_case,
+        allowed=OFFICE,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "issueDisclosureFeeNotice",
+        FEE_NOTICE,
+        on_request("handling", lambda w, r: {"id": r}),
+        allowed=OFFICE,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "recordDisclosureFeePayment",
+        "mutation($id: ID!, $d: Date!) {"
+        " recordDisclosureFeePayment(id: $id, amountFen: 1000, paidOn: $d) { state } }",
+        on_request("fee_pending", lambda w, r: {"id": r, "d": w.today().isoformat()}),
         allowed=OFFICE,
         denied="NOT_FOUND",
     ),
