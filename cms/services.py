@@ -39,6 +39,7 @@ from cms.kinds.interpretations import InterpretationService
 from cms.kinds.interviews import InterviewService
 from cms.observe.metrics import MongoCommandMetrics, record_s3
 from cms.requests.crypto import FieldCipher, key_from
+from cms.requests.reply_review import ReplyChain
 from cms.requests.service import RequestLimits, RequestService
 from cms.review.allowed import AllowedActions
 from cms.review.authoring import AuthoringService
@@ -321,6 +322,8 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
                 submissions_per_hour=settings.request_submissions_per_hour,
                 retention=timedelta(days=settings.request_retention_days),
             ),
+            review=ReplyChain(workflow.chain, workflow.separation_enforced),
+            filing=workflow.filing,
         ),
         holidays=CalendarAdministration(access, calendar, audit, workflow.atomically),
         node=node,

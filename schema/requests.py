@@ -161,6 +161,15 @@ class RequestEvent:
     note: str
 
 
+@strawberry.type(description="答复审查中一个环节的通过意见")
+class ReplyReviewAct:
+    tier: str
+    label: str
+    by: strawberry.ID
+    at: datetime
+    opinion: str
+
+
 @strawberry.type(description="依申请公开申请（工作人员视图）")
 class DisclosureRequest:
     id: strawberry.ID
@@ -182,6 +191,10 @@ class DisclosureRequest:
     extension_working_days: int
     officer_id: strawberry.ID | None
     reply: DisclosureReply | None
+    reply_reviews: list[ReplyReviewAct] = strawberry.field(description="答复草稿已通过的审查环节")
+    reply_pending_tier: str | None = strawberry.field(
+        description="答复草稿待审查的环节名称；全部环节通过后为空（可发出）"
+    )
     fee: DisclosureFee | None = strawberry.field(description="信息处理费收费通知与缴费")
     remedy_cases: list[RemedyCase] = strawberry.field(description="行政复议、行政诉讼案件")
     history: list[RequestEvent]
@@ -264,8 +277,10 @@ def _case(case: rs.RemedyCase) -> RemedyCase:
     )
 
 
-def _staff(item: rs.WorkItem) -> DisclosureRequest:
+def _staff(item: rs.WorkItem, service: rs.RequestService) -> DisclosureRequest:
     doc = item.request
+    drafted = doc.state == c.RequestState.REPLY_DRAFTED.value
+    pending = service.review.pending(doc) if drafted else None
     state = c.RequestState(doc.state)
     kind = c.ApplicantKind(doc.applicant_kind)
     return DisclosureRequest(
@@ -291,6 +306,17 @@ def _staff(item: rs.WorkItem) -> DisclosureRequest:
         extension_working_days=doc.extension_days,
         officer_id=strawberry.ID(to_global_id("User", doc.officer_id)) if doc.officer_id else None,
         reply=_reply(doc.reply),
+        reply_reviews=[
+            ReplyReviewAct(
+                tier=r.tier,
+                label=r.label,
+                by=strawberry.ID(to_global_id("User", r.actor_id)),
+                at=r.at,
+                opinion=r.opinion,
+            )
+            for r in (doc.reply.reviews if doc.reply else [])
+        ],
+        reply_pending_tier=pending.label if pending is not None else None,
         fee=_fee(doc.fee),
         remedy_cases=[_case(case) for case in doc.remedy_cases],
         history=[
@@ -378,7 +404,7 @@ class RequestQuery:
     @strawberry.field(description="依申请公开申请（需受理机关的查看权限）")
     async def disclosure_request(self, info: Info, id: strawberry.ID) -> DisclosureRequest:
         service = info.context.services.requests
-        return _staff(service.work_item(await service.get(principal(info), _id(id))))
+        return _staff(service.work_item(await service.get(principal(info), _id(id))), service)
 
     @strawberry.field(
         description="依申请公开待办：默认为未办结的申请，按答复期限从近到远；逾期的 overdue 为 true"
@@ -388,11 +414,12 @@ class RequestQuery:
     ) -> list[DisclosureRequest]:
         org = expect_global_id(organization, "Organization") if organization else None
         items = await info.context.services.requests.worklist(principal(info), state, org)
-        return [_staff(item) for item in items]
+        return [_staff(item, info.context.services.requests) for item in items]
 
 
 async def _done(info: Info, doc: rs.DisclosureRequest) -> DisclosureRequest:
-    return _staff(info.context.services.requests.work_item(doc))
+    service = info.context.services.requests
+    return _staff(service.work_item(doc), service)
 
 
 @strawberry.type
@@ -466,7 +493,18 @@ class RequestMutation:
         doc = await info.context.services.requests.draft_reply(principal(info), _id(id), draft)
         return await _done(info, doc)
 
-    @strawberry.mutation(description="发出答复（需发出答复权限）")
+    @strawberry.mutation(
+        description="答复审查：待审查环节（默认承办人初审 → 承办部门负责人审核 → 单位负责人审发）通过或退回；"
+        "退回须填写意见，申请回到办理中；每一环节记入审查登记"
+    )
+    async def review_disclosure_reply(
+        self, info: Info, id: strawberry.ID, approve: bool, opinion: str = ""
+    ) -> DisclosureRequest:
+        service = info.context.services.requests
+        doc = await service.review_reply(principal(info), _id(id), approve, opinion)
+        return await _done(info, doc)
+
+    @strawberry.mutation(description="发出答复（需发出答复权限；答复须已通过全部审查环节）")
     async def send_disclosure_reply(self, info: Info, id: strawberry.ID) -> DisclosureRequest:
         doc = await info.context.services.requests.send_reply(principal(info), _id(id))
         return await _done(info, doc)

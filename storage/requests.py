@@ -31,6 +31,16 @@ class Consultation(BaseModel):
     ended: date | None = None
 
 
+class ReplyReview(BaseModel):
+    """One tier's approval of the reply draft (初审 → 审核 → 审发), also filed in the review register."""
+
+    tier: str
+    label: str
+    actor_id: str
+    at: datetime
+    opinion: str = ""
+
+
 class Reply(BaseModel):
     outcome: str
     ground: str | None = None
@@ -38,6 +48,7 @@ class Reply(BaseModel):
     remedies: list[str] = Field(default_factory=list)
     text: str = ""
     drafted_by: str | None = None
+    reviews: list[ReplyReview] = Field(default_factory=list)  # a new draft starts the chain again
     replied_on: date | None = None
 
 

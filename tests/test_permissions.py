@@ -27,6 +27,7 @@ from cms.content.ids import from_global_id
 from cms.services import Services
 from tests.helpers import (
     ADMIN,
+    DEPT_HEAD,
     OFFICE,
     OFFICER,
     PASSWORD,
@@ -180,6 +181,7 @@ class World:
         """A request registered by the office (no portal rate limit), taken to ``state``:
         "received", "correction", "handling", "consulting", "drafted" or "replied"."""
         office, officer = await self.api.token(OFFICE), await self.api.token(OFFICER)
+        reviews = [(REVIEW, {}, await self.api.token(who)) for who in (OFFICER, DEPT_HEAD, UNIT_HEAD)]
         sent = await self.api.ok(REGISTER, {"i": self.request_input(), "d": self.today().isoformat()}, office)
         number = sent["registerDisclosureRequest"]["number"]
         listed = await self.api.ok(
@@ -192,9 +194,15 @@ class World:
             "handling": [(ASSIGN, {"o": self.handler}, office)],
             "consulting": [(ASSIGN, {"o": self.handler}, office), (CONSULT, {}, officer)],
             "drafted": [(ASSIGN, {"o": self.handler}, office), (DRAFT, {"r": REPLY}, officer)],
+            "approved": [
+                (ASSIGN, {"o": self.handler}, office),
+                (DRAFT, {"r": REPLY}, officer),
+                *reviews,
+            ],
             "replied": [
                 (ASSIGN, {"o": self.handler}, office),
                 (DRAFT, {"r": REPLY}, officer),
+                *reviews,
                 (SEND, {}, office),
             ],
             "fee_pending": [(ASSIGN, {"o": self.handler}, office), (FEE_NOTICE, {}, office)],
@@ -216,6 +224,7 @@ CORRECTION = """mutation($id: ID!, $d: Date!) {
 CONSULT = 'mutation($id: ID!) { startDisclosureConsultation(id: $id, party: "第三方公司") { state } }'
 DRAFT = "mutation($id: ID!, $r: DisclosureReplyInput!) { draftDisclosureReply(id: $id, input: $r) { state } }"
 SEND = "mutation($id: ID!) { sendDisclosureReply(id: $id) { state } }"
+REVIEW = "mutation($id: ID!) { reviewDisclosureReply(id: $id, approve: true) { state } }"
 FEE_NOTICE = "mutation($id: ID!) { issueDisclosureFeeNotice(id: $id, method: PER_PAGE, pages: 31) { state } }"
 REMEDY = """mutation($id: ID!, $c: RemedyCaseInput!) { recordRemedyCase(id: $id, input: $c) {
   remedyCases { id } } }"""
@@ -623,9 +632,16 @@ CASES = [
         denied="NOT_FOUND",
     ),
     Case(
+        "reviewDisclosureReply",
+        REVIEW,
+        on_request("drafted", lambda w, r: {"id": r}),
+        allowed=OFFICER,  # 承办人初审, the first tier
+        denied="NOT_FOUND",
+    ),
+    Case(
         "sendDisclosureReply",
         SEND,
-        on_request("drafted", lambda w, r: {"id": r}),
+        on_request("approved", lambda w, r: {"id": r}),
         allowed=OFFICE,
         denied="NOT_FOUND",
     ),

@@ -257,6 +257,7 @@ REQUEST_ACTION_LABELS: dict[str, str] = {
     "end_consultation": "收到意见",
     "extend": "延期答复",
     "draft_reply": "拟写答复",
+    "review_reply": "答复审查",
     "reply": "发出答复",
     "archive": "归档",
     "deemed_withdrawn": "逾期不补正，视为撤回",

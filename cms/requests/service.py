@@ -19,11 +19,12 @@ from beanie.odm.utils.encoder import Encoder
 from bson import ObjectId
 from bson.errors import InvalidId as BsonInvalidId
 from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from authz import Permission, Principal
 from cms.admin.access import AccessControl
-from cms.errors import Conflict, DomainError, InvalidInput, NotFound
+from cms.errors import Conflict, DomainError, InvalidInput, NotFound, OpinionRequired
 from cms.requests import deadlines as dl
 from cms.requests import fees
 from cms.requests import remedies as rm
@@ -41,6 +42,9 @@ from cms.requests.codes import (
     RequestState,
 )
 from cms.requests.crypto import FieldCipher
+from cms.requests.reply_review import OPINION_LIMIT, ReplyChain, ReplyNotApproved, approve
+from cms.review.filing import Filing
+from cms.review.register import RegisterEntry
 from cms.review.workdays import CalendarService
 from cms.review.workdays import as_date as as_date  # re-exported for the schema
 from storage.documents import Counter, at_midnight, utcnow
@@ -131,8 +135,13 @@ class RequestService:
         cipher: FieldCipher,
         secret: bytes,
         limits: RequestLimits,
+        *,
+        review: ReplyChain,
+        filing: Filing,
     ) -> None:
         self.access = access
+        self.review = review
+        self.filing = filing
         self.calendar = calendar
         self.cipher = cipher
         self._key = hashlib.sha256(b"gongkai-request-codes\0" + secret).digest()
@@ -415,14 +424,45 @@ class RequestService:
         request.reply = _checked_reply(draft, principal.user_id)
         return await self._save(request, principal, "draft_reply", RequestState.REPLY_DRAFTED)
 
+    async def review_reply(
+        self, principal: Principal, request_id: str, approved: bool, opinion: str
+    ) -> DisclosureRequest:
+        """The pending tier's decision on the draft: approval moves it on; a refusal (with an
+        opinion) sends the request back to 办理中 for a new draft."""
+        request = await self.get(principal, request_id)
+        tier = self.review.pending(request)
+        if RequestState(request.state) is not RequestState.REPLY_DRAFTED or tier is None:
+            raise InvalidRequestState()
+        self.access.require(principal, Permission(tier.permission), request.org_id)
+        self.review.check_reviewer(principal, request, tier)
+        opinion = opinion.strip()
+        if len(opinion) > OPINION_LIMIT:
+            raise InvalidInput(f"审核意见最多 {OPINION_LIMIT} 个字符。", field="opinion")
+        assert request.reply is not None
+        if approved:
+            approve(request.reply, tier, principal, self.clock(), opinion)
+            after, action = RequestState.REPLY_DRAFTED, "approve"
+        elif not opinion:
+            raise OpinionRequired()
+        else:
+            after, action = RequestState.HANDLING, "reject"
+        note = f"{tier.label}：{'通过' if approved else '退回'}" + (f"（{opinion}）" if opinion else "")
+        return await self._save_filed(
+            request, principal, "review_reply", after, note, register=(action, tier.key, opinion)
+        )
+
     async def send_reply(self, principal: Principal, request_id: str) -> DisclosureRequest:
         request = await self._step(
             principal, request_id, Permission.REQUEST_REPLY, {RequestState.REPLY_DRAFTED}
         )
+        if not self.review.approved(request):
+            raise ReplyNotApproved()
         assert request.reply is not None
         request.reply.replied_on = self.today()
         request.closed_at = self.clock()
-        return await self._save(request, principal, "reply", RequestState.REPLIED)
+        return await self._save_filed(
+            request, principal, "reply", RequestState.REPLIED, "", register=("send_reply", None, "")
+        )
 
     async def archive(self, principal: Principal, request_id: str) -> DisclosureRequest:
         request = await self._step(
@@ -495,6 +535,63 @@ class RequestService:
         after: RequestState,
         note: str = "",
     ) -> DisclosureRequest:
+        seen = self._advance(request, principal, action, after, note)
+        await _write(request, seen, None)
+        return request
+
+    async def _save_filed(
+        self,
+        request: DisclosureRequest,
+        principal: Principal,
+        action: str,
+        after: RequestState,
+        note: str,
+        *,
+        register: tuple[str, str | None, str],
+    ) -> DisclosureRequest:
+        """``_save`` and the review register's record of it, in one transaction (cms.review.filing)."""
+        before = request.state
+        seen = self._advance(request, principal, action, after, note)
+        register_action, tier, opinion = register
+        assert request.id is not None
+        entry = RegisterEntry(
+            org_id=request.org_id,
+            item_id=request.id,
+            item_type="DisclosureRequest",
+            item_title=f"依申请公开答复 {request.number}",  # never the description: it may name people
+            item_version=request.version,
+            action=register_action,
+            from_state=before,
+            to_state=request.state,
+            actor_id=principal.user_id or "",
+            actor_name=principal.username,
+            tier=tier,
+            actor_roles=self._roles_at(principal, request.org_id),
+            opinion=opinion,
+            details={"number": request.number},
+        )
+
+        async def writes(session: AsyncClientSession) -> None:
+            await _write(request, seen, session)
+
+        await self.filing.file(writes, entry)
+        return request
+
+    def _roles_at(self, principal: Principal, org_id: ObjectId) -> tuple[str, ...]:
+        path = self.access.orgs.tree.path_of(org_id)
+        return tuple(
+            sorted({g.role.value for g in self.access.roles_of(principal) if ObjectId(g.org_id) in path})
+        )
+
+    def _advance(
+        self,
+        request: DisclosureRequest,
+        principal: Principal | None,
+        action: str,
+        after: RequestState,
+        note: str,
+    ) -> int:
+        """The step applied to ``request`` in memory; returns the version it was read at."""
         seen = request.version
         request.state = after.value
         request.version = seen + 1
@@ -503,14 +600,7 @@ class RequestService:
                 action=action, by=principal.user_id if principal else None, at=self.clock(), note=note
             )
         )
-        values = dict(_ENCODER.encode(request))
-        values.pop("_id", None)
-        result = await DisclosureRequest.get_pymongo_collection().update_one(
-            {"_id": request.id, "version": seen}, {"$set": values}
-        )
-        if result.matched_count != 1:
-            raise Conflict()
-        return request
+        return seen
 
     # -- upkeep -------------------------------------------------------------------------------
 
@@ -563,6 +653,17 @@ class RequestService:
             },
         )
         return int(result.modified_count)
+
+
+async def _write(request: DisclosureRequest, seen: int, session: AsyncClientSession | None) -> None:
+    """The request as it is now, only if nobody wrote it since it was read at version ``seen``."""
+    values = dict(_ENCODER.encode(request))
+    values.pop("_id", None)
+    result = await DisclosureRequest.get_pymongo_collection().update_one(
+        {"_id": request.id, "version": seen}, {"$set": values}, session=session
+    )
+    if result.matched_count != 1:
+        raise Conflict()
 
 
 def _checked_reply(draft: DraftReply, by: str | None) -> Reply:
