@@ -17,6 +17,7 @@ from cms.requests import remedies as rm
 from cms.requests import service as rs
 from schema.context import Info
 from schema.staff import principal
+from schema.types import CatalogEntry
 
 strawberry.enum(c.ApplicantKind, name="ApplicantKind", description="申请人类型（年度报告口径）")
 strawberry.enum(c.Channel, name="RequestChannel", description="申请方式")
@@ -205,6 +206,9 @@ class DisclosureRequest:
     working_days_left: int | None = strawberry.field(description="剩余工作日；逾期为负数")
     overdue: bool
     personal_data_erased: bool
+    proactive_entry_id: strawberry.ID | None = strawberry.field(
+        description="第四十四条：由答复生成的公开目录条目"
+    )
     _doc: strawberry.Private[rs.DisclosureRequest]
 
     @strawberry.field(
@@ -335,6 +339,9 @@ def _staff(item: rs.WorkItem, service: rs.RequestService) -> DisclosureRequest:
         working_days_left=item.working_days_left,
         overdue=item.overdue,
         personal_data_erased=doc.personal_erased_at is not None,
+        proactive_entry_id=strawberry.ID(to_global_id("CatalogEntry", doc.proactive_entry_id))
+        if doc.proactive_entry_id
+        else None,
         _doc=doc,
     )
 
@@ -503,6 +510,17 @@ class RequestMutation:
         service = info.context.services.requests
         doc = await service.review_reply(principal(info), _id(id), approve, opinion)
         return await _done(info, doc)
+
+    @strawberry.mutation(
+        description="第四十四条：将予以公开或部分公开的答复一步转为本机关的公开目录草稿（正文为答复正文），"
+        "草稿再按审查流程发布；需新建内容权限，每件申请一次"
+    )
+    async def draft_catalog_entry_from_disclosure_reply(
+        self, info: Info, id: strawberry.ID, title: str
+    ) -> CatalogEntry:
+        services = info.context.services
+        entry = await services.requests.draft_proactive(principal(info), _id(id), title, services.authoring)
+        return entry  # type: ignore[return-value]
 
     @strawberry.mutation(description="发出答复（需发出答复权限；答复须已通过全部审查环节）")
     async def send_disclosure_reply(self, info: Info, id: strawberry.ID) -> DisclosureRequest:

@@ -105,6 +105,7 @@ class DisclosureRequest(Document):
     reply: Reply | None = None
     closed_at: datetime | None = None
     fee: FeeNotice | None = None
+    proactive_entry_id: PydanticObjectId | None = None  # 第四十四条: the catalog draft made of the reply
     remedy_cases: list[RemedyCase] = Field(default_factory=list)
     history: list[RequestEvent] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)

@@ -206,6 +206,12 @@ class World:
                 (SEND, {}, office),
             ],
             "fee_pending": [(ASSIGN, {"o": self.handler}, office), (FEE_NOTICE, {}, office)],
+            "disclosed": [
+                (ASSIGN, {"o": self.handler}, office),
+                (DRAFT, {"r": {**REPLY, "outcome": "DISCLOSED", "ground": None}}, officer),
+                *reviews,
+                (SEND, {}, office),
+            ],
         }[state]
         for document, variables, token in steps:
             await self.api.ok(document, {"id": rid, **variables}, token)
@@ -650,6 +656,13 @@ CASES = [
         "mutation($id: ID!) { archiveDisclosureRequest(id: $id) { state } }",
         on_request("replied", lambda w, r: {"id": r}),
         allowed=OFFICE,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "draftCatalogEntryFromDisclosureReply",
+        'mutation($id: ID!) { draftCatalogEntryFromDisclosureReply(id: $id, title: "转主动公开") { id } }',
+        on_request("disclosed", lambda w, r: {"id": r}),
+        allowed=OFFICER,  # content.create, besides request.view
         denied="NOT_FOUND",
     ),
     Case(

@@ -258,6 +258,7 @@ REQUEST_ACTION_LABELS: dict[str, str] = {
     "extend": "延期答复",
     "draft_reply": "拟写答复",
     "review_reply": "答复审查",
+    "proactive_draft": "转为主动公开（生成公开目录草稿）",
     "reply": "发出答复",
     "archive": "归档",
     "deemed_withdrawn": "逾期不补正，视为撤回",

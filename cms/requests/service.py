@@ -25,6 +25,7 @@ from pymongo.errors import DuplicateKeyError
 from authz import Permission, Principal
 from cms.admin.access import AccessControl
 from cms.errors import Conflict, DomainError, InvalidInput, NotFound, OpinionRequired
+from cms.kinds.catalog import MAX_TITLE, NewCatalogEntry
 from cms.requests import deadlines as dl
 from cms.requests import fees
 from cms.requests import remedies as rm
@@ -43,11 +44,12 @@ from cms.requests.codes import (
 )
 from cms.requests.crypto import FieldCipher
 from cms.requests.reply_review import OPINION_LIMIT, ReplyChain, ReplyNotApproved, approve
+from cms.review.authoring import AuthoringService
 from cms.review.filing import Filing
 from cms.review.register import RegisterEntry
 from cms.review.workdays import CalendarService
 from cms.review.workdays import as_date as as_date  # re-exported for the schema
-from storage.documents import Counter, at_midnight, utcnow
+from storage.documents import CatalogEntry, Counter, at_midnight, utcnow
 from storage.requests import Consultation, RequestEvent, RequestSubmissions
 from storage.requests import DisclosureRequest as DisclosureRequest  # re-exported for the schema
 from storage.requests import FeeNotice as FeeNotice
@@ -62,6 +64,7 @@ DESCRIPTION_LIMIT = 5000
 NOTE_LIMIT = 2000
 WORKLIST_LIMIT = 500
 ARTICLE_30 = "《中华人民共和国政府信息公开条例》第三十条"
+ARTICLE_44 = "《中华人民共和国政府信息公开条例》第四十四条"
 _ENCODER = Encoder(to_db=True)
 
 
@@ -517,6 +520,41 @@ class RequestService:
             raise DeadlinePassed("已超过缴费期限，该申请不再处理。")
         fees.pay(request.fee, amount_fen, paid_on, self.today())
         return await self._save(request, principal, "fee_paid", RequestState.HANDLING)
+
+    async def draft_proactive(
+        self, principal: Principal, request_id: str, title: str, authoring: AuthoringService
+    ) -> CatalogEntry:
+        """第四十四条: a reply disclosing information of broad interest becomes, in one step, a draft
+        catalog entry of the handling organization (its text as the body; the draft then passes the
+        review chain like any item). Once per request; the request's history links the draft."""
+        request = await self.get(principal, request_id)
+        self.access.require(principal, Permission.CONTENT_CREATE, request.org_id)
+        reply = request.reply
+        if RequestState(request.state) not in {RequestState.REPLIED, RequestState.ARCHIVED} or reply is None:
+            raise InvalidRequestState("答复发出后方可转为主动公开。")
+        if reply.outcome not in {Outcome.DISCLOSED.value, Outcome.PARTLY_DISCLOSED.value}:
+            raise InvalidRequestState("仅予以公开或部分公开的答复可转为主动公开。")
+        if request.proactive_entry_id is not None:
+            raise InvalidRequestState("该答复已生成主动公开目录草稿。")
+        if not title.strip() or len(title) > MAX_TITLE:
+            raise InvalidInput(f"请填写目录条目名称（最多 {MAX_TITLE} 个字符）。", field="title")
+        new = NewCatalogEntry(
+            org_id=request.org_id,
+            title=title,
+            body=reply.text,
+            legal_basis=ARTICLE_44,
+        )
+
+        async def write(session: AsyncClientSession) -> CatalogEntry:
+            entry = await authoring.catalog.create_draft(new, created_by=principal.user_id, session=session)
+            await authoring.versions.record(entry, by=principal.user_id, note=ARTICLE_44, session=session)
+            assert entry.id is not None
+            request.proactive_entry_id = entry.id
+            seen = self._advance(request, principal, "proactive_draft", RequestState(request.state), "")
+            await _write(request, seen, session)
+            return entry
+
+        return await authoring.workflow.atomically(write)
 
     async def _step(
         self, principal: Principal, request_id: str, permission: Permission, states: set[RequestState]
