@@ -70,6 +70,8 @@ class Permission(StrEnum):
     REQUEST_EXTEND = "request.extend"
     REQUEST_REPLY = "request.reply"
     REQUEST_PERSONAL_DATA = "request.personal_data"
+    REQUEST_REMEDY = "request.remedy"
+    REQUEST_FEE = "request.fee"
     AUDIT_VIEW = "audit.view"
     CALENDAR_VIEW = "calendar.view"
     CALENDAR_MANAGE = "calendar.manage"
@@ -101,6 +103,8 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.REQUEST_EXTEND: "批准延期答复",
     Permission.REQUEST_REPLY: "发出答复",
     Permission.REQUEST_PERSONAL_DATA: "查看申请人个人信息",
+    Permission.REQUEST_REMEDY: "登记行政复议、行政诉讼案件",
+    Permission.REQUEST_FEE: "收取信息处理费",
     Permission.AUDIT_VIEW: "查看审计日志",
     Permission.CALENDAR_VIEW: "查看节假日安排",
     Permission.CALENDAR_MANAGE: "管理节假日安排",

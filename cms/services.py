@@ -41,6 +41,7 @@ from cms.kinds.interviews import InterviewService, settle_event_fields
 from cms.observe.metrics import MongoCommandMetrics, record_s3
 from cms.reports.service import ReportService
 from cms.requests.crypto import FieldCipher, key_from
+from cms.requests.reply_review import ReplyChain
 from cms.requests.service import RequestLimits, RequestService
 from cms.review.allowed import AllowedActions
 from cms.review.authoring import AuthoringService
@@ -162,6 +163,12 @@ class Services:
                     REQUEST_UPKEEP_INTERVAL,
                     lambda _: self.requests.expire_corrections(),
                 ),
+                # 国办函〔2020〕109号: a fee not paid in time → the request is no longer handled.
+                Job(
+                    "request-fee-expiry",
+                    REQUEST_UPKEEP_INTERVAL,
+                    lambda _: self.requests.expire_fees(),
+                ),
                 # Applicants' identity and contact go GONGKAI_REQUEST_RETENTION_DAYS after closing.
                 Job(
                     "request-personal-data-erasure",
@@ -282,6 +289,8 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
             submissions_per_hour=settings.request_submissions_per_hour,
             retention=timedelta(days=settings.request_retention_days),
         ),
+        review=ReplyChain(workflow.chain, workflow.separation_enforced),
+        filing=workflow.filing,
     )
     services = Services(
         settings=settings,

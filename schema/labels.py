@@ -141,6 +141,18 @@ class Labels:
     def annual_report_states(self) -> list[Label]:
         return _names(REPORT_STATE_LABELS)
 
+    @strawberry.field(description="行政复议、行政诉讼案件类别（RemedyCaseKind）")
+    def remedy_case_kinds(self) -> list[Label]:
+        return _names(requests.REMEDY_CASE_KIND_LABELS)
+
+    @strawberry.field(description="信息处理费计收方式（FeeMethod）")
+    def fee_methods(self) -> list[Label]:
+        return _names(requests.FEE_METHOD_LABELS)
+
+    @strawberry.field(description="行政复议、行政诉讼结果（RemedyResult）")
+    def remedy_results(self) -> list[Label]:
+        return _names(requests.REMEDY_RESULT_LABELS)
+
 
 @strawberry.type
 class LabelsQuery:

@@ -12,9 +12,12 @@ import strawberry
 
 from cms.content.ids import expect_global_id, to_global_id
 from cms.requests import codes as c
+from cms.requests import fees
+from cms.requests import remedies as rm
 from cms.requests import service as rs
 from schema.context import Info
 from schema.staff import principal
+from schema.types import CatalogEntry
 
 strawberry.enum(c.ApplicantKind, name="ApplicantKind", description="申请人类型（年度报告口径）")
 strawberry.enum(c.Channel, name="RequestChannel", description="申请方式")
@@ -24,6 +27,11 @@ strawberry.enum(c.RequestState, name="RequestState", description="依申请公�
 strawberry.enum(c.Outcome, name="RequestOutcome", description="办理结果（年度报告口径）")
 strawberry.enum(c.Ground, name="RequestGround", description="办理结果的具体理由（年度报告口径）")
 strawberry.enum(c.Remedy, name="RemedyKind", description="救济途径")
+strawberry.enum(
+    c.RemedyCaseKind, name="RemedyCaseKind", description="行政复议、行政诉讼案件类别（年度报告口径）"
+)
+strawberry.enum(c.FeeMethod, name="FeeMethod", description="信息处理费计收方式（国办函〔2020〕109号）")
+strawberry.enum(c.RemedyResult, name="RemedyResult", description="行政复议、行政诉讼结果（年度报告口径）")
 
 
 @strawberry.input(description="申请人身份与联系方式（加密保存，仅受理机关有权限的人员可见）")
@@ -54,6 +62,29 @@ class DisclosureReplyInput:
     legal_basis: str = strawberry.field(description="法律依据")
     remedies: list[c.Remedy] = strawberry.field(description="告知的救济途径")
     text: str = strawberry.field(default="", description="答复正文")
+
+
+@strawberry.input(description="针对该申请提起的行政复议或行政诉讼")
+class RemedyCaseInput:
+    kind: c.RemedyCaseKind
+    filed_on: date = strawberry.field(description="申请复议或起诉（立案）日期")
+    authority: str = strawberry.field(description="复议机关或受理法院")
+    case_number: str = strawberry.field(default="", description="案号")
+    note: str = ""
+
+
+@strawberry.type(description="行政复议、行政诉讼案件")
+class RemedyCase:
+    id: strawberry.ID
+    kind: c.RemedyCaseKind
+    kind_label: str
+    filed_on: date
+    authority: str
+    case_number: str
+    note: str
+    result: c.RemedyResult = strawberry.field(description="审结前为 PENDING（尚未审结）")
+    result_label: str
+    concluded_on: date | None
 
 
 @strawberry.type(description="申请人身份与联系方式")
@@ -88,6 +119,19 @@ class DisclosureReply:
     replied_on: date | None
 
 
+@strawberry.type(description="信息处理费收费通知与缴费（国办函〔2020〕109号；金额单位为分）")
+class DisclosureFee:
+    method: c.FeeMethod
+    method_label: str
+    pages: int = strawberry.field(description="按量计收时提供的页数")
+    monthly_count: int = strawberry.field(description="通知时该申请是申请人当月向本机关提出的第几件")
+    amount_fen: int
+    notice_on: date
+    due_on: date = strawberry.field(description="缴费期限：收费通知之日起 20 个工作日")
+    paid_fen: int | None
+    paid_on: date | None
+
+
 @strawberry.type(description="申请人可见的办理进度（不含个人信息与内部意见）")
 class DisclosureRequestStatus:
     number: str
@@ -99,6 +143,7 @@ class DisclosureRequestStatus:
     extension_working_days: int
     correction_note: str | None = strawberry.field(description="补正告知的事项")
     correction_due_on: date | None
+    fee: DisclosureFee | None = strawberry.field(description="信息处理费收费通知")
     reply: DisclosureReply | None = strawberry.field(description="已答复时的答复")
 
 
@@ -115,6 +160,15 @@ class RequestEvent:
     by: strawberry.ID | None
     at: datetime
     note: str
+
+
+@strawberry.type(description="答复审查中一个环节的通过意见")
+class ReplyReviewAct:
+    tier: str
+    label: str
+    by: strawberry.ID
+    at: datetime
+    opinion: str
 
 
 @strawberry.type(description="依申请公开申请（工作人员视图）")
@@ -138,6 +192,12 @@ class DisclosureRequest:
     extension_working_days: int
     officer_id: strawberry.ID | None
     reply: DisclosureReply | None
+    reply_reviews: list[ReplyReviewAct] = strawberry.field(description="答复草稿已通过的审查环节")
+    reply_pending_tier: str | None = strawberry.field(
+        description="答复草稿待审查的环节名称；全部环节通过后为空（可发出）"
+    )
+    fee: DisclosureFee | None = strawberry.field(description="信息处理费收费通知与缴费")
+    remedy_cases: list[RemedyCase] = strawberry.field(description="行政复议、行政诉讼案件")
     history: list[RequestEvent]
     clock_starts_on: date | None = strawberry.field(description="答复期限起算日；待补正时为空")
     due_on: date | None
@@ -146,7 +206,17 @@ class DisclosureRequest:
     working_days_left: int | None = strawberry.field(description="剩余工作日；逾期为负数")
     overdue: bool
     personal_data_erased: bool
+    proactive_entry_id: strawberry.ID | None = strawberry.field(
+        description="第四十四条：由答复生成的公开目录条目"
+    )
     _doc: strawberry.Private[rs.DisclosureRequest]
+
+    @strawberry.field(
+        description="该申请是申请人当月（按收到日期）向本机关提出的第几件，按件计收信息处理费的依据；"
+        "申请人信息已删除的为空"
+    )
+    async def applicant_monthly_count(self) -> int | None:
+        return await fees.monthly_count(self._doc)
 
     @strawberry.field(
         description="申请人身份与联系方式：需受理机关的“查看申请人个人信息”权限；已过保存期限的为空"
@@ -178,8 +248,43 @@ def _day(value: date | None) -> date | None:
     return rs.as_date(value) if value is not None else None
 
 
-def _staff(item: rs.WorkItem) -> DisclosureRequest:
+def _fee(fee: rs.FeeNotice | None) -> DisclosureFee | None:
+    if fee is None:
+        return None
+    method = c.FeeMethod(fee.method)
+    return DisclosureFee(
+        method=method,
+        method_label=c.FEE_METHOD_LABELS[method],
+        pages=fee.pages,
+        monthly_count=fee.monthly_count,
+        amount_fen=fee.amount_fen,
+        notice_on=rs.as_date(fee.notice_on),
+        due_on=rs.as_date(fee.due_on),
+        paid_fen=fee.paid_fen,
+        paid_on=_day(fee.paid_on),
+    )
+
+
+def _case(case: rs.RemedyCase) -> RemedyCase:
+    kind, result = c.RemedyCaseKind(case.kind), c.RemedyResult(case.result)
+    return RemedyCase(
+        id=strawberry.ID(to_global_id("RemedyCase", case.case_id)),
+        kind=kind,
+        kind_label=c.REMEDY_CASE_KIND_LABELS[kind],
+        filed_on=rs.as_date(case.filed_on),
+        authority=case.authority,
+        case_number=case.case_number,
+        note=case.note,
+        result=result,
+        result_label=c.REMEDY_RESULT_LABELS[result],
+        concluded_on=_day(case.concluded_on),
+    )
+
+
+def _staff(item: rs.WorkItem, service: rs.RequestService) -> DisclosureRequest:
     doc = item.request
+    drafted = doc.state == c.RequestState.REPLY_DRAFTED.value
+    pending = service.review.pending(doc) if drafted else None
     state = c.RequestState(doc.state)
     kind = c.ApplicantKind(doc.applicant_kind)
     return DisclosureRequest(
@@ -205,6 +310,19 @@ def _staff(item: rs.WorkItem) -> DisclosureRequest:
         extension_working_days=doc.extension_days,
         officer_id=strawberry.ID(to_global_id("User", doc.officer_id)) if doc.officer_id else None,
         reply=_reply(doc.reply),
+        reply_reviews=[
+            ReplyReviewAct(
+                tier=r.tier,
+                label=r.label,
+                by=strawberry.ID(to_global_id("User", r.actor_id)),
+                at=r.at,
+                opinion=r.opinion,
+            )
+            for r in (doc.reply.reviews if doc.reply else [])
+        ],
+        reply_pending_tier=pending.label if pending is not None else None,
+        fee=_fee(doc.fee),
+        remedy_cases=[_case(case) for case in doc.remedy_cases],
         history=[
             RequestEvent(
                 action=e.action,
@@ -221,6 +339,9 @@ def _staff(item: rs.WorkItem) -> DisclosureRequest:
         working_days_left=item.working_days_left,
         overdue=item.overdue,
         personal_data_erased=doc.personal_erased_at is not None,
+        proactive_entry_id=strawberry.ID(to_global_id("CatalogEntry", doc.proactive_entry_id))
+        if doc.proactive_entry_id
+        else None,
         _doc=doc,
     )
 
@@ -239,6 +360,7 @@ def _status(item: rs.WorkItem) -> DisclosureRequestStatus:
         extension_working_days=doc.extension_days,
         correction_note=doc.correction_note or None,
         correction_due_on=_day(doc.correction_due_on),
+        fee=_fee(doc.fee),
         reply=_reply(doc.reply) if closed else None,  # a draft is the office's, not yet the applicant's
     )
 
@@ -289,7 +411,7 @@ class RequestQuery:
     @strawberry.field(description="依申请公开申请（需受理机关的查看权限）")
     async def disclosure_request(self, info: Info, id: strawberry.ID) -> DisclosureRequest:
         service = info.context.services.requests
-        return _staff(service.work_item(await service.get(principal(info), _id(id))))
+        return _staff(service.work_item(await service.get(principal(info), _id(id))), service)
 
     @strawberry.field(
         description="依申请公开待办：默认为未办结的申请，按答复期限从近到远；逾期的 overdue 为 true"
@@ -299,11 +421,12 @@ class RequestQuery:
     ) -> list[DisclosureRequest]:
         org = expect_global_id(organization, "Organization") if organization else None
         items = await info.context.services.requests.worklist(principal(info), state, org)
-        return [_staff(item) for item in items]
+        return [_staff(item, info.context.services.requests) for item in items]
 
 
 async def _done(info: Info, doc: rs.DisclosureRequest) -> DisclosureRequest:
-    return _staff(info.context.services.requests.work_item(doc))
+    service = info.context.services.requests
+    return _staff(service.work_item(doc), service)
 
 
 @strawberry.type
@@ -377,7 +500,29 @@ class RequestMutation:
         doc = await info.context.services.requests.draft_reply(principal(info), _id(id), draft)
         return await _done(info, doc)
 
-    @strawberry.mutation(description="发出答复（需发出答复权限）")
+    @strawberry.mutation(
+        description="答复审查：待审查环节（默认承办人初审 → 承办部门负责人审核 → 单位负责人审发）通过或退回；"
+        "退回须填写意见，申请回到办理中；每一环节记入审查登记"
+    )
+    async def review_disclosure_reply(
+        self, info: Info, id: strawberry.ID, approve: bool, opinion: str = ""
+    ) -> DisclosureRequest:
+        service = info.context.services.requests
+        doc = await service.review_reply(principal(info), _id(id), approve, opinion)
+        return await _done(info, doc)
+
+    @strawberry.mutation(
+        description="第四十四条：将予以公开或部分公开的答复一步转为本机关的公开目录草稿（正文为答复正文），"
+        "草稿再按审查流程发布；需新建内容权限，每件申请一次"
+    )
+    async def draft_catalog_entry_from_disclosure_reply(
+        self, info: Info, id: strawberry.ID, title: str
+    ) -> CatalogEntry:
+        services = info.context.services
+        entry = await services.requests.draft_proactive(principal(info), _id(id), title, services.authoring)
+        return entry  # type: ignore[return-value]
+
+    @strawberry.mutation(description="发出答复（需发出答复权限；答复须已通过全部审查环节）")
     async def send_disclosure_reply(self, info: Info, id: strawberry.ID) -> DisclosureRequest:
         doc = await info.context.services.requests.send_reply(principal(info), _id(id))
         return await _done(info, doc)
@@ -385,4 +530,50 @@ class RequestMutation:
     @strawberry.mutation(description="归档")
     async def archive_disclosure_request(self, info: Info, id: strawberry.ID) -> DisclosureRequest:
         doc = await info.context.services.requests.archive(principal(info), _id(id))
+        return await _done(info, doc)
+
+    @strawberry.mutation(description="登记针对该申请的行政复议或行政诉讼案件（需登记复议诉讼权限）")
+    async def record_remedy_case(
+        self, info: Info, id: strawberry.ID, input: RemedyCaseInput
+    ) -> DisclosureRequest:
+        new = rm.NewRemedyCase(
+            kind=input.kind,
+            filed_on=input.filed_on,
+            authority=input.authority,
+            case_number=input.case_number,
+            note=input.note,
+        )
+        doc = await info.context.services.requests.record_remedy_case(principal(info), _id(id), new)
+        return await _done(info, doc)
+
+    @strawberry.mutation(description="登记行政复议、行政诉讼的审结结果")
+    async def conclude_remedy_case(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        case: strawberry.ID,
+        result: c.RemedyResult,
+        concluded_on: date,
+    ) -> DisclosureRequest:
+        case_id = expect_global_id(case, "RemedyCase")
+        service = info.context.services.requests
+        doc = await service.conclude_remedy_case(principal(info), _id(id), str(case_id), result, concluded_on)
+        return await _done(info, doc)
+
+    @strawberry.mutation(
+        description="发出信息处理费收费通知：金额按国办函〔2020〕109号的标准计算，缴费期间不计入答复期限"
+    )
+    async def issue_disclosure_fee_notice(
+        self, info: Info, id: strawberry.ID, method: c.FeeMethod, pages: int = 0
+    ) -> DisclosureRequest:
+        new = fees.NewFeeNotice(method=method, pages=pages)
+        doc = await info.context.services.requests.issue_fee_notice(principal(info), _id(id), new)
+        return await _done(info, doc)
+
+    @strawberry.mutation(description="登记缴纳信息处理费（金额单位为分，须与收费通知一致），恢复计算答复期限")
+    async def record_disclosure_fee_payment(
+        self, info: Info, id: strawberry.ID, amount_fen: int, paid_on: date
+    ) -> DisclosureRequest:
+        service = info.context.services.requests
+        doc = await service.record_fee_payment(principal(info), _id(id), amount_fen, paid_on)
         return await _done(info, doc)

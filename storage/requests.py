@@ -31,6 +31,16 @@ class Consultation(BaseModel):
     ended: date | None = None
 
 
+class ReplyReview(BaseModel):
+    """One tier's approval of the reply draft (初审 → 审核 → 审发), also filed in the review register."""
+
+    tier: str
+    label: str
+    actor_id: str
+    at: datetime
+    opinion: str = ""
+
+
 class Reply(BaseModel):
     outcome: str
     ground: str | None = None
@@ -38,7 +48,35 @@ class Reply(BaseModel):
     remedies: list[str] = Field(default_factory=list)
     text: str = ""
     drafted_by: str | None = None
+    reviews: list[ReplyReview] = Field(default_factory=list)  # a new draft starts the chain again
     replied_on: date | None = None
+
+
+class RemedyCase(BaseModel):
+    """A 行政复议 or 行政诉讼 against the handling of the request; ``result`` stays "pending" until the
+    case is concluded (on ``concluded_on``)."""
+
+    case_id: str
+    kind: str
+    filed_on: date
+    authority: str
+    case_number: str = ""
+    note: str = ""
+    result: str = "pending"
+    concluded_on: date | None = None
+
+
+class FeeNotice(BaseModel):
+    """A 信息处理费 notice (国办函〔2020〕109号), amounts in fen; paid once ``paid_on`` is set."""
+
+    method: str
+    pages: int = 0
+    monthly_count: int = 0  # the applicant's how-manieth request of the month, when noticed
+    amount_fen: int
+    notice_on: date
+    due_on: date
+    paid_fen: int | None = None
+    paid_on: date | None = None
 
 
 class DisclosureRequest(Document):
@@ -50,6 +88,9 @@ class DisclosureRequest(Document):
     applicant_kind: str
     personal: dict[str, str] = Field(default_factory=dict)
     personal_erased_at: datetime | None = None
+    # A keyed hash of the applicant's identity: counts an applicant's requests per month (信息处理费)
+    # without opening the sealed fields; erased with them.
+    applicant_key: str = ""
     description: str
     form: str
     delivery: str
@@ -63,6 +104,9 @@ class DisclosureRequest(Document):
     officer_id: str | None = None
     reply: Reply | None = None
     closed_at: datetime | None = None
+    fee: FeeNotice | None = None
+    proactive_entry_id: PydanticObjectId | None = None  # 第四十四条: the catalog draft made of the reply
+    remedy_cases: list[RemedyCase] = Field(default_factory=list)
     history: list[RequestEvent] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
     version: int = 1
@@ -74,6 +118,11 @@ class DisclosureRequest(Document):
             IndexModel([("org_id", ASCENDING), ("state", ASCENDING)]),
             IndexModel([("closed_at", ASCENDING)]),  # the erasure after the retention period
             IndexModel([("state", ASCENDING), ("correction_due_on", ASCENDING)]),  # 补正 expiry
+            IndexModel([("remedy_cases.filed_on", ASCENDING)]),  # the annual report's section 四
+            # an applicant's requests in a month (信息处理费 按件), unpaid fees, fees of the year
+            IndexModel([("org_id", ASCENDING), ("applicant_key", ASCENDING), ("received_on", ASCENDING)]),
+            IndexModel([("state", ASCENDING), ("fee.due_on", ASCENDING)]),
+            IndexModel([("fee.paid_on", ASCENDING)]),
         ]
 
 

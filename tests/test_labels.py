@@ -29,6 +29,9 @@ from cms.requests import codes as requests
         (requests.Outcome, requests.OUTCOME_LABELS),
         (requests.Ground, requests.GROUND_LABELS),
         (requests.Remedy, requests.REMEDY_LABELS),
+        (requests.RemedyCaseKind, requests.REMEDY_CASE_KIND_LABELS),
+        (requests.RemedyResult, requests.REMEDY_RESULT_LABELS),
+        (requests.FeeMethod, requests.FEE_METHOD_LABELS),
     ],
     ids=lambda value: getattr(value, "__name__", "labels"),
 )
@@ -45,7 +48,8 @@ LABELS_QUERY = """{ labels {
   orgLevels { value label } orgKinds { value label } roles { value label } permissions { value label }
   versionFields { value label } applicantKinds { value label } requestChannels { value label }
   requestForms { value label } requestDeliveries { value label } requestStates { value label }
-  requestOutcomes { value label } requestGrounds { value label } remedyKinds { value label } } }"""
+  requestOutcomes { value label } requestGrounds { value label } remedyKinds { value label } remedyCaseKinds { value label }
+  remedyResults { value label } feeMethods { value label } } }"""
 
 
 async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
@@ -77,6 +81,9 @@ async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
         "requestOutcomes": "RequestOutcome",
         "requestGrounds": "RequestGround",
         "remedyKinds": "RemedyKind",
+        "remedyCaseKinds": "RemedyCaseKind",
+        "remedyResults": "RemedyResult",
+        "feeMethods": "FeeMethod",
     }
     assert {k: [x["value"] for x in labels[k]] for k in named} == {k: values[e] for k, e in named.items()}
     assert {"DRAFT": "草稿", "WITHDRAWN": "已撤回"}.items() <= {

@@ -27,6 +27,7 @@ from cms.content.ids import from_global_id
 from cms.services import Services
 from tests.helpers import (
     ADMIN,
+    DEPT_HEAD,
     OFFICE,
     OFFICER,
     PASSWORD,
@@ -180,6 +181,7 @@ class World:
         """A request registered by the office (no portal rate limit), taken to ``state``:
         "received", "correction", "handling", "consulting", "drafted" or "replied"."""
         office, officer = await self.api.token(OFFICE), await self.api.token(OFFICER)
+        reviews = [(REVIEW, {}, await self.api.token(who)) for who in (OFFICER, DEPT_HEAD, UNIT_HEAD)]
         sent = await self.api.ok(REGISTER, {"i": self.request_input(), "d": self.today().isoformat()}, office)
         number = sent["registerDisclosureRequest"]["number"]
         listed = await self.api.ok(
@@ -192,9 +194,22 @@ class World:
             "handling": [(ASSIGN, {"o": self.handler}, office)],
             "consulting": [(ASSIGN, {"o": self.handler}, office), (CONSULT, {}, officer)],
             "drafted": [(ASSIGN, {"o": self.handler}, office), (DRAFT, {"r": REPLY}, officer)],
+            "approved": [
+                (ASSIGN, {"o": self.handler}, office),
+                (DRAFT, {"r": REPLY}, officer),
+                *reviews,
+            ],
             "replied": [
                 (ASSIGN, {"o": self.handler}, office),
                 (DRAFT, {"r": REPLY}, officer),
+                *reviews,
+                (SEND, {}, office),
+            ],
+            "fee_pending": [(ASSIGN, {"o": self.handler}, office), (FEE_NOTICE, {}, office)],
+            "disclosed": [
+                (ASSIGN, {"o": self.handler}, office),
+                (DRAFT, {"r": {**REPLY, "outcome": "DISCLOSED", "ground": None}}, officer),
+                *reviews,
                 (SEND, {}, office),
             ],
         }[state]
@@ -215,6 +230,10 @@ CORRECTION = """mutation($id: ID!, $d: Date!) {
 CONSULT = 'mutation($id: ID!) { startDisclosureConsultation(id: $id, party: "第三方公司") { state } }'
 DRAFT = "mutation($id: ID!, $r: DisclosureReplyInput!) { draftDisclosureReply(id: $id, input: $r) { state } }"
 SEND = "mutation($id: ID!) { sendDisclosureReply(id: $id) { state } }"
+REVIEW = "mutation($id: ID!) { reviewDisclosureReply(id: $id, approve: true) { state } }"
+FEE_NOTICE = "mutation($id: ID!) { issueDisclosureFeeNotice(id: $id, method: PER_PAGE, pages: 31) { state } }"
+REMEDY = """mutation($id: ID!, $c: RemedyCaseInput!) { recordRemedyCase(id: $id, input: $c) {
+  remedyCases { id } } }"""
 REPLY = {
     "outcome": "NOT_DISCLOSED",
     "ground": "THIRD_PARTY_RIGHTS",
@@ -279,6 +298,18 @@ def on_request(state: str, variables: Callable[[World, str], dict[str, Any]]) ->
         return variables(world, request), request
 
     return prepare
+
+
+def remedy_case(world: World) -> dict[str, Any]:
+    return {"kind": "REVIEW", "filedOn": world.today().isoformat(), "authority": "某市人民政府"}
+
+
+async def a_remedy_case(world: World) -> tuple[dict[str, Any], str | None]:
+    """A request with a pending 行政复议 case, recorded by the office."""
+    request = await world.disclosure_request("received")
+    data = await world.api.ok(REMEDY, {"id": request, "c": remedy_case(world)}, await world.api.token(OFFICE))
+    case = data["recordRemedyCase"]["remedyCases"][0]["id"]
+    return {"id": request, "case": case, "d": world.today().isoformat()}, request
 
 
 async def no_variables(world: World) -> tuple[dict[str, Any], str | None]:
@@ -607,9 +638,16 @@ CASES = [
         denied="NOT_FOUND",
     ),
     Case(
+        "reviewDisclosureReply",
+        REVIEW,
+        on_request("drafted", lambda w, r: {"id": r}),
+        allowed=OFFICER,  # 承办人初审, the first tier
+        denied="NOT_FOUND",
+    ),
+    Case(
         "sendDisclosureReply",
         SEND,
-        on_request("drafted", lambda w, r: {"id": r}),
+        on_request("approved", lambda w, r: {"id": r}),
         allowed=OFFICE,
         denied="NOT_FOUND",
     ),
@@ -617,6 +655,43 @@ CASES = [
         "archiveDisclosureRequest",
         "mutation($id: ID!) { archiveDisclosureRequest(id: $id) { state } }",
         on_request("replied", lambda w, r: {"id": r}),
+        allowed=OFFICE,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "draftCatalogEntryFromDisclosureReply",
+        'mutation($id: ID!) { draftCatalogEntryFromDisclosureReply(id: $id, title: "转主动公开") { id } }',
+        on_request("disclosed", lambda w, r: {"id": r}),
+        allowed=OFFICER,  # content.create, besides request.view
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "recordRemedyCase",
+        REMEDY,
+        on_request("received", lambda w, r: {"id": r, "c": remedy_case(w)}),
+        allowed=OFFICE,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "concludeRemedyCase",
+        "mutation($id: ID!, $case: ID!, $d: Date!) {"
+        " concludeRemedyCase(id: $id, case: $case, result: UPHELD, concludedOn: $d) { state } }",
+        a_remedy_case,
+        allowed=OFFICE,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "issueDisclosureFeeNotice",
+        FEE_NOTICE,
+        on_request("handling", lambda w, r: {"id": r}),
+        allowed=OFFICE,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "recordDisclosureFeePayment",
+        "mutation($id: ID!, $d: Date!) {"
+        " recordDisclosureFeePayment(id: $id, amountFen: 1000, paidOn: $d) { state } }",
+        on_request("fee_pending", lambda w, r: {"id": r, "d": w.today().isoformat()}),
         allowed=OFFICE,
         denied="NOT_FOUND",
     ),

@@ -113,6 +113,37 @@ def d(iso: str) -> date:
             False,
             id="第三十二条-open-consultation-pauses-up-to-today",
         ),
+        pytest.param(
+            PLAIN,
+            Timeline(received=d("2026-03-02"), fee=Pause(d("2026-03-09"), d("2026-04-08"))),
+            TODAY,
+            d("2026-04-29"),
+            22,
+            True,
+            id="109号函-notice-to-payment-not-counted-and-not-capped-at-15",
+        ),
+        pytest.param(
+            PLAIN,
+            Timeline(received=d("2026-03-02"), fee=Pause(d("2026-03-09"))),
+            d("2026-03-11"),
+            d("2026-04-01"),
+            2,
+            False,
+            id="109号函-unpaid-notice-stops-the-clock-up-to-today",
+        ),
+        pytest.param(
+            PLAIN,
+            Timeline(
+                received=d("2026-03-02"),
+                pauses=(Pause(d("2026-03-09"), d("2026-03-16")),),
+                fee=Pause(d("2026-03-17"), d("2026-03-20")),
+            ),
+            TODAY,
+            d("2026-04-09"),
+            8,
+            True,
+            id="第三十二条-and-109号函-consultation-and-fee-both-not-counted",
+        ),
     ],
 )
 def test_reply_deadline(calendar, timeline, today, due, paused, running):

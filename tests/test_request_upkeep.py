@@ -204,6 +204,12 @@ async def reply_sent(api: Api, org: str, team: dict, rid: str) -> None:
         {"id": rid, "r": reply},
         officer,
     )
+    for reviewer in ("officer", "dept", "unit"):  # 初审 → 审核 → 审发
+        await api.ok(
+            "mutation($id: ID!) { reviewDisclosureReply(id: $id, approve: true) { state } }",
+            {"id": rid},
+            team[reviewer].token,
+        )
     await api.ok("mutation($id: ID!) { sendDisclosureReply(id: $id) { state } }", {"id": rid}, office)
 
 
@@ -212,7 +218,9 @@ async def test_personal_data_is_erased_when_the_retention_period_after_closing_i
 ):
     # given a request answered (closed) now, and the configured retention period
     org = await api.new_org()
-    team = await api.team(org, office=("OFFICE",), officer=("OFFICER",))
+    team = await api.team(
+        org, office=("OFFICE",), officer=("OFFICER",), dept=("DEPT_HEAD",), unit=("UNIT_HEAD",)
+    )
     office = team["office"].token
     rid, sent = await submitted(api, org, office)
     await reply_sent(api, org, team, rid)
@@ -247,6 +255,9 @@ async def test_personal_data_is_erased_when_the_retention_period_after_closing_i
         "收到申请",
         "分办",
         "拟写答复",
+        "答复审查",
+        "答复审查",
+        "答复审查",
         "发出答复",
         "删除申请人个人信息",
     ]

@@ -19,6 +19,7 @@ STATUS = """query($n: String!, $c: String!) { disclosureRequestStatus(number: $n
   number state stateLabel receivedOn dueOn reply { outcomeLabel groundLabel legalBasis remedyLabels } } }"""
 STAFF = """query($id: ID!) { disclosureRequest(id: $id) { id state dueOn overdue workingDaysLeft
   history { action by } reply { outcome } } }"""
+REVIEW = "mutation($id: ID!) { reviewDisclosureReply(id: $id, approve: true) { state } }"
 APPLICANT_OF = "query($id: ID!) { disclosureRequest(id: $id) { applicant { name phone idNumber } } }"
 
 
@@ -51,7 +52,9 @@ async def staff_id(api: Api, org: str, number: str, token: str) -> str:
 async def test_whole_path_from_portal_to_archive_is_recorded_and_the_applicant_follows_it(api):
     # given an organization with an office clerk and a case officer
     org = await api.new_org()
-    team = await api.team(org, office=("OFFICE",), officer=("OFFICER",))
+    team = await api.team(
+        org, office=("OFFICE",), officer=("OFFICER",), dept=("DEPT_HEAD",), unit=("UNIT_HEAD",)
+    )
     office, officer = team["office"].token, team["officer"].token
     # when an applicant submits through the portal
     sent = await submit(api, org)
@@ -81,6 +84,8 @@ async def test_whole_path_from_portal_to_archive_is_recorded_and_the_applicant_f
         officer,
     )
     before = await api.ok(STATUS, {"n": sent["number"], "c": sent["queryCode"]})
+    for reviewer in ("officer", "dept", "unit"):  # 初审 → 审核 → 审发
+        await api.ok(REVIEW, {"id": rid}, team[reviewer].token)
     refused = await api.post(
         "mutation($id: ID!) { sendDisclosureReply(id: $id) { state } }", {"id": rid}, officer
     )
@@ -105,6 +110,9 @@ async def test_whole_path_from_portal_to_archive_is_recorded_and_the_applicant_f
         "start_consultation",
         "end_consultation",
         "draft_reply",
+        "review_reply",
+        "review_reply",
+        "review_reply",
         "reply",
         "archive",
     ]

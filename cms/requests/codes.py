@@ -75,6 +75,7 @@ class RequestState(StrEnum):
     CORRECTION_PENDING = "correction_pending"
     HANDLING = "handling"
     CONSULTING = "consulting"
+    FEE_PENDING = "fee_pending"
     REPLY_DRAFTED = "reply_drafted"
     REPLIED = "replied"
     WITHDRAWN = "withdrawn"
@@ -86,6 +87,7 @@ STATE_LABELS: dict[RequestState, str] = {
     RequestState.CORRECTION_PENDING: "待补正",
     RequestState.HANDLING: "办理中",
     RequestState.CONSULTING: "征求意见中",
+    RequestState.FEE_PENDING: "待缴纳信息处理费",
     RequestState.REPLY_DRAFTED: "答复已拟稿",
     RequestState.REPLIED: "已答复",
     RequestState.WITHDRAWN: "视为撤回",
@@ -98,6 +100,7 @@ OPEN_STATES = frozenset(
         RequestState.CORRECTION_PENDING,
         RequestState.HANDLING,
         RequestState.CONSULTING,
+        RequestState.FEE_PENDING,
         RequestState.REPLY_DRAFTED,
     }
 )
@@ -204,6 +207,46 @@ class Remedy(StrEnum):
 REMEDY_LABELS: dict[Remedy, str] = {Remedy.REVIEW: "行政复议", Remedy.LITIGATION: "行政诉讼"}
 
 
+class RemedyCaseKind(StrEnum):
+    """How the annual report (国办公开办函〔2021〕30号, section 四) splits the cases."""
+
+    REVIEW = "review"
+    LITIGATION_DIRECT = "litigation_direct"
+    LITIGATION_AFTER_REVIEW = "litigation_after_review"
+
+
+REMEDY_CASE_KIND_LABELS: dict[RemedyCaseKind, str] = {
+    RemedyCaseKind.REVIEW: "行政复议",
+    RemedyCaseKind.LITIGATION_DIRECT: "行政诉讼（未经复议直接起诉）",
+    RemedyCaseKind.LITIGATION_AFTER_REVIEW: "行政诉讼（复议后起诉）",
+}
+
+
+class RemedyResult(StrEnum):
+    UPHELD = "upheld"
+    CORRECTED = "corrected"
+    OTHER = "other"
+    PENDING = "pending"
+
+
+REMEDY_RESULT_LABELS: dict[RemedyResult, str] = {
+    RemedyResult.UPHELD: "结果维持",
+    RemedyResult.CORRECTED: "结果纠正",
+    RemedyResult.OTHER: "其他结果",
+    RemedyResult.PENDING: "尚未审结",
+}
+
+
+class FeeMethod(StrEnum):
+    """国办函〔2020〕109号 第三条: per request or per page, one of the two for a request."""
+
+    PER_REQUEST = "per_request"
+    PER_PAGE = "per_page"
+
+
+FEE_METHOD_LABELS: dict[FeeMethod, str] = {FeeMethod.PER_REQUEST: "按件计收", FeeMethod.PER_PAGE: "按量计收"}
+
+
 # The actions a request's history records (RequestEvent.action).
 REQUEST_ACTION_LABELS: dict[str, str] = {
     "receive": "收到申请",
@@ -214,8 +257,15 @@ REQUEST_ACTION_LABELS: dict[str, str] = {
     "end_consultation": "收到意见",
     "extend": "延期答复",
     "draft_reply": "拟写答复",
+    "review_reply": "答复审查",
+    "proactive_draft": "转为主动公开（生成公开目录草稿）",
     "reply": "发出答复",
     "archive": "归档",
     "deemed_withdrawn": "逾期不补正，视为撤回",
     "erase_personal_data": "删除申请人个人信息",
+    "record_remedy_case": "登记行政复议、行政诉讼案件",
+    "conclude_remedy_case": "行政复议、行政诉讼审结",
+    "fee_notice": "发出信息处理费收费通知",
+    "fee_paid": "收到信息处理费",
+    "fee_unpaid": "逾期未缴纳信息处理费，不再处理",
 }

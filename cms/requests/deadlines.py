@@ -6,6 +6,8 @@
 - 第三十二条: time spent consulting a third party or another agency (at most 15 working days) is not
   counted: the working days in (start, end] of each consultation push the deadline out, an open one
   up to today.
+- 信息处理费 (国办函〔2020〕109号): the working days in (notice, payment] do not count either, an
+  unpaid notice up to today; no cap (an unpaid fee ends the request after its period).
 
 Periods count as ``WorkCalendar`` does: the starting day is not counted.
 """
@@ -40,14 +42,15 @@ class Timeline:
     correction_received: date | None = None
     pauses: tuple[Pause, ...] = ()
     extension_days: int = 0
+    fee: Pause | None = None  # from the fee notice to the payment
 
 
 @dataclass(frozen=True)
 class Deadline:
     starts: date | None  # the day the limit counts from; None while a correction is awaited
     due: date | None  # the last day for the reply; None while a correction is awaited
-    paused_days: int  # working days not counted (consultations)
-    running: bool  # False while a correction is awaited or a consultation is open
+    paused_days: int  # working days not counted (consultations, a fee awaited)
+    running: bool  # False while a correction is awaited, a consultation is open or a fee unpaid
 
 
 def correction_notice_due(calendar: WorkCalendar, received: date) -> date:
@@ -65,13 +68,20 @@ def reply_deadline(calendar: WorkCalendar, timeline: Timeline, today: date) -> D
         return Deadline(starts=None, due=None, paused_days=0, running=False)
     starts = as_date(timeline.correction_received or timeline.received)
     paused = sum(paused_days(calendar, pause, today) for pause in timeline.pauses)
+    paused += fee_paused_days(calendar, timeline.fee, today) if timeline.fee is not None else 0
     limit = REPLY_LIMIT + min(timeline.extension_days, EXTENSION_LIMIT) + paused
+    pauses = (*timeline.pauses, *((timeline.fee,) if timeline.fee is not None else ()))
     return Deadline(
         starts=starts,
         due=calendar.add_workdays(starts, limit),
         paused_days=paused,
-        running=all(pause.end is not None for pause in timeline.pauses),
+        running=all(pause.end is not None for pause in pauses),
     )
+
+
+def fee_paused_days(calendar: WorkCalendar, fee: Pause, today: date) -> int:
+    end = as_date(fee.end) if fee.end is not None else as_date(today)
+    return calendar.workdays_between(fee.start, end)
 
 
 def working_days_left(calendar: WorkCalendar, due: date, today: date) -> int:

@@ -19,12 +19,16 @@ from beanie.odm.utils.encoder import Encoder
 from bson import ObjectId
 from bson.errors import InvalidId as BsonInvalidId
 from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from authz import Permission, Principal
 from cms.admin.access import AccessControl
-from cms.errors import Conflict, DomainError, InvalidInput, NotFound
+from cms.errors import Conflict, DomainError, InvalidInput, NotFound, OpinionRequired
+from cms.kinds.catalog import MAX_TITLE, NewCatalogEntry
 from cms.requests import deadlines as dl
+from cms.requests import fees
+from cms.requests import remedies as rm
 from cms.requests.codes import (
     GROUNDS,
     OPEN_STATES,
@@ -35,14 +39,21 @@ from cms.requests.codes import (
     Ground,
     Outcome,
     Remedy,
+    RemedyResult,
     RequestState,
 )
 from cms.requests.crypto import FieldCipher
+from cms.requests.reply_review import OPINION_LIMIT, ReplyChain, ReplyNotApproved, approve
+from cms.review.authoring import AuthoringService
+from cms.review.filing import Filing
+from cms.review.register import RegisterEntry
 from cms.review.workdays import CalendarService
 from cms.review.workdays import as_date as as_date  # re-exported for the schema
-from storage.documents import Counter, at_midnight, utcnow
+from storage.documents import CatalogEntry, Counter, at_midnight, utcnow
 from storage.requests import Consultation, RequestEvent, RequestSubmissions
 from storage.requests import DisclosureRequest as DisclosureRequest  # re-exported for the schema
+from storage.requests import FeeNotice as FeeNotice
+from storage.requests import RemedyCase as RemedyCase
 from storage.requests import Reply as Reply
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -53,6 +64,7 @@ DESCRIPTION_LIMIT = 5000
 NOTE_LIMIT = 2000
 WORKLIST_LIMIT = 500
 ARTICLE_30 = "《中华人民共和国政府信息公开条例》第三十条"
+ARTICLE_44 = "《中华人民共和国政府信息公开条例》第四十四条"
 _ENCODER = Encoder(to_db=True)
 
 
@@ -126,8 +138,13 @@ class RequestService:
         cipher: FieldCipher,
         secret: bytes,
         limits: RequestLimits,
+        *,
+        review: ReplyChain,
+        filing: Filing,
     ) -> None:
         self.access = access
+        self.review = review
+        self.filing = filing
         self.calendar = calendar
         self.cipher = cipher
         self._key = hashlib.sha256(b"gongkai-request-codes\0" + secret).digest()
@@ -216,6 +233,7 @@ class RequestService:
             form=new.form.value,
             delivery=new.delivery.value,
             received_on=received_on,
+            applicant_key=self._hash(f"applicant\0{_identity(new.applicant)}"),
             history=[RequestEvent(action="receive", by=by)],
         )
         request.personal = {
@@ -313,6 +331,7 @@ class RequestService:
             correction_received=_day(request.correction_received_on),
             pauses=tuple(dl.Pause(as_date(c.started), _day(c.ended)) for c in request.consultations),
             extension_days=request.extension_days,
+            fee=dl.Pause(as_date(fee.notice_on), _day(fee.paid_on)) if (fee := request.fee) else None,
         )
         return dl.reply_deadline(self.calendar.calendar, timeline, self.today())
 
@@ -408,20 +427,134 @@ class RequestService:
         request.reply = _checked_reply(draft, principal.user_id)
         return await self._save(request, principal, "draft_reply", RequestState.REPLY_DRAFTED)
 
+    async def review_reply(
+        self, principal: Principal, request_id: str, approved: bool, opinion: str
+    ) -> DisclosureRequest:
+        """The pending tier's decision on the draft: approval moves it on; a refusal (with an
+        opinion) sends the request back to 办理中 for a new draft."""
+        request = await self.get(principal, request_id)
+        tier = self.review.pending(request)
+        if RequestState(request.state) is not RequestState.REPLY_DRAFTED or tier is None:
+            raise InvalidRequestState()
+        self.access.require(principal, Permission(tier.permission), request.org_id)
+        self.review.check_reviewer(principal, request, tier)
+        opinion = opinion.strip()
+        if len(opinion) > OPINION_LIMIT:
+            raise InvalidInput(f"审核意见最多 {OPINION_LIMIT} 个字符。", field="opinion")
+        assert request.reply is not None
+        if approved:
+            approve(request.reply, tier, principal, self.clock(), opinion)
+            after, action = RequestState.REPLY_DRAFTED, "approve"
+        elif not opinion:
+            raise OpinionRequired()
+        else:
+            after, action = RequestState.HANDLING, "reject"
+        note = f"{tier.label}：{'通过' if approved else '退回'}" + (f"（{opinion}）" if opinion else "")
+        return await self._save_filed(
+            request, principal, "review_reply", after, note, register=(action, tier.key, opinion)
+        )
+
     async def send_reply(self, principal: Principal, request_id: str) -> DisclosureRequest:
         request = await self._step(
             principal, request_id, Permission.REQUEST_REPLY, {RequestState.REPLY_DRAFTED}
         )
+        if not self.review.approved(request):
+            raise ReplyNotApproved()
         assert request.reply is not None
         request.reply.replied_on = self.today()
         request.closed_at = self.clock()
-        return await self._save(request, principal, "reply", RequestState.REPLIED)
+        return await self._save_filed(
+            request, principal, "reply", RequestState.REPLIED, "", register=("send_reply", None, "")
+        )
 
     async def archive(self, principal: Principal, request_id: str) -> DisclosureRequest:
         request = await self._step(
             principal, request_id, Permission.REQUEST_REPLY, {RequestState.REPLIED, RequestState.WITHDRAWN}
         )
         return await self._save(request, principal, "archive", RequestState.ARCHIVED)
+
+    async def record_remedy_case(
+        self, principal: Principal, request_id: str, new: rm.NewRemedyCase
+    ) -> DisclosureRequest:
+        """A 行政复议 or 行政诉讼 brought against the handling, in any state (a suit may be against a
+        reply never given)."""
+        request = await self._step(principal, request_id, Permission.REQUEST_REMEDY, set(RequestState))
+        case = rm.new_case(new, request, self.today())
+        request.remedy_cases.append(case)
+        return await self._save(
+            request, principal, "record_remedy_case", RequestState(request.state), note=rm.describe(case)
+        )
+
+    async def conclude_remedy_case(
+        self,
+        principal: Principal,
+        request_id: str,
+        case_id: str,
+        result: RemedyResult,
+        concluded_on: date,
+    ) -> DisclosureRequest:
+        request = await self._step(principal, request_id, Permission.REQUEST_REMEDY, set(RequestState))
+        case = rm.conclude(request, case_id, result, concluded_on, self.today())
+        return await self._save(
+            request, principal, "conclude_remedy_case", RequestState(request.state), note=rm.describe(case)
+        )
+
+    async def issue_fee_notice(
+        self, principal: Principal, request_id: str, new: fees.NewFeeNotice
+    ) -> DisclosureRequest:
+        """A 信息处理费 notice at the standard's amount; the reply's clock stops until payment."""
+        request = await self._step(principal, request_id, Permission.REQUEST_FEE, {RequestState.HANDLING})
+        if request.fee is not None:
+            raise InvalidRequestState("一件申请只能发出一次收费通知。")
+        nth = await fees.monthly_count(request) or 0
+        request.fee = fees.notice(new, nth, self.calendar.calendar, self.today())
+        note = f"{request.fee.amount_fen / 100:.2f} 元，缴费期限 {request.fee.due_on.isoformat()}"
+        return await self._save(request, principal, "fee_notice", RequestState.FEE_PENDING, note=note)
+
+    async def record_fee_payment(
+        self, principal: Principal, request_id: str, amount_fen: int, paid_on: date
+    ) -> DisclosureRequest:
+        request = await self._step(principal, request_id, Permission.REQUEST_FEE, {RequestState.FEE_PENDING})
+        assert request.fee is not None
+        if paid_on > as_date(request.fee.due_on):
+            raise DeadlinePassed("已超过缴费期限，该申请不再处理。")
+        fees.pay(request.fee, amount_fen, paid_on, self.today())
+        return await self._save(request, principal, "fee_paid", RequestState.HANDLING)
+
+    async def draft_proactive(
+        self, principal: Principal, request_id: str, title: str, authoring: AuthoringService
+    ) -> CatalogEntry:
+        """第四十四条: a reply disclosing information of broad interest becomes, in one step, a draft
+        catalog entry of the handling organization (its text as the body; the draft then passes the
+        review chain like any item). Once per request; the request's history links the draft."""
+        request = await self.get(principal, request_id)
+        self.access.require(principal, Permission.CONTENT_CREATE, request.org_id)
+        reply = request.reply
+        if RequestState(request.state) not in {RequestState.REPLIED, RequestState.ARCHIVED} or reply is None:
+            raise InvalidRequestState("答复发出后方可转为主动公开。")
+        if reply.outcome not in {Outcome.DISCLOSED.value, Outcome.PARTLY_DISCLOSED.value}:
+            raise InvalidRequestState("仅予以公开或部分公开的答复可转为主动公开。")
+        if request.proactive_entry_id is not None:
+            raise InvalidRequestState("该答复已生成主动公开目录草稿。")
+        if not title.strip() or len(title) > MAX_TITLE:
+            raise InvalidInput(f"请填写目录条目名称（最多 {MAX_TITLE} 个字符）。", field="title")
+        new = NewCatalogEntry(
+            org_id=request.org_id,
+            title=title,
+            body=reply.text,
+            legal_basis=ARTICLE_44,
+        )
+
+        async def write(session: AsyncClientSession) -> CatalogEntry:
+            entry = await authoring.catalog.create_draft(new, created_by=principal.user_id, session=session)
+            await authoring.versions.record(entry, by=principal.user_id, note=ARTICLE_44, session=session)
+            assert entry.id is not None
+            request.proactive_entry_id = entry.id
+            seen = self._advance(request, principal, "proactive_draft", RequestState(request.state), "")
+            await _write(request, seen, session)
+            return entry
+
+        return await authoring.workflow.atomically(write)
 
     async def _step(
         self, principal: Principal, request_id: str, permission: Permission, states: set[RequestState]
@@ -440,6 +573,63 @@ class RequestService:
         after: RequestState,
         note: str = "",
     ) -> DisclosureRequest:
+        seen = self._advance(request, principal, action, after, note)
+        await _write(request, seen, None)
+        return request
+
+    async def _save_filed(
+        self,
+        request: DisclosureRequest,
+        principal: Principal,
+        action: str,
+        after: RequestState,
+        note: str,
+        *,
+        register: tuple[str, str | None, str],
+    ) -> DisclosureRequest:
+        """``_save`` and the review register's record of it, in one transaction (cms.review.filing)."""
+        before = request.state
+        seen = self._advance(request, principal, action, after, note)
+        register_action, tier, opinion = register
+        assert request.id is not None
+        entry = RegisterEntry(
+            org_id=request.org_id,
+            item_id=request.id,
+            item_type="DisclosureRequest",
+            item_title=f"依申请公开答复 {request.number}",  # never the description: it may name people
+            item_version=request.version,
+            action=register_action,
+            from_state=before,
+            to_state=request.state,
+            actor_id=principal.user_id or "",
+            actor_name=principal.username,
+            tier=tier,
+            actor_roles=self._roles_at(principal, request.org_id),
+            opinion=opinion,
+            details={"number": request.number},
+        )
+
+        async def writes(session: AsyncClientSession) -> None:
+            await _write(request, seen, session)
+
+        await self.filing.file(writes, entry)
+        return request
+
+    def _roles_at(self, principal: Principal, org_id: ObjectId) -> tuple[str, ...]:
+        path = self.access.orgs.tree.path_of(org_id)
+        return tuple(
+            sorted({g.role.value for g in self.access.roles_of(principal) if ObjectId(g.org_id) in path})
+        )
+
+    def _advance(
+        self,
+        request: DisclosureRequest,
+        principal: Principal | None,
+        action: str,
+        after: RequestState,
+        note: str,
+    ) -> int:
+        """The step applied to ``request`` in memory; returns the version it was read at."""
         seen = request.version
         request.state = after.value
         request.version = seen + 1
@@ -448,14 +638,7 @@ class RequestService:
                 action=action, by=principal.user_id if principal else None, at=self.clock(), note=note
             )
         )
-        values = dict(_ENCODER.encode(request))
-        values.pop("_id", None)
-        result = await DisclosureRequest.get_pymongo_collection().update_one(
-            {"_id": request.id, "version": seen}, {"$set": values}
-        )
-        if result.matched_count != 1:
-            raise Conflict()
-        return request
+        return seen
 
     # -- upkeep -------------------------------------------------------------------------------
 
@@ -476,6 +659,23 @@ class RequestService:
                 continue
         return done
 
+    async def expire_fees(self) -> int:
+        """A fee not paid by its due date: the request is given up, counted as 其他处理 / 逾期未缴纳
+        信息处理费."""
+        due = {"state": RequestState.FEE_PENDING.value, "fee.due_on": {"$lt": _midnight(self.today())}}
+        done = 0
+        for request in await DisclosureRequest.find(due).to_list():
+            request.reply = Reply(
+                outcome=Outcome.OTHER.value, ground=Ground.FEE_UNPAID.value, legal_basis=fees.BASIS
+            )
+            request.closed_at = self.clock()
+            try:
+                await self._save(request, None, "fee_unpaid", RequestState.WITHDRAWN)
+                done += 1
+            except Conflict:  # the payment was recorded meanwhile
+                continue
+        return done
+
     async def erase_personal_data(self) -> int:
         """Applicants' identity and contact of requests closed longer than the retention period.
 
@@ -485,12 +685,23 @@ class RequestService:
         result = await DisclosureRequest.get_pymongo_collection().update_many(
             {"closed_at": {"$lte": now - self.limits.retention}, "personal_erased_at": None},
             {
-                "$set": {"personal": {}, "personal_erased_at": now},
+                "$set": {"personal": {}, "applicant_key": "", "personal_erased_at": now},
                 "$inc": {"version": 1},
                 "$push": {"history": _ENCODER.encode(RequestEvent(action="erase_personal_data", at=now))},
             },
         )
         return int(result.modified_count)
+
+
+async def _write(request: DisclosureRequest, seen: int, session: AsyncClientSession | None) -> None:
+    """The request as it is now, only if nobody wrote it since it was read at version ``seen``."""
+    values = dict(_ENCODER.encode(request))
+    values.pop("_id", None)
+    result = await DisclosureRequest.get_pymongo_collection().update_one(
+        {"_id": request.id, "version": seen}, {"$set": values}, session=session
+    )
+    if result.matched_count != 1:
+        raise Conflict()
 
 
 def _checked_reply(draft: DraftReply, by: str | None) -> Reply:
@@ -513,6 +724,11 @@ def _checked_reply(draft: DraftReply, by: str | None) -> Reply:
         text=draft.text,
         drafted_by=by,
     )
+
+
+def _identity(applicant: Applicant) -> str:
+    """Who the applicant is, for counting their requests: the ID number, else the name."""
+    return "".join((applicant.id_number.strip() or applicant.name).split()).upper()
 
 
 def _day(value: date | None) -> date | None:

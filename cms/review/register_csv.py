@@ -71,6 +71,7 @@ RECORD_ACTION_LABELS: dict[str, str] = {
     "import": "导入",
     "checkout": "签出",
     "cancel_checkout": "取消签出",
+    "send_reply": "发出依申请公开答复",
 }
 
 
