@@ -95,6 +95,14 @@ class WorkItem:
     def tier(self, root: strawberry.Parent[WorkItemData]) -> t.ReviewTier | None:
         return root.tier  # type: ignore[return-value]
 
+    @strawberry.field(description="提交人的显示名称（未设置时为用户名；账号不存在时为 null）")
+    async def submitted_by_name(self, root: strawberry.Parent[WorkItemData], info: Info) -> str | None:
+        submitter = root.item.submitted_by
+        if not submitter:
+            return None
+        user = await info.context.loaders.user.load(submitter)  # batched: one query for the whole list
+        return (user.display_name or user.username) if user is not None else None
+
 
 @strawberry.type(description="保密审查结论")
 class ConfidentialityFindings:
