@@ -42,7 +42,8 @@ LABELS_QUERY = """{ labels {
   orgLevels { value label } orgKinds { value label } roles { value label } permissions { value label }
   versionFields { value label } applicantKinds { value label } requestChannels { value label }
   requestForms { value label } requestDeliveries { value label } requestStates { value label }
-  requestOutcomes { value label } requestGrounds { value label } remedyKinds { value label } } }"""
+  requestOutcomes { value label } requestGrounds { value label } remedyKinds { value label }
+  auditActions { value label } auditTargetTypes { value label } } }"""
 
 
 async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
@@ -89,6 +90,8 @@ async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
         ("requestStates", "WITHDRAWN", "视为撤回"),
         ("requestOutcomes", "NOT_PROCESSED", "不予处理"),
         ("requestGrounds", "NO_CORRECTION", "申请人逾期不补正、行政机关不再处理其政府信息公开申请"),
+        ("auditActions", "user.disable", "停用账号"),
+        ("auditTargetTypes", "HolidayCalendar", "节假日安排"),
     ],
     ids=[
         "register-action",
@@ -98,6 +101,8 @@ async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
         "request-state",
         "request-outcome",
         "request-ground-of-article-30",
+        "audit-action",
+        "audit-target-type",
     ],
 )
 async def test_labels_name_stored_codes(gql, kind: str, value: str, label: str) -> None:
