@@ -42,6 +42,9 @@ export const ME = graphql(`
       orgManage: organizationsWith(permission: ORG_MANAGE)
       reviewApprove: organizationsWith(permission: REVIEW_APPROVE)
       vocabularyManage: organizationsWith(permission: VOCABULARY_MANAGE)
+      auditView: organizationsWith(permission: AUDIT_VIEW)
+      calendarView: organizationsWith(permission: CALENDAR_VIEW)
+      calendarManage: organizationsWith(permission: CALENDAR_MANAGE)
     }
   }
 `)
@@ -58,6 +61,7 @@ export const WORKLIST = graphql(`
   query Worklist {
     worklist {
       submittedOn
+      submittedByName
       workingDaysWaiting
       formedOn
       dueOn
@@ -428,6 +432,7 @@ export const REGISTER = graphql(`
       fromState
       toState
       actorName
+      actorDisplayName
       at
       opinion
       itemId
@@ -601,6 +606,8 @@ export const LABELS = graphql(`
       contentTypes { value label }
       permissions { value label }
       versionFields { value label }
+      auditActions { value label }
+      auditTargetTypes { value label }
     }
   }
 `)
