@@ -11,7 +11,9 @@ from tests.e2e.conftest import Scenarios
 WARNED_YEAR = 2081
 
 
-async def test_a_disabled_user_cannot_sign_in_and_the_audit_log_records_each_change(scenario: Scenarios) -> None:
+async def test_a_disabled_user_cannot_sign_in_and_the_audit_log_records_each_change(
+    scenario: Scenarios,
+) -> None:
     result = await scenario("people")
 
     assert result["disabledState"] == "已停用"
