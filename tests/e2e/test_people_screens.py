@@ -19,7 +19,9 @@ async def test_a_disabled_user_cannot_sign_in_and_the_audit_log_records_each_cha
     assert result["disabledState"] == "已停用"
     assert result["refused"] == "账号已停用，请联系管理员。"
     assert result["weak"] == "密码至少 10 位，且须同时包含字母和数字。"
-    assert result["actions"][:4] == ["重置密码", "启用账号", "停用账号", "新建账号"]
+    assert result["actions"] == ["重置密码", "启用账号", "停用账号", "新建账号"]
+    assert result["total"] == "共 4 条记录（时间为北京时间）"
+    assert result["onlyDisabling"] is True
     assert result["actor"] == "演示管理员"
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", result["time"])
     assert re.fullmatch(r"[0-9a-f]{64}", result["headHash"])

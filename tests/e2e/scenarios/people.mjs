@@ -50,22 +50,34 @@ export default async function people(h) {
   await admin.locator('[data-test="people-info"]').getByText('已重置').waitFor()
   await row.getByText('须修改密码').waitFor()
 
-  // the audit log: this account's changes, newest first, under its display name
-  await admin.locator('[data-test="menu-audit"]').click()
-  await admin.locator('[data-test="audit-log"]').waitFor()
-  await admin.locator('[data-test="audit-type"]').selectOption('User')
-  await admin.locator('[data-test="audit-search"]').click()
-  const mine = admin.locator('[data-test="audit-log"] tbody tr', { hasText: username })
+  // the audit log: this account's changes (linked from its row), newest first, under its display name
+  await row.locator('[data-test="people-audit"]').click()
+  await admin.locator('[data-test="audit-target"]').waitFor()
+  const mine = admin.locator('[data-test="audit-log"] tbody tr')
   await mine.nth(3).waitFor()
   const actions = []
   for (const text of await mine.allTextContents()) {
     actions.push(['新建账号', '停用账号', '启用账号', '重置密码'].find((a) => text.includes(a)) ?? text)
   }
+  const total = (await admin.locator('[data-test="audit-total"]').textContent()).trim()
   const actor = (await mine.first().locator('td').nth(2).textContent()).trim()
   const time = (await mine.first().locator('td').nth(1).textContent()).trim()
   await admin.locator('[data-test="audit-verify"]').click()
   const headHash = (await admin.locator('[data-test="audit-head-hash"]').textContent()).trim()
   const verified = (await admin.locator('[data-test="audit-verification"]').textContent()).trim()
   await h.shot(admin, 'audit-log')
-  return { username, displayName, disabledState, refused, weak, actions, actor, time, headHash, verified }
+
+  // the whole log filtered by action: this account's disabling is among the 停用账号 records
+  await admin.getByRole('button', { name: '显示全部' }).click()
+  await admin.locator('[data-test="audit-target"]').waitFor({ state: 'detached' })
+  await admin.locator('[data-test="audit-action"]').selectOption('user.disable')
+  await admin.locator('[data-test="audit-search"]').click()
+  // the account's four records give way to its one 停用账号 record once the filtered page is shown
+  await admin.waitForFunction(
+    (name) => [...document.querySelectorAll('[data-test="audit-log"] tbody tr')].filter((tr) => tr.textContent.includes(name)).length === 1,
+    username,
+  )
+  const filtered = await admin.locator('[data-test="audit-log"] tbody tr').allTextContents()
+  const onlyDisabling = filtered.every((text) => text.includes('停用账号'))
+  return { username, displayName, disabledState, refused, weak, actions, total, actor, time, headHash, verified, onlyDisabling }
 }
