@@ -26,6 +26,7 @@ export const router = createRouter({
     { path: '/users', name: 'users', component: () => import('./views/UsersView.vue'), meta: { title: '用户与角色' } },
     { path: '/organizations', name: 'organizations', component: () => import('./views/OrgsView.vue'), meta: { title: '机构管理' } },
     { path: '/register', name: 'register', component: () => import('./views/RegisterView.vue'), meta: { title: '审查登记' } },
+    { path: '/password', name: 'password', component: () => import('./views/ChangePasswordView.vue'), meta: { title: '修改密码' } },
     { path: '/people', name: 'people', component: () => import('./views/PeopleView.vue'), meta: { title: '人员管理' } },
     { path: '/audit', name: 'audit', component: () => import('./views/AuditLogView.vue'), meta: { title: '审计日志' } },
     { path: '/calendar', name: 'calendar', component: () => import('./views/CalendarView.vue'), meta: { title: '节假日日历' } },
@@ -44,6 +45,8 @@ router.beforeEach(async (to) => {
     }
     if (!session.me) return { name: 'login', query: { next: to.fullPath } }
   }
+  // after an administrator's reset the server refuses everything but changing the password
+  if (session.me.user.mustChangePassword && to.name !== 'password') return { name: 'password', query: { next: to.fullPath } }
   return true
 })
 

@@ -11,7 +11,7 @@ from tests.e2e.conftest import Scenarios
 WARNED_YEAR = 2081
 
 
-async def test_a_disabled_user_cannot_sign_in_and_the_audit_log_records_each_change(
+async def test_a_disabled_user_cannot_sign_in_a_reset_forces_a_new_password_and_the_audit_log_shows_each(
     scenario: Scenarios,
 ) -> None:
     result = await scenario("people")
@@ -19,10 +19,12 @@ async def test_a_disabled_user_cannot_sign_in_and_the_audit_log_records_each_cha
     assert result["disabledState"] == "已停用"
     assert result["refused"] == "账号已停用，请联系管理员。"
     assert result["weak"] == "密码至少 10 位，且须同时包含字母和数字。"
-    assert result["actions"] == ["重置密码", "启用账号", "停用账号", "新建账号"]
-    assert result["total"] == "共 4 条记录（时间为北京时间）"
+    assert result["required"] == "管理员已重置您的密码，请先设置新密码后再继续使用。"
+    assert result["wrongCurrent"] == "当前密码不正确。"
+    assert result["actions"] == ["修改密码", "重置密码", "启用账号", "停用账号", "新建账号"]
+    assert result["total"] == "共 5 条记录（时间为北京时间）"
     assert result["onlyDisabling"] is True
-    assert result["actor"] == "演示管理员"
+    assert result["actors"] == [result["displayName"], "演示管理员", "演示管理员", "演示管理员", "演示管理员"]
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", result["time"])
     assert re.fullmatch(r"[0-9a-f]{64}", result["headHash"])
     assert result["verified"].startswith("日志链完整：已校验 ")

@@ -25,6 +25,7 @@ export const ME = graphql(`
         id
         username
         displayName
+        mustChangePassword
         organization { id name }
       }
       grants {

@@ -93,3 +93,9 @@ export const CALENDAR_WARNINGS = graphql(`
     calendarWarnings { year message }
   }
 `)
+
+export const CHANGE_PASSWORD = graphql(`
+  mutation ChangePassword($currentPassword: String!, $newPassword: String!) {
+    changePassword(currentPassword: $currentPassword, newPassword: $newPassword) { token }
+  }
+`)

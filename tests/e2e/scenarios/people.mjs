@@ -1,6 +1,7 @@
 // 人员管理 and 审计日志 (#17): an administrator finds an account and disables it — the user's open session
-// ends and they cannot sign in again — then enables it and resets its password; the audit log lists each
-// change by name, and its chain verifies with a head hash.
+// ends and they cannot sign in again — then enables it and resets its password, and the user must choose a
+// new one at the next sign-in; the account's audit records list each change by name, and the chain verifies
+// with a head hash.
 export default async function people(h) {
   const username = `e2e-p-${Date.now()}`
   const displayName = `停用测试员${String(Date.now()).slice(-5)}`
@@ -50,17 +51,31 @@ export default async function people(h) {
   await admin.locator('[data-test="people-info"]').getByText('已重置').waitFor()
   await row.getByText('须修改密码').waitFor()
 
+  // signing in with the temporary password opens 修改密码 before anything else
+  await h.login(user, username, 'Temp-reset-2026b')
+  await user.waitForURL(/\/admin\/password/)
+  const required = (await user.locator('[data-test="password-required"]').textContent()).trim()
+  await user.locator('#pw-current').fill('Not-the-password-1')
+  await user.locator('#pw-new').fill('Own-choice-2026c')
+  await user.locator('#pw-again').fill('Own-choice-2026c')
+  await user.locator('[data-test="password-submit"]').click()
+  const wrongCurrent = (await user.locator('[data-test="error-pw-current"]').textContent()).trim()
+  await user.locator('#pw-current').fill('Temp-reset-2026b')
+  await user.locator('[data-test="password-submit"]').click()
+  await user.locator('[data-test="worklist"]').waitFor()
+  await h.shot(user, 'password-changed')
+
   // the audit log: this account's changes (linked from its row), newest first, under its display name
   await row.locator('[data-test="people-audit"]').click()
   await admin.locator('[data-test="audit-target"]').waitFor()
   const mine = admin.locator('[data-test="audit-log"] tbody tr')
-  await mine.nth(3).waitFor()
+  await mine.nth(4).waitFor()
   const actions = []
   for (const text of await mine.allTextContents()) {
-    actions.push(['新建账号', '停用账号', '启用账号', '重置密码'].find((a) => text.includes(a)) ?? text)
+    actions.push(['新建账号', '停用账号', '启用账号', '重置密码', '修改密码'].find((a) => text.includes(a)) ?? text)
   }
   const total = (await admin.locator('[data-test="audit-total"]').textContent()).trim()
-  const actor = (await mine.first().locator('td').nth(2).textContent()).trim()
+  const actors = (await admin.locator('[data-test="audit-log"] tbody tr td:nth-child(3)').allTextContents()).map((t) => t.trim())
   const time = (await mine.first().locator('td').nth(1).textContent()).trim()
   await admin.locator('[data-test="audit-verify"]').click()
   const headHash = (await admin.locator('[data-test="audit-head-hash"]').textContent()).trim()
@@ -79,5 +94,5 @@ export default async function people(h) {
   )
   const filtered = await admin.locator('[data-test="audit-log"] tbody tr').allTextContents()
   const onlyDisabling = filtered.every((text) => text.includes('停用账号'))
-  return { username, displayName, disabledState, refused, weak, actions, total, actor, time, headHash, verified, onlyDisabling }
+  return { username, displayName, disabledState, refused, weak, required, wrongCurrent, actions, total, actors, time, headHash, verified, onlyDisabling }
 }
