@@ -43,7 +43,7 @@ async def test_the_december_warning_leads_to_the_calendar_and_an_edit_round_trip
     assert result["rowError"] == f"{WARNED_YEAR + 1}-01-01 不在 {WARNED_YEAR} 年内。"
     assert result["saved"] == f"已保存 {WARNED_YEAR} 年节假日安排（2 天），工作日期限即按新安排计算。"
     assert result["days"] == [
-        [f"{WARNED_YEAR}-01-01", "HOLIDAY", "元旦"],
-        [f"{WARNED_YEAR}-01-04", "WORKDAY", "元旦调休上班"],
+        [f"{WARNED_YEAR}-01-01", "周三", "HOLIDAY", "元旦"],
+        [f"{WARNED_YEAR}-01-04", "周六", "WORKDAY", "元旦调休上班"],
     ]
     assert (result["absentAfter"], result["warningsAfter"]) == (0, 0)

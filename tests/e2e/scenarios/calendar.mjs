@@ -42,6 +42,7 @@ export default async function calendar(h) {
   for (const row of await admin.locator('[data-test="calendar-day"]').all()) {
     days.push([
       await row.locator('input').first().inputValue(),
+      (await row.locator('[data-test="calendar-weekday"]').textContent()).trim(),
       await row.locator('[data-test="calendar-kind"]').inputValue(),
       await row.locator('input[data-test="calendar-name"]').inputValue(),
     ])
