@@ -37,6 +37,10 @@ class User:
     def organization(self, root: strawberry.Parent[model.User], info: Info) -> t.Organization | None:
         return info.context.services.orgs.tree.get(root.org_id)  # type: ignore[return-value]
 
+    @strawberry.field(description="该账号的全部角色授权（本人，或可管理该账号所在机构人员、授权的人可查看）")
+    def grants(self, root: strawberry.Parent[model.User], info: Info) -> list[RoleGrant]:
+        return info.context.services.admin.grants_of(principal(info), root)  # type: ignore[arg-type, return-value]
+
 
 @strawberry.type(description="角色授权")
 class RoleGrant:

@@ -12,6 +12,7 @@ export const SEARCH_USERS = graphql(`
       mustChangePassword
       lastLogin
       organization { id name }
+      grants { role roleLabel subtree organization { id name } }
     }
   }
 `)
