@@ -16,6 +16,7 @@ async def test_a_disabled_user_cannot_sign_in_a_reset_forces_a_new_password_and_
 ) -> None:
     result = await scenario("people")
 
+    assert result["grants"] == ["承办人（云南省人民政府）"]
     assert result["disabledState"] == "已停用"
     assert result["refused"] == "账号已停用，请联系管理员。"
     assert result["weak"] == "密码至少 10 位，且须同时包含字母和数字。"

@@ -12,6 +12,10 @@ export default async function people(h) {
     'mutation($u: String!, $p: String!, $o: ID!, $n: String!) { createUser(username: $u, password: $p, organization: $o, displayName: $n) { id } }',
     { u: username, p: password, o: root, n: displayName },
   )
+  const id = (await h.api('demo-admin', 'query($q: String!) { searchUsers(query: $q) { id } }', { q: username })).searchUsers[0].id
+  await h.api('demo-admin', 'mutation($i: RoleGrantInput!) { grantRole(input: $i) { role } }', {
+    i: { user: id, role: 'OFFICER', organization: root, subtree: false },
+  })
 
   // the user is signed in when the administrator disables the account
   const user = await h.newPage()
@@ -25,6 +29,7 @@ export default async function people(h) {
   await admin.locator('[data-test="people-search"]').click()
   const row = admin.locator('[data-test="people"] tr', { hasText: username })
   await row.waitFor()
+  const grants = (await row.locator('[data-test="people-grant"]').allTextContents()).map((t) => t.trim())
   await row.getByRole('button', { name: `停用 ${username}` }).click()
   await admin.locator('[data-test="people-info"]').getByText('已停用账号').waitFor()
   const disabledState = (await row.locator('[data-test="people-state"]').textContent()).trim()
@@ -94,5 +99,5 @@ export default async function people(h) {
   )
   const filtered = await admin.locator('[data-test="audit-log"] tbody tr').allTextContents()
   const onlyDisabling = filtered.every((text) => text.includes('停用账号'))
-  return { username, displayName, disabledState, refused, weak, required, wrongCurrent, actions, total, actors, time, headHash, verified, onlyDisabling }
+  return { username, displayName, grants, disabledState, refused, weak, required, wrongCurrent, actions, total, actors, time, headHash, verified, onlyDisabling }
 }
