@@ -11,6 +11,8 @@ import strawberry
 
 from authz import PERMISSION_LABELS, ROLE_LABELS
 from cms import model
+from cms.audit.log import ACTION_LABELS as AUDIT_ACTION_LABELS
+from cms.audit.log import TARGET_LABELS as AUDIT_TARGET_LABELS
 from cms.content.field_labels import FIELD_LABELS
 from cms.content.kinds import type_labels
 from cms.reports.service import REPORT_STATE_LABELS
@@ -132,6 +134,14 @@ class Labels:
     @strawberry.field(description="依申请公开办理记录中的操作（RequestEvent.action 的代码）")
     def request_actions(self) -> list[Label]:
         return _codes(requests.REQUEST_ACTION_LABELS)
+
+    @strawberry.field(description="审计日志中的操作（AuditRecord.action 的代码）")
+    def audit_actions(self) -> list[Label]:
+        return _codes(AUDIT_ACTION_LABELS)
+
+    @strawberry.field(description="审计日志中的对象类型（AuditRecord.targetType 的代码）")
+    def audit_target_types(self) -> list[Label]:
+        return _codes(AUDIT_TARGET_LABELS)
 
     @strawberry.field(description="救济途径（RemedyKind）")
     def remedy_kinds(self) -> list[Label]:

@@ -37,6 +37,10 @@ class User:
     def organization(self, root: strawberry.Parent[model.User], info: Info) -> t.Organization | None:
         return info.context.services.orgs.tree.get(root.org_id)  # type: ignore[return-value]
 
+    @strawberry.field(description="该账号的全部角色授权（本人，或可管理该账号所在机构人员、授权的人可查看）")
+    def grants(self, root: strawberry.Parent[model.User], info: Info) -> list[RoleGrant]:
+        return info.context.services.admin.grants_of(principal(info), root)  # type: ignore[arg-type, return-value]
+
 
 @strawberry.type(description="角色授权")
 class RoleGrant:
@@ -94,6 +98,14 @@ class WorkItem:
     @strawberry.field(description="待执行的审核环节；为空表示需本机构会签确认")
     def tier(self, root: strawberry.Parent[WorkItemData]) -> t.ReviewTier | None:
         return root.tier  # type: ignore[return-value]
+
+    @strawberry.field(description="提交人的显示名称（未设置时为用户名；账号不存在时为 null）")
+    async def submitted_by_name(self, root: strawberry.Parent[WorkItemData], info: Info) -> str | None:
+        submitter = root.item.submitted_by
+        if not submitter:
+            return None
+        user = await info.context.loaders.user.load(submitter)  # batched: one query for the whole list
+        return (user.display_name or user.username) if user is not None else None
 
 
 @strawberry.type(description="保密审查结论")

@@ -156,8 +156,10 @@ async def test_the_export_has_chinese_headers_and_the_records(api: Api):
     lines = text.lstrip("\ufeff").splitlines()
     assert (
         lines[0]
-        == "序号,时间,操作,对象类型,对象ID,对象,所属机构ID,操作人,操作人ID,修改前,修改后,前一记录哈希,本记录哈希"
+        == "序号,时间,操作,对象类型,对象ID,对象,所属机构ID,操作人,操作人账号,操作人ID,修改前,修改后,前一记录哈希,本记录哈希"
     )
+    # the administrator by display name, the account name beside it
+    assert {tuple(line.split(",")[7:9]) for line in lines[1:]} == {("演示管理员", ADMIN)}
     assert [line.split(",")[2] for line in lines[1:]] == ["新建账号", "停用账号"]
     assert '"{""active"": true}","{""active"": false}"' in lines[2]
 

@@ -49,7 +49,8 @@ LABELS_QUERY = """{ labels {
   versionFields { value label } applicantKinds { value label } requestChannels { value label }
   requestForms { value label } requestDeliveries { value label } requestStates { value label }
   requestOutcomes { value label } requestGrounds { value label } remedyKinds { value label } remedyCaseKinds { value label }
-  remedyResults { value label } feeMethods { value label } } }"""
+  remedyResults { value label } feeMethods { value label }
+  auditActions { value label } auditTargetTypes { value label } } }"""
 
 
 async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
@@ -102,6 +103,8 @@ async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
         ("eventKinds", "PRESS_BRIEFING", "新闻通气会"),
         ("requestOutcomes", "NOT_PROCESSED", "不予处理"),
         ("requestGrounds", "NO_CORRECTION", "申请人逾期不补正、行政机关不再处理其政府信息公开申请"),
+        ("auditActions", "user.disable", "停用账号"),
+        ("auditTargetTypes", "HolidayCalendar", "节假日安排"),
     ],
     ids=[
         "register-action",
@@ -112,6 +115,8 @@ async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
         "event-kind",
         "request-outcome",
         "request-ground-of-article-30",
+        "audit-action",
+        "audit-target-type",
     ],
 )
 async def test_labels_name_stored_codes(gql, kind: str, value: str, label: str) -> None:

@@ -146,7 +146,9 @@ def test_a_field_of_an_interface_counts_its_largest_concrete_selection() -> None
 
 
 def _admin_operations() -> list[Any]:
-    source = (ROOT / "admin-ui/src/graphql/operations.ts").read_text(encoding="utf-8")
+    # every file of operations (operations.ts, and the screens' own files beside it)
+    files = sorted((ROOT / "admin-ui/src/graphql").glob("*.ts"))
+    source = "".join(f.read_text(encoding="utf-8") for f in files)
     texts = re.findall(r"export const \w+ = graphql\(`(.*?)`\)", source, re.S)
     # graphql-codegen's client preset appends the fragments an operation spreads (by name): so do we
     fragments = {m.group(1): t for t in texts if (m := re.match(r"\s*fragment (\w+)", t))}

@@ -15,6 +15,7 @@ export interface Label {
 const KINDS: LabelKind[] = [
   'reviewStates', 'validities', 'disclosureModes', 'privacyGrounds', 'orgLevels', 'orgKinds', 'interpretationKinds',
   'interviewKinds', 'eventKinds', 'leaderLevels', 'reviewActions', 'registerActions', 'contentTypes', 'permissions', 'versionFields',
+  'auditActions', 'auditTargetTypes',
 ]
 export const labels = reactive(Object.fromEntries(KINDS.map((k) => [k, [] as Label[]])) as Record<LabelKind, Label[]>)
 

@@ -27,6 +27,10 @@ export const router = createRouter({
     { path: '/organizations', name: 'organizations', component: () => import('./views/OrgsView.vue'), meta: { title: '机构管理' } },
     { path: '/compliance', name: 'compliance', component: () => import('./views/ComplianceView.vue'), meta: { title: '合规看板' } },
     { path: '/register', name: 'register', component: () => import('./views/RegisterView.vue'), meta: { title: '审查登记' } },
+    { path: '/password', name: 'password', component: () => import('./views/ChangePasswordView.vue'), meta: { title: '修改密码' } },
+    { path: '/people', name: 'people', component: () => import('./views/PeopleView.vue'), meta: { title: '人员管理' } },
+    { path: '/audit', name: 'audit', component: () => import('./views/AuditLogView.vue'), meta: { title: '审计日志' } },
+    { path: '/calendar', name: 'calendar', component: () => import('./views/CalendarView.vue'), meta: { title: '节假日日历' } },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 })
@@ -42,6 +46,8 @@ router.beforeEach(async (to) => {
     }
     if (!session.me) return { name: 'login', query: { next: to.fullPath } }
   }
+  // after an administrator's reset the server refuses everything but changing the password
+  if (session.me.user.mustChangePassword && to.name !== 'password') return { name: 'password', query: { next: to.fullPath } }
   return true
 })
 

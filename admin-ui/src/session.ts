@@ -51,6 +51,10 @@ export const can = reactive({
   manageVocabularies: computed(() => (session.me?.vocabularyManage.length ?? 0) > 0),
   manageOrgs: computed(() => (session.me?.orgManage.length ?? 0) > 0),
   compliance: computed(() => (session.me?.complianceView.length ?? 0) > 0),
+  managePeople: computed(() => (session.me?.userManage.length ?? 0) > 0),
+  viewAudit: computed(() => (session.me?.auditView.length ?? 0) > 0),
+  viewCalendar: computed(() => (session.me?.calendarView.length ?? 0) > 0),
+  manageCalendar: computed(() => (session.me?.calendarManage.length ?? 0) > 0),
   manageUsers: computed(() => (session.me?.userManage.length ?? 0) + (session.me?.roleGrant.length ?? 0) > 0),
 })
 

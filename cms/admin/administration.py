@@ -305,6 +305,15 @@ class AdministrationService:
         self.access.require_shared(principal, Permission.AUDIT_VIEW)
         return await self.audit.verify()
 
+    def grants_of(self, principal: Principal, user: User) -> list[Grant]:
+        """The roles one account holds, wherever they are granted: for the account itself, and for whoever
+        manages the people of its organization or grants roles there."""
+        if principal.user_id is not None and principal.user_id == str(user.id):
+            return self.access.roles_of(principal)
+        if not self.access.can(principal, Permission.ROLE_GRANT, user.org_id):
+            self.access.require(principal, Permission.USER_MANAGE, user.org_id)
+        return self.access.roles_of(self.access.principal_for(user))
+
     def grants_in(self, principal: Principal, org_id: ObjectId) -> list[Grant]:
         """Who holds what in an organization (including grants inherited from above)."""
         self.access.require(principal, Permission.ROLE_GRANT, org_id)

@@ -6,8 +6,11 @@ Sources, one notice per year (published on www.gov.cn, usually in October or Nov
 - 2024: 国务院办公厅关于2024年部分节假日安排的通知（国办发明电〔2023〕7号）
 - 2025: 国务院办公厅关于2025年部分节假日安排的通知（国办发明电〔2024〕12号）; from 2025 the statutory
   holidays are those of the revised 《全国年节及纪念日放假办法》 (国务院令第795号: 除夕 and 5月2日 added)
-- 2026: 国务院办公厅关于2026年部分节假日安排的通知 (国办发明电〔2025〕7号 as remembered: TO BE CHECKED
-  against the official notice before relying on it)
+- 2026: 国务院办公厅关于2026年部分节假日安排的通知
+
+tests/test_holiday_data.py compares every year here with the independently maintained data of the
+``chinesecalendar`` package (2024–2026 match it day for day). A year whose notice is not yet published is
+not entered: an administrator adds it through the holiday calendar screen or ``setHolidayCalendar``.
 
 This is editable data, not code. Each row is ``(ISO date, "off" | "work", note)``:
 
@@ -113,7 +116,6 @@ HOLIDAYS: dict[int, list[tuple[str, str, str]]] = {
         ("2025-10-08", "off", "国庆节、中秋节"),  # 周三
         ("2025-10-11", "work", "国庆节、中秋节调休上班"),  # 周六
     ],
-    # TO BE CHECKED against the official 2026 notice (国办发明电〔2025〕7号); entered from memory.
     2026: [
         # 元旦：1月1日（周四）至3日（周六）放假调休，共3天。1月4日（周日）上班。
         ("2026-01-01", "off", "元旦"),  # 周四

@@ -7,7 +7,11 @@ import csv
 import io
 from collections.abc import AsyncIterable, Mapping
 from datetime import timedelta, timezone
+from typing import Any
 
+from bson import ObjectId
+
+from storage.accounts import User
 from storage.documents import DisclosureMode, ReviewState
 from storage.register import RegisterRecord
 
@@ -26,6 +30,7 @@ CSV_HEADER = (
     "原状态",
     "新状态",
     "经办人",
+    "经办人账号",
     "经办人ID",
     "角色",
     "意见",
@@ -75,16 +80,43 @@ RECORD_ACTION_LABELS: dict[str, str] = {
 }
 
 
+# Records whose actors' names are looked up together: one query per this many rows.
+NAME_BATCH = 1000
+
+
 async def csv_of(records: AsyncIterable[RegisterRecord]) -> str:
     """UTF-8 with a BOM (Excel on Chinese Windows reads it correctly), Chinese header, Beijing time,
-    cells that a spreadsheet would take for a formula neutralized with a leading quote."""
+    people by their display names, cells that a spreadsheet would take for a formula neutralized with a
+    leading quote."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
+    batch: list[RegisterRecord] = []
     async for record in records:
-        writer.writerow(_csv_row(record))
+        batch.append(record)
+        if len(batch) == NAME_BATCH:
+            await _write_batch(writer, batch)
+            batch = []
+    await _write_batch(writer, batch)
     return out.getvalue()
+
+
+async def _write_batch(writer: Any, batch: list[RegisterRecord]) -> None:
+    names = await display_names({record.actor_id for record in batch})
+    for record in batch:
+        writer.writerow(_csv_row(record, names.get(record.actor_id) or record.actor_name))
+
+
+async def display_names(user_ids: set[str]) -> dict[str, str]:
+    """What staff call each account (display name, else username), in one query; the register keeps the
+    username it recorded, and an id that is no account (``system``, a deleted user) is simply absent."""
+    wanted = [ObjectId(i) for i in user_ids if ObjectId.is_valid(i)]
+    if not wanted:
+        return {}
+    collection = User.get_pymongo_collection()
+    cursor = collection.find({"_id": {"$in": wanted}}, {"display_name": 1, "username": 1})
+    return {str(doc["_id"]): doc.get("display_name") or doc["username"] async for doc in cursor}
 
 
 def plain_cell(value: str) -> str:
@@ -103,7 +135,7 @@ def _label(labels: Mapping[str, str], code: str) -> str:
     return labels.get(code, code)
 
 
-def _csv_row(record: RegisterRecord) -> list[str]:
+def _csv_row(record: RegisterRecord, actor: str) -> list[str]:
     findings = record.findings
     local = record.at.astimezone(SHANGHAI)
     row = [
@@ -117,6 +149,7 @@ def _csv_row(record: RegisterRecord) -> list[str]:
         _cell(record.tier or ""),
         _cell(_label(_STATE_LABELS, record.from_state)),
         _cell(_label(_STATE_LABELS, record.to_state)),
+        _cell(actor),
         _cell(record.actor_name),
         _cell(record.actor_id),
         _cell("、".join(record.actor_roles)),

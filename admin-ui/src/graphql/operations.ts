@@ -25,6 +25,7 @@ export const ME = graphql(`
         id
         username
         displayName
+        mustChangePassword
         organization { id name }
       }
       grants {
@@ -43,6 +44,9 @@ export const ME = graphql(`
       reviewApprove: organizationsWith(permission: REVIEW_APPROVE)
       vocabularyManage: organizationsWith(permission: VOCABULARY_MANAGE)
       complianceView: organizationsWith(permission: COMPLIANCE_VIEW)
+      auditView: organizationsWith(permission: AUDIT_VIEW)
+      calendarView: organizationsWith(permission: CALENDAR_VIEW)
+      calendarManage: organizationsWith(permission: CALENDAR_MANAGE)
     }
   }
 `)
@@ -59,6 +63,7 @@ export const WORKLIST = graphql(`
   query Worklist {
     worklist {
       submittedOn
+      submittedByName
       workingDaysWaiting
       formedOn
       dueOn
@@ -429,6 +434,7 @@ export const REGISTER = graphql(`
       fromState
       toState
       actorName
+      actorDisplayName
       at
       opinion
       itemId
@@ -606,6 +612,8 @@ export const LABELS = graphql(`
       contentTypes { value label }
       permissions { value label }
       versionFields { value label }
+      auditActions { value label }
+      auditTargetTypes { value label }
     }
   }
 `)
