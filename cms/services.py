@@ -38,6 +38,7 @@ from cms.kinds.gazette import GazetteService
 from cms.kinds.interpretations import InterpretationService
 from cms.kinds.interviews import InterviewService
 from cms.observe.metrics import MongoCommandMetrics, record_s3
+from cms.reading_room.visits import VisitLimits, VisitService
 from cms.requests.crypto import FieldCipher, key_from
 from cms.requests.service import RequestLimits, RequestService
 from cms.review.allowed import AllowedActions
@@ -125,6 +126,7 @@ class Services:
     search: SearchService
     requests: RequestService
     holidays: CalendarAdministration
+    visits: VisitService
     node: str = field(default_factory=node_id)  # this process, as the job and migration leases name it
 
     def migrations(self) -> Migrations:
@@ -317,6 +319,12 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
             ),
         ),
         holidays=CalendarAdministration(access, calendar, audit, workflow.atomically),
+        visits=VisitService(
+            access,
+            content,
+            settings.reading_room_terminals,
+            VisitLimits(batches_per_minute=settings.reading_room_batches_per_minute),
+        ),
         node=node,
     )
     # Another process changed the tree or the vocabularies: reload ours before following its generation.

@@ -25,6 +25,7 @@ from schema.mutations import Mutation as BaseMutation
 from schema.people import PeopleMutation, PeopleQuery
 from schema.prepared import PreparedDocuments, PreparedDocumentsExtension
 from schema.queries import PublicQuery
+from schema.reading_room import ReadingRoomMutation, ReadingRoomQuery
 from schema.requests import RequestMutation, RequestQuery
 from schema.search import SearchMutation, SearchQuery
 from schema.staff import StaffQuery
@@ -49,13 +50,23 @@ class GongkaiSchema(strawberry.Schema):
 
 @strawberry.type
 class Query(
-    PublicQuery, StaffQuery, SearchQuery, LabelsQuery, RequestQuery, PeopleQuery, AuditQuery, CalendarQuery
+    PublicQuery,
+    StaffQuery,
+    SearchQuery,
+    LabelsQuery,
+    RequestQuery,
+    PeopleQuery,
+    AuditQuery,
+    CalendarQuery,
+    ReadingRoomQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(BaseMutation, SearchMutation, RequestMutation, PeopleMutation, CalendarMutation):
+class Mutation(
+    BaseMutation, SearchMutation, RequestMutation, PeopleMutation, CalendarMutation, ReadingRoomMutation
+):
     pass
 
 
