@@ -36,7 +36,7 @@ async def test_a_configured_terminal_gets_its_organization_name_and_idle_time(
         "organization": "km-gov",
         "name": "昆明市政务服务中心查阅点",
         "idleSeconds": 60,
-        "portalUrlTemplate": None,
+        "portalUrlTemplate": "https://www.km.gov.cn/zwgk/{id}",
     }
     assert response.headers["cache-control"] == "public, max-age=30"
 
@@ -73,6 +73,28 @@ async def test_reading_room_pages_may_not_be_framed_and_run_only_their_own_scrip
     assert "frame-ancestors 'none'" in policy
     assert "form-action 'none'" in policy
     assert response.headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    ("file_origin", "connect"),
+    [
+        pytest.param(None, "connect-src 'self';", id="files-from-this-server"),
+        pytest.param(
+            "https://files.gov.example",
+            "connect-src 'self' https://files.gov.example;",
+            id="files-from-a-cdn",
+        ),
+    ],
+)
+def test_pdf_js_may_run_its_worker_and_fetch_attachments_and_nothing_more(
+    file_origin: str | None, connect: str
+) -> None:
+    # pdf.js's worker (and the service worker) are the app's own scripts; the PDF comes from where
+    # attachments are delivered
+    policy = reading_room_headers(file_origin=file_origin)["Content-Security-Policy"]
+    assert "worker-src 'self';" in policy
+    assert connect in policy
+    assert "script-src 'self';" in policy  # no 'wasm-unsafe-eval', no 'unsafe-eval'
 
 
 async def test_client_routes_answer_with_the_app_page(tmp_path: Path) -> None:
