@@ -25,6 +25,7 @@ export const router = createRouter({
     { path: '/history/:id', name: 'history', component: () => import('./views/HistoryView.vue'), props: true, meta: { title: '版本与流转记录' } },
     { path: '/users', name: 'users', component: () => import('./views/UsersView.vue'), meta: { title: '用户与角色' } },
     { path: '/organizations', name: 'organizations', component: () => import('./views/OrgsView.vue'), meta: { title: '机构管理' } },
+    { path: '/reading-room-statistics', name: 'reading-room-statistics', component: () => import('./views/ReadingRoomStatsView.vue'), meta: { title: '查阅统计' } },
     { path: '/register', name: 'register', component: () => import('./views/RegisterView.vue'), meta: { title: '审查登记' } },
     { path: '/:rest(.*)*', redirect: '/' },
   ],

@@ -42,6 +42,7 @@ export const ME = graphql(`
       orgManage: organizationsWith(permission: ORG_MANAGE)
       reviewApprove: organizationsWith(permission: REVIEW_APPROVE)
       vocabularyManage: organizationsWith(permission: VOCABULARY_MANAGE)
+      readingRoomStatistics: organizationsWith(permission: READING_ROOM_STATISTICS)
     }
   }
 `)
@@ -602,5 +603,22 @@ export const LABELS = graphql(`
       permissions { value label }
       versionFields { value label }
     }
+  }
+`)
+
+export const READING_ROOM_STATISTICS = graphql(`
+  query ReadingRoomStatistics($since: Date!, $until: Date!, $terminal: String) {
+    readingRoomStatistics(since: $since, until: $until, terminal: $terminal) {
+      terminals
+      days { terminal day views searches prints qrShown }
+      topItems { itemId title views }
+      topSearches { query searches }
+    }
+  }
+`)
+
+export const READING_ROOM_STATISTICS_EXPORT = graphql(`
+  query ReadingRoomStatisticsExport($since: Date!, $until: Date!, $terminal: String) {
+    readingRoomStatisticsExport(since: $since, until: $until, terminal: $terminal)
   }
 `)
