@@ -112,6 +112,18 @@ async def test_client_routes_answer_with_the_app_page(tmp_path: Path) -> None:
     assert response.headers["cache-control"] == "no-cache"
 
 
+async def test_missing_pdf_js_data_is_not_found_rather_than_the_app_page(tmp_path: Path) -> None:
+    # pdf.js would otherwise read index.html as a CMap of a Chinese PDF
+    (tmp_path / "index.html").write_text("<!doctype html><title>查阅终端</title>", encoding="utf-8")
+    app = reading_room_app(tmp_path)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        response = await http.get("/pdfjs/cmaps/UniGB-UCS2-H.bcmap")
+    assert response.status_code == 404
+    assert response.text == "未找到该文件。"
+
+
 async def test_an_unbuilt_app_says_how_to_build_it(tmp_path: Path) -> None:
     app = reading_room_app(tmp_path / "missing")
     async with httpx.AsyncClient(
