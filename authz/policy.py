@@ -78,6 +78,7 @@ class Permission(StrEnum):
     REPORT_VIEW = "report.view"
     REPORT_EDIT = "report.edit"
     COMPLIANCE_VIEW = "compliance.view"
+    READING_ROOM_STATISTICS = "reading_room.statistics"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -111,6 +112,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.REPORT_VIEW: "查看年度报告",
     Permission.REPORT_EDIT: "编写和印发年度报告",
     Permission.COMPLIANCE_VIEW: "查看合规看板",
+    Permission.READING_ROOM_STATISTICS: "查看查阅统计",
 }
 
 

@@ -39,6 +39,7 @@ from cms.kinds.gazette import GazetteService
 from cms.kinds.interpretations import InterpretationService
 from cms.kinds.interviews import InterviewService, settle_event_fields
 from cms.observe.metrics import MongoCommandMetrics, record_s3
+from cms.reading_room.visits import VisitLimits, VisitService
 from cms.reports.service import ReportService
 from cms.requests.crypto import FieldCipher, key_from
 from cms.requests.reply_review import ReplyChain
@@ -131,6 +132,7 @@ class Services:
     requests: RequestService
     holidays: CalendarAdministration
     compliance: ComplianceService
+    visits: VisitService
     node: str = field(default_factory=node_id)  # this process, as the job and migration leases name it
     reports: ReportService = field(init=False)  # built on the attachments service (below)
 
@@ -334,6 +336,12 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         requests=requests,
         compliance=ComplianceService(access, calendar, requests, lambda: orgs.tree),
         holidays=CalendarAdministration(access, calendar, audit, workflow.atomically),
+        visits=VisitService(
+            access,
+            content,
+            settings.reading_room_terminals,
+            VisitLimits(batches_per_minute=settings.reading_room_batches_per_minute),
+        ),
         node=node,
     )
     services.reports = ReportService(access, catalog, versions, workflow, services.attachments)

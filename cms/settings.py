@@ -139,6 +139,8 @@ class Settings(BaseSettings):
     # Reading-room terminals by id (``/reading-room/?terminal=ID``): organization key, name, idle
     # seconds, portal URL template (cms/reading_room/terminals.py). Unknown ids get the defaults.
     reading_room_terminals: dict[str, TerminalConfig] = Field(default_factory=dict)
+    # Visit statistics (cms/reading_room/visits.py): batches one terminal may send per minute.
+    reading_room_batches_per_minute: int = Field(default=12, ge=1)
     # Requests for disclosure (cms/requests): the key sealing applicants' personal data (32 bytes,
     # URL-safe base64; empty: derived from the secret key, refused in production), how long it is kept after a request is
     # closed, and how many anonymous submissions one source may make per hour.

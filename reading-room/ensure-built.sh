@@ -3,4 +3,5 @@
 # Usage: reading-room/ensure-built.sh [--required] (see scripts/ensure-web-app.sh)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-exec "$HERE/../scripts/ensure-web-app.sh" "$HERE" "the reading-room terminal" /reading-room "$@"
+# sw/sw.js (the service worker, written into dist by vite.config.ts) is a source too
+exec "$HERE/../scripts/ensure-web-app.sh" "$HERE" "the reading-room terminal" /reading-room "$@" -- sw

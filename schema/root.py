@@ -26,6 +26,7 @@ from schema.mutations import Mutation as BaseMutation
 from schema.people import PeopleMutation, PeopleQuery
 from schema.prepared import PreparedDocuments, PreparedDocumentsExtension
 from schema.queries import PublicQuery
+from schema.reading_room import ReadingRoomMutation, ReadingRoomQuery
 from schema.reports import ReportMutation, ReportQuery
 from schema.requests import RequestMutation, RequestQuery
 from schema.search import SearchMutation, SearchQuery
@@ -61,13 +62,20 @@ class Query(
     CalendarQuery,
     ReportQuery,
     ComplianceQuery,
+    ReadingRoomQuery,
 ):
     pass
 
 
 @strawberry.type
 class Mutation(
-    BaseMutation, SearchMutation, RequestMutation, PeopleMutation, CalendarMutation, ReportMutation
+    BaseMutation,
+    SearchMutation,
+    RequestMutation,
+    PeopleMutation,
+    CalendarMutation,
+    ReportMutation,
+    ReadingRoomMutation,
 ):
     pass
 

@@ -17,6 +17,7 @@ from storage.attachments import Attachment
 from storage.audit import AuditRecord
 from storage.calendar import CalendarDay
 from storage.documents import ALL_DOCUMENTS, OBSOLETE_INDEXES
+from storage.reading_room import READING_ROOM_DOCUMENTS
 from storage.reads import EngineProfile, profile_of
 from storage.register import RegisterRecord
 from storage.reports import REPORT_DOCUMENTS
@@ -96,6 +97,7 @@ async def connect(
             SearchEntry,
             *REQUEST_DOCUMENTS,
             *REPORT_DOCUMENTS,
+            *READING_ROOM_DOCUMENTS,
         ],
     )
     return client, db

@@ -61,7 +61,12 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         allowed_hosts=["testserver", "localhost", "127.0.0.1", "[::1]"],
         # a reading-room terminal showing 昆明市's subtree (tests/test_reading_room.py, tests/e2e)
         reading_room_terminals={
-            "km-hall": TerminalConfig(organization="km-gov", name="昆明市政务服务中心查阅点", idle_seconds=60)
+            "km-hall": TerminalConfig(
+                organization="km-gov",
+                name="昆明市政务服务中心查阅点",
+                idle_seconds=60,
+                portal_url_template="https://www.km.gov.cn/zwgk/{id}",
+            )
         },
     )
 

@@ -836,6 +836,28 @@ CASES = [
         fixed(lambda w: {"o": w.org}),
         allowed=OFFICE,
     ),
+    # Reading-room terminals report their visits anonymously (counts only); the disclosure office
+    # (and administrators) read the statistics of the terminals of their organizations.
+    Case(
+        "recordReadingRoomVisits",
+        "mutation($e: [ReadingRoomEventInput!]!) { recordReadingRoomVisits(events: $e) }",
+        fixed(lambda w: {"e": [{"event": "SEARCHED", "query": unique("检索")}]}),
+        allowed=None,
+        anonymous=OK,
+        denied=OK,  # a kiosk is nobody in particular
+    ),
+    Case(
+        "readingRoomStatistics",
+        '{ readingRoomStatistics(since: "2026-01-01", until: "2026-01-31") { terminals days { views } } }',
+        fixed(lambda w: {}),
+        allowed=OFFICE,
+    ),
+    Case(
+        "readingRoomStatisticsExport",
+        '{ readingRoomStatisticsExport(since: "2026-01-01", until: "2026-01-31") }',
+        fixed(lambda w: {}),
+        allowed=OFFICE,
+    ),
     # Label vocabularies of the Role and Permission enums (already public through introspection).
     Case("roles", "{ roles { role label } }", fixed(lambda w: {}), allowed=None, anonymous=OK, denied=OK),
     Case(

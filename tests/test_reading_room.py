@@ -36,7 +36,7 @@ async def test_a_configured_terminal_gets_its_organization_name_and_idle_time(
         "organization": "km-gov",
         "name": "昆明市政务服务中心查阅点",
         "idleSeconds": 60,
-        "portalUrlTemplate": None,
+        "portalUrlTemplate": "https://www.km.gov.cn/zwgk/{id}",
     }
     assert response.headers["cache-control"] == "public, max-age=30"
 
@@ -75,6 +75,28 @@ async def test_reading_room_pages_may_not_be_framed_and_run_only_their_own_scrip
     assert response.headers["x-frame-options"] == "DENY"
 
 
+@pytest.mark.parametrize(
+    ("file_origin", "connect"),
+    [
+        pytest.param(None, "connect-src 'self';", id="files-from-this-server"),
+        pytest.param(
+            "https://files.gov.example",
+            "connect-src 'self' https://files.gov.example;",
+            id="files-from-a-cdn",
+        ),
+    ],
+)
+def test_pdf_js_may_run_its_worker_and_fetch_attachments_and_nothing_more(
+    file_origin: str | None, connect: str
+) -> None:
+    # pdf.js's worker (and the service worker) are the app's own scripts; the PDF comes from where
+    # attachments are delivered
+    policy = reading_room_headers(file_origin=file_origin)["Content-Security-Policy"]
+    assert "worker-src 'self';" in policy
+    assert connect in policy
+    assert "script-src 'self';" in policy  # no 'wasm-unsafe-eval', no 'unsafe-eval'
+
+
 async def test_client_routes_answer_with_the_app_page(tmp_path: Path) -> None:
     # given a built app
     (tmp_path / "index.html").write_text("<!doctype html><title>查阅终端</title>", encoding="utf-8")
@@ -88,6 +110,18 @@ async def test_client_routes_answer_with_the_app_page(tmp_path: Path) -> None:
     assert response.status_code == 200
     assert "查阅终端" in response.text
     assert response.headers["cache-control"] == "no-cache"
+
+
+async def test_missing_pdf_js_data_is_not_found_rather_than_the_app_page(tmp_path: Path) -> None:
+    # pdf.js would otherwise read index.html as a CMap of a Chinese PDF
+    (tmp_path / "index.html").write_text("<!doctype html><title>查阅终端</title>", encoding="utf-8")
+    app = reading_room_app(tmp_path)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        response = await http.get("/pdfjs/cmaps/UniGB-UCS2-H.bcmap")
+    assert response.status_code == 404
+    assert response.text == "未找到该文件。"
 
 
 async def test_an_unbuilt_app_says_how_to_build_it(tmp_path: Path) -> None:

@@ -66,7 +66,8 @@ class AdminApp:
                 immutable = candidate.parent == root / "assets"
                 cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
                 return FileResponse(candidate, headers={"Cache-Control": cache})
-            if relative.startswith("assets/"):
+            # build outputs (and the reading room's pdf.js data) are files: a missing one is not a route
+            if relative.startswith(("assets/", "pdfjs/")):
                 return PlainTextResponse("未找到该文件。", status_code=404)
         return FileResponse(index, headers={"Cache-Control": "no-cache"}, media_type="text/html")
 

@@ -139,17 +139,20 @@ def admin_headers(*, upload_origin: str, file_origin: str | None) -> dict[str, s
 
 def reading_room_headers(*, file_origin: str | None) -> dict[str, str]:
     """The terminal runs only its own hashed scripts, reads /graphql and its configuration, and shows
-    attachment images and thumbnails (from the public base URL when one is set). It loads nothing
-    from elsewhere and may not be framed: a kiosk must not be turned into a window on another site."""
-    images = ["'self'", "data:", *([file_origin] if file_origin else [])]
+    attachment images and thumbnails (from the public base URL when one is set). PDFs are read by
+    pdf.js in a worker script of the app's own (``worker-src 'self'``), which fetches the file from
+    where attachments are delivered. It loads nothing from elsewhere (no WebAssembly, no eval) and may
+    not be framed: a kiosk must not be turned into a window on another site."""
+    files = [file_origin] if file_origin else []
     policy = _policy(
         {
             "default-src": ["'self'"],
             "script-src": ["'self'"],
+            "worker-src": ["'self'"],
             "style-src": ["'self'", "'unsafe-inline'"],  # Vue's style bindings
-            "img-src": images,
+            "img-src": ["'self'", "data:", *files],
             "font-src": ["'self'"],
-            "connect-src": ["'self'"],
+            "connect-src": ["'self'", *files],
             "object-src": ["'none'"],
             "base-uri": ["'self'"],
             "form-action": ["'none'"],

@@ -55,6 +55,7 @@ export const can = reactive({
   viewAudit: computed(() => (session.me?.auditView.length ?? 0) > 0),
   viewCalendar: computed(() => (session.me?.calendarView.length ?? 0) > 0),
   manageCalendar: computed(() => (session.me?.calendarManage.length ?? 0) > 0),
+  readingRoomStatistics: computed(() => (session.me?.readingRoomStatistics.length ?? 0) > 0),
   manageUsers: computed(() => (session.me?.userManage.length ?? 0) + (session.me?.roleGrant.length ?? 0) > 0),
 })
 

@@ -1,4 +1,13 @@
+import { reactive } from 'vue'
 import { sha256 } from './sha256'
+
+/** Set while answers come from the service worker's snapshot (the network is gone): when they were fetched. */
+export const offline = reactive({ since: null as string | null })
+
+/** Notes whether a response came from the offline snapshot (see sw/sw.js). */
+export function noteSnapshot(response: Response): void {
+  offline.since = response.headers.get('x-gongkai-snapshot')
+}
 
 /**
  * Reads the public GraphQL API the way caches like best: GET with Apollo's automatic persisted queries
@@ -37,6 +46,7 @@ function hashOf(query: string): string {
 
 async function get<T>(params: URLSearchParams): Promise<GraphQLBody<T>> {
   const response = await fetch(`/graphql?${params}`, { headers: { accept: 'application/json' } })
+  noteSnapshot(response)
   if (!response.ok && response.status !== 200) {
     const body = (await response.json().catch(() => ({}))) as GraphQLBody<T>
     if (body.errors) return body

@@ -4,6 +4,7 @@ import './style.css'
 import App from './App.vue'
 import HomeView from './views/HomeView.vue'
 import { loadTerminal } from './terminal'
+import { startOffline } from './offline'
 
 // The home screen is in the entry bundle (the first screen of a cold terminal); the rest load on use.
 const router = createRouter({
@@ -14,6 +15,8 @@ const router = createRouter({
     { path: '/list/:kind', name: 'list', component: () => import('./views/ListView.vue') },
     { path: '/item/:id', name: 'item', component: () => import('./views/ItemView.vue') },
     { path: '/search', name: 'search', component: () => import('./views/SearchView.vue') },
+    { path: '/gazette', name: 'gazette', component: () => import('./views/GazetteView.vue') },
+    { path: '/gazette/:year(\\d{4})', name: 'gazette-year', component: () => import('./views/GazetteView.vue') },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
   scrollBehavior: () => ({ top: 0 }),
@@ -34,4 +37,5 @@ document.addEventListener(
 )
 
 void loadTerminal()
+startOffline()
 createApp(App).use(router).mount('#app')

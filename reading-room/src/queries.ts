@@ -102,3 +102,19 @@ export const SEARCH = `query ReadingRoomSearch($q: String!, $filter: SearchFilte
     edges { node { type title snippet item { id } article { id } } }
   }
 }`
+
+export const GAZETTE_NEWEST = `query ReadingRoomGazetteNewest { gazetteIssues(first: 1) { edges { node { year } } } }`
+
+/** Issue counts of the `span` years up to `newest`, one alias each (the years with issues form the shelf). */
+export function gazetteYearsQuery(newest: number, span = 30): string {
+  const parts = Array.from({ length: span }, (_, i) => `y${newest - i}: gazetteIssues(year: ${newest - i}, first: 0) { totalCount }`)
+  return `query ReadingRoomGazetteYears { ${parts.join(' ')} }`
+}
+
+export const GAZETTE_YEAR = `query ReadingRoomGazetteYear($year: Int!, $after: String) {
+  gazetteIssues(year: $year, first: 30, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { id title year number totalNumber publicationDate } }
+  }
+}`

@@ -1,5 +1,5 @@
 import { reactive } from 'vue'
-import { query } from './api'
+import { noteSnapshot, query } from './api'
 
 /** The terminal's settings (served by /reading-room/terminal.json) and the organization it shows. */
 export interface TerminalConfig {
@@ -41,6 +41,7 @@ export async function loadTerminal(): Promise<void> {
   const url = `${import.meta.env.BASE_URL}terminal.json${id ? `?terminal=${encodeURIComponent(id)}` : ''}`
   try {
     const response = await fetch(url, { headers: { accept: 'application/json' } })
+    noteSnapshot(response)
     const config = (await response.json()) as TerminalConfig
     let org: Org | null = null
     if (config.organization) {

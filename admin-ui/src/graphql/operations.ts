@@ -47,6 +47,7 @@ export const ME = graphql(`
       auditView: organizationsWith(permission: AUDIT_VIEW)
       calendarView: organizationsWith(permission: CALENDAR_VIEW)
       calendarManage: organizationsWith(permission: CALENDAR_MANAGE)
+      readingRoomStatistics: organizationsWith(permission: READING_ROOM_STATISTICS)
     }
   }
 `)
@@ -642,5 +643,22 @@ export const COMPLIANCE_EXPORT = graphql(`
     complianceDashboardExport(organization: $organization, from: $from, to: $to, includeSubtree: $includeSubtree, format: $format) {
       filename contentType base64
     }
+  }
+`)
+
+export const READING_ROOM_STATISTICS = graphql(`
+  query ReadingRoomStatistics($since: Date!, $until: Date!, $terminal: String) {
+    readingRoomStatistics(since: $since, until: $until, terminal: $terminal) {
+      terminals
+      days { terminal day views searches prints qrShown }
+      topItems { itemId title views }
+      topSearches { query searches }
+    }
+  }
+`)
+
+export const READING_ROOM_STATISTICS_EXPORT = graphql(`
+  query ReadingRoomStatisticsExport($since: Date!, $until: Date!, $terminal: String) {
+    readingRoomStatisticsExport(since: $since, until: $until, terminal: $terminal)
   }
 `)
