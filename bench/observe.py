@@ -1,13 +1,20 @@
-"""What observation costs a response-cache hit (#20): the same app, in one process, with and without
-observation — ``web.observe.Observe`` (the security headers and Host check, plus the request id,
-the metrics and the access line) against ``web.headers.SecurityHeaders`` alone. A successful hit
-has no access line by default; the last variant writes one anyway (``GONGKAI_LOG_CACHE_HITS=true``),
-as JSON to a file, to show what that option costs.
+"""What observation costs a response-cache hit (#20), measured two ways in one run.
 
-Starts the embedded services in a temporary directory with an empty repository, fills the response
-cache with one anonymous GET, then drives the ASGI application directly (no HTTP server, so the
-overhead is measured against the in-process cost of a hit alone — the strictest comparison; behind
-uvicorn the share is smaller) in interleaved rounds. ``python -m bench.observe [--requests N]``.
+In process: the same app, with and without observation — ``web.observe.Observe`` (the security
+headers and Host check, plus the request id, the metrics and the access line) against
+``web.headers.SecurityHeaders`` alone, both around the same inner layers. A successful hit has no
+access line by default; the last variant writes one anyway (``GONGKAI_LOG_CACHE_HITS=true``), as JSON
+to a file, to show what that option costs. The ASGI application is driven directly (no HTTP server, so
+the overhead is measured against the in-process cost of a hit alone — the strictest comparison).
+
+Over HTTP: two uvicorn processes (``bench.server``, one worker each) on the same database, one serving
+the app as it is served, one ``--without-observation``; the same cached anonymous GET is sent to each
+over keep-alive connections (``bench.load``) in interleaved rounds, and the requests per second and the
+serving process's CPU time per request are compared — what an operator's clients see.
+
+Starts the embedded services in a temporary directory with an empty repository and fills each
+response cache with one anonymous GET first. ``python -m bench.observe [--only asgi|http]
+[--requests N] [--rounds R] [--http-seconds S] [--concurrency C]``.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import logging
 import statistics
 import tempfile
@@ -27,10 +35,13 @@ from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message
 
+from bench.load import Connection, drive, get_step
+from bench.run import cpu_seconds, free_port, server
 from cms.services import Endpoints
 from cms.settings import Settings
-from devservers.embedded import start_embedded
+from devservers.embedded import EmbeddedServices, start_embedded
 from web.app import create_app
+from web.cors import Cors
 from web.headers import SecurityHeaders
 from web.logs import formatter_for, lean_records
 from web.observe import Observe
@@ -79,7 +90,7 @@ async def rate(app: ASGIApp, scope: dict[str, Any], requests: int) -> float:
 
 async def measure(app: Starlette, requests: int, rounds: int) -> None:
     observed: ASGIApp = app.build_middleware_stack()  # Observe(...), as served
-    inner = Starlette.build_middleware_stack(app)
+    inner = Cors(Starlette.build_middleware_stack(app), origins=app.cors_origins)  # as served
     plain: ASGIApp = SecurityHeaders(inner, allowed_hosts=app.allowed_hosts)
     hit_lines: ASGIApp = Observe(inner, allowed_hosts=app.allowed_hosts, log_cache_hits=True)
     scope = scope_for(QUERY)
@@ -108,34 +119,44 @@ async def measure(app: Starlette, requests: int, rounds: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--only", choices=["asgi", "http"], help="one of the two measurements")
+    parser.add_argument("--requests", type=int, default=5000, help="per in-process round and variant")
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--http-seconds", type=float, default=3.0, help="per HTTP round and variant")
+    parser.add_argument("--concurrency", type=int, default=8, help="HTTP connections")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         embedded = start_embedded(Path(tmp) / "embedded")
         try:
-            settings = Settings(
-                mode="development",
-                data_dir=Path(tmp),
-                demo_data=False,
-                secret_key=SecretStr("bench-" + "k" * 40),
-            )
-            endpoints = Endpoints(
-                mongo_url=embedded.mongo_url,
-                s3_endpoint=embedded.s3_endpoint,
-                s3_access_key=embedded.s3_access_key,
-                s3_secret_key=embedded.s3_secret_key,
-            )
-            lean_records()
-            handler = logging.FileHandler(Path(tmp) / "access.log")  # production writes a line per request
-            handler.setFormatter(formatter_for(settings))
-            logging.getLogger().addHandler(handler)
-            logging.getLogger().setLevel(logging.INFO)
-            logging.getLogger("gongkai.web").setLevel(logging.WARNING)
-            app = create_app(settings, endpoints)
-            asyncio.run(run(app, args.requests, args.rounds))
+            if args.only != "http":
+                in_process(embedded, Path(tmp), args.requests, args.rounds)
+            if args.only != "asgi":
+                over_http(embedded, Path(tmp), args)
         finally:
             embedded.stop()
+
+
+def in_process(embedded: EmbeddedServices, tmp: Path, requests: int, rounds: int) -> None:
+    settings = Settings(
+        mode="development",
+        data_dir=tmp,
+        demo_data=False,
+        secret_key=SecretStr("bench-" + "k" * 40),
+    )
+    endpoints = Endpoints(
+        mongo_url=embedded.mongo_url,
+        s3_endpoint=embedded.s3_endpoint,
+        s3_access_key=embedded.s3_access_key,
+        s3_secret_key=embedded.s3_secret_key,
+    )
+    lean_records()
+    handler = logging.FileHandler(tmp / "access.log")  # production writes a line per request
+    handler.setFormatter(formatter_for(settings))
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("gongkai.web").setLevel(logging.WARNING)
+    app = create_app(settings, endpoints)
+    asyncio.run(run(app, requests, rounds))
 
 
 async def run(app: Starlette, requests: int, rounds: int) -> None:
@@ -143,6 +164,99 @@ async def run(app: Starlette, requests: int, rounds: int) -> None:
         await measure(app, requests, rounds)
     with contextlib.suppress(Exception):
         logging.getLogger().handlers[-1].close()
+
+
+# --- over HTTP -------------------------------------------------------------------------------------
+
+VARIANTS = {"without": ("--without-observation",), "observed": ()}
+
+
+def over_http(embedded: EmbeddedServices, tmp: Path, args: argparse.Namespace) -> None:
+    """Both servers at once (the same machine load for both), measured in alternating order."""
+    env = {
+        "GONGKAI_MODE": "development",
+        "GONGKAI_DEMO_DATA": "false",
+        "GONGKAI_SECRET_KEY": "bench-" + "k" * 40,
+        "GONGKAI_MONGO_URL": embedded.mongo_url,
+        "GONGKAI_S3_ENDPOINT": embedded.s3_endpoint,
+        "GONGKAI_S3_ACCESS_KEY": embedded.s3_access_key,
+        "GONGKAI_S3_SECRET_KEY": embedded.s3_secret_key,
+    }
+    ports = {name: free_port() for name in VARIANTS}
+    with contextlib.ExitStack() as stack:
+        pids = {}
+        for name, flags in VARIANTS.items():
+            data = tmp / f"http-{name}"
+            data.mkdir()
+            own = {**env, "GONGKAI_DATA_DIR": str(data)}
+            log = tmp / f"{name}.log"
+            pids[name] = stack.enter_context(server("bench.server", ports[name], own, log, "/readyz", *flags))
+        asyncio.run(measure_http(ports, pids, args))
+
+
+async def measure_http(ports: dict[str, int], pids: dict[str, int], args: argparse.Namespace) -> None:
+    path = "/graphql?" + QUERY
+    for port in ports.values():
+        async with Connection(port) as connection:
+            assert (await connection.get(path)).status == 200  # fills that server's cache
+    idle = await idle_rates(pids)
+    step = get_step(lambda _: path)
+    rates: dict[str, list[float]] = {name: [] for name in ports}
+    cpu: dict[str, list[float]] = {name: [] for name in ports}
+    for round_ in range(args.rounds):
+        order = list(ports) if round_ % 2 == 0 else list(reversed(ports))  # cancels drift
+        for name in order:
+            pid = pids[name]
+            done = await drive(
+                ports[name],
+                step,
+                concurrency=args.concurrency,
+                duration=args.http_seconds,
+                warmup=0.5,
+                meters=[functools.partial(cpu_seconds, pid)],
+            )
+            if done.errors:
+                raise RuntimeError(f"{name}: {done.errors} failed requests")
+            rates[name].append(done.rate)
+            busy = (done.metered[0] or 0.0) - idle[name] * done.seconds  # less its background polls
+            cpu[name].append(busy / max(done.operations, 1))
+    await report_http(ports, rates, cpu, args)
+
+
+async def idle_rates(pids: dict[str, int], seconds: float = 3.0) -> dict[str, float]:
+    """CPU seconds per second each server spends without requests (change-stream polls, job ticks)."""
+    before = {name: cpu_seconds(pid) or 0.0 for name, pid in pids.items()}
+    await asyncio.sleep(seconds)
+    return {name: ((cpu_seconds(pid) or 0.0) - before[name]) / seconds for name, pid in pids.items()}
+
+
+async def report_http(
+    ports: dict[str, int],
+    rates: dict[str, list[float]],
+    cpu: dict[str, list[float]],
+    args: argparse.Namespace,
+) -> None:
+    base_rate, base_cpu = statistics.median(rates["without"]), statistics.median(cpu["without"])
+    print(
+        f"over HTTP (uvicorn, 1 worker, {args.concurrency} keep-alive connections), cached GET,"
+        f" median of {args.rounds} alternating rounds of {args.http_seconds:g} s"
+        " (server CPU: the serving process's, less what it spends idle):"
+    )
+    for name in ports:
+        rate, per = statistics.median(rates[name]), statistics.median(cpu[name])
+        print(
+            f"  {name:9} {rate:8,.0f}/s  throughput {100 * (rate / base_rate - 1):+5.1f} %"
+            f"  server CPU {per * 1e6:6.1f} µs/request  {100 * (per / base_cpu - 1):+5.1f} %"
+        )
+    for name, port in ports.items():  # every measured request was a hit (the cache's own counter)
+        async with Connection(port) as connection:
+            metrics = (await connection.get("/metrics")).body.decode()
+        hits = next(
+            line.rsplit(" ", 1)[1]
+            for line in metrics.splitlines()
+            if line.startswith('gongkai_response_cache_requests_total{result="hit"}')
+        )
+        print(f"  {name:9} response-cache hits: {float(hits):,.0f}")
 
 
 if __name__ == "__main__":

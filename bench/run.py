@@ -99,11 +99,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(module: str, port: int, env: dict[str, str], log: Path, ready_path: str) -> Iterator[int]:
+def server(
+    module: str, port: int, env: dict[str, str], log: Path, ready_path: str, *args: str
+) -> Iterator[int]:
     """One uvicorn process we started, stopped (only it) on the way out."""
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", module, "--port", str(port)],
+            [sys.executable, "-m", module, "--port", str(port), *args],
             cwd=ROOT,
             env={**os.environ, **env},
             stdout=out,

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     s3_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     # /readyz: a background job round running longer than this counts as stuck.
     job_stuck_seconds: float = Field(default=30 * 60, gt=0)
+    # /readyz: change streams count as dead when the database's change feed has not been heard from
+    # for this long (the followers hear from it every second, so less than 2 s would flap).
+    change_stream_silence_seconds: float = Field(default=10.0, ge=2.0, le=3600)
 
     # Attachments: size limit, the types accepted (judged by content), and the public address of this
     # server used to build stable download URLs (empty: taken from each request).

@@ -136,6 +136,30 @@ async def test_a_stalled_holder_loses_its_job_when_another_node_took_over(db):
     assert await db["jobs"].find_one({"_id": "cleanup"}) is None  # its run was not recorded
 
 
+async def test_a_stalled_holder_that_finishes_late_cannot_overwrite_the_newer_record(db):
+    # given node a running a job, its heartbeat stalled (it never wakes to notice the takeover)
+    clock, late, fresh = SteppedClock(), Counting(block=True), Counting()
+    a = runner(db, "a", clock, [Job("cleanup", timedelta(minutes=15), late)], sleep=killed)
+    b = runner(db, "b", clock, [Job("cleanup", timedelta(minutes=15), fresh)])
+    running = asyncio.create_task(a.tick())
+    await late.started.wait()
+    # and node b, once the lease has expired, took it over, ran the job and recorded its run
+    clock.advance(LEASE.total_seconds())
+    assert await b.tick() == ["cleanup"]
+    recorded = await db["jobs"].find_one({"_id": "cleanup"})
+
+    # when a's job finishes afterwards and a goes to record its run
+    clock.advance(5)
+    late.release.set()
+
+    # then a's late record is refused: b's record stands, and a no longer counts itself the holder
+    assert await running == []
+    assert (late.runs, fresh.runs) == ([1], [2])
+    assert recorded["token"] == 2
+    assert await db["jobs"].find_one({"_id": "cleanup"}) == recorded
+    assert (a.holding, b.holding) == (False, True)
+
+
 async def test_a_stopping_node_hands_the_lease_over_at_once(db):
     clock = SteppedClock()
     a, b = runner(db, "a", clock, []), runner(db, "b", clock, [])

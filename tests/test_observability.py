@@ -387,3 +387,83 @@ def test_tracing_is_not_imported_unless_turned_on(tmp_path: Path) -> None:
     # then neither web.tracing nor any OpenTelemetry module was imported
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+TRACED = """
+import asyncio, json, sys
+import httpx
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from pydantic import SecretStr
+from cms.services import Endpoints
+from cms.settings import Settings
+from web.app import create_app
+
+exporter = InMemorySpanExporter()  # a real exporter that keeps the finished spans in memory
+provider = TracerProvider()
+provider.add_span_processor(SimpleSpanProcessor(exporter))
+trace.set_tracer_provider(provider)  # the app keeps a provider the process set up
+mongo_url, s3_endpoint, s3_access, s3_secret, database, data_dir = sys.argv[1:]
+settings = Settings(
+    mode="development", tracing=True, demo_data=False, data_dir=data_dir, mongo_database=database,
+    secret_key=SecretStr("tracing-" + "k" * 40), allowed_hosts=["testserver"],
+)
+endpoints = Endpoints(mongo_url=mongo_url, s3_endpoint=s3_endpoint, s3_access_key=s3_access, s3_secret_key=s3_secret)
+QUERY = "query Traced { catalog(first: 1) { totalCount } }"
+
+
+async def main() -> None:
+    app = create_app(settings, endpoints)
+    async with app.router.lifespan_context(app):
+        exporter.clear()  # only what the request does (and background work meanwhile)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            assert (await http.get("/graphql", params={"query": QUERY})).status_code == 200
+        spans = exporter.get_finished_spans()
+        await app.state.services.client.drop_database(database)
+    print(json.dumps([
+        {
+            "name": s.name,
+            "kind": s.kind.name,
+            "trace": s.context.trace_id,
+            "route": s.attributes.get("http.route"),
+            "db": s.attributes.get("db.system") or s.attributes.get("db.system.name"),
+        }
+        for s in spans
+    ]))
+
+
+asyncio.run(main())
+"""
+
+
+def test_tracing_produces_spans_for_a_request_and_its_database_commands(
+    tmp_path: Path, endpoints: Endpoints
+) -> None:
+    # given a fresh process with GONGKAI_TRACING=true and an in-memory span exporter, on a database
+    # of its own (a process of its own: the instrumentation and the tracer provider are process-wide)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GONGKAI_", "OTEL_"))}
+    database = f"gongkai_tracing_{unique('')}"
+    args = [endpoints.mongo_url, endpoints.s3_endpoint, endpoints.s3_access_key, endpoints.s3_secret_key]
+    # when it serves one anonymous GraphQL query
+    done = subprocess.run(
+        [sys.executable, "-c", TRACED, *args, database, str(tmp_path)],
+        cwd=Path(__file__).parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    # then the request has a server span on its route, and its database commands are spans of the
+    # same trace
+    assert done.returncode == 0, done.stderr
+    spans = json.loads(done.stdout.strip().splitlines()[-1])
+    servers = [s for s in spans if s["kind"] == "SERVER"]
+    assert [(s["name"], s["route"]) for s in servers] == [("GET /graphql", "/graphql")]
+    commands = [s for s in spans if s["trace"] == servers[0]["trace"] and s["kind"] == "CLIENT"]
+    assert {s["db"] for s in commands} == {"mongodb"}
+    assert {s["name"].partition(".")[0] for s in commands} == {database}
+    assert f"{database}.find" in {s["name"] for s in commands}

@@ -110,6 +110,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         services,
         [cleanup_job],
         timeout=max(settings.mongo_connect_timeout_seconds, settings.s3_connect_timeout_seconds),
+        stream_silence=settings.change_stream_silence_seconds,
     )
     public_base_url = settings.public_base_url  # validated, without a trailing slash
     request_base_urls: BoundedLRU[str] = BoundedLRU(MAX_REQUEST_BASE_URLS, MAX_REQUEST_BASE_URLS * 4096)

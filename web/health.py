@@ -4,7 +4,8 @@ Readiness checks, each bounded by ``timeout`` and run side by side:
 
 - ``mongodb``: the primary answers ``hello`` as writable, and a write to ``health_checks`` succeeds;
 - ``changeStreams``: the followers of role grants and of the public generation are running, and the
-  latter heard from the database recently;
+  latter heard from the database within ``stream_silence`` seconds
+  (``GONGKAI_CHANGE_STREAM_SILENCE_SECONDS``, 10 by default);
 - ``objectStore``: the attachment bucket answers;
 - ``jobs``: every background job is running and no round of one has run longer than it may.
 """
@@ -65,7 +66,7 @@ class Readiness:
         jobs: list[JobWatch],
         *,
         timeout: float,
-        stream_silence: float = 10.0,
+        stream_silence: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.services = services

@@ -105,6 +105,11 @@ class Lease:
             await self.collection.update_one(self._mine(), {"$set": {"expires": _EXPIRED}})
             self.held = None
 
+    def forget(self) -> None:
+        """This node saw a newer token (a record written by a later tenure): it holds the lease no
+        more, whatever its own renewals said (it does not release: the lease is another's)."""
+        self.held = None
+
     async def fence(self, token: int, session: AsyncClientSession | None = None) -> None:
         """Refuse a write made under ``token`` once another node holds the lease: call it inside the
         write's transaction, so the check and the write commit together or not at all."""

@@ -2,11 +2,27 @@
 
 Each node runs a :class:`JobRunner`; every ``tick`` it takes or renews the lease, and the holder runs
 the jobs whose interval has passed since their last run. When each job last ran is kept in the
-database (collection ``jobs``), so a node that takes over does not start everything again at once.
-While a job runs, a heartbeat renews the lease; if renewal fails (another node took over after this
-one stalled) the job is cancelled. A node killed mid-job stops renewing: another takes over once the
-lease has expired, so a job is resumed within ``lease duration + tick``. Jobs receive the fencing
-token: a write that must not happen twice checks it (:meth:`cms.jobs.lease.Lease.fence`).
+database (collection ``jobs``: ``finished`` and the ``token`` of the tenure that ran it), so a node that
+takes over does not start everything again at once. While a job runs, a heartbeat renews the lease; if
+renewal fails (another node took over after this one stalled) the job is cancelled. A node killed
+mid-job stops renewing: another takes over once the lease has expired, so a job is resumed within
+``lease duration + tick``.
+
+Fencing. A node may stall past its lease (a long GC, a frozen VM) with its heartbeat asleep, so its job
+can still finish after another node took over — and even after that node ran the job and recorded it.
+The runner's own record is therefore written only when its token is not older than the one recorded
+(a compare-and-set on ``token``): the stalled node's late record is refused, the newer holder's stands,
+and the stalled node stops counting itself the holder.
+
+A job's own writes use the token it is given (``Job.run(token)``) in one of two ways:
+
+- a write that must not happen after a takeover calls :meth:`cms.jobs.lease.Lease.fence` with the
+  token inside the write's transaction (as the migrations' records do): the write and the check commit
+  together, or ``LeaseLost`` aborts both;
+- a document that records the job's progress carries the token and is updated only on the condition
+  ``{"token": {"$not": {"$gt": token}}}`` (as the runner's record here): no transaction needed.
+
+Jobs that are idempotent (each run recomputes from the data, as the upkeep jobs do) need neither.
 """
 
 from __future__ import annotations
@@ -21,6 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from cms.jobs.lease import Lease, LeaseLost, Sleep, renewing
 
@@ -141,7 +158,20 @@ class JobRunner:
                 watcher(False)
             for listener in self.finished:
                 listener(job.name, outcome, time.perf_counter() - started)
-        await self.runs.update_one(
-            {"_id": job.name}, {"$set": {"finished": self.clock(), "token": token}}, upsert=True
-        )
+        if not await self._record(job, token):
+            log.warning("job %s: its run is not recorded, a node with a newer token did", job.name)
+            self.lease.forget()  # a newer token exists: this node's tenure is over
+            return False
         return True
+
+    async def _record(self, job: Job, token: int) -> bool:
+        """Record the job's run, unless a newer tenure has recorded one (False: refused)."""
+        try:
+            result = await self.runs.update_one(
+                {"_id": job.name, "token": {"$not": {"$gt": token}}},  # a missing token is older
+                {"$set": {"finished": self.clock(), "token": token}},
+                upsert=True,  # the first run; a newer record makes the insert collide on _id
+            )
+        except DuplicateKeyError:
+            return False
+        return result.matched_count == 1 or result.upserted_id is not None
