@@ -4,6 +4,7 @@ issuing the report as a catalog entry draft carrying its .docx."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import strawberry
 
@@ -13,7 +14,7 @@ from cms.reports import service as rs
 from schema import types as t
 from schema.context import Info
 from schema.staff import principal
-from storage.reports import RemedyCounts, ReportInputs
+from storage.reports import ReportInputs
 
 strawberry.enum(rs.ReportState, name="AnnualReportState", description="年度报告状态")
 
@@ -90,23 +91,19 @@ class AnnualReport:
     proactive: ProactiveDisclosureSection
     request_columns: list[str] = strawberry.field(description="三 的列：自然人、五类法人或其他组织、总计")
     requests: list[RequestMatrixRow]
-    remedies: RemedySection
+    remedies: RemedySection = strawberry.field(
+        description="四（按各申请登记的案件计算：本年立案的案件，结果以 12 月 31 日为准）"
+    )
     problems: str = strawberry.field(description="五、存在的主要问题及改进情况")
     other_matters: str = strawberry.field(description="六、其他需要报告的事项")
-    processing_fees: float = strawberry.field(description="六 本年度收取的信息处理费（元）")
+    processing_fees: Decimal = strawberry.field(
+        description="六 本年度收取的信息处理费（元，精确到分；按缴费日期计，由各申请的缴费登记计算）"
+    )
     checks: list[ReportCheck] = strawberry.field(description="勾稽关系核对（印发前须全部通过）")
 
     @strawberry.field
     def organization(self, info: Info) -> t.Organization | None:
         return info.context.services.orgs.tree.get(expect_global_id(self.organization_id, "Organization"))  # type: ignore[return-value]
-
-
-@strawberry.input(description="行政复议或行政诉讼的结果数量")
-class RemedyCountsInput:
-    upheld: int = 0
-    corrected: int = 0
-    other: int = 0
-    pending: int = 0
 
 
 @strawberry.input(description="年度报告中由工作人员填写的部分（整体提交）")
@@ -116,20 +113,8 @@ class AnnualReportDraftInput:
     penalty: int = 0
     enforcement: int = 0
     fee_amount: float = 0.0
-    review: RemedyCountsInput | None = None
-    litigation_direct: RemedyCountsInput | None = None
-    litigation_after_review: RemedyCountsInput | None = None
     problems: str = ""
     other_matters: str = ""
-    processing_fees: float = 0.0
-
-
-def _counts(value: RemedyCountsInput | None) -> RemedyCounts:
-    if value is None:
-        return RemedyCounts()
-    return RemedyCounts(
-        upheld=value.upheld, corrected=value.corrected, other=value.other, pending=value.pending
-    )
 
 
 def _inputs(value: AnnualReportDraftInput) -> ReportInputs:
@@ -139,12 +124,8 @@ def _inputs(value: AnnualReportDraftInput) -> ReportInputs:
         penalty=value.penalty,
         enforcement=value.enforcement,
         fee_amount=value.fee_amount,
-        review=_counts(value.review),
-        litigation_direct=_counts(value.litigation_direct),
-        litigation_after_review=_counts(value.litigation_after_review),
         problems=value.problems,
         other_matters=value.other_matters,
-        processing_fees=value.processing_fees,
     )
 
 

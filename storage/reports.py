@@ -18,29 +18,17 @@ from pymongo import ASCENDING, IndexModel
 from storage.documents import utcnow
 
 
-class RemedyCounts(BaseModel):
-    """行政复议 or 行政诉讼 by result (结果维持 / 结果纠正 / 其他结果 / 尚未审结); the total is computed."""
-
-    upheld: int = 0
-    corrected: int = 0
-    other: int = 0
-    pending: int = 0
-
-
 class ReportInputs(BaseModel):
-    """What the repository cannot know, entered by the disclosure office."""
+    """What the repository cannot know, entered by the disclosure office (section 四 and the
+    信息处理费 of 六 are computed from the requests' cases and fees)."""
 
     overview: str = ""  # 一 总体情况
     licensing: int = 0  # 二 行政许可 本年处理决定数量
     penalty: int = 0  # 行政处罚
     enforcement: int = 0  # 行政强制
     fee_amount: float = 0.0  # 行政事业性收费 本年收费金额（万元）
-    review: RemedyCounts = Field(default_factory=RemedyCounts)  # 四 行政复议
-    litigation_direct: RemedyCounts = Field(default_factory=RemedyCounts)  # 未经复议直接起诉
-    litigation_after_review: RemedyCounts = Field(default_factory=RemedyCounts)  # 复议后起诉
     problems: str = ""  # 五 存在的主要问题及改进情况
     other_matters: str = ""  # 六 其他需要报告的事项
-    processing_fees: float = 0.0  # 六 信息处理费（元）
 
 
 class AnnualReport(Document):

@@ -14,7 +14,7 @@ import pytest
 from docx import Document
 
 from authz import Principal
-from cms.content.ids import from_global_id
+from cms.content.ids import from_global_id, to_global_id
 from storage.requests import DisclosureRequest, Reply
 from tests.helpers import Api, error_of
 
@@ -41,13 +41,17 @@ STAFF_PART = {
     "penalty": 7,
     "enforcement": 2,
     "feeAmount": 1.25,
-    "review": {"upheld": 2, "corrected": 1, "other": 0, "pending": 1},
-    "litigationDirect": {"upheld": 1},
-    "litigationAfterReview": {"upheld": 1, "pending": 1},
     "problems": "一是主动公开的及时性有待提高。",
     "otherMatters": "无。",
-    "processingFees": 0.0,
 }
+RECORD_CASE = """mutation($id: ID!, $c: RemedyCaseInput!) { recordRemedyCase(id: $id, input: $c) {
+  remedyCases { id } } }"""
+CONCLUDE_CASE = """mutation($id: ID!, $case: ID!, $r: RemedyResult!, $d: Date!) {
+  concludeRemedyCase(id: $id, case: $case, result: $r, concludedOn: $d) { state } }"""
+FEE_NOTICE = """mutation($id: ID!, $p: Int!) {
+  issueDisclosureFeeNotice(id: $id, method: PER_PAGE, pages: $p) { fee { amountFen } } }"""
+FEE_PAID = """mutation($id: ID!, $a: Int!, $d: Date!) {
+  recordDisclosureFeePayment(id: $id, amountFen: $a, paidOn: $d) { state } }"""
 
 # (applicant kind, received, state, outcome, ground, replied on, closed at (UTC))
 A_REQUESTS = [
@@ -69,7 +73,16 @@ A_REQUESTS = [
     ("natural_person", "2025-02-01", "archived", "disclosed", None, "2025-02-10", None),
     ("research", "2025-10-01", "replied", "other", "fee_unpaid", "2025-10-10", None),
 ]
-B_REQUESTS = [("natural_person", "2025-05-05", "replied", "disclosed", None, "2025-05-10", None)]
+B_REQUESTS = [
+    ("natural_person", "2025-05-05", "replied", "disclosed", None, "2025-05-10", None),
+    ("natural_person", "2024-12-15", "handling", None, None, None, None),  # 上年结转, 结转下年度
+]
+# Section 四 of the organization's 2025 report, from the cases recorded in remedy_cases below.
+EXPECTED_REMEDIES = {
+    "review": {"upheld": 1, "corrected": 1, "other": 0, "pending": 1, "total": 3},
+    "litigationDirect": {"upheld": 1, "corrected": 0, "other": 0, "pending": 0, "total": 1},
+    "litigationAfterReview": {"upheld": 0, "corrected": 0, "other": 0, "pending": 1, "total": 1},
+}
 
 EXPECTED_MATRIX = {
     "new": [5, 2, 1, 1, 1, 1, 11],
@@ -159,18 +172,65 @@ async def publish_documents(api: Api, org: str, team: dict) -> None:
     await api.create_entry(officer, org, genre="规章", publishedDate="2025-04-01")  # a draft: not counted
 
 
+def staff_id(request: DisclosureRequest) -> str:
+    return to_global_id("DisclosureRequest", request.id)
+
+
+async def record_case(
+    api: Api, token: str, request: DisclosureRequest, kind: str, filed: str, result: str | None, on: str = ""
+) -> None:
+    """A case recorded through the staff's mutations, concluded on ``on`` when a result is given."""
+    new = {"kind": kind, "filedOn": filed, "authority": "昆明市人民政府"}
+    cases = (await api.ok(RECORD_CASE, {"id": staff_id(request), "c": new}, token))["recordRemedyCase"]
+    if result is not None:
+        case = cases["remedyCases"][-1]["id"]
+        await api.ok(CONCLUDE_CASE, {"id": staff_id(request), "case": case, "r": result, "d": on}, token)
+
+
+async def remedy_cases(api: Api, token: str, a: list[DisclosureRequest], b: list[DisclosureRequest]) -> None:
+    """行政复议 and 行政诉讼 around 2025 (the requests are A_REQUESTS and B_REQUESTS, by index)."""
+    await record_case(api, token, a[4], "REVIEW", "2025-05-06", "UPHELD", "2025-07-01")
+    await record_case(api, token, a[5], "REVIEW", "2025-06-01", "CORRECTED", "2025-08-01")
+    # concluded after 31 December: still 尚未审结 in the 2025 report
+    await record_case(api, token, a[6], "REVIEW", "2025-07-01", "OTHER", "2026-02-01")
+    await record_case(api, token, a[7], "LITIGATION_DIRECT", "2025-08-01", "UPHELD", "2025-11-01")
+    await record_case(api, token, a[4], "LITIGATION_AFTER_REVIEW", "2025-08-15", None)
+    # filed in 2024 and concluded in 2025: the 2024 report's case, not this one's
+    await record_case(api, token, a[1], "REVIEW", "2024-12-10", "UPHELD", "2025-02-01")
+    # the child organization's: only in the report over the subtree
+    await record_case(api, token, b[0], "LITIGATION_DIRECT", "2025-06-01", "CORRECTED", "2025-09-01")
+
+
+async def paid_fee(api: Api, services, token: str, request: DisclosureRequest, pages: int, paid: str) -> None:
+    """A 信息处理费 notice and its payment, the service's clock on the day of payment."""
+    day = date.fromisoformat(paid)
+    real = services.requests.clock
+    services.requests.clock = lambda: datetime(day.year, day.month, day.day, 2, tzinfo=UTC)
+    try:
+        notice = await api.ok(FEE_NOTICE, {"id": staff_id(request), "p": pages}, token)
+        amount = notice["issueDisclosureFeeNotice"]["fee"]["amountFen"]
+        await api.ok(FEE_PAID, {"id": staff_id(request), "a": amount, "d": paid}, token)
+    finally:
+        services.requests.clock = real
+
+
 @pytest.fixture(scope="module")
-async def year(api):
+async def year(api, services):
     """An organization (with a child) holding the constructed year, and its staff."""
     org = await api.new_org()
     child = await api.new_org(org)
     team = await api.team(
         org, officer=("OFFICER",), head=("DEPT_HEAD",), unit=("UNIT_HEAD",), office=("OFFICE",)
     )
-    await insert_requests(org, A_REQUESTS)
-    await insert_requests(child, B_REQUESTS)
+    a = await insert_requests(org, A_REQUESTS)
+    b = await insert_requests(child, B_REQUESTS)
     await publish_documents(api, org, team)
-    return {"org": org, "child": child, "team": team}
+    office = team["office"].token
+    await remedy_cases(api, office, a, b)
+    # 45 pages: 15 over the free 30 at 10 元 = 150 元; 120 pages: 70 × 10 元 + 20 × 20 元 = 1100 元
+    await paid_fee(api, services, office, a[2], 45, "2025-01-10")
+    await paid_fee(api, services, office, b[1], 120, "2025-03-05")
+    return {"org": org, "child": child, "team": team, "a": a}
 
 
 def matrix(report: dict) -> dict[str, list[int]]:
@@ -266,18 +326,38 @@ async def test_the_office_saves_the_staff_part_and_a_stale_version_is_refused(ap
     assert report["overview"] == STAFF_PART["overview"]
     assert report["proactive"]["licensing"] == 120
     assert report["proactive"]["feeAmount"] == 1.25
-    assert report["remedies"]["review"] == {"upheld": 2, "corrected": 1, "other": 0, "pending": 1, "total": 4}
-    assert report["remedies"]["litigationDirect"] == {"total": 1}
-    assert report["remedies"]["litigationAfterReview"] == {"upheld": 1, "total": 2}
+    assert report["problems"] == STAFF_PART["problems"]
+    assert report["otherMatters"] == STAFF_PART["otherMatters"]
+
+
+async def test_section_four_and_the_processing_fees_are_computed_from_the_recorded_cases_and_payments(
+    api, year
+):
+    # given the constructed year's cases and fees; when the office reads the report, then the year
+    # counts the cases filed in 2025 by their result on 31 December, and the fees paid in 2025, in 元
+    office = year["team"]["office"].token
+    own = (await api.ok(REPORT, {"o": year["org"], "y": YEAR}, office))["annualReport"]
+    subtree = (await api.ok(REPORT, {"o": year["org"], "y": YEAR, "s": True}, office))["annualReport"]
+    before = (await api.ok(REPORT, {"o": year["org"], "y": YEAR - 1}, office))["annualReport"]
+
+    assert own["remedies"] == {
+        "review": EXPECTED_REMEDIES["review"],
+        "litigationDirect": {"total": 1},
+        "litigationAfterReview": {"upheld": 0, "total": 1},
+    }
+    assert own["processingFees"] == "150.00"
+    assert subtree["remedies"]["litigationDirect"] == {"total": 2}
+    assert subtree["processingFees"] == "1250.00"
+    # the case filed in 2024 is the 2024 report's, still pending on that year's 31 December
+    assert before["remedies"]["review"] == {"upheld": 0, "corrected": 0, "other": 0, "pending": 1, "total": 1}
+    assert before["processingFees"] == "0.00"
 
 
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
         pytest.param({"licensing": -1}, "licensing", "数量须为不小于 0 的整数。", id="negative-count"),
-        pytest.param(
-            {"review": {"pending": -2}}, "review.pending", "数量须为不小于 0 的整数。", id="negative-remedy"
-        ),
+        pytest.param({"penalty": -2}, "penalty", "数量须为不小于 0 的整数。", id="negative-penalty"),
         pytest.param({"feeAmount": -0.5}, "feeAmount", "金额须为不小于 0 的数。", id="negative-amount"),
         pytest.param(
             {"overview": "字" * 50_001}, "overview", "内容过长（最多 50000 个字符）。", id="long-text"
@@ -367,7 +447,9 @@ async def test_issued_report_is_a_docx_draft_that_passes_review_and_is_frozen_on
     assert remedies[0][5] == "行政诉讼"
     assert remedies[1][5] == "未经复议直接起诉"
     assert remedies[1][10] == "复议后起诉"
-    assert remedies[3] == ["2", "1", "0", "1", "4", "1", "0", "0", "0", "1", "1", "0", "0", "1", "2"]
+    assert remedies[3] == ["1", "1", "0", "1", "3", "1", "0", "0", "0", "1", "0", "0", "0", "1", "1"]
+    paragraphs = [p.text for p in Document(io.BytesIO(response.content)).paragraphs]
+    assert paragraphs[-2:] == ["无。", "本年度收取信息处理费 150.00 元。"]
 
     # when it is sent through the review chain and published
     officer, head, unit = team["officer"].token, team["head"].token, team["unit"].token
@@ -383,6 +465,7 @@ async def test_issued_report_is_a_docx_draft_that_passes_review_and_is_frozen_on
     changed.reply = Reply(outcome="disclosed", replied_on=date(2025, 6, 10))
     await changed.save()
     await insert_requests(year["org"], [("natural_person", "2025-11-11", "handling", None, None, None, None)])
+    await record_case(api, office, year["a"][8], "REVIEW", "2025-10-15", None)
     frozen = (await api.ok(REPORT, {"o": year["org"], "y": YEAR}, office))["annualReport"]
     edit = await api.post(SAVE, {"o": year["org"], "y": YEAR, "i": STAFF_PART}, office)
     again = await api.post(ISSUE, {"o": year["org"], "y": YEAR}, office)
@@ -393,11 +476,14 @@ async def test_issued_report_is_a_docx_draft_that_passes_review_and_is_frozen_on
     assert frozen["state"] == "PUBLISHED"
     assert frozen["frozen"] is True
     assert matrix(frozen) == EXPECTED_MATRIX
+    assert frozen["remedies"]["review"] == EXPECTED_REMEDIES["review"]
+    assert frozen["processingFees"] == "150.00"
     assert {r["key"]: r["counts"] for r in issued["requests"] if any(r["counts"])} == EXPECTED_MATRIX
     assert error_of(edit) == ("REPORT_PUBLISHED", "年度报告已发布，其数字已固定，不能再修改或重新印发。")
     assert error_of(again)[0] == "REPORT_PUBLISHED"
     # a report over the subtree is a report of its own, still computed from today's data
     assert matrix(subtree)["new"] == [7, 2, 1, 1, 1, 1, 13]
+    assert subtree["remedies"]["review"]["pending"] == 2
 
 
 @pytest.mark.parametrize(

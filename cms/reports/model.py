@@ -7,10 +7,9 @@ of an issued report (``model_dump`` / ``model_validate``), so a frozen report re
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from pydantic import BaseModel
-
-from storage.reports import RemedyCounts
 
 # The columns of section 三: 自然人, the five kinds of 法人或其他组织, 总计.
 COLUMN_LABELS = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
@@ -56,13 +55,6 @@ class RemedyRow(BaseModel):
     pending: int
     total: int
 
-    @classmethod
-    def of(cls, counts: RemedyCounts) -> RemedyRow:
-        values = (counts.upheld, counts.corrected, counts.other, counts.pending)
-        return cls(
-            upheld=values[0], corrected=values[1], other=values[2], pending=values[3], total=sum(values)
-        )
-
 
 class RemedySection(BaseModel):
     review: RemedyRow
@@ -89,6 +81,6 @@ class ReportData(BaseModel):
     remedies: RemedySection
     problems: str
     other_matters: str
-    processing_fees: float
+    processing_fees: Decimal  # 元, exact (fen / 100); a snapshot holds it as a string
     checks: list[ReportCheck]
     computed_at: datetime

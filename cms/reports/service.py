@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -37,11 +38,13 @@ from cms.reports.model import (
 )
 from cms.reports.word import render, title_of
 from cms.requests.codes import OPEN_STATES, RequestState
+from cms.requests.fees import fees_collected
+from cms.requests.remedies import ResultCounts, remedy_case_counts
 from cms.review.chains import EDITABLE_STATES
 from cms.review.workflow import WorkflowService
 from storage.attachments import Attachment
 from storage.documents import CatalogEntry, ReviewState, Validity, at_midnight, utcnow
-from storage.reports import AnnualReport, RemedyCounts, ReportInputs
+from storage.reports import AnnualReport, ReportInputs
 from storage.requests import DisclosureRequest
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -136,6 +139,7 @@ class ReportService:
         normative = fg.document_counts(documents, fg.NORMATIVE_GENRE, year)
         by_key = {r.key: r.counts[-1] for r in rows}
         published = await _published_count(orgs, year)
+        cases = await remedy_case_counts(orgs, year)
         return ReportData(
             organization_id=str(org_id),
             organization_name=self.access.orgs.tree.require(org_id).name,
@@ -159,15 +163,14 @@ class ReportService:
                 fee_amount=inputs.fee_amount,
             ),
             requests=rows,
-            # Staff-entered until the remedy cases are recorded (remedy_case_counts).
             remedies=RemedySection(
-                review=RemedyRow.of(inputs.review),
-                litigation_direct=RemedyRow.of(inputs.litigation_direct),
-                litigation_after_review=RemedyRow.of(inputs.litigation_after_review),
+                review=_remedy_row(cases.review),
+                litigation_direct=_remedy_row(cases.litigation_direct),
+                litigation_after_review=_remedy_row(cases.litigation_after_review),
             ),
             problems=inputs.problems,
             other_matters=inputs.other_matters,
-            processing_fees=inputs.processing_fees,
+            processing_fees=yuan(await fees_collected(orgs, year)),
             checks=checks,
             computed_at=self.clock(),
         )
@@ -279,6 +282,21 @@ class ReportService:
         return entry
 
 
+def yuan(fen: int) -> Decimal:
+    """Fen as yuan, exactly (a float would round 0.1 + 0.2 away from 0.30)."""
+    return Decimal(fen).scaleb(-2)
+
+
+def _remedy_row(counts: ResultCounts) -> RemedyRow:
+    return RemedyRow(
+        upheld=counts.upheld,
+        corrected=counts.corrected,
+        other=counts.other,
+        pending=counts.pending,
+        total=counts.total,
+    )
+
+
 def _report(data: ReportData, state: ReportState, stored: AnnualReport | None) -> Report:
     return Report(
         data=data,
@@ -312,17 +330,11 @@ def _check_inputs(inputs: ReportInputs) -> None:
     for name in ("overview", "problems", "other_matters"):
         if len(getattr(inputs, name)) > TEXT_LIMIT:
             raise InvalidInput(f"内容过长（最多 {TEXT_LIMIT} 个字符）。", field=_camel(name))
-    counts: dict[str, int] = {n: getattr(inputs, n) for n in ("licensing", "penalty", "enforcement")}
-    for group in ("review", "litigation_direct", "litigation_after_review"):
-        remedy: RemedyCounts = getattr(inputs, group)
-        counts |= {f"{group}.{n}": v for n, v in remedy.model_dump().items()}
-    for name, value in counts.items():
-        if not 0 <= value <= COUNT_LIMIT:
-            raise InvalidInput("数量须为不小于 0 的整数。", field=_camel(name))
-    for name in ("fee_amount", "processing_fees"):
-        value = getattr(inputs, name)
-        if not math.isfinite(value) or not 0 <= value <= AMOUNT_LIMIT:
-            raise InvalidInput("金额须为不小于 0 的数。", field=_camel(name))
+    for name in ("licensing", "penalty", "enforcement"):
+        if not 0 <= getattr(inputs, name) <= COUNT_LIMIT:
+            raise InvalidInput("数量须为不小于 0 的整数。", field=name)
+    if not math.isfinite(inputs.fee_amount) or not 0 <= inputs.fee_amount <= AMOUNT_LIMIT:
+        raise InvalidInput("金额须为不小于 0 的数。", field="feeAmount")
 
 
 def _camel(name: str) -> str:

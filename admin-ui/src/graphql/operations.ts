@@ -48,6 +48,8 @@ export const ME = graphql(`
       calendarView: organizationsWith(permission: CALENDAR_VIEW)
       calendarManage: organizationsWith(permission: CALENDAR_MANAGE)
       readingRoomStatistics: organizationsWith(permission: READING_ROOM_STATISTICS)
+      reportView: organizationsWith(permission: REPORT_VIEW)
+      reportEdit: organizationsWith(permission: REPORT_EDIT)
     }
   }
 `)
@@ -660,5 +662,38 @@ export const READING_ROOM_STATISTICS = graphql(`
 export const READING_ROOM_STATISTICS_EXPORT = graphql(`
   query ReadingRoomStatisticsExport($since: Date!, $until: Date!, $terminal: String) {
     readingRoomStatisticsExport(since: $since, until: $until, terminal: $terminal)
+  }
+`)
+
+export const ANNUAL_REPORT = graphql(`
+  query AnnualReport($organization: ID!, $year: Int!, $includeSubtree: Boolean) {
+    annualReport(organization: $organization, year: $year, includeSubtree: $includeSubtree) {
+      year includeSubtree state stateLabel version frozen issuedAt catalogEntryId computedAt
+      overview problems otherMatters processingFees
+      overviewFigures { label value }
+      proactive { licensing penalty enforcement feeAmount
+        regulations { issued repealed inForce } normativeDocuments { issued repealed inForce } }
+      requestColumns requests { key label group counts }
+      remedies { review { upheld corrected other pending total }
+        litigationDirect { upheld corrected other pending total }
+        litigationAfterReview { upheld corrected other pending total } }
+      checks { key label holds detail }
+    }
+  }
+`)
+
+export const SAVE_ANNUAL_REPORT_DRAFT = graphql(`
+  mutation SaveAnnualReportDraft($organization: ID!, $year: Int!, $includeSubtree: Boolean, $input: AnnualReportDraftInput!, $expectedVersion: Int) {
+    saveAnnualReportDraft(organization: $organization, year: $year, includeSubtree: $includeSubtree, input: $input, expectedVersion: $expectedVersion) {
+      version state
+    }
+  }
+`)
+
+export const ISSUE_ANNUAL_REPORT = graphql(`
+  mutation IssueAnnualReport($organization: ID!, $year: Int!, $includeSubtree: Boolean) {
+    issueAnnualReport(organization: $organization, year: $year, includeSubtree: $includeSubtree) {
+      state catalogEntryId
+    }
   }
 `)
