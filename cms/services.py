@@ -240,6 +240,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     )
     content.published_hooks.append(changes.content_changed)
     content.public_counts = PublicCounts(changes)
+    content.public_value_counts = PublicMemo(changes, max_entries=256)
     grants = GrantStore(db)
     await grants.ensure_indexes()
     access = AccessControl(grants, orgs)

@@ -110,10 +110,13 @@ class Organization(Node):
     def children(self, root: strawberry.Parent[model.Organization], info: Info) -> list[Organization]:
         return list(info.context.services.orgs.tree.children.get(root.id, []))  # type: ignore[arg-type]
 
-    @strawberry.field(description="从根机构到本机构的路径")
-    def ancestors(self, root: strawberry.Parent[model.Organization], info: Info) -> list[Organization]:
+    @strawberry.field(description="从根机构到本机构的路径（上级机构，根在前）；includeSelf 时以本机构结尾")
+    def ancestors(
+        self, root: strawberry.Parent[model.Organization], info: Info, include_self: bool = False
+    ) -> list[Organization]:
         tree = info.context.services.orgs.tree
-        return [tree.require(a) for a in root.ancestors]  # type: ignore[misc]
+        path = [tree.require(a) for a in root.ancestors]
+        return [*path, root] if include_self else path  # type: ignore[return-value]
 
     @strawberry.field(
         description="本机构自身配置的审核链；继承上级或默认审核链时为 null（生效的审核链见 reviewChain）。"
@@ -567,6 +570,26 @@ class VocabularyTerm:
     label: str
     parent: str | None
     sort_order: int = strawberry.field(description="排序，小的在前")
+
+    @strawberry.field(
+        description="公众可见的公开目录条目中使用该词的条数（一级分类含其二级分类；按 topics/genres 的 filter 统计，"
+        "与匿名读者的公开目录 totalCount 一致：未发布与不予公开的条目不计）；不在 topics/genres 中时为 null"
+    )
+    async def count(self, root: strawberry.Parent[Any]) -> int | None:
+        return await root.count(root.value) if isinstance(root, CountedTerm) else None
+
+
+class CountedTerm:
+    """A vocabulary term as ``topics``/``genres`` answer it: the stored term and its public count."""
+
+    def __init__(self, term: model.VocabularyTerm, count: Callable[[str], Awaitable[int]]) -> None:
+        self.value, self.label, self.parent, self.sort_order = (
+            term.value,
+            term.label,
+            term.parent,
+            term.sort_order,
+        )
+        self.count = count
 
 
 CONTENT_GRAPHQL_TYPES: list[type] = [

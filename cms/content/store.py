@@ -21,7 +21,7 @@ from cms.admin.organizations import OrganizationService
 from cms.content.cursors import CursorCodec
 from cms.content.entries import store_entry
 from cms.content.kinds import kind_of
-from cms.content.public_changes import PublicCounts
+from cms.content.public_changes import PublicCounts, PublicMemo
 from cms.content.visibility import ReadScope, is_visible, public_until, scoped_filter
 from cms.errors import ImmutableIndexNumber, IndexNumberError, PageSizeExceeded
 from storage.documents import (
@@ -46,6 +46,7 @@ class Page(Generic[T]):
     items: list[T]
     has_next: bool
     cursors: list[str]
+    has_previous: bool = False
 
     @property
     def end_cursor(self) -> str | None:
@@ -54,8 +55,22 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class PageRequest:
+    """Forward (``first`` items after ``after``) or, with ``last``, backward (the ``last`` items
+    just before ``before``), in the list's order: newest first, or oldest first when ``ascending``."""
+
     first: int
     after: str | None = None
+    last: int | None = None
+    before: str | None = None
+    ascending: bool = False
+
+    @property
+    def backward(self) -> bool:
+        return self.last is not None
+
+    @property
+    def size(self) -> int:
+        return self.last if self.last is not None else self.first
 
 
 class ContentService:
@@ -72,6 +87,7 @@ class ContentService:
         # How reads are put to the server (one query, or windows and branches): storage's choice.
         self.reader = reader or Reader(MONGODB)
         self.public_counts: PublicCounts | None = None  # set by the composition root
+        self.public_value_counts: PublicMemo[dict[Any, int]] | None = None  # likewise
         self._numbering = KeyedLocks()  # per entry: see assign_index_number
         self.cursors = cursors
         self.max_page_size = max_page_size
@@ -133,14 +149,24 @@ class ContentService:
         ``fields``: the attributes the caller will read (None: all). The items then hold only those
         (and the required ones); the rest keep their defaults, so they are for display only and must
         never be written back."""
-        if request.first < 0 or request.first > self.max_page_size:
+        size = request.size
+        if size < 0 or size > self.max_page_size:
             raise PageSizeExceeded(f"每页条数应在 0 到 {self.max_page_size} 之间。", limit=self.max_page_size)
-        after = self.cursors.decode(request.after) if request.after else None
-        found = await self._read_scoped(cls, base, scope, limit=request.first + 1, after=after, fields=fields)
-        items = found[: request.first]
+        mark = request.before if request.backward else request.after
+        bound = self.cursors.decode(mark) if mark else None
+        # Newest first read forward, or oldest first read backward, is a read newest first.
+        newest_first = request.backward == request.ascending
+        found = await self._read_scoped(
+            cls, base, scope, limit=size + 1, after=bound, fields=fields, ascending=not newest_first
+        )
+        items = found[:size]
+        more, beyond_mark = len(found) > size, bound is not None
+        if request.backward:
+            items.reverse()
         return Page(
             items=items,
-            has_next=len(found) > request.first,
+            has_next=beyond_mark if request.backward else more,
+            has_previous=more if request.backward else beyond_mark,
             cursors=[self.cursors.encode(item.sort_key) for item in items],
         )
 
@@ -153,12 +179,20 @@ class ContentService:
         limit: int,
         after: str | None = None,
         fields: Collection[str] | None = None,
+        ascending: bool = False,
     ) -> list[T]:
         """``base`` as ``scope`` may read it, newest first, below ``after``; without the search index
         fields: they are most of a stored document, and reading them for every list made catalog
         pages ~1.7x slower on the embedded server. Objects read here are for display only (every
         write path re-stamps those fields anyway). With ``fields``, only those are read (see page()).
-        How the server is asked (one query, windows, one per visibility alternative) is storage's."""
+        How the server is asked (one query, windows, one per visibility alternative) is storage's.
+        ``ascending``: oldest first, ``after`` then the bound below."""
+        if ascending:
+            projection = _projection(cls, fields)
+            found = await self.reader.oldest(
+                cls, scoped_filter(scope, base), limit=limit, after=after, projection=projection
+            )
+            return [parse_obj(cls, doc) for doc in found]  # type: ignore[misc]
         docs = await self.reader.newest(
             cls,
             scoped_filter(scope, base),
@@ -179,6 +213,20 @@ class ContentService:
             return await compute()
         key = f"{cls.__name__}:{sorted(base.items())!r}"
         return await self.public_counts.count(key, scope.now, compute)
+
+    async def count_values(
+        self, cls: type[ContentDocument], base: dict[str, Any], scope: ReadScope, field: str
+    ) -> dict[Any, int]:
+        """Items of ``base`` that ``scope`` may read, per value of ``field``; the public's are kept
+        like its counts (``public_value_counts``)."""
+
+        async def compute() -> dict[Any, int]:
+            return await self.reader.count_values(cls, scoped_filter(scope, base), field)
+
+        if self.public_value_counts is None or not scope.is_public:
+            return await compute()
+        key = f"{cls.__name__}:{field}:{sorted(base.items())!r}"
+        return await self.public_value_counts.get(key, scope.now, compute)
 
     # -- writes -------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -12,6 +12,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from cms.admin.vocabularies import GENRE, TOPIC, VocabularyService
+from cms.content.dates import document_date
 from cms.content.disclosure import DisclosureFields, validate_disclosure
 from cms.content.kinds import FieldText, Kind, register
 from cms.content.store import ContentService, Page, PageRequest
@@ -96,6 +97,8 @@ class CatalogQuery:
     validity: Validity | None = None
     disclosure_mode: DisclosureMode | None = None
     review_state: ReviewState | None = None
+    published_since: date | None = None  # 发布日期 from this day, inclusive
+    published_until: date | None = None  # … up to this day, inclusive
 
 
 @dataclass
@@ -149,6 +152,9 @@ class CatalogService:
             if scope.is_public and query.review_state is not ReviewState.PUBLISHED:
                 raise Forbidden("只有工作人员可以按审核状态筛选。")
             base["review_state"] = query.review_state.value
+        published = _day_range(query.published_since, query.published_until)
+        if published:
+            base["published_date"] = published
         return base
 
     async def page(
@@ -166,6 +172,14 @@ class CatalogService:
 
     async def count(self, query: CatalogQuery, scope: ReadScope) -> int:
         return await self.content.count(CatalogEntry, self.build_filter(query, scope), scope)
+
+    async def public_term_counts(self, query: CatalogQuery, vocabulary: str) -> dict[str, int]:
+        """Entries the public may read under ``query``, per topic (a sub-topic's entries count under
+        its top topic too) or genre: always the public's numbers, whoever asks, kept like its other
+        counts (ContentService.count_values)."""
+        scope = self.content.scope()
+        field = "topic_path" if vocabulary == TOPIC else "genre"
+        return await self.content.count_values(CatalogEntry, self.build_filter(query, scope), scope, field)
 
     async def by_index_number(self, index_number: str, scope: ReadScope) -> CatalogEntry | None:
         found = await self.content.find_visible(
@@ -246,6 +260,20 @@ class CatalogService:
         )
         self.validate(entry)
         return await self.content.insert(entry, session=session)
+
+
+def _day_range(since: date | None, until: date | None) -> dict[str, datetime]:
+    """A filter on a stored date between two days, both included (dates are stored as midnights)."""
+    since = document_date(since, "publishedSince")
+    until = document_date(until, "publishedUntil")
+    if since is not None and until is not None and until < since:
+        raise InvalidInput("结束日期不能早于开始日期。", field="publishedUntil")
+    bounds: dict[str, datetime] = {}
+    if since is not None:
+        bounds["$gte"] = datetime(since.year, since.month, since.day)
+    if until is not None:
+        bounds["$lt"] = datetime(until.year, until.month, until.day) + timedelta(days=1)
+    return bounds
 
 
 def _text(value: str, field: str, limit: int, *, required: bool = False) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from beanie import PydanticObjectId
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from cms.admin.organizations import OrgTree
+from cms.content.dates import document_date
 from cms.content.disclosure import DisclosureFields, validate_disclosure
 from cms.content.kinds import FieldText, Kind, register
 from cms.content.store import ContentService, Page, PageRequest
@@ -205,10 +207,41 @@ class InterviewService:
         *,
         org_id: ObjectId | None = None,
         kind: InterviewKind | None = None,
+        since: date | None = None,
+        until: date | None = None,
     ) -> Page[Interview]:
-        base: dict[str, object] = {}
+        base = self.build_filter(org_id=org_id, kind=kind, since=since, until=until)
+        return await self.content.page(Interview, base, scope, request)
+
+    def build_filter(
+        self,
+        *,
+        org_id: ObjectId | None = None,
+        kind: InterviewKind | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> dict[str, Any]:
+        """``since``/``until``: days (Beijing time, both included) the interview is held on."""
+        base: dict[str, Any] = {}
         if org_id is not None:
             base["org_id"] = org_id
         if kind is not None:
             base["kind"] = kind.value
-        return await self.content.page(Interview, base, scope, request)
+        held = _held_between(document_date(since, "since"), document_date(until, "until"))
+        if held:
+            base["scheduled_start"] = held
+        return base
+
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # interviews are held on Beijing days
+
+
+def _held_between(since: date | None, until: date | None) -> dict[str, datetime]:
+    if since is not None and until is not None and until < since:
+        raise InvalidInput("结束日期不能早于开始日期。", field="until")
+    bounds: dict[str, datetime] = {}
+    if since is not None:
+        bounds["$gte"] = datetime(since.year, since.month, since.day, tzinfo=SHANGHAI)
+    if until is not None:
+        bounds["$lt"] = datetime(until.year, until.month, until.day, tzinfo=SHANGHAI) + timedelta(days=1)
+    return bounds
