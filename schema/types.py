@@ -14,6 +14,7 @@ import strawberry
 from cms import model
 from cms.content.ids import to_global_id
 from cms.content.visibility import content_withheld, readable
+from cms.delivery.portal import canonical_url, public_key
 from cms.review.allowed import ItemAction
 from schema.context import Info
 from schema.execution import context_only
@@ -236,6 +237,21 @@ class Content(Node):
     )
     def editable(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> bool:
         return info.context.services.allowed.editable(info.context.principal, root)
+
+    @strawberry.field(
+        description="稳定的公开标识，编辑后不变：公开目录为索引号，公报为“年份-期号”，政策解读与访谈为首次发布时分配的编号；"
+        "尚未分配时为 null"
+    )
+    def public_key(self, root: strawberry.Parent[model.ContentDocument]) -> str | None:
+        return public_key(root)
+
+    @strawberry.field(
+        description="门户网站上的规范地址，按设置 GONGKAI_PORTAL_URL_TEMPLATES 中本类型的模板生成；"
+        "未发布、工作副本或本类型未设模板时为 null"
+    )
+    def url(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> str | None:
+        services = info.context.services
+        return canonical_url(root, services.settings.portal_url_templates, services.orgs.tree)
 
     @strawberry.field(
         description="公开方式的名称（主动公开、依申请公开、不予公开）", metadata=reads("disclosure_mode")

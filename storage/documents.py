@@ -202,6 +202,9 @@ class ContentDocument(Document):
     # that every later write indexes it with the item's own fields. The index itself lives in
     # storage.search.SearchEntry.
     attachment_text: str = ""
+    # The public number of a kind whose public key is not a field of its own (interpretations,
+    # interviews): drawn once, at first publication, and never changed (cms.content.kinds.Kind.public_key).
+    public_number: int | None = None
 
     def sort_instant(self) -> datetime:
         return self.published_at or self.created

@@ -128,6 +128,14 @@ class Reader:
         counted = [await collection.count_documents(part) for part in parts]
         return sum(counted) - (await collection.count_documents(both) if both is not None else 0)
 
+    async def latest(self, cls: type[Document], filter: Doc, field: str) -> Any:
+        """The largest value of ``field`` among the documents matching ``filter`` (without ``$or``);
+        None when none match."""
+        cursor = cls.get_pymongo_collection().find(filter, {field: 1}).sort([(field, -1)]).limit(1)
+        async for doc in cursor:
+            return doc.get(field)
+        return None
+
     async def count_values(self, cls: type[Document], filter: Doc, field: str) -> dict[Any, int]:
         """How many documents matching ``filter`` (without ``$or``) hold each value of ``field``; each
         element of an array field counts. Read as the field's values and counted here: no server-side

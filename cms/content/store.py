@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from beanie.odm.utils.parsing import parse_obj
@@ -214,6 +214,18 @@ class ContentService:
         key = f"{cls.__name__}:{sorted(base.items())!r}"
         return await self.public_counts.count(key, scope.now, compute)
 
+    async def latest_modified(
+        self, base: dict[str, Any], scope: ReadScope, classes: Sequence[type[ContentDocument]]
+    ) -> datetime | None:
+        """When the newest change to an item of ``base`` that ``scope`` may read was made (public
+        scopes only: their filter has no ``$or``)."""
+        assert scope.is_public, "only the public's filter is a plain one"
+        found = [await self.reader.latest(cls, scoped_filter(scope, base), "modified") for cls in classes]
+        instants = [
+            value.replace(tzinfo=value.tzinfo or UTC) for value in found if isinstance(value, datetime)
+        ]
+        return max(instants, default=None)
+
     async def count_values(
         self, cls: type[ContentDocument], base: dict[str, Any], scope: ReadScope, field: str
     ) -> dict[Any, int]:
@@ -252,12 +264,20 @@ class ContentService:
         historical catalog). Everything staff publish goes through ``cms.review.workflow``."""
         if kind_of(item).index_numbered:
             await self.assign_index_number(item)
+        await self.assign_public_number(item)
         self.prepare_publication(item, effective=effective)
         await item.save()
         await store_entry(item)
         for hook in self.published_hooks:
             await hook(item)
         return item
+
+    async def assign_public_number(self, item: ContentDocument) -> None:
+        """Draw the item's public number at its first publication, for a kind numbered so
+        (Kind.public_numbered); a number once drawn stays (working copies merge their content only).
+        A commit that fails afterwards leaves a gap in the sequence, never a duplicate."""
+        if kind_of(item).public_numbered and item.public_number is None:
+            item.public_number = await self._next(f"public-number:{type(item).__name__}")
 
     # -- index numbers ------------------------------------------------------------------------
 

@@ -83,6 +83,7 @@ KIND = register(
         derive=derive,
         on_publication=on_publication,
         index_numbered=True,
+        public_key=lambda entry: entry.index_number,
     )
 )
 

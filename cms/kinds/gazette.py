@@ -118,6 +118,7 @@ def search_fields(issue: GazetteIssue) -> list[FieldText]:
 KIND = register(
     Kind(
         cls=GazetteIssue,
+        public_key=lambda issue: f"{issue.year}-{issue.number}",
         label="政府公报",
         editable=("year", "number", "total_number", "publication_date", "articles"),
         # an article keeps its title and 文号 (catalog metadata), loses its body

@@ -24,6 +24,7 @@ MAX_INTERPRETS = 20
 KIND = register(
     Kind(
         cls=Interpretation,
+        public_numbered=True,
         label="政策解读",
         editable=("kind", "body", "published_date", "interprets_ids"),
         withheld=("body",),

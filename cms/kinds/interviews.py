@@ -140,6 +140,7 @@ def snippet_texts(item: Interview) -> list[str]:
 KIND = register(
     Kind(
         cls=Interview,
+        public_numbered=True,
         label="在线访谈",
         editable=(
             "kind",
