@@ -13,6 +13,7 @@ import strawberry
 
 from cms import model
 from cms.content.ids import to_global_id
+from cms.content.richtext import html_of
 from cms.content.visibility import content_withheld, readable
 from cms.delivery.portal import canonical_url, public_key
 from cms.review.allowed import ItemAction
@@ -41,6 +42,7 @@ strawberry.enum(
 )
 
 N = TypeVar("N")
+RICH_BODY = "正文（HTML，已按白名单净化）；纯文本正文按行分段输出；内容不向本调用者提供时为空字符串"
 # What cms.content.visibility.content_withheld decides on: every field that reads through it declares these.
 _RULE = ("disclosure_mode", "org_id")
 
@@ -377,6 +379,11 @@ class CatalogEntry(Content):
     def body(self, root: strawberry.Parent[model.CatalogEntry], info: Info) -> str:
         return readable(root, info.context.scope).body
 
+    @strawberry.field(description=RICH_BODY, metadata=_rule("body", "body_html"))
+    def body_html(self, root: strawberry.Parent[model.CatalogEntry], info: Info) -> str:
+        shown = readable(root, info.context.scope)
+        return html_of(shown.body_html, shown.body)
+
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:
         return isinstance(obj, model.CatalogEntry)
@@ -512,6 +519,11 @@ class Interpretation(Content):
     @strawberry.field(description="正文；内容不向本调用者提供时为空字符串", metadata=_rule("body"))
     def body(self, root: strawberry.Parent[model.Interpretation], info: Info) -> str:
         return readable(root, info.context.scope).body
+
+    @strawberry.field(description=RICH_BODY, metadata=_rule("body", "body_html"))
+    def body_html(self, root: strawberry.Parent[model.Interpretation], info: Info) -> str:
+        shown = readable(root, info.context.scope)
+        return html_of(shown.body_html, shown.body)
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:

@@ -246,6 +246,7 @@ class CatalogEntry(ContentDocument):
     amended_by_ids: list[PydanticObjectId] = Field(default_factory=list)
     repealed_by_ids: list[PydanticObjectId] = Field(default_factory=list)
     body: str = ""
+    body_html: str = ""  # sanitized rich body (cms.content.richtext); empty: body is plain text
     topic_path: list[str] = Field(default_factory=list)  # derived: ["一级", "一级\\二级"] for filtering
 
     def sort_instant(self) -> datetime:
@@ -315,6 +316,7 @@ class Interpretation(ContentDocument):
 
     kind: InterpretationKind = InterpretationKind.TEXT
     body: str = ""
+    body_html: str = ""  # sanitized rich body (cms.content.richtext); empty: body is plain text
     published_date: date | None = None
     interprets_ids: list[PydanticObjectId] = Field(default_factory=list)
 

@@ -15,6 +15,7 @@ from cms.admin.vocabularies import GENRE, TOPIC, VocabularyService
 from cms.content.dates import document_date
 from cms.content.disclosure import DisclosureFields, validate_disclosure
 from cms.content.kinds import FieldText, Kind, register
+from cms.content.richtext import body_fields, sanitize
 from cms.content.store import ContentService, Page, PageRequest
 from cms.content.visibility import ReadScope
 from cms.errors import Forbidden, InvalidInput
@@ -40,6 +41,7 @@ def derive(entry: CatalogEntry) -> None:
     """The 成文年份 and the topic's path (a sub-topic is found under its top topic too)."""
     entry.year = entry.created_date.year if entry.created_date else None
     entry.topic_path = _topic_path(entry.topic)
+    entry.body_html = sanitize(entry.body_html)  # idempotent: a stored body stays as it is
 
 
 def _topic_path(topic: str | None) -> list[str]:
@@ -76,8 +78,9 @@ KIND = register(
             "amended_by_ids",
             "repealed_by_ids",
             "body",
+            "body_html",
         ),
-        withheld=("body",),
+        withheld=("body", "body_html"),
         search_fields=search_fields,
         search_year=lambda entry: entry.year,
         derive=derive,
@@ -120,6 +123,7 @@ class NewCatalogEntry(DisclosureFields):
     validity_effective_date: date | None = None
     repeal_date: date | None = None
     body: str = ""
+    body_html: str = ""  # when given, body is its text (cms.content.richtext)
     description: str = ""
     creators: list[str] = field(default_factory=list)
     language: str = "zh-CN"
@@ -202,6 +206,7 @@ class CatalogService:
         _text(entry.title, "title", MAX_TITLE, required=True)
         _text(entry.summary, "summary", MAX_SUMMARY)
         _text(entry.body, "body", MAX_BODY)
+        _text(entry.body_html, "bodyHtml", 2 * MAX_BODY)
         if entry.document_number is not None:
             _text(entry.document_number, "documentNumber", 100)
         if len(entry.keywords) > 50 or any(len(k) > 50 for k in entry.keywords):
@@ -254,7 +259,7 @@ class CatalogService:
             validity=new.validity,
             validity_effective_date=new.validity_effective_date,
             repeal_date=new.repeal_date,
-            body=new.body,
+            **(body_fields(new.body_html) if new.body_html else {"body": new.body}),
             effective=new.effective,
             created_by=created_by,
             **new.disclosure_fields(),
