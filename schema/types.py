@@ -482,6 +482,12 @@ class GazetteArticle(Node):
             return root.article.body
         return next((a.body for a in issue.articles if a.id == root.article.id), "")
 
+    @strawberry.field(description=RICH_BODY, metadata=context_only())
+    def body_html(self, root: strawberry.Parent[ArticleRef], info: Info) -> str:
+        issue = readable(root.issue, info.context.scope)
+        shown = next((a for a in issue.articles if a.id == root.article.id), None)
+        return html_of(shown.body_html, shown.body) if shown is not None else ""
+
     @strawberry.field
     def issue(self, root: strawberry.Parent[ArticleRef]) -> GazetteIssue:
         return root.issue  # type: ignore[return-value]

@@ -273,6 +273,7 @@ class GazetteArticle(BaseModel):
     title: str
     document_number: str | None = None
     body: str = ""
+    body_html: str = ""  # sanitized rich body (cms.content.richtext); empty: body is plain text
     catalog_entry_id: PydanticObjectId | None = None
 
 

@@ -144,3 +144,30 @@ async def test_an_oversized_rich_body_is_refused(services, fresh_org):
         "bodyHtml 超出长度上限（4000000 字）。",
         {"field": "bodyHtml"},
     )
+
+
+GAZETTE = """
+mutation($i: GazetteIssueInput!) { createGazetteIssue(input: $i) { articles { title body bodyHtml } } }
+"""
+
+
+async def test_gazette_articles_take_rich_bodies(api, officer_org):
+    # given an issue with one rich and one plain article
+    token, org = officer_org
+    articles = [
+        {"title": "富文本", "bodyHtml": '<h2>标题</h2><p><a href="javascript:x()">链</a>正文</p>'},
+        {"title": "纯文本", "body": "第一段\n第二段"},
+    ]
+    # when it is saved
+    data = await api.ok(
+        GAZETTE, {"i": {"organization": org, "year": 2026, "number": 1, "articles": articles}}, token
+    )
+    # then the rich one is sanitized with its text as body, the plain one reads as paragraphs
+    assert data["createGazetteIssue"]["articles"] == [
+        {
+            "title": "富文本",
+            "body": "标题\n链正文",
+            "bodyHtml": '<h2>标题</h2><p><a rel="noopener noreferrer">链</a>正文</p>',
+        },
+        {"title": "纯文本", "body": "第一段\n第二段", "bodyHtml": "<p>第一段</p><p>第二段</p>"},
+    ]
