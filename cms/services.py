@@ -64,12 +64,14 @@ def _index_migrations(db: AsyncDatabase[dict[str, Any]]) -> list[Migration]:
     return [Migration(1, "drop-replaced-indexes", Phase.INDEXES, lambda: drop_obsolete_indexes(db))]
 
 
-def _data_migrations(search: SearchService) -> list[Migration]:
+def _data_migrations(search: SearchService, content: ContentService) -> list[Migration]:
     return [
         Migration(2, "remove-search-fields-from-items", Phase.DATA, search.drop_obsolete_fields),
         Migration(3, "date-search-entries", Phase.DATA, search.set_sort_days),
         # Older versions published 不予公开 items and indexed withheld content.
         Migration(4, "settle-disclosure-modes", Phase.DATA, search.settle_disclosure_modes),
+        # Public keys (issue #16): interpretations and interviews published before numbers existed.
+        Migration(5, "number-published-items", Phase.DATA, content.number_published),
     ]
 
 
@@ -128,7 +130,7 @@ class Services:
     node: str = field(default_factory=node_id)  # this process, as the job and migration leases name it
 
     def migrations(self) -> Migrations:
-        return _migrations(self.db, self.settings, self.node, _data_migrations(self.search))
+        return _migrations(self.db, self.settings, self.node, _data_migrations(self.search, self.content))
 
     async def migrate(self) -> list[int]:
         """The data migrations this version needs, before serving (cms.jobs.migrations)."""

@@ -45,6 +45,9 @@ N = TypeVar("N")
 RICH_BODY = "正文（HTML，已按白名单净化）；纯文本正文按行分段输出；内容不向本调用者提供时为空字符串"
 # What cms.content.visibility.content_withheld decides on: every field that reads through it declares these.
 _RULE = ("disclosure_mode", "org_id")
+# What the public keys of all kinds are made of (cms.content.kinds.Kind.public_key): a projection that
+# names a field its type lacks reads whole documents, which is correct, only slower.
+_KEY_FIELDS = ("index_number", "year", "number", "public_number")
 
 
 def _rule(*attributes: str) -> dict[str, Any]:
@@ -242,14 +245,16 @@ class Content(Node):
 
     @strawberry.field(
         description="稳定的公开标识，编辑后不变：公开目录为索引号，公报为“年份-期号”，政策解读与访谈为首次发布时分配的编号；"
-        "尚未分配时为 null"
+        "尚未分配时为 null",
+        metadata=reads(*_KEY_FIELDS),
     )
     def public_key(self, root: strawberry.Parent[model.ContentDocument]) -> str | None:
         return public_key(root)
 
     @strawberry.field(
         description="门户网站上的规范地址，按设置 GONGKAI_PORTAL_URL_TEMPLATES 中本类型的模板生成；"
-        "未发布、工作副本或本类型未设模板时为 null"
+        "未发布、工作副本或本类型未设模板时为 null",
+        metadata=reads(*_KEY_FIELDS, "review_state", "working_copy_of", "org_id"),
     )
     def url(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> str | None:
         services = info.context.services

@@ -15,7 +15,14 @@ from cms.content.ids import to_global_id
 from cms.delivery.portal import canonical_url
 from cms.services import Services
 from cms.settings import Settings
-from storage.documents import CatalogEntry, DisclosureMode, GazetteIssue, Interpretation, Interview
+from storage.documents import (
+    CatalogEntry,
+    DisclosureMode,
+    GazetteIssue,
+    Interpretation,
+    Interview,
+    ReviewState,
+)
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 TEMPLATES = {
@@ -279,3 +286,26 @@ async def test_an_unknown_organization_has_no_sitemap(client):
     response = await client.get("/sitemaps/no-such-org.xml")
     assert response.status_code == 404
     assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_items_published_before_public_numbers_get_one_once(services, fresh_org):
+    # given an interview published by an older version (no public number) and a draft
+    org = await fresh_org()
+    now = services.content.clock()
+    old = Interview(
+        org_id=org.id, title="旧访谈", review_state=ReviewState.PUBLISHED, effective=now, published_at=now
+    )
+    await services.content.insert(old)
+    draft = await services.content.insert(Interview(org_id=org.id, title="草稿"))
+    # when the data migration runs, twice
+    await services.content.number_published()
+    first = await Interview.get(old.id)
+    await services.content.number_published()
+    again = await Interview.get(old.id)
+    # then the published one has a number that the second run keeps; the draft has none
+    assert first is not None
+    assert again is not None
+    assert first.public_number is not None
+    assert again.public_number == first.public_number
+    assert (await Interview.get(draft.id)).public_number is None  # type: ignore[union-attr]
+    assert "number-published-items" in {m.name for m in services.migrations().migrations}

@@ -20,7 +20,7 @@ from cms.admin.index_numbers import IndexTemplate
 from cms.admin.organizations import OrganizationService
 from cms.content.cursors import CursorCodec
 from cms.content.entries import store_entry
-from cms.content.kinds import kind_of
+from cms.content.kinds import KINDS, kind_of
 from cms.content.public_changes import PublicCounts, PublicMemo
 from cms.content.visibility import ReadScope, is_visible, public_until, scoped_filter
 from cms.errors import ImmutableIndexNumber, IndexNumberError, PageSizeExceeded
@@ -278,6 +278,22 @@ class ContentService:
         A commit that fails afterwards leaves a gap in the sequence, never a duplicate."""
         if kind_of(item).public_numbered and item.public_number is None:
             item.public_number = await self._next(f"public-number:{type(item).__name__}")
+
+    async def number_published(self) -> int:
+        """Draw public numbers for items published before numbers existed, in the order they were
+        first published (a data migration; safe to run again: only items without one are numbered)."""
+        numbered = 0
+        for kind in [k for k in KINDS.values() if k.public_numbered]:
+            collection = kind.cls.get_pymongo_collection()
+            missing = {"public_number": None, "published_at": {"$ne": None}, "working_copy_of": None}
+            cursor = collection.find(missing, {"_id": 1}).sort([("published_at", 1), ("_id", 1)])
+            async for doc in cursor:
+                number = await self._next(f"public-number:{kind.name}")
+                result = await collection.update_one(
+                    {"_id": doc["_id"], "public_number": None}, {"$set": {"public_number": number}}
+                )
+                numbered += result.modified_count
+        return numbered
 
     # -- index numbers ------------------------------------------------------------------------
 
