@@ -131,9 +131,16 @@ class ContentService:
         return [by_id.get(i) for i in ids]  # type: ignore[call-overload]
 
     async def find_visible(
-        self, cls: type[T], base: dict[str, Any], scope: ReadScope, limit: int = 200
+        self,
+        cls: type[T],
+        base: dict[str, Any],
+        scope: ReadScope,
+        limit: int = 200,
+        *,
+        fields: Collection[str] | None = None,
     ) -> list[T]:
-        return await self._read_scoped(cls, base, scope, limit=limit)
+        """``fields``: see page() (the items are then for display only)."""
+        return await self._read_scoped(cls, base, scope, limit=limit, fields=fields)
 
     async def page(
         self,

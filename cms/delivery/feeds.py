@@ -28,6 +28,17 @@ from storage.documents import CONTENT_TYPES, ContentDocument, DisclosureMode
 FEED_SIZE = 50
 SITEMAP_SIZE = 50_000  # the sitemaps protocol's limit of URLs per file
 SUMMARY_CHARS = 500
+# What a sitemap line is made of: the link (cms.delivery.portal) and the modification time.
+SITEMAP_FIELDS = (
+    "title",
+    "modified",
+    "review_state",
+    "working_copy_of",
+    "index_number",
+    "year",
+    "number",
+    "public_number",
+)
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -167,7 +178,8 @@ class FeedService:
         base = {"org_id": org.id, "disclosure_mode": DisclosureMode.PROACTIVE.value}
         items: list[ContentDocument] = []
         for cls in CONTENT_TYPES.values():
-            items += await self.content.find_visible(cls, base, scope, limit=SITEMAP_SIZE)
+            fields = [name for name in SITEMAP_FIELDS if name in cls.model_fields]  # not the bodies
+            items += await self.content.find_visible(cls, base, scope, limit=SITEMAP_SIZE, fields=fields)
         items = sorted(items, key=lambda item: item.sort_key, reverse=True)[:SITEMAP_SIZE]
         root = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS})
         for item in items:
