@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -252,15 +253,15 @@ class PublicQuery:
 
 
 async def _counted_terms(info: Info, vocabulary: str, filter: CatalogFilter | None) -> list[t.CountedTerm]:
-    """The vocabulary's terms, each counting lazily: the counts are read (once, for all terms) only
-    when some term's ``count`` is selected."""
+    """The vocabulary's terms, each counting lazily: the counts are read only when some term's
+    ``count`` is selected, and once for all terms (they resolve concurrently: they share one read)."""
     services = info.context.services
     query = _catalog_query(filter)
-    counts: list[dict[str, int]] = []
+    shared: list[asyncio.Task[dict[str, int]]] = []
 
     async def count(value: str) -> int:
-        if not counts:
-            counts.append(await services.catalog.public_term_counts(query, vocabulary))
-        return counts[0].get(value, 0)
+        if not shared:
+            shared.append(asyncio.ensure_future(services.catalog.public_term_counts(query, vocabulary)))
+        return (await shared[0]).get(value, 0)
 
     return [t.CountedTerm(term, count) for term in await services.vocabularies.terms(vocabulary)]

@@ -353,3 +353,20 @@ async def test_a_cursor_of_another_order_is_refused_by_search(gql, browsing_org)
     cursor = newest["data"]["search"]["pageInfo"]["endCursor"]
     body = await gql(SEARCH_PAGE, {"f": f, "first": 1, "after": cursor, "sort": "OLDEST_FIRST"})
     assert error_of(body) == ("INVALID_CURSOR", "分页游标与本次检索不符，请从第一页重新检索。")
+
+
+async def test_all_terms_share_one_read_of_the_counts(services, gql, browsing_org, monkeypatch):
+    # given a reader that counts how often the public's term counts are read
+    reads: list[str] = []
+    original = services.content.reader.count_values
+
+    async def counting(cls: Any, filter: Any, field: str) -> dict[Any, int]:
+        reads.append(field)
+        return await original(cls, filter, field)
+
+    monkeypatch.setattr(services.content.reader, "count_values", counting)
+    # when every topic's and genre's count is asked under a filter nobody asked before
+    body = await gql(TERMS, {"f": {"organization": browsing_org["id"], "genre": GENRE}})
+    # then the counts were read once per vocabulary, not once per term
+    assert len(body["data"]["topics"]) > 10
+    assert sorted(reads) == ["genre", "topic_path"]
