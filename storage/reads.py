@@ -132,9 +132,8 @@ class Reader:
         """The largest value of ``field`` among the documents matching ``filter`` (without ``$or``);
         None when none match."""
         cursor = cls.get_pymongo_collection().find(filter, {field: 1}).sort([(field, -1)]).limit(1)
-        async for doc in cursor:
-            return doc.get(field)
-        return None
+        docs: list[Doc] = await cursor.to_list()
+        return docs[0].get(field) if docs else None
 
     async def count_values(self, cls: type[Document], filter: Doc, field: str) -> dict[Any, int]:
         """How many documents matching ``filter`` (without ``$or``) hold each value of ``field``; each
