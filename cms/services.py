@@ -68,7 +68,7 @@ def _index_migrations(db: AsyncDatabase[dict[str, Any]]) -> list[Migration]:
     return [Migration(1, "drop-replaced-indexes", Phase.INDEXES, lambda: drop_obsolete_indexes(db))]
 
 
-def _data_migrations(search: SearchService) -> list[Migration]:
+def _data_migrations(search: SearchService, content: ContentService) -> list[Migration]:
     return [
         Migration(2, "remove-search-fields-from-items", Phase.DATA, search.drop_obsolete_fields),
         Migration(3, "date-search-entries", Phase.DATA, search.set_sort_days),
@@ -76,6 +76,8 @@ def _data_migrations(search: SearchService) -> list[Migration]:
         Migration(4, "settle-disclosure-modes", Phase.DATA, search.settle_disclosure_modes),
         # Interviews and press conferences gained an event kind, date and leaders (issue #19).
         Migration(5, "interview-event-fields", Phase.DATA, settle_event_fields),
+        # Public keys (issue #16): interpretations and interviews published before numbers existed.
+        Migration(6, "number-published-items", Phase.DATA, content.number_published),
     ]
 
 
@@ -137,7 +139,7 @@ class Services:
     reports: ReportService = field(init=False)  # built on the attachments service (below)
 
     def migrations(self) -> Migrations:
-        return _migrations(self.db, self.settings, self.node, _data_migrations(self.search))
+        return _migrations(self.db, self.settings, self.node, _data_migrations(self.search, self.content))
 
     async def migrate(self) -> list[int]:
         """The data migrations this version needs, before serving (cms.jobs.migrations)."""
@@ -255,6 +257,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     )
     content.published_hooks.append(changes.content_changed)
     content.public_counts = PublicCounts(changes)
+    content.public_value_counts = PublicMemo(changes, max_entries=256)
     grants = GrantStore(db)
     await grants.ensure_indexes()
     access = AccessControl(grants, orgs)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cms.delivery.templates import check_templates
 from cms.reading_room.terminals import TERMINAL_ID, TerminalConfig
 from cms.requests.crypto import key_from
 
@@ -144,6 +145,10 @@ class Settings(BaseSettings):
     reading_room_terminals: dict[str, TerminalConfig] = Field(default_factory=dict)
     # Visit statistics (cms/reading_room/visits.py): batches one terminal may send per minute.
     reading_room_batches_per_minute: int = Field(default=12, ge=1)
+    # Canonical URLs of public items on the portal, per content type (cms/delivery/templates.py):
+    # e.g. {"CatalogEntry": "https://www.example.gov.cn/zwgk/{indexNumber}.html"}. A type without one
+    # has url null, and its feed and sitemap entries point at the reading room.
+    portal_url_templates: dict[str, str] = Field(default_factory=dict)
     # Requests for disclosure (cms/requests): the key sealing applicants' personal data (32 bytes,
     # URL-safe base64; empty: derived from the secret key, refused in production), how long it is kept after a request is
     # closed, and how many anonymous submissions one source may make per hour.
@@ -199,6 +204,11 @@ class Settings(BaseSettings):
                 f"reading_room_terminals: invalid terminal id {bad[0]!r} (letters, digits, - and _)"
             )
         return value
+
+    @field_validator("portal_url_templates")
+    @classmethod
+    def _portal_templates(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_templates(value)
 
     @field_validator("request_data_key")
     @classmethod

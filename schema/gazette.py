@@ -33,6 +33,10 @@ class GazetteArticleInput:
     section: str = strawberry.field(default="", description="栏目，如 省政府文件、人事任免")
     document_number: str | None = strawberry.field(default=None, description="发文字号")
     body: str = ""
+    body_html: str = strawberry.field(
+        default="",
+        description="富文本正文（HTML）：保存时按白名单净化，body 随之取其纯文本；不填时正文为 body 的纯文本",
+    )
     catalog_entry: strawberry.ID | None = strawberry.field(default=None, description="刊登的公开目录条目")
 
 
@@ -65,6 +69,7 @@ def _articles(inputs: list[GazetteArticleInput] | None) -> list[NewArticle]:
             section=a.section,
             document_number=a.document_number,
             body=a.body,
+            body_html=a.body_html,
             catalog_entry_id=expect_global_id(a.catalog_entry, "CatalogEntry") if a.catalog_entry else None,
         )
         for a in inputs

@@ -15,6 +15,7 @@ from cms import model
 from cms.admin.organizations import NewOrganization, OrganizationChanges
 from cms.content.dates import document_date, scheduling_instant
 from cms.content.ids import expect_global_id, from_global_id
+from cms.content.richtext import rich_changes
 from cms.errors import InvalidInput
 from cms.kinds.catalog import NewCatalogEntry
 from cms.kinds.interpretations import NewInterpretation
@@ -40,6 +41,10 @@ from schema.vocabularies import VocabularyMutation
 strawberry.enum(Action, name="TransitionAction", description="流转操作")
 
 MAX_IDS = 20
+RICH_BODY = (
+    "富文本正文（HTML）：保存时按白名单净化（段落、标题、列表、表格、强调、http/https 与本条附件的链接、"
+    "本条附件的图片），body 随之取其纯文本；只传 body 时正文为纯文本"
+)
 
 
 @strawberry.input(description="公开目录条目的字段；修改时只传要改的字段")
@@ -63,6 +68,7 @@ class CatalogEntryInput(DisclosureInput):
     validity_effective_date: date | None = strawberry.UNSET
     repeal_date: date | None = strawberry.UNSET
     body: str | None = strawberry.UNSET
+    body_html: str | None = strawberry.field(default=strawberry.UNSET, description=RICH_BODY)
     description: str | None = strawberry.UNSET
     language: str | None = strawberry.UNSET
     effective: datetime | None = strawberry.field(default=strawberry.UNSET, description="生效（发布）时间")
@@ -101,7 +107,9 @@ def _changes(data: CatalogEntryInput) -> dict[str, Any]:
     for required in ("title", "validity", "scope", "keywords", "body", "summary"):
         if required in changes and changes[required] is None:
             raise InvalidInput(f"{required} 不能为空。", field=required)
-    return changes
+    if "body_html" in changes and changes["body_html"] is None:
+        changes["body_html"] = ""
+    return rich_changes(changes)
 
 
 @strawberry.input(description="保密审查结论")
@@ -137,6 +145,7 @@ class InterpretationInput(DisclosureInput):
     title: str
     kind: model.InterpretationKind = model.InterpretationKind.TEXT
     body: str = ""
+    body_html: str = strawberry.field(default="", description=RICH_BODY)
     interprets: list[strawberry.ID] = strawberry.field(default_factory=list, description="所解读的文件")
 
 
@@ -146,6 +155,7 @@ class InterpretationUpdateInput(DisclosureInput):
     description: str | None = strawberry.UNSET
     kind: model.InterpretationKind | None = strawberry.UNSET
     body: str | None = strawberry.UNSET
+    body_html: str | None = strawberry.field(default=strawberry.UNSET, description=RICH_BODY)
     published_date: date | None = strawberry.UNSET
     interprets: list[strawberry.ID] | None = strawberry.field(
         default=strawberry.UNSET, description=f"所解读的文件（全部，最多 {MAX_IDS} 个）"
@@ -155,14 +165,14 @@ class InterpretationUpdateInput(DisclosureInput):
 def _interpretation_changes(data: InterpretationUpdateInput) -> dict[str, Any]:
     fields = sent(data)
     refuse_nulls(fields, ("title", "kind"))
-    blank_nulls(fields, ("description", "body"))
+    blank_nulls(fields, ("description", "body", "body_html"))
     disclosure_changes(fields)
     if "interprets" in fields:
         ids = fields.pop("interprets") or []
         if len(ids) > MAX_IDS:
             raise InvalidInput(f"最多关联 {MAX_IDS} 个所解读的文件。", field="interprets")
         fields["interprets_ids"] = [str(expect_global_id(i, "CatalogEntry")) for i in ids]
-    return {name: as_json(value) for name, value in fields.items()}
+    return rich_changes({name: as_json(value) for name, value in fields.items()})
 
 
 @strawberry.input(description="角色授权")
@@ -280,6 +290,7 @@ class Mutation(GazetteMutation, InterviewMutation, VocabularyMutation):
             title=input.title,
             kind=input.kind,
             body=input.body,
+            body_html=input.body_html,
             interprets_ids=[expect_global_id(i, "CatalogEntry") for i in input.interprets],
             **disclosure_of(input),
         )

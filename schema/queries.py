@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import enum
 from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
@@ -34,11 +36,53 @@ class CatalogFilter:
     validity: model.Validity | None = None
     disclosure_mode: model.DisclosureMode | None = None
     review_state: model.ReviewState | None = strawberry.field(default=None, description="仅工作人员可用")
+    published_since: date | None = strawberry.field(default=None, description="发布日期不早于此日（含）")
+    published_until: date | None = strawberry.field(default=None, description="发布日期不晚于此日（含）")
+
+
+def _catalog_query(value: CatalogFilter | None) -> CatalogQuery:
+    f = value or CatalogFilter()
+    return CatalogQuery(
+        organization=_org(f.organization or None),
+        include_subtree=f.include_subtree,
+        topic=f.topic,
+        genre=f.genre,
+        year=f.year,
+        validity=f.validity,
+        disclosure_mode=f.disclosure_mode,
+        review_state=f.review_state,
+        published_since=f.published_since,
+        published_until=f.published_until,
+    )
+
+
+@strawberry.enum(description="按发布日期排序")
+class DateOrder(enum.Enum):
+    NEWEST_FIRST = "newest_first"
+    OLDEST_FIRST = "oldest_first"
 
 
 def _request(info: Info, first: int | None, after: str | None) -> PageRequest:
     size = info.context.services.settings.default_page_size if first is None else first
     return PageRequest(first=size, after=after)
+
+
+def _paging(
+    info: Info, first: int | None, after: str | None, last: int | None, before: str | None, ascending: bool
+) -> PageRequest:
+    """Relay paging either way: ``first``/``after`` forward, ``last``/``before`` backward."""
+    check_paging(first, after, last, before)
+    size = info.context.services.settings.default_page_size if first is None else first
+    return PageRequest(first=size, after=after, last=last, before=before, ascending=ascending)
+
+
+def check_paging(first: int | None, after: str | None, last: int | None, before: str | None) -> None:
+    if last is not None and first is not None:
+        raise InvalidInput("first 与 last 不能同时使用。", field="last")
+    if last is not None and after is not None:
+        raise InvalidInput("向前翻页（last）须与 before 一起使用，不能用 after。", field="after")
+    if last is None and before is not None:
+        raise InvalidInput("before 须与 last 一起使用。", field="before")
 
 
 def _connection(page: Page[Any], counter: Callable[[], Awaitable[int]]) -> t.Connection[Any]:
@@ -47,6 +91,7 @@ def _connection(page: Page[Any], counter: Callable[[], Awaitable[int]]) -> t.Con
         edges=edges,
         page_info=t.PageInfo(
             has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
             end_cursor=page.end_cursor,
             start_cursor=page.cursors[0] if page.cursors else None,
         ),
@@ -87,30 +132,28 @@ class PublicQuery:
                 return t.ArticleRef(issue, article) if issue and article else None  # type: ignore[return-value]
         return None
 
-    @strawberry.field(description="公开目录：按发布日期从新到旧，游标分页")
+    @strawberry.field(
+        description="公开目录：按发布日期排序（默认从新到旧），游标分页，可向后（first/after）或向前（last/before）翻页"
+    )
     async def catalog(
         self,
         info: Info,
         filter: CatalogFilter | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: Annotated[int | None, strawberry.argument(description="向前翻页：before 之前的条数")] = None,
+        before: str | None = None,
+        sort: Annotated[
+            DateOrder, strawberry.argument(description="按发布日期排序")
+        ] = DateOrder.NEWEST_FIRST,
     ) -> t.Connection[t.CatalogEntry]:
-        f = filter or CatalogFilter()
-        query = CatalogQuery(
-            organization=_org(f.organization or None),
-            include_subtree=f.include_subtree,
-            topic=f.topic,
-            genre=f.genre,
-            year=f.year,
-            validity=f.validity,
-            disclosure_mode=f.disclosure_mode,
-            review_state=f.review_state,
-        )
+        query = _catalog_query(filter)
         scope = info.context.scope
         catalog = info.context.services.catalog
         # Only what the selection shows is read (schema.selection): a page is for display only.
         fields = stored_fields(info, "CatalogEntry", ("edges", "node"))
-        page = await catalog.page(query, scope, _request(info, first, after), fields=fields)
+        request = _paging(info, first, after, last, before, sort is DateOrder.OLDEST_FIRST)
+        page = await catalog.page(query, scope, request, fields=fields)
         return _connection(page, lambda: catalog.count(query, scope))
 
     @strawberry.field(description="按索引号获取公开目录条目")
@@ -205,10 +248,25 @@ class PublicQuery:
         base = interview_filter(org_id, kind, events)
         return _connection(page, lambda: info.context.services.content.count(model.Interview, base, scope))
 
-    @strawberry.field(description="主题分类词表（两级）")
-    async def topics(self, info: Info) -> list[t.VocabularyTerm]:
-        return await info.context.services.vocabularies.terms(TOPIC)  # type: ignore[return-value]
+    @strawberry.field(description="主题分类词表（两级）；count 为 filter 下公众可见的公开目录条目数")
+    async def topics(self, info: Info, filter: CatalogFilter | None = None) -> list[t.VocabularyTerm]:
+        return await _counted_terms(info, TOPIC, filter)  # type: ignore[return-value]
 
-    @strawberry.field(description="体裁词表")
-    async def genres(self, info: Info) -> list[t.VocabularyTerm]:
-        return await info.context.services.vocabularies.terms(GENRE)  # type: ignore[return-value]
+    @strawberry.field(description="体裁词表；count 为 filter 下公众可见的公开目录条目数")
+    async def genres(self, info: Info, filter: CatalogFilter | None = None) -> list[t.VocabularyTerm]:
+        return await _counted_terms(info, GENRE, filter)  # type: ignore[return-value]
+
+
+async def _counted_terms(info: Info, vocabulary: str, filter: CatalogFilter | None) -> list[t.CountedTerm]:
+    """The vocabulary's terms, each counting lazily: the counts are read only when some term's
+    ``count`` is selected, and once for all terms (they resolve concurrently: they share one read)."""
+    services = info.context.services
+    query = _catalog_query(filter)
+    shared: list[asyncio.Task[dict[str, int]]] = []
+
+    async def count(value: str) -> int:
+        if not shared:
+            shared.append(asyncio.ensure_future(services.catalog.public_term_counts(query, vocabulary)))
+        return (await shared[0]).get(value, 0)
+
+    return [t.CountedTerm(term, count) for term in await services.vocabularies.terms(vocabulary)]

@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import enum
+from typing import Annotated
+
 import strawberry
 
 from cms.content.ids import expect_global_id, to_global_id
 from cms.search import service as s
 from schema import types as t
 from schema.context import Info
+from schema.queries import check_paging
 from schema.staff import principal
+
+
+@strawberry.enum(description="可检索的内容类型（取值即 GraphQL 类型名，与 SearchResult.type 相同）")
+class ContentType(enum.Enum):
+    # The type names themselves, not UPPER_CASE: they are what SearchResult.type and the type facet
+    # already answer, so a value read from a facet can be sent back as a filter unchanged.
+    CatalogEntry = "CatalogEntry"
+    GazetteIssue = "GazetteIssue"
+    Interpretation = "Interpretation"
+    Interview = "Interview"
+
+
+@strawberry.enum(description="检索结果的排序")
+class SearchOrder(enum.Enum):
+    RELEVANCE = "relevance"
+    NEWEST_FIRST = "newest"
+    OLDEST_FIRST = "oldest"
 
 
 @strawberry.input(description="检索筛选条件")
 class SearchFilter:
     organization: strawberry.ID | None = strawberry.field(default=None, description="发布机构")
     include_subtree: bool = strawberry.field(default=False, description="包含下级机构")
-    types: list[str] | None = strawberry.field(
-        default=None, description="内容类型：CatalogEntry、GazetteIssue、Interpretation、Interview"
-    )
+    types: list[ContentType] | None = strawberry.field(default=None, description="内容类型")
     topic: str | None = strawberry.field(default=None, description="主题分类（一级或二级，仅公开目录）")
     genre: str | None = strawberry.field(default=None, description="体裁（仅公开目录）")
     year: int | None = strawberry.field(
@@ -32,12 +51,19 @@ class FacetCount:
     count: int
 
 
+@strawberry.type(description="年份分面中的一项：value 与筛选条件 year 同为整数")
+class YearFacetCount:
+    value: int | None = strawberry.field(description="年份；null 表示未标注")
+    label: str
+    count: int
+
+
 @strawberry.type(description="分面计数：每一维的计数之和等于 totalCount")
 class SearchFacets:
     organizations: list[FacetCount]
     topics: list[FacetCount]
     genres: list[FacetCount]
-    years: list[FacetCount]
+    years: list[YearFacetCount]
     types: list[FacetCount]
 
 
@@ -83,7 +109,10 @@ def _facets(facets: s.SearchFacets) -> SearchFacets:
         organizations=convert(facets.organizations, org=True),
         topics=convert(facets.topics),
         genres=convert(facets.genres),
-        years=convert(facets.years),
+        years=[
+            YearFacetCount(value=int(f.value) if f.value else None, label=f.label, count=f.count)
+            for f in facets.years
+        ],
         types=convert(facets.types),
     )
 
@@ -94,7 +123,7 @@ def _filter(value: SearchFilter | None) -> s.SearchFilter:
     return s.SearchFilter(
         organization=expect_global_id(value.organization, "Organization") if value.organization else None,
         include_subtree=value.include_subtree,
-        types=tuple(value.types) if value.types is not None else None,
+        types=tuple(kind.value for kind in value.types) if value.types is not None else None,
         topic=value.topic or None,
         genre=value.genre or None,
         year=value.year,
@@ -121,15 +150,30 @@ class SearchQuery:
     async def search(
         self,
         info: Info,
-        query: str,
+        query: Annotated[
+            str | None, strawberry.argument(description="检索词；为空时按筛选条件浏览，按发布时间从新到旧")
+        ] = None,
         filter: SearchFilter | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: Annotated[int | None, strawberry.argument(description="向前翻页：before 之前的条数")] = None,
+        before: str | None = None,
+        sort: Annotated[
+            SearchOrder, strawberry.argument(description="排序：相关度（无检索词时即从新到旧）或发布时间")
+        ] = SearchOrder.RELEVANCE,
     ) -> SearchConnection:
         services = info.context.services
+        check_paging(first, after, last, before)
         size = services.settings.default_page_size if first is None else first
         page = await services.search.search(
-            query, info.context.scope, filter=_filter(filter), first=size, after=after
+            query or "",
+            info.context.scope,
+            filter=_filter(filter),
+            first=size,
+            after=after,
+            last=last,
+            before=before,
+            order=sort.value,
         )
         edges = [
             SearchEdge(cursor=cursor, node=_result(hit))
@@ -139,6 +183,7 @@ class SearchQuery:
             edges=edges,
             page_info=t.PageInfo(
                 has_next_page=page.has_next,
+                has_previous_page=page.has_previous,
                 end_cursor=page.end_cursor,
                 start_cursor=page.cursors[0] if page.cursors else None,
             ),

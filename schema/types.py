@@ -13,7 +13,9 @@ import strawberry
 
 from cms import model
 from cms.content.ids import to_global_id
+from cms.content.richtext import html_of
 from cms.content.visibility import content_withheld, readable
+from cms.delivery.portal import canonical_url, public_key
 from cms.review.allowed import ItemAction
 from schema.context import Info
 from schema.execution import context_only
@@ -50,8 +52,12 @@ strawberry.enum(
 )
 
 N = TypeVar("N")
+RICH_BODY = "正文（HTML，已按白名单净化）；纯文本正文按行分段输出；内容不向本调用者提供时为空字符串"
 # What cms.content.visibility.content_withheld decides on: every field that reads through it declares these.
 _RULE = ("disclosure_mode", "org_id")
+# What the public keys of all kinds are made of (cms.content.kinds.Kind.public_key): a projection that
+# names a field its type lacks reads whole documents, which is correct, only slower.
+_KEY_FIELDS = ("index_number", "year", "number", "public_number")
 
 
 def _rule(*attributes: str) -> dict[str, Any]:
@@ -120,10 +126,13 @@ class Organization(Node):
     def children(self, root: strawberry.Parent[model.Organization], info: Info) -> list[Organization]:
         return list(info.context.services.orgs.tree.children.get(root.id, []))  # type: ignore[arg-type]
 
-    @strawberry.field(description="从根机构到本机构的路径")
-    def ancestors(self, root: strawberry.Parent[model.Organization], info: Info) -> list[Organization]:
+    @strawberry.field(description="从根机构到本机构的路径（上级机构，根在前）；includeSelf 时以本机构结尾")
+    def ancestors(
+        self, root: strawberry.Parent[model.Organization], info: Info, include_self: bool = False
+    ) -> list[Organization]:
         tree = info.context.services.orgs.tree
-        return [tree.require(a) for a in root.ancestors]  # type: ignore[misc]
+        path = [tree.require(a) for a in root.ancestors]
+        return [*path, root] if include_self else path  # type: ignore[return-value]
 
     @strawberry.field(
         description="本机构自身配置的审核链；继承上级或默认审核链时为 null（生效的审核链见 reviewChain）。"
@@ -243,6 +252,23 @@ class Content(Node):
     )
     def editable(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> bool:
         return info.context.services.allowed.editable(info.context.principal, root)
+
+    @strawberry.field(
+        description="稳定的公开标识，编辑后不变：公开目录为索引号，公报为“年份-期号”，政策解读与访谈为首次发布时分配的编号；"
+        "尚未分配时为 null",
+        metadata=reads(*_KEY_FIELDS),
+    )
+    def public_key(self, root: strawberry.Parent[model.ContentDocument]) -> str | None:
+        return public_key(root)
+
+    @strawberry.field(
+        description="门户网站上的规范地址，按设置 GONGKAI_PORTAL_URL_TEMPLATES 中本类型的模板生成；"
+        "未发布、工作副本或本类型未设模板时为 null",
+        metadata=reads(*_KEY_FIELDS, "review_state", "working_copy_of", "org_id"),
+    )
+    def url(self, root: strawberry.Parent[model.ContentDocument], info: Info) -> str | None:
+        services = info.context.services
+        return canonical_url(root, services.settings.portal_url_templates, services.orgs.tree)
 
     @strawberry.field(
         description="公开方式的名称（主动公开、依申请公开、不予公开）", metadata=reads("disclosure_mode")
@@ -368,6 +394,11 @@ class CatalogEntry(Content):
     def body(self, root: strawberry.Parent[model.CatalogEntry], info: Info) -> str:
         return readable(root, info.context.scope).body
 
+    @strawberry.field(description=RICH_BODY, metadata=_rule("body", "body_html"))
+    def body_html(self, root: strawberry.Parent[model.CatalogEntry], info: Info) -> str:
+        shown = readable(root, info.context.scope)
+        return html_of(shown.body_html, shown.body)
+
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:
         return isinstance(obj, model.CatalogEntry)
@@ -466,6 +497,12 @@ class GazetteArticle(Node):
             return root.article.body
         return next((a.body for a in issue.articles if a.id == root.article.id), "")
 
+    @strawberry.field(description=RICH_BODY, metadata=context_only())
+    def body_html(self, root: strawberry.Parent[ArticleRef], info: Info) -> str:
+        issue = readable(root.issue, info.context.scope)
+        shown = next((a for a in issue.articles if a.id == root.article.id), None)
+        return html_of(shown.body_html, shown.body) if shown is not None else ""
+
     @strawberry.field
     def issue(self, root: strawberry.Parent[ArticleRef]) -> GazetteIssue:
         return root.issue  # type: ignore[return-value]
@@ -503,6 +540,11 @@ class Interpretation(Content):
     @strawberry.field(description="正文；内容不向本调用者提供时为空字符串", metadata=_rule("body"))
     def body(self, root: strawberry.Parent[model.Interpretation], info: Info) -> str:
         return readable(root, info.context.scope).body
+
+    @strawberry.field(description=RICH_BODY, metadata=_rule("body", "body_html"))
+    def body_html(self, root: strawberry.Parent[model.Interpretation], info: Info) -> str:
+        shown = readable(root, info.context.scope)
+        return html_of(shown.body_html, shown.body)
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Any) -> bool:
@@ -591,6 +633,26 @@ class VocabularyTerm:
     label: str
     parent: str | None
     sort_order: int = strawberry.field(description="排序，小的在前")
+
+    @strawberry.field(
+        description="公众可见的公开目录条目中使用该词的条数（一级分类含其二级分类；按 topics/genres 的 filter 统计，"
+        "与匿名读者的公开目录 totalCount 一致：未发布与不予公开的条目不计）；不在 topics/genres 中时为 null"
+    )
+    async def count(self, root: strawberry.Parent[Any]) -> int | None:
+        return await root.count(root.value) if isinstance(root, CountedTerm) else None
+
+
+class CountedTerm:
+    """A vocabulary term as ``topics``/``genres`` answer it: the stored term and its public count."""
+
+    def __init__(self, term: model.VocabularyTerm, count: Callable[[str], Awaitable[int]]) -> None:
+        self.value, self.label, self.parent, self.sort_order = (
+            term.value,
+            term.label,
+            term.parent,
+            term.sort_order,
+        )
+        self.count = count
 
 
 CONTENT_GRAPHQL_TYPES: list[type] = [

@@ -202,6 +202,9 @@ class ContentDocument(Document):
     # that every later write indexes it with the item's own fields. The index itself lives in
     # storage.search.SearchEntry.
     attachment_text: str = ""
+    # The public number of a kind whose public key is not a field of its own (interpretations,
+    # interviews): drawn once, at first publication, and never changed (cms.content.kinds.Kind.public_key).
+    public_number: int | None = None
 
     def sort_instant(self) -> datetime:
         return self.published_at or self.created
@@ -243,6 +246,7 @@ class CatalogEntry(ContentDocument):
     amended_by_ids: list[PydanticObjectId] = Field(default_factory=list)
     repealed_by_ids: list[PydanticObjectId] = Field(default_factory=list)
     body: str = ""
+    body_html: str = ""  # sanitized rich body (cms.content.richtext); empty: body is plain text
     topic_path: list[str] = Field(default_factory=list)  # derived: ["一级", "一级\\二级"] for filtering
 
     def sort_instant(self) -> datetime:
@@ -269,6 +273,7 @@ class GazetteArticle(BaseModel):
     title: str
     document_number: str | None = None
     body: str = ""
+    body_html: str = ""  # sanitized rich body (cms.content.richtext); empty: body is plain text
     catalog_entry_id: PydanticObjectId | None = None
 
 
@@ -312,6 +317,7 @@ class Interpretation(ContentDocument):
 
     kind: InterpretationKind = InterpretationKind.TEXT
     body: str = ""
+    body_html: str = ""  # sanitized rich body (cms.content.richtext); empty: body is plain text
     published_date: date | None = None
     interprets_ids: list[PydanticObjectId] = Field(default_factory=list)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -100,6 +101,22 @@ class Reader:
             return await self._plain(cls, query, limit, projection)
         return await self._windowed(cls, filter, limit, now, before, projection)
 
+    async def oldest(
+        self,
+        cls: type[Document],
+        filter: Doc,
+        *,
+        limit: int,
+        after: str | None = None,
+        projection: Mapping[str, int] | None = None,
+    ) -> list[Doc]:
+        """``find(filter, sort_key > after).sort(sort_key, 1).limit(limit)``: oldest first (ascending
+        lists, and the pages before a cursor of a newest-first list). One plain query (per ``$or``
+        branch on SecantusDB): no windows, so on SecantusDB it reads every match; on MongoDB it
+        walks the ``sort_key`` index like :meth:`newest`."""
+        query = filter if after is None else {**filter, "sort_key": {"$gt": after}}
+        return await self._plain(cls, query, limit, projection, ascending=True)
+
     async def count(self, cls: type[Document], filter: Doc) -> int:
         """``count_documents(filter)``; on SecantusDB a ``$or`` filter as the sum of its branches'
         counts less the items both count."""
@@ -110,6 +127,26 @@ class Reader:
         both = intersection(parts)
         counted = [await collection.count_documents(part) for part in parts]
         return sum(counted) - (await collection.count_documents(both) if both is not None else 0)
+
+    async def latest(self, cls: type[Document], filter: Doc, field: str) -> Any:
+        """The largest value of ``field`` among the documents matching ``filter`` (without ``$or``);
+        None when none match."""
+        cursor = cls.get_pymongo_collection().find(filter, {field: 1}).sort([(field, -1)]).limit(1)
+        docs: list[Doc] = await cursor.to_list()
+        return docs[0].get(field) if docs else None
+
+    async def count_values(self, cls: type[Document], filter: Doc, field: str) -> dict[Any, int]:
+        """How many documents matching ``filter`` (without ``$or``) hold each value of ``field``; each
+        element of an array field counts. Read as the field's values and counted here: no server-side
+        grouping, which the embedded server may not run, and a count reads every match there anyway."""
+        counted: Counter[Any] = Counter()
+        cursor = cls.get_pymongo_collection().find(filter, {field: 1, "_id": 0})
+        async for doc in cursor:
+            value = doc.get(field)
+            for one in value if isinstance(value, list) else [value]:
+                if one is not None:
+                    counted[one] += 1
+        return dict(counted)
 
     async def _windowed(
         self,
@@ -167,20 +204,37 @@ class Reader:
             self._span[cls] = min(max(reached * 1.25, 1 / 24), WINDOW_MAX_DAYS)
 
     async def _plain(
-        self, cls: type[Document], query: Doc, limit: int, projection: Mapping[str, int] | None
+        self,
+        cls: type[Document],
+        query: Doc,
+        limit: int,
+        projection: Mapping[str, int] | None,
+        *,
+        ascending: bool = False,
     ) -> list[Doc]:
         """One sorted, limited query; on SecantusDB a ``$or`` filter as one per branch, merged (an
         item two branches select once)."""
         if self.profile.stops_sorted_walks_early or "$or" not in query:
-            return await self._find(cls, query, limit, projection)
-        parts = await asyncio.gather(*(self._find(cls, b, limit, projection) for b in branches(query)))
-        return _merged(parts)[:limit]
+            return await self._find(cls, query, limit, projection, ascending)
+        parts = await asyncio.gather(
+            *(self._find(cls, b, limit, projection, ascending) for b in branches(query))
+        )
+        return _merged(parts, ascending=ascending)[:limit]
 
     async def _find(
-        self, cls: type[Document], query: Doc, limit: int, projection: Mapping[str, int] | None
+        self,
+        cls: type[Document],
+        query: Doc,
+        limit: int,
+        projection: Mapping[str, int] | None,
+        ascending: bool = False,
     ) -> list[Doc]:
+        order = 1 if ascending else -1
         cursor = (
-            cls.get_pymongo_collection().find(query, projection).sort([("sort_key", -1)]).limit(max(limit, 1))
+            cls.get_pymongo_collection()
+            .find(query, projection)
+            .sort([("sort_key", order)])
+            .limit(max(limit, 1))
         )
         docs: list[Doc] = await cursor.to_list()
         return docs
@@ -301,10 +355,10 @@ def _lookup_span(spread: Spread | None, limit: int, now: datetime) -> float | No
     return max(SEARCH_WINDOW_DAYS, history * (limit - 1) / spread.matches * 1.5)
 
 
-def _merged(parts: Iterable[list[Doc]]) -> list[Doc]:
-    """The branches' results united, newest first (an item several branches select once)."""
+def _merged(parts: Iterable[list[Doc]], *, ascending: bool = False) -> list[Doc]:
+    """The branches' results united, newest (or oldest) first (an item several branches select once)."""
     by_id = {doc["_id"]: doc for part in parts for doc in part}
-    return sorted(by_id.values(), key=lambda doc: str(doc.get("sort_key", "")), reverse=True)
+    return sorted(by_id.values(), key=lambda doc: str(doc.get("sort_key", "")), reverse=not ascending)
 
 
 def _selective(cls: type[Document], filter: Doc) -> bool:

@@ -62,4 +62,9 @@ class SearchEntry(Document):
         # lookup can read one term's entries by ranges of days, newest first (windows,
         # storage.reads.Reader.lookup). sort_day, not sort_key: a 4-byte key part instead
         # of ~50 (measured: the index with sort_key was 2.9x the size of the token index alone).
-        indexes = [IndexModel([("tokens", ASCENDING), ("sort_day", DESCENDING)])]
+        indexes = [
+            IndexModel([("tokens", ASCENDING), ("sort_day", DESCENDING)]),
+            # Browsing without a query reads the newest entries of a filter (storage.reads windows on
+            # sort_key; ascending for the reason given at storage.documents._content_indexes).
+            IndexModel([("sort_key", ASCENDING)]),
+        ]

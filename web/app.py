@@ -26,6 +26,7 @@ from web.cache import BoundedLRU, PersistedQueries, ResponseCache
 from web.cors import Cors
 from web.facts import note_user
 from web.faults import Faults
+from web.feeds import FeedEndpoints
 from web.files import files_endpoint
 from web.graphiql import GraphiQLAssets, offline_page
 from web.graphql_http import GraphQLEndpoint
@@ -204,6 +205,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         graphiql_page=graphiql_page,
     )
     files = files_endpoint(scope_for, services, max_age=settings.cache_http_max_age)
+    feeds = FeedEndpoints(services, base_url_of, max_age=settings.cache_http_max_age)
     upload_origin = f"{'https' if endpoints.s3_secure else 'http'}://{endpoints.s3_endpoint}"
     admin = WithHeaders(
         AdminApp(),
@@ -227,6 +229,10 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             Route("/metrics", metrics_endpoint(settings, lambda: cache), methods=["GET"]),
             Route("/files/{attachment_id}/{name:path}", files, methods=["GET"]),
             Route("/thumbnails/{attachment_id}.png", files, methods=["GET"]),
+            Route("/feeds/catalog.atom", feeds.atom, methods=["GET"]),
+            Route("/feeds/catalog.rss", feeds.rss, methods=["GET"]),
+            Route("/sitemap.xml", feeds.sitemap_index, methods=["GET"]),
+            Route("/sitemaps/{organization}.xml", feeds.sitemap, methods=["GET"]),
             Mount("/admin", app=admin),
             *([Mount("/graphiql-assets", app=GraphiQLAssets(graphiql_page))] if graphiql_page else []),
             Route("/reading-room/terminal.json", terminal, methods=["GET"]),

@@ -30,6 +30,7 @@ FIELD_LABELS: dict[str, str] = {
     "amended_by_ids": "被修改文件",
     "repealed_by_ids": "被废止文件",
     "body": "正文",
+    "body_html": "正文（富文本）",
     "kind": "形式",
     "interprets_ids": "所解读的文件",
     "year": "年份",

@@ -46,6 +46,11 @@ def _nothing(item: ContentDocument) -> None:
     return None
 
 
+def numbered_key(item: ContentDocument) -> str | None:
+    """The public key of a kind numbered at first publication (``Kind.public_numbered``)."""
+    return str(item.public_number) if item.public_number is not None else None
+
+
 def year_published(item: ContentDocument) -> int | None:
     """The year an item was published (or created): what a kind without a year of its own is found by."""
     return int(item.sort_key[:4]) if item.sort_key[:4].isdigit() else None
@@ -66,6 +71,9 @@ class Kind(Generic[D]):
     on every stamp).
     ``on_publication``: what the last approval sets besides the workflow state.
     ``index_numbered``: whether publication assigns it an index number (索引号) first.
+    ``public_key``: the stable key portals address a published item by (its canonical URL is built
+    from it, cms.delivery); None before publication gives it one.
+    ``public_numbered``: whether first publication draws it a public number (its key by default).
     ``unique_violation``: the error a duplicate-key write of it means (a content field unique among
     its kind, e.g. a gazette's number); None: a duplicate key is not the user's to fix.
     """
@@ -80,6 +88,8 @@ class Kind(Generic[D]):
     derive: Callable[[D], None] = _nothing
     on_publication: Callable[[D], None] = _nothing
     index_numbered: bool = False
+    public_key: Callable[[D], str | None] = numbered_key
+    public_numbered: bool = False
     unique_violation: Callable[[D], Exception] | None = None
 
     @property

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from beanie.odm.utils.parsing import parse_obj
@@ -20,8 +20,8 @@ from cms.admin.index_numbers import IndexTemplate
 from cms.admin.organizations import OrganizationService
 from cms.content.cursors import CursorCodec
 from cms.content.entries import store_entry
-from cms.content.kinds import kind_of
-from cms.content.public_changes import PublicCounts
+from cms.content.kinds import KINDS, kind_of
+from cms.content.public_changes import PublicCounts, PublicMemo
 from cms.content.visibility import ReadScope, is_visible, public_until, scoped_filter
 from cms.errors import ImmutableIndexNumber, IndexNumberError, PageSizeExceeded
 from storage.documents import (
@@ -46,6 +46,7 @@ class Page(Generic[T]):
     items: list[T]
     has_next: bool
     cursors: list[str]
+    has_previous: bool = False
 
     @property
     def end_cursor(self) -> str | None:
@@ -54,8 +55,22 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class PageRequest:
+    """Forward (``first`` items after ``after``) or, with ``last``, backward (the ``last`` items
+    just before ``before``), in the list's order: newest first, or oldest first when ``ascending``."""
+
     first: int
     after: str | None = None
+    last: int | None = None
+    before: str | None = None
+    ascending: bool = False
+
+    @property
+    def backward(self) -> bool:
+        return self.last is not None
+
+    @property
+    def size(self) -> int:
+        return self.last if self.last is not None else self.first
 
 
 class ContentService:
@@ -72,6 +87,7 @@ class ContentService:
         # How reads are put to the server (one query, or windows and branches): storage's choice.
         self.reader = reader or Reader(MONGODB)
         self.public_counts: PublicCounts | None = None  # set by the composition root
+        self.public_value_counts: PublicMemo[dict[Any, int]] | None = None  # likewise
         self._numbering = KeyedLocks()  # per entry: see assign_index_number
         self.cursors = cursors
         self.max_page_size = max_page_size
@@ -115,9 +131,16 @@ class ContentService:
         return [by_id.get(i) for i in ids]  # type: ignore[call-overload]
 
     async def find_visible(
-        self, cls: type[T], base: dict[str, Any], scope: ReadScope, limit: int = 200
+        self,
+        cls: type[T],
+        base: dict[str, Any],
+        scope: ReadScope,
+        limit: int = 200,
+        *,
+        fields: Collection[str] | None = None,
     ) -> list[T]:
-        return await self._read_scoped(cls, base, scope, limit=limit)
+        """``fields``: see page() (the items are then for display only)."""
+        return await self._read_scoped(cls, base, scope, limit=limit, fields=fields)
 
     async def page(
         self,
@@ -133,14 +156,24 @@ class ContentService:
         ``fields``: the attributes the caller will read (None: all). The items then hold only those
         (and the required ones); the rest keep their defaults, so they are for display only and must
         never be written back."""
-        if request.first < 0 or request.first > self.max_page_size:
+        size = request.size
+        if size < 0 or size > self.max_page_size:
             raise PageSizeExceeded(f"每页条数应在 0 到 {self.max_page_size} 之间。", limit=self.max_page_size)
-        after = self.cursors.decode(request.after) if request.after else None
-        found = await self._read_scoped(cls, base, scope, limit=request.first + 1, after=after, fields=fields)
-        items = found[: request.first]
+        mark = request.before if request.backward else request.after
+        bound = self.cursors.decode(mark) if mark else None
+        # Newest first read forward, or oldest first read backward, is a read newest first.
+        newest_first = request.backward == request.ascending
+        found = await self._read_scoped(
+            cls, base, scope, limit=size + 1, after=bound, fields=fields, ascending=not newest_first
+        )
+        items = found[:size]
+        more, beyond_mark = len(found) > size, bound is not None
+        if request.backward:
+            items.reverse()
         return Page(
             items=items,
-            has_next=len(found) > request.first,
+            has_next=beyond_mark if request.backward else more,
+            has_previous=more if request.backward else beyond_mark,
             cursors=[self.cursors.encode(item.sort_key) for item in items],
         )
 
@@ -153,12 +186,20 @@ class ContentService:
         limit: int,
         after: str | None = None,
         fields: Collection[str] | None = None,
+        ascending: bool = False,
     ) -> list[T]:
         """``base`` as ``scope`` may read it, newest first, below ``after``; without the search index
         fields: they are most of a stored document, and reading them for every list made catalog
         pages ~1.7x slower on the embedded server. Objects read here are for display only (every
         write path re-stamps those fields anyway). With ``fields``, only those are read (see page()).
-        How the server is asked (one query, windows, one per visibility alternative) is storage's."""
+        How the server is asked (one query, windows, one per visibility alternative) is storage's.
+        ``ascending``: oldest first, ``after`` then the bound below."""
+        if ascending:
+            projection = _projection(cls, fields)
+            found = await self.reader.oldest(
+                cls, scoped_filter(scope, base), limit=limit, after=after, projection=projection
+            )
+            return [parse_obj(cls, doc) for doc in found]  # type: ignore[misc]
         docs = await self.reader.newest(
             cls,
             scoped_filter(scope, base),
@@ -179,6 +220,32 @@ class ContentService:
             return await compute()
         key = f"{cls.__name__}:{sorted(base.items())!r}"
         return await self.public_counts.count(key, scope.now, compute)
+
+    async def latest_modified(
+        self, base: dict[str, Any], scope: ReadScope, classes: Sequence[type[ContentDocument]]
+    ) -> datetime | None:
+        """When the newest change to an item of ``base`` that ``scope`` may read was made (public
+        scopes only: their filter has no ``$or``)."""
+        assert scope.is_public, "only the public's filter is a plain one"
+        found = [await self.reader.latest(cls, scoped_filter(scope, base), "modified") for cls in classes]
+        instants = [
+            value.replace(tzinfo=value.tzinfo or UTC) for value in found if isinstance(value, datetime)
+        ]
+        return max(instants, default=None)
+
+    async def count_values(
+        self, cls: type[ContentDocument], base: dict[str, Any], scope: ReadScope, field: str
+    ) -> dict[Any, int]:
+        """Items of ``base`` that ``scope`` may read, per value of ``field``; the public's are kept
+        like its counts (``public_value_counts``)."""
+
+        async def compute() -> dict[Any, int]:
+            return await self.reader.count_values(cls, scoped_filter(scope, base), field)
+
+        if self.public_value_counts is None or not scope.is_public:
+            return await compute()
+        key = f"{cls.__name__}:{field}:{sorted(base.items())!r}"
+        return await self.public_value_counts.get(key, scope.now, compute)
 
     # -- writes -------------------------------------------------------------------------------
 
@@ -204,12 +271,36 @@ class ContentService:
         historical catalog). Everything staff publish goes through ``cms.review.workflow``."""
         if kind_of(item).index_numbered:
             await self.assign_index_number(item)
+        await self.assign_public_number(item)
         self.prepare_publication(item, effective=effective)
         await item.save()
         await store_entry(item)
         for hook in self.published_hooks:
             await hook(item)
         return item
+
+    async def assign_public_number(self, item: ContentDocument) -> None:
+        """Draw the item's public number at its first publication, for a kind numbered so
+        (Kind.public_numbered); a number once drawn stays (working copies merge their content only).
+        A commit that fails afterwards leaves a gap in the sequence, never a duplicate."""
+        if kind_of(item).public_numbered and item.public_number is None:
+            item.public_number = await self._next(f"public-number:{type(item).__name__}")
+
+    async def number_published(self) -> int:
+        """Draw public numbers for items published before numbers existed, in the order they were
+        first published (a data migration; safe to run again: only items without one are numbered)."""
+        numbered = 0
+        for kind in [k for k in KINDS.values() if k.public_numbered]:
+            collection = kind.cls.get_pymongo_collection()
+            missing = {"public_number": None, "published_at": {"$ne": None}, "working_copy_of": None}
+            cursor = collection.find(missing, {"_id": 1}).sort([("published_at", 1), ("_id", 1)])
+            async for doc in cursor:
+                number = await self._next(f"public-number:{kind.name}")
+                result = await collection.update_one(
+                    {"_id": doc["_id"], "public_number": None}, {"$set": {"public_number": number}}
+                )
+                numbered += result.modified_count
+        return numbered
 
     # -- index numbers ------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -12,8 +12,10 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from cms.admin.vocabularies import GENRE, TOPIC, VocabularyService
+from cms.content.dates import document_date
 from cms.content.disclosure import DisclosureFields, validate_disclosure
 from cms.content.kinds import FieldText, Kind, register
+from cms.content.richtext import body_fields, sanitize
 from cms.content.store import ContentService, Page, PageRequest
 from cms.content.visibility import ReadScope
 from cms.errors import Forbidden, InvalidInput
@@ -39,6 +41,7 @@ def derive(entry: CatalogEntry) -> None:
     """The 成文年份 and the topic's path (a sub-topic is found under its top topic too)."""
     entry.year = entry.created_date.year if entry.created_date else None
     entry.topic_path = _topic_path(entry.topic)
+    entry.body_html = sanitize(entry.body_html)  # idempotent: a stored body stays as it is
 
 
 def _topic_path(topic: str | None) -> list[str]:
@@ -75,13 +78,15 @@ KIND = register(
             "amended_by_ids",
             "repealed_by_ids",
             "body",
+            "body_html",
         ),
-        withheld=("body",),
+        withheld=("body", "body_html"),
         search_fields=search_fields,
         search_year=lambda entry: entry.year,
         derive=derive,
         on_publication=on_publication,
         index_numbered=True,
+        public_key=lambda entry: entry.index_number,
     )
 )
 
@@ -96,6 +101,8 @@ class CatalogQuery:
     validity: Validity | None = None
     disclosure_mode: DisclosureMode | None = None
     review_state: ReviewState | None = None
+    published_since: date | None = None  # 发布日期 from this day, inclusive
+    published_until: date | None = None  # … up to this day, inclusive
 
 
 @dataclass
@@ -116,6 +123,7 @@ class NewCatalogEntry(DisclosureFields):
     validity_effective_date: date | None = None
     repeal_date: date | None = None
     body: str = ""
+    body_html: str = ""  # when given, body is its text (cms.content.richtext)
     description: str = ""
     creators: list[str] = field(default_factory=list)
     language: str = "zh-CN"
@@ -149,6 +157,9 @@ class CatalogService:
             if scope.is_public and query.review_state is not ReviewState.PUBLISHED:
                 raise Forbidden("只有工作人员可以按审核状态筛选。")
             base["review_state"] = query.review_state.value
+        published = _day_range(query.published_since, query.published_until)
+        if published:
+            base["published_date"] = published
         return base
 
     async def page(
@@ -166,6 +177,14 @@ class CatalogService:
 
     async def count(self, query: CatalogQuery, scope: ReadScope) -> int:
         return await self.content.count(CatalogEntry, self.build_filter(query, scope), scope)
+
+    async def public_term_counts(self, query: CatalogQuery, vocabulary: str) -> dict[str, int]:
+        """Entries the public may read under ``query``, per topic (a sub-topic's entries count under
+        its top topic too) or genre: always the public's numbers, whoever asks, kept like its other
+        counts (ContentService.count_values)."""
+        scope = self.content.scope()
+        field = "topic_path" if vocabulary == TOPIC else "genre"
+        return await self.content.count_values(CatalogEntry, self.build_filter(query, scope), scope, field)
 
     async def by_index_number(self, index_number: str, scope: ReadScope) -> CatalogEntry | None:
         found = await self.content.find_visible(
@@ -187,6 +206,7 @@ class CatalogService:
         _text(entry.title, "title", MAX_TITLE, required=True)
         _text(entry.summary, "summary", MAX_SUMMARY)
         _text(entry.body, "body", MAX_BODY)
+        _text(entry.body_html, "bodyHtml", 2 * MAX_BODY)
         if entry.document_number is not None:
             _text(entry.document_number, "documentNumber", 100)
         if len(entry.keywords) > 50 or any(len(k) > 50 for k in entry.keywords):
@@ -239,13 +259,27 @@ class CatalogService:
             validity=new.validity,
             validity_effective_date=new.validity_effective_date,
             repeal_date=new.repeal_date,
-            body=new.body,
+            **(body_fields(new.body_html) if new.body_html else {"body": new.body}),
             effective=new.effective,
             created_by=created_by,
             **new.disclosure_fields(),
         )
         self.validate(entry)
         return await self.content.insert(entry, session=session)
+
+
+def _day_range(since: date | None, until: date | None) -> dict[str, datetime]:
+    """A filter on a stored date between two days, both included (dates are stored as midnights)."""
+    since = document_date(since, "publishedSince")
+    until = document_date(until, "publishedUntil")
+    if since is not None and until is not None and until < since:
+        raise InvalidInput("结束日期不能早于开始日期。", field="publishedUntil")
+    bounds: dict[str, datetime] = {}
+    if since is not None:
+        bounds["$gte"] = datetime(since.year, since.month, since.day)
+    if until is not None:
+        bounds["$lt"] = datetime(until.year, until.month, until.day) + timedelta(days=1)
+    return bounds
 
 
 def _text(value: str, field: str, limit: int, *, required: bool = False) -> None:

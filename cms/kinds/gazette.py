@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 
 from cms.content.disclosure import DisclosureFields, validate_disclosure
 from cms.content.kinds import FieldText, Kind, register
+from cms.content.richtext import body_fields, sanitize
 from cms.content.store import ContentService, Page, PageRequest
 from cms.content.visibility import ReadScope
 from cms.errors import GazetteNumberTaken, InvalidInput
@@ -32,6 +33,7 @@ class NewArticle:
     section: str = ""
     document_number: str | None = None
     body: str = ""
+    body_html: str = ""  # when given, body is its text (cms.content.richtext)
     catalog_entry_id: ObjectId | None = None
     id: ObjectId | None = None  # an article of the issue being edited: it keeps its id (links, anchors)
 
@@ -66,7 +68,7 @@ def build_articles(inputs: Sequence[NewArticle], existing: Sequence[GazetteArtic
             title=new.title.strip(),
             section=new.section.strip(),
             document_number=(new.document_number or "").strip() or None,
-            body=new.body,
+            **(body_fields(new.body_html) if new.body_html else {"body": new.body}),
             catalog_entry_id=PydanticObjectId(new.catalog_entry_id) if new.catalog_entry_id else None,
         )
         if new.id is not None:
@@ -94,6 +96,7 @@ def validate(issue: GazetteIssue) -> None:
         _text(article.section, f"articles.{i}.section", "栏目", MAX_SECTION)
         _text(article.document_number or "", f"articles.{i}.documentNumber", "发文字号", MAX_DOCUMENT_NUMBER)
         _text(article.body, f"articles.{i}.body", "正文", MAX_BODY)
+        _text(article.body_html, f"articles.{i}.bodyHtml", "正文", 2 * MAX_BODY)
     validate_disclosure(issue)
 
 
@@ -115,13 +118,21 @@ def search_fields(issue: GazetteIssue) -> list[FieldText]:
     return out
 
 
+def _sanitize_bodies(issue: GazetteIssue) -> None:
+    """Before each save (idempotent: stored rich bodies stay as they are)."""
+    for article in issue.articles:
+        article.body_html = sanitize(article.body_html)
+
+
 KIND = register(
     Kind(
         cls=GazetteIssue,
+        public_key=lambda issue: f"{issue.year}-{issue.number}",
         label="政府公报",
         editable=("year", "number", "total_number", "publication_date", "articles"),
         # an article keeps its title and 文号 (catalog metadata), loses its body
-        withheld=("articles.body",),
+        withheld=("articles.body", "articles.body_html"),
+        derive=_sanitize_bodies,
         search_fields=search_fields,
         search_year=lambda issue: issue.year,
         # (organization, year, number) is unique among live issues

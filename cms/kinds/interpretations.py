@@ -11,6 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from cms.content.disclosure import DisclosureFields, validate_disclosure
 from cms.content.kinds import Kind, register
+from cms.content.richtext import body_fields, sanitize
 from cms.content.store import ContentService, Page, PageRequest
 from cms.content.visibility import ReadScope
 from cms.errors import InvalidInput
@@ -21,12 +22,20 @@ MAX_DESCRIPTION = 2000
 MAX_BODY = 2_000_000
 MAX_INTERPRETS = 20
 
+
+def _sanitize_body(item: Interpretation) -> None:
+    """Before each save (idempotent: a stored rich body stays as it is)."""
+    item.body_html = sanitize(item.body_html)
+
+
 KIND = register(
     Kind(
         cls=Interpretation,
+        public_numbered=True,
         label="政策解读",
-        editable=("kind", "body", "published_date", "interprets_ids"),
-        withheld=("body",),
+        editable=("kind", "body", "body_html", "published_date", "interprets_ids"),
+        withheld=("body", "body_html"),
+        derive=_sanitize_body,
         search_fields=lambda item: [("body", item.body, 1.0)],
     )
 )
@@ -38,6 +47,7 @@ class NewInterpretation(DisclosureFields):
     title: str
     kind: InterpretationKind = InterpretationKind.TEXT
     body: str = ""
+    body_html: str = ""  # when given, body is its text (cms.content.richtext)
     description: str = ""
     published_date: date | None = None
     interprets_ids: list[ObjectId] = field(default_factory=list)
@@ -53,6 +63,8 @@ def validate(item: Interpretation) -> None:
         raise InvalidInput(f"简介超出长度上限（{MAX_DESCRIPTION} 字）。", field="description")
     if len(item.body) > MAX_BODY:
         raise InvalidInput(f"正文超出长度上限（{MAX_BODY} 字）。", field="body")
+    if len(item.body_html) > 2 * MAX_BODY:
+        raise InvalidInput(f"正文超出长度上限（{2 * MAX_BODY} 字符）。", field="bodyHtml")
     if len(item.interprets_ids) > MAX_INTERPRETS:
         raise InvalidInput(f"最多关联 {MAX_INTERPRETS} 个所解读的文件。", field="interprets")
     if len(set(item.interprets_ids)) != len(item.interprets_ids):
@@ -83,7 +95,7 @@ class InterpretationService:
             title=new.title.strip(),
             description=new.description,
             kind=new.kind,
-            body=new.body,
+            **(body_fields(new.body_html) if new.body_html else {"body": new.body}),
             published_date=new.published_date,
             interprets_ids=[PydanticObjectId(i) for i in new.interprets_ids],
             created_by=created_by,

@@ -177,6 +177,7 @@ def snippet_texts(item: Interview) -> list[str]:
 KIND = register(
     Kind(
         cls=Interview,
+        public_numbered=True,
         label="在线访谈",
         editable=(
             "kind",
@@ -276,6 +277,8 @@ def interview_filter(
         return base
     if events.event_kind is not None:
         base["event_kind"] = events.event_kind.value
+    if events.held_from and events.held_to and events.held_to < events.held_from:
+        raise InvalidInput("结束日期不能早于开始日期。", field="heldTo")
     held: dict[str, datetime] = {}
     if events.held_from is not None:
         held["$gte"] = at_midnight(events.held_from)

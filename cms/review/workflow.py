@@ -221,6 +221,7 @@ class WorkflowService:
             # Idempotent: the number stays reserved for the item even if the commit fails; the entry
             # itself gets it with the commit below (one write of the entry, not two).
             await self.content.assign_index_number(item, settle=False)
+        await self.content.assign_public_number(item)
         effective = _not_earlier(request.effective or item.effective or self.content.clock(), not_before)
         self.content.prepare_publication(item, effective=effective)  # stamps the item
         await self._commit(principal, item, before, request, tier=tier.key, stamped=True)

@@ -74,6 +74,7 @@ class SearchPage:
     total: int  # every match the caller may read (of the candidates examined)
     facets: SearchFacets
     truncated: bool  # there were more than max_candidates matches: total and facets are partial
+    has_previous: bool = False
 
     @property
     def end_cursor(self) -> str | None:

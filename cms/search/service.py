@@ -26,7 +26,7 @@ import contextlib
 import hashlib
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
@@ -76,6 +76,11 @@ KEPT_CANDIDATES = 200_000  # their matches together (~200 bytes each)
 MAX_QUERY_LENGTH = 100
 MAX_WORDS_PER_CALL = 100
 _CURSOR_VERSION = "s1"
+Order = Literal["relevance", "newest", "oldest"]
+RELEVANCE: Order = "relevance"
+NEWEST: Order = "newest"
+OLDEST: Order = "oldest"
+BROWSE = QueryTokens(exact=None, terms=[])  # a blank query: no term to match, rank or highlight
 _HAS_DIGIT = re.compile(r"[0-9〔〕]")
 _WORDLIKE = re.compile(r"\w")
 
@@ -117,25 +122,36 @@ class SearchService(SearchIndex):
         filter: SearchFilter,
         first: int,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order: Order = RELEVANCE,
     ) -> SearchPage:
-        if first < 0 or first > self.max_page_size:
+        """Forward (``first`` after ``after``) or backward (``last`` before ``before``) through the
+        matches in ``order``: best first, or by publication either way."""
+        size = first if last is None else last
+        if size < 0 or size > self.max_page_size:
             raise PageSizeExceeded(f"每页条数应在 0 到 {self.max_page_size} 之间。", limit=self.max_page_size)
-        q = query_tokens(query, max_length=self.max_query_length)
+        # A blank query browses: every match of the filter, newest first (issue #16).
+        q = query_tokens(query, max_length=self.max_query_length) if query.strip() else BROWSE
         self._check_filter(filter)
-        fingerprint = _fingerprint(q, filter)
-        start_after = self._decode_cursor(after, fingerprint) if after else None
+        fingerprint = _fingerprint(q, filter, order)
+        mark = before if last is not None else after
+        position = self._decode_cursor(mark, fingerprint) if mark else None
 
         found = await self._ranked(q, scope, filter)
-        ranked = found.candidates
-        start = 0
-        if start_after is not None:
-            start = next((i for i, c in enumerate(ranked) if c.position < start_after), len(ranked))
-        window = ranked[start : start + first]
-        hits = await self._hits(window, q, scope)
+        ranked = _ordered(found.candidates, order)
+        at = len(ranked) if position is None and last is not None else 0
+        if position is not None and last is None:  # the first item after the cursor's
+            at = next((i for i, c in enumerate(ranked) if _follows(c, position, order)), len(ranked))
+        elif position is not None:  # the cursor's item (or where it stood): the page ends before it
+            at = next((i for i, c in enumerate(ranked) if not _follows(position, c, order)), len(ranked))
+        start, end = (max(0, at - size), at) if last is not None else (at, at + size)
+        hits = await self._hits(ranked[start:end], q, scope)
         return SearchPage(
             hits=[hit for hit, _ in hits],
             cursors=[self._encode_cursor(fingerprint, c) for _, c in hits],
-            has_next=len(ranked) > start + first,
+            has_next=len(ranked) > end,
+            has_previous=start > 0,
             total=len(ranked),
             facets=found.facets,
             truncated=found.truncated,
@@ -195,6 +211,8 @@ class SearchService(SearchIndex):
     ) -> tuple[list[Candidate], bool]:
         """The newest ``max_candidates`` matches the scope may read, and whether there were more."""
         limit = self.max_candidates
+        if q is BROWSE:
+            return await self._browse(scope, filter)
         match, rest, check = self.lookup(q, scope, filter)
         if not match:
             return [], False
@@ -209,6 +227,22 @@ class SearchService(SearchIndex):
             now=scope.now,
         )
         return [candidate(d, q) for d in docs[:limit]], len(docs) > limit
+
+    async def _browse(self, scope: ReadScope, filter: SearchFilter) -> tuple[list[Candidate], bool]:
+        """Without a query: the newest ``max_candidates`` index entries the filter and scope select
+        (on the ``sort_key`` index; the reader decides how), scored alike, so newest first."""
+        types = _types(filter)
+        if not types:
+            return [], False
+        limit = self.max_candidates
+        docs = await self.content.reader.newest(
+            SearchEntry,
+            scoped_filter(scope, _base(types, filter)),
+            limit=limit + 1,
+            now=scope.now,
+            projection=CANDIDATE_FIELDS,
+        )
+        return [candidate(d, BROWSE) for d in docs[:limit]], len(docs) > limit
 
     def _spread(self, q: QueryTokens) -> Spread | None:
         """What the statistics expect of the lookup term's matches (they decide whether the lookup is
@@ -356,8 +390,26 @@ def _base(types: tuple[str, ...], filter: SearchFilter) -> dict[str, Any]:
     return base
 
 
-def _fingerprint(q: QueryTokens, filter: SearchFilter) -> str:
-    raw = repr((q.exact, q.terms, q.boost, filter))
+def _ordered(ranked: list[Candidate], order: Order) -> list[Candidate]:
+    """The ranked candidates (best first) in ``order``; sort keys are unique (they end in the id)."""
+    if order == RELEVANCE:
+        return ranked
+    return sorted(ranked, key=lambda c: c.sort_key, reverse=order == NEWEST)
+
+
+def _follows(c: Candidate | tuple[float, str], position: Candidate | tuple[float, str], order: Order) -> bool:
+    """Whether ``c`` comes after ``position`` (a candidate or a cursor's position) in ``order``."""
+    mine = c.position if isinstance(c, Candidate) else c
+    theirs = position.position if isinstance(position, Candidate) else position
+    if order == NEWEST:
+        return mine[1] < theirs[1]
+    if order == OLDEST:
+        return mine[1] > theirs[1]
+    return mine < theirs
+
+
+def _fingerprint(q: QueryTokens, filter: SearchFilter, order: Order = RELEVANCE) -> str:
+    raw = repr((q.exact, q.terms, q.boost, filter, order))
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
 
 
