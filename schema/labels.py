@@ -11,6 +11,8 @@ import strawberry
 
 from authz import PERMISSION_LABELS, ROLE_LABELS
 from cms import model
+from cms.changes.feed import CHANGE_KIND_LABELS
+from cms.changes.webhooks import DELIVERY_STATUS_LABELS
 from cms.content.field_labels import FIELD_LABELS
 from cms.content.kinds import type_labels
 from cms.requests import codes as requests
@@ -127,6 +129,14 @@ class Labels:
     @strawberry.field(description="救济途径（RemedyKind）")
     def remedy_kinds(self) -> list[Label]:
         return _names(requests.REMEDY_LABELS)
+
+    @strawberry.field(description="变更流中的变化类型（PublicChangeEvent）")
+    def public_change_events(self) -> list[Label]:
+        return _names(CHANGE_KIND_LABELS)
+
+    @strawberry.field(description="推送记录状态（WebhookDeliveryStatus）")
+    def webhook_delivery_statuses(self) -> list[Label]:
+        return _names(DELIVERY_STATUS_LABELS)
 
 
 @strawberry.type

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import strawberry
 
 from cms import model
 from cms.admin.vocabularies import GENRE, TOPIC
+from cms.content.dates import document_instant
 from cms.content.ids import expect_global_id, from_global_id
 from cms.content.store import Page, PageRequest
 from cms.errors import InvalidInput
@@ -31,6 +33,9 @@ class CatalogFilter:
     validity: model.Validity | None = None
     disclosure_mode: model.DisclosureMode | None = None
     review_state: model.ReviewState | None = strawberry.field(default=None, description="仅工作人员可用")
+    modified_since: datetime | None = strawberry.field(
+        default=None, description="只列出此时刻及以后有变更的条目（简单同步；完整同步请用 publicChanges）"
+    )
 
 
 def _request(info: Info, first: int | None, after: str | None) -> PageRequest:
@@ -102,6 +107,7 @@ class PublicQuery:
             validity=f.validity,
             disclosure_mode=f.disclosure_mode,
             review_state=f.review_state,
+            modified_since=document_instant(f.modified_since, "filter.modifiedSince"),
         )
         scope = info.context.scope
         catalog = info.context.services.catalog

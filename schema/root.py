@@ -18,6 +18,7 @@ from cms.errors import DomainError, IntrospectionDisabled
 from schema import types as t
 from schema.audit import AuditQuery
 from schema.calendar import CalendarMutation, CalendarQuery
+from schema.changes import ChangesMutation, ChangesQuery
 from schema.cost import CostRules
 from schema.execution import plain_field_executor
 from schema.labels import LabelsQuery
@@ -49,13 +50,23 @@ class GongkaiSchema(strawberry.Schema):
 
 @strawberry.type
 class Query(
-    PublicQuery, StaffQuery, SearchQuery, LabelsQuery, RequestQuery, PeopleQuery, AuditQuery, CalendarQuery
+    PublicQuery,
+    StaffQuery,
+    SearchQuery,
+    LabelsQuery,
+    RequestQuery,
+    PeopleQuery,
+    AuditQuery,
+    CalendarQuery,
+    ChangesQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(BaseMutation, SearchMutation, RequestMutation, PeopleMutation, CalendarMutation):
+class Mutation(
+    BaseMutation, SearchMutation, RequestMutation, PeopleMutation, CalendarMutation, ChangesMutation
+):
     pass
 
 

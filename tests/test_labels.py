@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from cms import model
+from cms.changes.feed import CHANGE_KIND_LABELS, ChangeKind
+from cms.changes.webhooks import DELIVERY_STATUS_LABELS, DeliveryStatus
 from cms.requests import codes as requests
 
 
@@ -27,6 +29,8 @@ from cms.requests import codes as requests
         (requests.Outcome, requests.OUTCOME_LABELS),
         (requests.Ground, requests.GROUND_LABELS),
         (requests.Remedy, requests.REMEDY_LABELS),
+        (ChangeKind, CHANGE_KIND_LABELS),
+        (DeliveryStatus, DELIVERY_STATUS_LABELS),
     ],
     ids=lambda value: getattr(value, "__name__", "labels"),
 )
@@ -42,7 +46,8 @@ LABELS_QUERY = """{ labels {
   orgLevels { value label } orgKinds { value label } roles { value label } permissions { value label }
   versionFields { value label } applicantKinds { value label } requestChannels { value label }
   requestForms { value label } requestDeliveries { value label } requestStates { value label }
-  requestOutcomes { value label } requestGrounds { value label } remedyKinds { value label } } }"""
+  requestOutcomes { value label } requestGrounds { value label } remedyKinds { value label }
+  publicChangeEvents { value label } webhookDeliveryStatuses { value label } } }"""
 
 
 async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
@@ -72,6 +77,8 @@ async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
         "requestOutcomes": "RequestOutcome",
         "requestGrounds": "RequestGround",
         "remedyKinds": "RemedyKind",
+        "publicChangeEvents": "PublicChangeEvent",
+        "webhookDeliveryStatuses": "WebhookDeliveryStatus",
     }
     assert {k: [x["value"] for x in labels[k]] for k in named} == {k: values[e] for k, e in named.items()}
     assert {"DRAFT": "草稿", "WITHDRAWN": "已撤回"}.items() <= {

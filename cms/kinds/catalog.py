@@ -96,6 +96,9 @@ class CatalogQuery:
     validity: Validity | None = None
     disclosure_mode: DisclosureMode | None = None
     review_state: ReviewState | None = None
+    # Changed (published, revised, withdrawn …) at or after this instant: a simple sync for portals.
+    # An item scheduled for later counts from its approval; publicChanges reports when it goes public.
+    modified_since: datetime | None = None
 
 
 @dataclass
@@ -149,6 +152,8 @@ class CatalogService:
             if scope.is_public and query.review_state is not ReviewState.PUBLISHED:
                 raise Forbidden("只有工作人员可以按审核状态筛选。")
             base["review_state"] = query.review_state.value
+        if query.modified_since is not None:
+            base["modified"] = {"$gte": query.modified_since}
         return base
 
     async def page(
