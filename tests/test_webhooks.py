@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 
 from cms.changes.delivery import Deliveries
 from cms.changes.targets import resolve
+from cms.content.ids import from_global_id
 from cms.errors import WebhookTargetRefused
 from cms.services import Services
 from tests.conftest import SteppedClock
@@ -389,9 +390,14 @@ async def test_only_webhook_administrators_manage_webhooks(
     query, variables = queries[operation]
     body = await api.post(query, variables, token)
 
-    # then it is refused, and the webhook is as it was
+    # then it is refused, and the organization's one webhook is as it was
     assert body["errors"][0]["extensions"]["code"] == code
-    assert await services.webhooks.webhooks.count_documents({"url": receiver.url, "paused": False}) == 1
+    org_id = from_global_id(org)[1]
+    assert await services.webhooks.webhooks.count_documents({"org_id": org_id}) == 1
+    assert (
+        await services.webhooks.webhooks.count_documents({"_id": from_global_id(hook)[1], "paused": False})
+        == 1
+    )
 
 
 async def test_creation_and_deletion_are_in_the_audit_log(
