@@ -4,12 +4,10 @@ in commit order, written with the change; never an item the public cannot see.""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from starlette.applications import Starlette
 
 from cms.services import Services
 from tests.conftest import SteppedClock
@@ -37,14 +35,6 @@ def api(gql: Any, settings: Any) -> Api:
 @pytest.fixture(scope="module")
 async def chain(api: Api) -> tuple[str, str, str]:
     return (await api.token(OFFICER), await api.token(DEPT_HEAD), await api.token(UNIT_HEAD))
-
-
-@pytest.fixture
-async def quiet_jobs(app: Starlette) -> AsyncIterator[None]:
-    """The job runner's own sweep follows real time; tests that step the clock sweep by themselves."""
-    await app.state.jobs.stop()
-    yield
-    app.state.jobs.start()
 
 
 @pytest.fixture
@@ -157,7 +147,7 @@ async def test_nothing_the_public_cannot_see_enters_the_feed(
 
 
 async def test_time_alone_publishes_and_expires_through_the_sweep(
-    api: Api, chain: tuple[str, str, str], services: Services, feed_clock: SteppedClock, quiet_jobs: None
+    api: Api, chain: tuple[str, str, str], services: Services, quiet_jobs: None, feed_clock: SteppedClock
 ) -> None:
     # given an entry scheduled an hour ahead and one that expires in two hours
     officer, head, unit = chain
@@ -316,3 +306,34 @@ async def test_a_modified_since_outside_the_document_range_is_refused(api: Api) 
     body = await api.post('{ catalog(filter: {modifiedSince: "1900-01-01T00:00:00Z"}) { totalCount } }')
     assert error_of(body) == ("BAD_USER_INPUT", "时间须在 1949-01-01 至 2100-12-31 之间。")
     assert body["errors"][0]["extensions"]["field"] == "filter.modifiedSince"
+
+
+async def test_an_interpretation_withdrawn_with_its_document_is_in_the_same_commit(
+    api: Api, chain: tuple[str, str, str]
+) -> None:
+    # given a published document and its only, published interpretation
+    officer, head, unit = chain
+    org = await api.new_org()
+    document = await api.demo_publish(org)
+    data = await api.ok(
+        "mutation($i: InterpretationInput!) { createInterpretation(input: $i) { id } }",
+        {"i": {"organization": org, "title": unique("解读"), "interprets": [document["id"]]}},
+        officer,
+    )
+    interpretation = data["createInterpretation"]["id"]
+    for token, action in ((officer, "SUBMIT"), (officer, "APPROVE"), (head, "APPROVE"), (unit, "APPROVE")):
+        await api.act(token, interpretation, action)
+
+    # when the document is withdrawn
+    await api.act(unit, document["id"], "WITHDRAW", opinion="文件有误。")
+
+    # then both withdrawals follow the publications, the interpretation's right after the document's
+    changes = await feed(api, org)
+    assert events(changes) == [
+        ("PUBLISHED", document["id"]),
+        ("PUBLISHED", interpretation),
+        ("WITHDRAWN", document["id"]),
+        ("WITHDRAWN", interpretation),
+    ]
+    assert int(changes[3]["sequence"]) == int(changes[2]["sequence"]) + 1
+    assert changes[3]["type"] == "Interpretation"

@@ -10,7 +10,7 @@ import hmac
 import ipaddress
 import json
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
-from starlette.applications import Starlette
 
 from cms.changes.delivery import Deliveries
 from cms.changes.targets import resolve
@@ -98,14 +97,6 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture(scope="module")
 def api(gql: Any, settings: Any) -> Api:
     return Api(gql, settings.demo_password.get_secret_value())
-
-
-@pytest.fixture
-async def quiet_jobs(app: Starlette) -> AsyncIterator[None]:
-    """Deliveries are driven by each test (with its clock), not by the job runner's own ticks."""
-    await app.state.jobs.stop()
-    yield
-    app.state.jobs.start()
 
 
 @pytest.fixture

@@ -173,7 +173,9 @@ class Deliveries:
             if claimed is None:
                 break
             attempts.append(asyncio.create_task(self._attempt(claimed, gate)))
-        await asyncio.gather(*attempts)
+        for failure in await asyncio.gather(*attempts, return_exceptions=True):
+            if isinstance(failure, BaseException):  # the claim lapses; the attempt is made again
+                log.error("webhook delivery attempt failed", exc_info=failure)
         return len(attempts)
 
     async def _claim(self, paused: list[ObjectId]) -> dict[str, Any] | None:
@@ -207,13 +209,17 @@ class Deliveries:
             target = await resolve(str(hook["url"]), self.webhooks.networks)
         except DomainError as exc:
             return Outcome(False, None, exc.message)
+        try:
+            secret = self.webhooks.secret_of(hook)
+        except ValueError:  # sealed under another key (GONGKAI_REQUEST_DATA_KEY was changed)
+            return Outcome(False, None, "签名密钥无法解密：请删除并重新创建该推送地址。")
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             "User-Agent": USER_AGENT,
             "X-Gongkai-Delivery": str(delivery["_id"]),
             "X-Gongkai-Event": str(delivery["kind"]),
             "X-Gongkai-Timestamp": str(int(self.clock().timestamp())),
-            "X-Gongkai-Signature": sign(self.webhooks.secret_of(hook), body),
+            "X-Gongkai-Signature": sign(secret, body),
         }
         try:
             status = await asyncio.to_thread(_post, target, body, headers, self.timeout)
