@@ -195,6 +195,7 @@ class Services:
         self.public_changes.start_watching()
 
     async def close(self) -> None:
+        await self.deliveries.stop()
         await self.search.stop()
         await self.public_changes.stop_watching()
         await self.access.stop_watching()
@@ -342,6 +343,10 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         deliveries=Deliveries(webhooks, feed),
         node=node,
     )
+    # Deliveries start right after a commit (on the node that delivers), not at the next job tick.
+    workflow.committed_hooks.append(services.deliveries.on_committed)
+    content.published_hooks.append(services.deliveries.on_committed)
+    feed.swept_hooks.append(services.deliveries.on_committed)
     # Another process changed the tree or the vocabularies: reload ours before following its generation.
     changes.on_remote_change(Reason.ORGANIZATIONS, services.reload_tree)
     changes.on_remote_change(Reason.VOCABULARIES, vocabularies.reload)

@@ -5,11 +5,13 @@ A real HTTP receiver (http.server in a thread on a loopback port) takes the deli
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import ipaddress
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -63,6 +65,7 @@ class Receiver:
     server: ThreadingHTTPServer
     status: int = 200
     requests: list[Received] = field(default_factory=list)
+    arrived: threading.Event = field(default_factory=threading.Event)
 
     @property
     def url(self) -> str:
@@ -81,6 +84,7 @@ def receiver() -> Iterator[Receiver]:
             self.send_response(box[0].status)
             self.send_header("Content-Length", "0")
             self.end_headers()
+            box[0].arrived.set()
 
         def log_message(self, *_args: Any) -> None:
             pass
@@ -158,6 +162,27 @@ async def test_a_publication_is_posted_signed_to_the_receiver(
     ]
     assert request.headers["x-gongkai-delivery"]
     assert log[0]["statusLabel"] == "已送达"
+
+
+async def test_the_delivering_server_posts_within_two_seconds_of_the_commit(
+    api: Api, services: Services, receiver: Receiver
+) -> None:
+    # given the app's job runner holding the lease (it delivers) and a webhook on a fresh organization
+    assert services.deliveries.active()
+    org = await api.new_org()
+    created = await create(api, org, receiver.url)
+
+    # when an entry is published there
+    entry = await api.demo_publish(org)
+    committed = time.monotonic()  # the approval has committed and answered
+
+    # then the receiver has it well before the next job tick would come
+    arrived = await asyncio.to_thread(receiver.arrived.wait, 10)
+    latency = time.monotonic() - committed
+    assert arrived
+    assert latency < 2.0
+    assert json.loads(receiver.requests[0].body)["item"]["id"] == entry["id"]
+    assert verified(created["secret"], receiver.requests[0])
 
 
 async def test_a_failing_receiver_is_retried_with_growing_waits_until_it_answers(

@@ -20,6 +20,8 @@ the attempt, so a receiver can refuse old replays.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import hashlib
 import hmac
 import http.client
@@ -100,6 +102,38 @@ class Deliveries:
         self.feed = feed
         self.clock = clock
         self.timeout = timeout
+        # Whether this process runs the deliveries now (the composition root: it holds the jobs
+        # lease). Then a commit starts a run at once instead of waiting for the next tick.
+        self.active: Callable[[], bool] = lambda: False
+        self._kicked: asyncio.Task[None] | None = None
+        self._again = False
+
+    async def on_committed(self, _item: object = None) -> None:
+        """After a commit that may have added to the feed: deliver now, on the node that delivers.
+        Commits during a run ask for one more run (coalesced), so none waits for the tick."""
+        if not self.active():
+            return
+        if self._kicked is not None and not self._kicked.done():
+            self._again = True
+            return
+        # A fresh context: the run must not inherit the committing request's database deadline.
+        self._kicked = asyncio.create_task(self._kick(), context=contextvars.Context())
+
+    async def _kick(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.run()
+            except Exception:  # the job's next tick tries again
+                log.exception("webhook delivery run after a commit failed")
+            if not self._again:
+                return
+
+    async def stop(self) -> None:
+        if self._kicked is not None:
+            self._kicked.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._kicked
 
     async def run(self, _token: int = 0) -> str:
         """The job: queue what the feed holds for each active webhook, then attempt what is due."""
