@@ -170,6 +170,7 @@ async def quiet_jobs(app: Starlette) -> AsyncIterator[None]:
     clock (the runner's jobs follow real time). Afterwards the runner holds the lease again before
     the next test looks."""
     await app.state.jobs.stop()
+    await app.state.services.deliveries.stop()  # a run started by an earlier commit, if any
     yield
     await app.state.jobs.tick()
     app.state.jobs.start()

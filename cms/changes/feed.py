@@ -227,14 +227,28 @@ class ChangeFeed:
         recorded = 0
         for cls in CONTENT_TYPES.values():
             for query in _crossed(since, now):
-                async for doc in cls.get_pymongo_collection().find(query):
-                    item = cls.model_validate(doc)
-                    recorded += len(await self.record_now([item], updates=False))
+                async for doc in cls.get_pymongo_collection().find(query, {"_id": 1}):
+                    recorded += len(await self._record_current(cls, doc["_id"]))
         await self.state.update_one({"_id": SWEEP_ID}, {"$set": {"until": now}}, upsert=True)
         if recorded:
             for hook in self.swept_hooks:
                 await hook()
         return recorded
+
+    async def _record_current(self, cls: type[ContentDocument], item_id: ObjectId) -> list[Change]:
+        """The item as it is inside the recording transaction, not as the sweep's query saw it: a
+        withdrawal committed in between is seen (or conflicts on the counter, and the transaction
+        is retried), so the sweep never reports a withdrawn item as published again."""
+
+        async def work(session: AsyncClientSession) -> list[Change]:
+            doc = await cls.get_pymongo_collection().find_one({"_id": item_id}, session=session)
+            if doc is None:
+                return []
+            return await self.record([cls.model_validate(doc)], session, updates=False)
+
+        async with self.client.start_session() as session:
+            changes: list[Change] = await session.with_transaction(work)
+            return changes
 
     # -- reading ------------------------------------------------------------------------------
 
