@@ -190,6 +190,10 @@ class ChangesQuery:
             )
         start = parse_cursor(after)
         changes, more = await info.context.services.changes.page(start, size, _feed_filter(filter))
+        if not more:
+            # The last page grows with the next change, which time alone may cause (the sweep) without
+            # a new public generation: never kept by the response cache. Full pages never change.
+            info.context.uncacheable = True
         edges = [PublicChangeEdge(cursor=str(c.seq), node=_change(c)) for c in changes]
         page_info = t.PageInfo(
             has_next_page=more,

@@ -4,6 +4,7 @@ in commit order, written with the change; never an item the public cannot see.""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -337,3 +338,20 @@ async def test_an_interpretation_withdrawn_with_its_document_is_in_the_same_comm
     ]
     assert int(changes[3]["sequence"]) == int(changes[2]["sequence"]) + 1
     assert changes[3]["type"] == "Interpretation"
+
+
+async def test_only_full_pages_of_the_feed_are_cacheable(api: Api, client: Any) -> None:
+    # given an organization with two changes
+    org = await api.new_org()
+    await api.demo_publish(org)
+    await api.demo_publish(org)
+    query = "query($o: ID!, $n: Int) { publicChanges(first: $n, filter: {organization: $o}) { edges { cursor } } }"
+
+    # when the first page of one change and the last page are read anonymously over GET
+    full = await client.get("/graphql", params={"query": query, "variables": json.dumps({"o": org, "n": 1})})
+    tail = await client.get("/graphql", params={"query": query, "variables": json.dumps({"o": org, "n": 5})})
+
+    # then the full page (which never changes) may be kept by caches, the last page (which grows) not
+    assert full.headers["cache-control"].startswith("public, max-age=")
+    assert tail.headers["cache-control"] == "private, no-store"
+    assert len(tail.json()["data"]["publicChanges"]["edges"]) == 2

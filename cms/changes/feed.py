@@ -130,7 +130,7 @@ class ChangeFeed:
         self.state = db[FEED_STATE]
         self.orgs = orgs
         self.clock = clock
-        # Called after the sweep recorded something (public caches: time alone changed the feed).
+        # Called after the sweep recorded something (webhook deliveries start at once).
         self.swept_hooks: list[Callable[[], Awaitable[None]]] = []
 
     async def ensure_indexes(self) -> None:
