@@ -79,6 +79,7 @@ class Permission(StrEnum):
     REPORT_EDIT = "report.edit"
     COMPLIANCE_VIEW = "compliance.view"
     READING_ROOM_STATISTICS = "reading_room.statistics"
+    WEBHOOK_MANAGE = "webhook.manage"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -113,6 +114,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.REPORT_EDIT: "编写和印发年度报告",
     Permission.COMPLIANCE_VIEW: "查看合规看板",
     Permission.READING_ROOM_STATISTICS: "查看查阅统计",
+    Permission.WEBHOOK_MANAGE: "管理推送地址（Webhook）",
 }
 
 

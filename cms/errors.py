@@ -194,3 +194,8 @@ class DatabaseUnavailable(DomainError):
 
     code = "DATABASE_UNAVAILABLE"
     default_message = "数据库暂时无法访问，请稍后重试。"
+
+
+class WebhookTargetRefused(DomainError):
+    code = "WEBHOOK_TARGET_REFUSED"
+    default_message = "推送地址指向内部网络或本机，不允许使用。"

@@ -25,6 +25,9 @@ from cms.admin.vocabularies import VocabularyService
 from cms.attachments.previews import PreviewLimits
 from cms.attachments.service import AttachmentLimits, AttachmentService
 from cms.audit.log import AuditLog
+from cms.changes.delivery import Deliveries
+from cms.changes.feed import ChangeFeed
+from cms.changes.webhooks import WebhookService
 from cms.compliance.service import ComplianceService
 from cms.content.cursors import CursorCodec
 from cms.content.public_changes import PublicChanges, PublicCounts, PublicMemo, Reason
@@ -62,6 +65,9 @@ SEARCH_UPKEEP_INTERVAL = timedelta(hours=6)
 # Requests for disclosure: both are one indexed query, so hourly costs nothing and a lapsed 补正 period
 # or retention period takes effect within an hour of its end rather than up to a day later.
 REQUEST_UPKEEP_INTERVAL = timedelta(hours=1)
+# The change feed's sweep and the webhook deliveries run at every tick of the job runner: each is one
+# indexed query when there is nothing to do.
+EVERY_TICK = timedelta(0)
 
 
 def _index_migrations(db: AsyncDatabase[dict[str, Any]]) -> list[Migration]:
@@ -135,6 +141,9 @@ class Services:
     holidays: CalendarAdministration
     compliance: ComplianceService
     visits: VisitService
+    changes: ChangeFeed
+    webhooks: WebhookService
+    deliveries: Deliveries
     node: str = field(default_factory=node_id)  # this process, as the job and migration leases name it
     reports: ReportService = field(init=False)  # built on the attachments service (below)
 
@@ -179,6 +188,9 @@ class Services:
                     REQUEST_UPKEEP_INTERVAL,
                     lambda _: self.requests.erase_personal_data(),
                 ),
+                # Scheduled items that became public and items that expired, into the change feed.
+                Job("change-feed-sweep", EVERY_TICK, lambda _: self.changes.sweep()),
+                Job("webhook-deliveries", EVERY_TICK, self.deliveries.run),
             ],
             node=self.node,
             lease_duration=timedelta(seconds=self.settings.job_lease_seconds),
@@ -200,6 +212,7 @@ class Services:
         self.public_changes.start_watching()
 
     async def close(self) -> None:
+        await self.deliveries.stop()
         await self.search.stop()
         await self.public_changes.stop_watching()
         await self.access.stop_watching()
@@ -274,6 +287,10 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     interviews = InterviewService(content)
     workflow = WorkflowService(client, access, content, register, versions)
     workflow.committed_hooks.append(changes.content_changed)
+    feed = ChangeFeed(client, db, orgs)
+    await feed.ensure_indexes()
+    workflow.transaction_hooks.append(feed.record)
+    content.published_hooks.append(feed.on_published)
     search = SearchService(content, access, cursors, max_page_size=settings.max_page_size)
     # First in line: the item's attachment text must be indexed before public caches hear of the change.
     workflow.committed_hooks.insert(0, search.on_committed)
@@ -285,10 +302,13 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     accounts = AccountService(secret, previous_secrets=previous)
     audit = AuditLog()
     search.audit = audit
+    cipher = FieldCipher(key_from(settings.request_data_key.get_secret_value(), secret))
+    webhooks = WebhookService(db, access, audit, feed, cipher, settings.webhook_networks)
+    await webhooks.ensure_indexes()
     requests = RequestService(
         access,
         calendar,
-        FieldCipher(key_from(settings.request_data_key.get_secret_value(), secret)),
+        cipher,
         secret.encode(),
         RequestLimits(
             submissions_per_hour=settings.request_submissions_per_hour,
@@ -345,9 +365,16 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
             settings.reading_room_terminals,
             VisitLimits(batches_per_minute=settings.reading_room_batches_per_minute),
         ),
+        changes=feed,
+        webhooks=webhooks,
+        deliveries=Deliveries(webhooks, feed),
         node=node,
     )
     services.reports = ReportService(access, catalog, versions, workflow, services.attachments)
+    # Deliveries start right after a commit (on the node that delivers), not at the next job tick.
+    workflow.committed_hooks.append(services.deliveries.on_committed)
+    content.published_hooks.append(services.deliveries.on_committed)
+    feed.swept_hooks.append(services.deliveries.on_committed)
     # Another process changed the tree or the vocabularies: reload ours before following its generation.
     changes.on_remote_change(Reason.ORGANIZATIONS, services.reload_tree)
     changes.on_remote_change(Reason.VOCABULARIES, vocabularies.reload)

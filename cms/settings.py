@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Self
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cms.delivery.templates import check_templates
@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     # Origins of portals and apps whose pages may call the API from the browser (web/cors.py): listed
     # origins with staff tokens too; "*" lets any other origin read anonymously. None by default.
     cors_origins: list[str] = Field(default_factory=list)
+    # Webhooks (cms/changes/targets.py): receivers on loopback, private, link-local or otherwise
+    # non-public addresses are refused (server-side request forgery) unless they fall in one of these
+    # networks (CIDRs). Demo and development modes also allow loopback, for receivers on the same host.
+    webhook_allowed_networks: list[str] = Field(default_factory=list)
     # Thumbnails and text are derived in a child process per file (cms/previews.py). Images above
     # thumbnail_max_pixels are kept but not decoded (40 MP: an A4 scan at 600 dpi or a camera photo
     # passes, and decoding it takes ~160 MiB); each child is capped at preview_memory_mb of address
@@ -231,17 +235,25 @@ class Settings(BaseSettings):
             )
         return value.rstrip("/")
 
-    @field_validator("metrics_allowed_networks")
+    @field_validator("metrics_allowed_networks", "webhook_allowed_networks")
     @classmethod
-    def _networks(cls, value: list[str]) -> list[str]:
+    def _networks(cls, value: list[str], info: ValidationInfo) -> list[str]:
         for network in value:
             try:
                 ipaddress.ip_network(network, strict=False)
             except ValueError as exc:
-                raise ValueError(
-                    f'GONGKAI_METRICS_ALLOWED_NETWORKS: "{network}" is not a network, e.g. ["10.0.0.0/8"]'
-                ) from exc
+                name = f"GONGKAI_{(info.field_name or '').upper()}"
+                raise ValueError(f'{name}: "{network}" is not a network, e.g. ["10.0.0.0/8"]') from exc
         return value
+
+    @property
+    def webhook_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """Where webhook receivers may be although not public: the setting, and loopback outside
+        production."""
+        listed = [ipaddress.ip_network(n, strict=False) for n in self.webhook_allowed_networks]
+        if self.mode is Mode.PRODUCTION:
+            return listed
+        return [*listed, ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")]
 
     @field_validator("allowed_hosts")
     @classmethod

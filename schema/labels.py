@@ -13,6 +13,8 @@ from authz import PERMISSION_LABELS, ROLE_LABELS
 from cms import model
 from cms.audit.log import ACTION_LABELS as AUDIT_ACTION_LABELS
 from cms.audit.log import TARGET_LABELS as AUDIT_TARGET_LABELS
+from cms.changes.feed import CHANGE_KIND_LABELS
+from cms.changes.webhooks import DELIVERY_STATUS_LABELS
 from cms.content.field_labels import FIELD_LABELS
 from cms.content.kinds import type_labels
 from cms.reports.service import REPORT_STATE_LABELS
@@ -162,6 +164,14 @@ class Labels:
     @strawberry.field(description="行政复议、行政诉讼结果（RemedyResult）")
     def remedy_results(self) -> list[Label]:
         return _names(requests.REMEDY_RESULT_LABELS)
+
+    @strawberry.field(description="变更流中的变化类型（PublicChangeEvent）")
+    def public_change_events(self) -> list[Label]:
+        return _names(CHANGE_KIND_LABELS)
+
+    @strawberry.field(description="推送记录状态（WebhookDeliveryStatus）")
+    def webhook_delivery_statuses(self) -> list[Label]:
+        return _names(DELIVERY_STATUS_LABELS)
 
 
 @strawberry.type

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 import strawberry
 
 from cms import model
 from cms.admin.vocabularies import GENRE, TOPIC
-from cms.content.dates import document_date
+from cms.content.dates import document_date, document_instant
 from cms.content.ids import expect_global_id, from_global_id
 from cms.content.store import Page, PageRequest
 from cms.errors import InvalidInput
@@ -38,6 +38,9 @@ class CatalogFilter:
     review_state: model.ReviewState | None = strawberry.field(default=None, description="仅工作人员可用")
     published_since: date | None = strawberry.field(default=None, description="发布日期不早于此日（含）")
     published_until: date | None = strawberry.field(default=None, description="发布日期不晚于此日（含）")
+    modified_since: datetime | None = strawberry.field(
+        default=None, description="只列出此时刻及以后有变更的条目（简单同步；完整同步请用 publicChanges）"
+    )
 
 
 def _catalog_query(value: CatalogFilter | None) -> CatalogQuery:
@@ -53,6 +56,7 @@ def _catalog_query(value: CatalogFilter | None) -> CatalogQuery:
         review_state=f.review_state,
         published_since=f.published_since,
         published_until=f.published_until,
+        modified_since=document_instant(f.modified_since, "filter.modifiedSince"),
     )
 
 

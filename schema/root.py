@@ -18,6 +18,7 @@ from cms.errors import DomainError, IntrospectionDisabled
 from schema import types as t
 from schema.audit import AuditQuery
 from schema.calendar import CalendarMutation, CalendarQuery
+from schema.changes import ChangesMutation, ChangesQuery
 from schema.compliance import ComplianceQuery
 from schema.cost import CostRules
 from schema.execution import plain_field_executor
@@ -63,6 +64,7 @@ class Query(
     ReportQuery,
     ComplianceQuery,
     ReadingRoomQuery,
+    ChangesQuery,
 ):
     pass
 
@@ -76,6 +78,7 @@ class Mutation(
     CalendarMutation,
     ReportMutation,
     ReadingRoomMutation,
+    ChangesMutation,
 ):
     pass
 

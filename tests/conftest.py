@@ -169,6 +169,18 @@ def clock(app: Starlette, services: Services, monkeypatch: pytest.MonkeyPatch) -
         app.state.response_cache.clear()
 
 
+@pytest.fixture
+async def quiet_jobs(app: Starlette) -> AsyncIterator[None]:
+    """The app's job runner stopped for the test, which runs the jobs it needs itself, with its own
+    clock (the runner's jobs follow real time). Afterwards the runner holds the lease again before
+    the next test looks."""
+    await app.state.jobs.stop()
+    await app.state.services.deliveries.stop()  # a run started by an earlier commit, if any
+    yield
+    await app.state.jobs.tick()
+    app.state.jobs.start()
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """``gongkai verify`` checks the whole shared repository, which later tests damage on purpose in
     their own organizations (tampered registers, removed objects): its tests run first, on the freshly

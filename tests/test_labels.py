@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from cms import model
+from cms.changes.feed import CHANGE_KIND_LABELS, ChangeKind
+from cms.changes.webhooks import DELIVERY_STATUS_LABELS, DeliveryStatus
 from cms.requests import codes as requests
 
 
@@ -32,6 +34,8 @@ from cms.requests import codes as requests
         (requests.RemedyCaseKind, requests.REMEDY_CASE_KIND_LABELS),
         (requests.RemedyResult, requests.REMEDY_RESULT_LABELS),
         (requests.FeeMethod, requests.FEE_METHOD_LABELS),
+        (ChangeKind, CHANGE_KIND_LABELS),
+        (DeliveryStatus, DELIVERY_STATUS_LABELS),
     ],
     ids=lambda value: getattr(value, "__name__", "labels"),
 )
@@ -50,7 +54,8 @@ LABELS_QUERY = """{ labels {
   requestForms { value label } requestDeliveries { value label } requestStates { value label }
   requestOutcomes { value label } requestGrounds { value label } remedyKinds { value label } remedyCaseKinds { value label }
   remedyResults { value label } feeMethods { value label }
-  auditActions { value label } auditTargetTypes { value label } } }"""
+  auditActions { value label } auditTargetTypes { value label }
+  publicChangeEvents { value label } webhookDeliveryStatuses { value label } } }"""
 
 
 async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
@@ -85,6 +90,8 @@ async def test_labels_name_every_enum_value_of_the_api(gql) -> None:
         "remedyCaseKinds": "RemedyCaseKind",
         "remedyResults": "RemedyResult",
         "feeMethods": "FeeMethod",
+        "publicChangeEvents": "PublicChangeEvent",
+        "webhookDeliveryStatuses": "WebhookDeliveryStatus",
     }
     assert {k: [x["value"] for x in labels[k]] for k in named} == {k: values[e] for k, e in named.items()}
     assert {"DRAFT": "草稿", "WITHDRAWN": "已撤回"}.items() <= {

@@ -59,6 +59,7 @@ PUBLIC_QUERIES = {
     "searchWords",
     "labels",
     "disclosureRequestStatus",  # the applicant's number and query code are the credential
+    "publicChanges",  # the change feed names only what is or was public
 }
 
 FILE = "政府信息公开附件（测试）\n".encode()
@@ -80,6 +81,7 @@ class World:
     numbers: itertools.count[int]
     handler: str  # an officer of P, to whom requests for disclosure are assigned
     today: Callable[[], date]  # the request service's today (Asia/Shanghai)
+    services: Services | None = None  # for rows whose target only the job runner makes (deliveries)
 
     def issue(self) -> dict[str, Any]:
         """A gazette issue's fields with a number of its own in P."""
@@ -260,6 +262,44 @@ class Case:
     @property
     def kind(self) -> str:
         return "mutation" if self.document.lstrip().startswith("mutation") else "query"
+
+
+WEBHOOK_INPUT = {"url": "http://127.0.0.1:9/hook"}  # loopback: allowed outside production
+
+
+async def _webhook(world: World) -> str:
+    data = await world.api.ok(
+        "mutation($i: WebhookInput!) { createWebhook(input: $i) { webhook { id } } }",
+        {"i": {**WEBHOOK_INPUT, "organization": world.org}},
+        await world.api.token(ADMIN),
+    )
+    return str(data["createWebhook"]["webhook"]["id"])
+
+
+def on_webhook(variables: Callable[[str], dict[str, Any]]) -> Prepare:
+    async def prepare(world: World) -> tuple[dict[str, Any], str | None]:
+        return variables(await _webhook(world)), None
+
+    return prepare
+
+
+def on_delivery(variables: Callable[[str], dict[str, Any]]) -> Prepare:
+    """A delivery of a fresh webhook: a publication in P, queued from the change feed."""
+
+    async def prepare(world: World) -> tuple[dict[str, Any], str | None]:
+        hook = await _webhook(world)
+        await world.published()
+        assert world.services is not None
+        await world.services.deliveries.enqueue()
+        data = await world.api.ok(
+            "query($o: ID) { webhooks(organization: $o) { id deliveries(first: 1) { id } } }",
+            {"o": world.org},
+            await world.api.token(ADMIN),
+        )
+        found = next(w for w in data["webhooks"] if w["id"] == hook)
+        return variables(found["deliveries"][0]["id"]), None
+
+    return prepare
 
 
 def fixed(variables: Callable[[World], dict[str, Any]]) -> Prepare:
@@ -858,6 +898,43 @@ CASES = [
         fixed(lambda w: {}),
         allowed=OFFICE,
     ),
+    # Webhooks: administrators (webhook.manage) of the organization.
+    Case(
+        "createWebhook",
+        "mutation($i: WebhookInput!) { createWebhook(input: $i) { secret webhook { id } } }",
+        fixed(lambda w: {"i": {**WEBHOOK_INPUT, "organization": w.org}}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "webhooks",
+        "query($o: ID) { webhooks(organization: $o) { id url } }",
+        fixed(lambda w: {"o": w.org}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "pauseWebhook",
+        "mutation($id: ID!) { pauseWebhook(id: $id) { paused } }",
+        on_webhook(lambda h: {"id": h}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "resumeWebhook",
+        "mutation($id: ID!) { resumeWebhook(id: $id) { paused } }",
+        on_webhook(lambda h: {"id": h}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "deleteWebhook",
+        "mutation($id: ID!) { deleteWebhook(id: $id) }",
+        on_webhook(lambda h: {"id": h}),
+        allowed=ADMIN,
+    ),
+    Case(
+        "resendWebhookDelivery",
+        "mutation($id: ID!) { resendWebhookDelivery(id: $id) { status } }",
+        on_delivery(lambda d: {"id": d}),
+        allowed=ADMIN,
+    ),
     # Label vocabularies of the Role and Permission enums (already public through introspection).
     Case("roles", "{ roles { role label } }", fixed(lambda w: {}), allowed=None, anonymous=OK, denied=OK),
     Case(
@@ -891,6 +968,7 @@ async def world(api, services: Services) -> World:
         numbers=itertools.count(1),
         handler=handler.id,
         today=services.requests.today,
+        services=services,
     )
 
 

@@ -164,6 +164,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             svc.search.start()
             jobs = svc.job_runner()  # periodic work, on whichever node holds the jobs lease
             app.state.jobs = jobs
+            svc.deliveries.active = lambda: jobs.holding  # webhooks: the lease holder delivers
             jobs.start()
             cleanup_job.task = jobs.task  # readiness watches the runner for stuck jobs
             jobs.watchers.append(lambda running: cleanup_job.begin() if running else cleanup_job.end())

@@ -57,6 +57,10 @@ ACTION_LABELS: dict[str, str] = {
     "search.add_words": "新增检索词",
     "search.remove_word": "删除检索词",
     "calendar.set_year": "设置节假日安排",
+    "webhook.create": "新建推送地址",
+    "webhook.pause": "暂停推送",
+    "webhook.resume": "恢复推送",
+    "webhook.delete": "删除推送地址",
 }
 TARGET_LABELS: dict[str, str] = {
     "User": "账号",
@@ -65,6 +69,7 @@ TARGET_LABELS: dict[str, str] = {
     "Vocabulary": "词表",
     "SearchDictionary": "检索词典",
     "HolidayCalendar": "节假日安排",
+    "Webhook": "推送地址",
 }
 CSV_HEADER = (
     "序号",

@@ -103,6 +103,9 @@ class CatalogQuery:
     review_state: ReviewState | None = None
     published_since: date | None = None  # 发布日期 from this day, inclusive
     published_until: date | None = None  # … up to this day, inclusive
+    # Changed (published, revised, withdrawn …) at or after this instant: a simple sync for portals.
+    # An item scheduled for later counts from its approval; publicChanges reports when it goes public.
+    modified_since: datetime | None = None
 
 
 @dataclass
@@ -160,6 +163,8 @@ class CatalogService:
         published = _day_range(query.published_since, query.published_until)
         if published:
             base["published_date"] = published
+        if query.modified_since is not None:
+            base["modified"] = {"$gte": query.modified_since}
         return base
 
     async def page(

@@ -180,7 +180,7 @@ def record_job(job: str, outcome: str, seconds: float) -> None:
 
 
 def record_webhook_delivery(outcome: str, seconds: float) -> None:
-    """For the webhook deliveries (not built yet): one call per attempt."""
+    """For the webhook deliveries (cms.changes.delivery): one call per attempt."""
     WEBHOOK_DELIVERIES.labels(outcome).observe(seconds)
 
 

@@ -25,6 +25,8 @@ from storage.register import RegisterRecord
 T = TypeVar("T")
 # A transaction's writes; returns the register entries of other items they changed as a consequence.
 Writes = Callable[[AsyncClientSession], Awaitable["list[RegisterEntry] | None"]]
+# Runs last in a filing transaction (see Filing.file).
+Finish = Callable[[AsyncClientSession], Awaitable[None]]
 MAX_FILE_ATTEMPTS = 20
 _ENCODER = Encoder(to_db=True)
 
@@ -88,7 +90,9 @@ class Filing:
         async with self.client.start_session() as session:
             return await session.with_transaction(work)
 
-    async def file(self, writes: Writes, entry: RegisterEntry) -> RegisterRecord:
+    async def file(
+        self, writes: Writes, entry: RegisterEntry, finish: Finish | None = None
+    ) -> RegisterRecord:
         """``writes``, the register record of ``entry`` and those of the entries ``writes`` returns
         (items it changed as a consequence, possibly of other organizations) in one transaction.
 
@@ -97,15 +101,19 @@ class Filing:
         the append needs no read of the head; ``writes`` (the items) run before the locks,
         concurrently. A transaction that files in several chains takes their locks in one order (by
         organization id), so two of them never wait for each other. A head moved on by another
-        process (``StaleHead``) retries the whole transaction. Returns ``entry``'s record."""
+        process (``StaleHead``) retries the whole transaction. Returns ``entry``'s record.
+
+        ``finish`` runs last in the transaction, after the register records, with the locks held:
+        for writes to documents every transaction shares (the change feed's counter), which a
+        transaction must not hold while it waits for a register lock another one holds."""
         for _attempt in range(MAX_FILE_ATTEMPTS):
             try:
-                return await self._file_once(writes, entry)
+                return await self._file_once(writes, entry, finish)
             except StaleHead:
                 continue
         raise Conflict("审查登记并发写入冲突过多，请稍后重试。", org_id=str(entry.org_id))
 
-    async def _file_once(self, writes: Writes, entry: RegisterEntry) -> RegisterRecord:
+    async def _file_once(self, writes: Writes, entry: RegisterEntry, finish: Finish | None) -> RegisterRecord:
         held: list[ObjectId] = []  # the organizations whose locks this attempt holds, in order
 
         async def work(session: AsyncClientSession) -> list[RegisterRecord]:
@@ -113,7 +121,10 @@ class Filing:
             # with_transaction may run this again: the locks are kept meanwhile (re-taken only if the
             # rerun files in other chains)
             await self._hold(held, {ObjectId(str(e.org_id)) for e in entries})
-            return await self._append_all(entries, session)
+            records = await self._append_all(entries, session)
+            if finish is not None:
+                await finish(session)
+            return records
 
         try:
             async with self.client.start_session() as session:

@@ -94,6 +94,12 @@ class WorkflowService:
         self.merge_hooks: list[ItemHook] = []
         # Called after every committed transition (public caches listen here).
         self.committed_hooks: list[Callable[[ContentDocument], Awaitable[None]]] = []
+        # Called last inside a transition's transaction (after the register records, see Filing.file)
+        # with every item it changed (the item, then the interpretations that followed it): what must
+        # commit with the change (the public change feed).
+        self.transaction_hooks: list[
+            Callable[[list[ContentDocument], AsyncClientSession], Awaitable[object]]
+        ] = []
         # Whether an organization's stored chain meets the floor, by its content (checked and logged
         # once per organization and chain; chains are few).
         self._floor_checked: dict[tuple[str, tuple[tuple[str, str, str, bool], ...]], bool] = {}
@@ -388,10 +394,17 @@ class WorkflowService:
                 followed[:] = await self.sync.follow_document(principal, item, request, session)
             return [e for _, e in followed]
 
-        await self._file(write, entry)
+        async def finish(session: AsyncClientSession) -> None:
+            await self._in_transaction([item, *(f for f, _ in followed)], session)
+
+        await self.filing.file(write, entry, finish)
         await self._committed(item)
         for follower, _ in followed:
             await self._committed(follower)
+
+    async def _in_transaction(self, items: list[ContentDocument], session: AsyncClientSession) -> None:
+        for hook in self.transaction_hooks:
+            await hook(items, session)
 
     async def _committed(self, item: ContentDocument) -> None:
         for hook in self.committed_hooks:
@@ -445,8 +458,11 @@ class WorkflowService:
             followed[:] = await self.sync.follow_document(principal, live, request, session)
             return [e for _, e in followed]
 
+        async def finish(session: AsyncClientSession) -> None:
+            await self._in_transaction([live, *(f for f, _ in followed)], session)
+
         try:
-            await self._file(write, entry)
+            await self.filing.file(write, entry, finish)
         except DuplicateKeyError as exc:
             # A content field unique among its kind (a gazette issue's number): another live item
             # took the copy's value after the copy was saved. The transaction wrote nothing.

@@ -1,0 +1,1 @@
+"""The public change feed and the webhooks that follow it."""
