@@ -34,6 +34,9 @@ class PublicChange:
     event: ChangeKind
     id: strawberry.ID = strawberry.field(description="内容的全局 ID")
     type: str = strawberry.field(description="内容类型，如 CatalogEntry")
+    public_key: str | None = strawberry.field(
+        description="内容的稳定公开编号（索引号、年-期号或公开编号），撤下时仍保留"
+    )
     at: datetime = strawberry.field(description="变化时间")
     organization_id: strawberry.Private[object]
 
@@ -125,6 +128,7 @@ def _change(change: Change) -> PublicChange:
         event=change.kind,
         id=strawberry.ID(to_global_id(change.item_type, change.item_id)),
         type=change.item_type,
+        public_key=change.public_key,
         at=change.at,
         organization_id=change.org_id,
     )

@@ -17,7 +17,7 @@ from tests.helpers import DEPT_HEAD, OFFICER, UNIT_HEAD, Api, error_of, unique
 FEED = """
 query($after: String, $first: Int, $filter: PublicChangeFilter) {
   publicChanges(after: $after, first: $first, filter: $filter) {
-    edges { cursor node { sequence event eventLabel id type at organization { id } } }
+    edges { cursor node { sequence event eventLabel id type publicKey at organization { id } } }
     pageInfo { hasNextPage endCursor }
   }
 }
@@ -98,6 +98,14 @@ async def test_publication_update_and_withdrawal_follow_each_other_in_the_feed(
     assert len(sequences) == 3
     assert {c["organization"]["id"] for c in changes} == {org}
     assert {c["type"] for c in changes} == {"CatalogEntry"}
+    # ... and each change names the entry's public key (its index number), the withdrawal included
+    staff = await api.token("demo-unit-head")  # the entry is withdrawn: only staff read it now
+    index = await api.ok(
+        "query($id: ID!) { node(id: $id) { ... on CatalogEntry { indexNumber } } }",
+        {"id": entry["id"]},
+        staff,
+    )
+    assert [c["publicKey"] for c in changes] == [index["node"]["indexNumber"]] * 3
 
 
 async def test_reading_on_from_the_end_cursor_gives_only_what_came_after(api: Api) -> None:

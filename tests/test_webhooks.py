@@ -149,9 +149,12 @@ async def test_a_publication_is_posted_signed_to_the_receiver(
     assert verified(created["secret"], request)
     assert not verified("another-secret-entirely-0000", request)
     payload = json.loads(request.body)
+    index = await api.ok(
+        "query($id: ID!) { node(id: $id) { ... on CatalogEntry { indexNumber } } }", {"id": entry["id"]}
+    )
     assert (payload["event"], payload["item"], payload["organization"]) == (
         "PUBLISHED",
-        {"id": entry["id"], "type": "CatalogEntry"},
+        {"id": entry["id"], "type": "CatalogEntry", "publicKey": index["node"]["indexNumber"]},
         org,
     )
     assert request.headers["x-gongkai-event"] == "PUBLISHED"

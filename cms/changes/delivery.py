@@ -75,7 +75,11 @@ def body_of(webhook: Webhook, change: Change) -> bytes:
         "webhook": to_global_id("Webhook", webhook.id),
         "sequence": str(change.seq),
         "event": change.kind.value,
-        "item": {"id": to_global_id(change.item_type, change.item_id), "type": change.item_type},
+        "item": {
+            "id": to_global_id(change.item_type, change.item_id),
+            "type": change.item_type,
+            "publicKey": change.public_key,
+        },
         "organization": to_global_id("Organization", change.org_id),
         "at": change.at.isoformat().replace("+00:00", "Z"),
     }

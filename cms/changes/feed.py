@@ -39,6 +39,7 @@ from pymongo.errors import DuplicateKeyError
 
 from cms.admin.organizations import OrganizationService
 from cms.content.visibility import is_publicly_visible
+from cms.delivery.portal import public_key
 from cms.errors import InvalidCursor, InvalidInput
 from storage.documents import CONTENT_TYPES, ContentDocument, ReviewState, utcnow
 
@@ -74,6 +75,9 @@ class Change:
     item_type: str
     org_id: ObjectId
     at: datetime
+    # The item's stable public key when the change was recorded (kept on a withdrawal, so a consumer
+    # can remove the page it built under that key).
+    public_key: str | None = None
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Change:
@@ -84,6 +88,7 @@ class Change:
             item_type=str(doc["item_type"]),
             org_id=doc["org_id"],
             at=doc["at"],
+            public_key=doc.get("public_key"),
         )
 
 
@@ -201,7 +206,8 @@ class ChangeFeed:
 
     def _change(self, seq: int, item: ContentDocument, kind: ChangeKind, now: datetime) -> Change:
         assert item.id is not None
-        return Change(seq, kind, ObjectId(item.id), type(item).__name__, ObjectId(item.org_id), now)
+        key = public_key(item)
+        return Change(seq, kind, ObjectId(item.id), type(item).__name__, ObjectId(item.org_id), now, key)
 
     def _doc(self, change: Change) -> dict[str, Any]:
         return {
@@ -212,6 +218,7 @@ class ChangeFeed:
             "org_id": change.org_id,
             "org_path": self.orgs.tree.path_of(change.org_id),
             "at": change.at,
+            "public_key": change.public_key,
         }
 
     # -- time ---------------------------------------------------------------------------------
