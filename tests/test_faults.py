@@ -281,6 +281,21 @@ def test_a_job_that_is_not_running_counts_as_a_problem() -> None:
     assert JobWatch("附件清理", stuck_after=60).problem() == "附件清理 未在运行"
 
 
+async def test_a_runner_started_again_is_watched_through_its_new_task() -> None:
+    # given a watch that finds the runner's current task (stopping and starting makes a new one)
+    tasks = [asyncio.create_task(asyncio.Event().wait())]
+    watch = JobWatch("后台任务", stuck_after=60, current=lambda: tasks[-1])
+    # when the runner stops, then readiness sees it not running
+    tasks[0].cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await tasks[0]
+    assert watch.problem() == "后台任务 未在运行"
+    # when it is started again, then the new task is the one watched
+    tasks.append(asyncio.create_task(asyncio.Event().wait()))
+    assert watch.problem() is None
+    tasks[-1].cancel()
+
+
 # --- gongkai serve on a taken port --------------------------------------------------------------
 
 

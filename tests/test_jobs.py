@@ -279,5 +279,7 @@ async def test_the_app_recorded_its_migrations_at_start(services):
         "remove-search-fields-from-items",
         "date-search-entries",
         "settle-disclosure-modes",
+        "interview-event-fields",
+        "number-published-items",
     ]
     assert services.search._days_ready

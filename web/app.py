@@ -166,7 +166,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             app.state.jobs = jobs
             svc.deliveries.active = lambda: jobs.holding  # webhooks: the lease holder delivers
             jobs.start()
-            cleanup_job.task = jobs.task  # readiness watches the runner for stuck jobs
+            cleanup_job.current = lambda: jobs.task  # readiness watches the runner for stuck jobs
             jobs.watchers.append(lambda running: cleanup_job.begin() if running else cleanup_job.end())
             jobs.finished.append(record_job)
             try:

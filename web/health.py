@@ -39,6 +39,9 @@ class JobWatch:
     stuck_after: float  # seconds one round may take
     clock: Callable[[], float] = time.monotonic
     task: asyncio.Task[None] | None = None
+    # Where the current task is found, when the runner may be stopped and started again (each start
+    # is a new task): readiness must watch the runner's task of now, not the one it first saw.
+    current: Callable[[], asyncio.Task[None] | None] | None = None
     running_since: float | None = field(default=None)
 
     def begin(self) -> None:
@@ -48,7 +51,8 @@ class JobWatch:
         self.running_since = None
 
     def problem(self) -> str | None:
-        if self.task is None or self.task.done():
+        task = self.current() if self.current is not None else self.task
+        if task is None or task.done():
             return f"{self.name} 未在运行"
         if self.running_since is not None and self.clock() - self.running_since > self.stuck_after:
             return f"{self.name} 已运行 {int(self.clock() - self.running_since)} 秒，超过 {int(self.stuck_after)} 秒"

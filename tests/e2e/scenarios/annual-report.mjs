@@ -8,7 +8,11 @@ export default async function annualReport(h) {
 
   const page = await h.newPage()
   await h.login(page, 'demo-office')
-  const inMenu = await page.locator('[data-test="menu-annual-report"]').isVisible()
+  // the menu is drawn once the signed-in user's permissions have loaded: wait for it, not just look
+  const inMenu = await page
+    .locator('[data-test="menu-annual-report"]')
+    .waitFor({ timeout: 15000 })
+    .then(() => true, () => false)
   await page.goto(`${h.base}/admin/annual-report?year=${year}&organization=${encodeURIComponent(org)}`)
   await page.locator('[data-test="ar-state"]', { hasText: '编写中' }).waitFor()
   const sections = await page.locator('section.ar h3').allTextContents()
