@@ -63,7 +63,9 @@ try {
   await page.goto(`${base}/reading-room/item/${encodeURIComponent(item)}`)
   await page.locator('[data-test="open-pdf"]').click()
   await page.locator('[data-test="pdf-canvas"][data-rendered="1"]').waitFor()
-  await page.locator('[data-test="pdf-canvas"]').scrollIntoViewIfNeeded()
+  // the document's name and the viewer at the top of the screen, as a visitor sees it after 阅读
+  await page.locator('[data-test="pdf-viewer"]').evaluate((e) => e.scrollIntoView({ block: 'start' }))
+  await page.evaluate(() => window.scrollBy(0, -120))
   await shot(page, 'pdf-view')
 
   // the on-screen keyboard: a phrase typed in pinyin, its candidates waiting
