@@ -14,7 +14,7 @@ from cms import model
 from cms.admin.vocabularies import GENRE, TOPIC
 from cms.content.dates import document_date, document_instant
 from cms.content.ids import expect_global_id, from_global_id
-from cms.content.store import Page, PageRequest
+from cms.content.store import Page, PageRequest, org_filter
 from cms.errors import InvalidInput
 from cms.kinds.catalog import CatalogQuery
 from cms.kinds.interviews import EventFilter, interview_filter
@@ -24,6 +24,7 @@ from schema.selection import stored_fields
 
 N = TypeVar("N")
 MAX_LOOKUP = 200
+SUBTREE = "与 organization 同用：包含其下级机构的内容（不带 organization 时不起作用）"
 
 
 @strawberry.input(description="公开目录筛选条件")
@@ -216,13 +217,14 @@ class PublicQuery:
         organization: strawberry.ID | None = None,
         first: int | None = None,
         after: str | None = None,
+        include_subtree: Annotated[bool, strawberry.argument(description=SUBTREE)] = False,
     ) -> t.Connection[t.Interpretation]:
         scope = info.context.scope
         org_id = _org(organization)
         page = await info.context.services.interpretations.page(
-            scope, _request(info, first, after), org_id=org_id
+            scope, _request(info, first, after), org_id=org_id, include_subtree=include_subtree
         )
-        base = {"org_id": org_id} if org_id else {}
+        base = org_filter(org_id, include_subtree)
         return _connection(
             page, lambda: info.context.services.content.count(model.Interpretation, base, scope)
         )
@@ -240,6 +242,7 @@ class PublicQuery:
         event_kind: model.EventKind | None = None,
         held_from: date | None = None,
         held_to: date | None = None,
+        include_subtree: Annotated[bool, strawberry.argument(description=SUBTREE)] = False,
     ) -> t.Connection[t.Interview]:
         scope = info.context.scope
         org_id = _org(organization)
@@ -247,9 +250,14 @@ class PublicQuery:
         document_date(held_to, "heldTo")
         events = EventFilter(event_kind=event_kind, held_from=held_from, held_to=held_to)
         page = await info.context.services.interviews.page(
-            scope, _request(info, first, after), org_id=org_id, kind=kind, events=events
+            scope,
+            _request(info, first, after),
+            org_id=org_id,
+            kind=kind,
+            events=events,
+            include_subtree=include_subtree,
         )
-        base = interview_filter(org_id, kind, events)
+        base = interview_filter(org_id, kind, events, include_subtree=include_subtree)
         return _connection(page, lambda: info.context.services.content.count(model.Interview, base, scope))
 
     @strawberry.field(description="主题分类词表（两级）；count 为 filter 下公众可见的公开目录条目数")

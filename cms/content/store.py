@@ -413,3 +413,11 @@ def _projection(cls: type[ContentDocument], fields: Collection[str] | None) -> d
     if required is None:
         required = _REQUIRED[cls] = frozenset(n for n, f in known.items() if f.is_required())
     return {known[name].alias or name: 1 for name in {*fields, *required, *ALWAYS_READ}}
+
+
+def org_filter(org_id: ObjectId | None, include_subtree: bool) -> dict[str, object]:
+    """One organization's items, or its whole subtree's (``org_path`` holds each item's organization and
+    its ancestors, indexed with the sort key like ``org_id``), as the catalog's ``includeSubtree`` does."""
+    if org_id is None:
+        return {}
+    return {"org_path" if include_subtree else "org_id": org_id}

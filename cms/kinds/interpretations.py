@@ -12,7 +12,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from cms.content.disclosure import DisclosureFields, validate_disclosure
 from cms.content.kinds import Kind, register
 from cms.content.richtext import body_fields, sanitize
-from cms.content.store import ContentService, Page, PageRequest
+from cms.content.store import ContentService, Page, PageRequest, org_filter
 from cms.content.visibility import ReadScope
 from cms.errors import InvalidInput
 from storage.documents import CatalogEntry, Interpretation, InterpretationKind
@@ -112,7 +112,11 @@ class InterpretationService:
         return await self.content.find_visible(Interpretation, {"interprets_ids": entry_id}, scope)
 
     async def page(
-        self, scope: ReadScope, request: PageRequest, *, org_id: ObjectId | None = None
+        self,
+        scope: ReadScope,
+        request: PageRequest,
+        *,
+        org_id: ObjectId | None = None,
+        include_subtree: bool = False,
     ) -> Page[Interpretation]:
-        base = {"org_id": org_id} if org_id is not None else {}
-        return await self.content.page(Interpretation, base, scope, request)
+        return await self.content.page(Interpretation, org_filter(org_id, include_subtree), scope, request)

@@ -13,7 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from cms.admin.organizations import OrgTree
 from cms.content.disclosure import DisclosureFields, validate_disclosure
 from cms.content.kinds import FieldText, Kind, register
-from cms.content.store import ContentService, Page, PageRequest
+from cms.content.store import ContentService, Page, PageRequest, org_filter
 from cms.content.visibility import ReadScope
 from cms.errors import InvalidInput
 from storage.documents import (
@@ -252,8 +252,10 @@ class InterviewService:
         org_id: ObjectId | None = None,
         kind: InterviewKind | None = None,
         events: EventFilter | None = None,
+        include_subtree: bool = False,
     ) -> Page[Interview]:
-        return await self.content.page(Interview, interview_filter(org_id, kind, events), scope, request)
+        base = interview_filter(org_id, kind, events, include_subtree=include_subtree)
+        return await self.content.page(Interview, base, scope, request)
 
 
 @dataclass(frozen=True)
@@ -266,11 +268,13 @@ class EventFilter:
 
 
 def interview_filter(
-    org_id: ObjectId | None, kind: InterviewKind | None, events: EventFilter | None
+    org_id: ObjectId | None,
+    kind: InterviewKind | None,
+    events: EventFilter | None,
+    *,
+    include_subtree: bool = False,
 ) -> dict[str, object]:
-    base: dict[str, object] = {}
-    if org_id is not None:
-        base["org_id"] = org_id
+    base: dict[str, object] = org_filter(org_id, include_subtree)
     if kind is not None:
         base["kind"] = kind.value
     if events is None:

@@ -6,8 +6,8 @@ export const HOME = `query ReadingRoomHome($org: ID!, $own: ID) {
     edges { node { id title documentNumber publishedDate validity validityLabel } }
   }
   gazette: gazetteIssues(first: 6) { edges { node { id title year number publicationDate } } }
-  interpretations(organization: $own, first: 5) { edges { node { id title publishedDate } } }
-  interviews(organization: $own, first: 5) { edges { node { id title publishedDate } } }
+  interpretations(organization: $own, includeSubtree: true, first: 5) { edges { node { id title publishedDate } } }
+  interviews(organization: $own, includeSubtree: true, first: 5) { edges { node { id title publishedDate } } }
   children: organizations(parent: $org) { id name }
 }`
 
@@ -44,7 +44,7 @@ export const GAZETTES = `query ReadingRoomGazettes($after: String) {
 }`
 
 export const INTERPRETATIONS = `query ReadingRoomInterpretations($org: ID, $after: String) {
-  interpretations(organization: $org, first: 20, after: $after) {
+  interpretations(organization: $org, includeSubtree: true, first: 20, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
     edges { node { id title publishedDate } }
@@ -52,7 +52,7 @@ export const INTERPRETATIONS = `query ReadingRoomInterpretations($org: ID, $afte
 }`
 
 export const INTERVIEWS = `query ReadingRoomInterviews($org: ID, $after: String) {
-  interviews(organization: $org, first: 20, after: $after) {
+  interviews(organization: $org, includeSubtree: true, first: 20, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
     edges { node { id title publishedDate } }

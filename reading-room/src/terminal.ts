@@ -18,7 +18,7 @@ export interface Org {
 export const terminal = reactive({
   config: null as TerminalConfig | null,
   org: null as Org | null,
-  // the subtree root is configured: lists of interpretations and interviews are that organization's
+  // the subtree root is configured: lists of interpretations and interviews are that organization's subtree's
   configured: false,
   elder: false,
   error: '',
