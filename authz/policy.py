@@ -73,6 +73,7 @@ class Permission(StrEnum):
     AUDIT_VIEW = "audit.view"
     CALENDAR_VIEW = "calendar.view"
     CALENDAR_MANAGE = "calendar.manage"
+    CATALOG_IMPORT = "catalog.import"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -101,6 +102,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.AUDIT_VIEW: "查看审计日志",
     Permission.CALENDAR_VIEW: "查看节假日安排",
     Permission.CALENDAR_MANAGE: "管理节假日安排",
+    Permission.CATALOG_IMPORT: "导入公开目录",
 }
 
 

@@ -29,6 +29,7 @@ from cms.content.cursors import CursorCodec
 from cms.content.public_changes import PublicChanges, PublicCounts, PublicMemo, Reason
 from cms.content.store import ContentService
 from cms.content.versions import VersionService
+from cms.imports.service import CatalogImportService
 from cms.content.visibility import ReadScope
 from cms.jobs.lease import node_id
 from cms.jobs.migrations import Migration, Migrations, Phase
@@ -125,6 +126,7 @@ class Services:
     search: SearchService
     requests: RequestService
     holidays: CalendarAdministration
+    imports: CatalogImportService
     node: str = field(default_factory=node_id)  # this process, as the job and migration leases name it
 
     def migrations(self) -> Migrations:
@@ -266,6 +268,21 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     )
     accounts = AccountService(secret, previous_secrets=previous)
     audit = AuditLog()
+    attachments = AttachmentService(
+        objects,
+        access,
+        workflow,
+        AttachmentLimits(
+            max_bytes=settings.attachment_max_mb * 1024 * 1024,
+            allowed_types=frozenset(settings.attachment_types),
+            previews=PreviewLimits(
+                max_pixels=settings.thumbnail_max_pixels,
+                memory_bytes=settings.preview_memory_mb * 1024 * 1024,
+                timeout_seconds=settings.preview_timeout_seconds,
+                workers=settings.preview_workers,
+            ),
+        ),
+    )
     search.audit = audit
     services = Services(
         settings=settings,
@@ -289,21 +306,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         allowed=AllowedActions(workflow),
         worklist=WorklistService(access, workflow, calendar),
         admin=AdministrationService(access, orgs, accounts, register, workflow, vocabularies, audit),
-        attachments=AttachmentService(
-            objects,
-            access,
-            workflow,
-            AttachmentLimits(
-                max_bytes=settings.attachment_max_mb * 1024 * 1024,
-                allowed_types=frozenset(settings.attachment_types),
-                previews=PreviewLimits(
-                    max_pixels=settings.thumbnail_max_pixels,
-                    memory_bytes=settings.preview_memory_mb * 1024 * 1024,
-                    timeout_seconds=settings.preview_timeout_seconds,
-                    workers=settings.preview_workers,
-                ),
-            ),
-        ),
+        attachments=attachments,
         public_changes=changes,
         search=search,
         requests=RequestService(
@@ -317,6 +320,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
             ),
         ),
         holidays=CalendarAdministration(access, calendar, audit, workflow.atomically),
+        imports=CatalogImportService(access, catalog, vocabularies, workflow, attachments, audit),
         node=node,
     )
     # Another process changed the tree or the vocabularies: reload ours before following its generation.

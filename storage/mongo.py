@@ -15,6 +15,7 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 from storage.accounts import LoginFailures, RevokedToken, User
 from storage.attachments import Attachment
 from storage.audit import AuditRecord
+from storage.imports import IMPORT_DOCUMENTS
 from storage.calendar import CalendarDay
 from storage.documents import ALL_DOCUMENTS, OBSOLETE_INDEXES
 from storage.reads import EngineProfile, profile_of
@@ -94,6 +95,7 @@ async def connect(
             SearchWord,
             SearchEntry,
             *REQUEST_DOCUMENTS,
+            *IMPORT_DOCUMENTS,
         ],
     )
     return client, db

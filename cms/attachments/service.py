@@ -163,6 +163,48 @@ class AttachmentService:
         assert ticket.attachment.id is not None
         return await self.complete_upload(principal, ticket.attachment.id, hashlib.sha256(data).hexdigest())
 
+    def refusal(self, size: int, head: bytes) -> str | None:
+        """Why a file would be refused as an upload (size, type sniffed from ``head``), or None; lets an
+        import report every refused file before it writes anything."""
+        if size <= 0:
+            return "文件为空。"
+        if size > self.limits.max_bytes:
+            return f"附件不能超过 {self.limits.max_bytes // (1024 * 1024)} MB。"
+        kind = sniff(head)
+        if kind is None or kind.mime not in self.limits.allowed_types:
+            return f"不支持该文件类型（{kind.label if kind else '无法识别'}）。"
+        return None
+
+    async def store_imported(
+        self, item: ContentDocument, filename: str, data: bytes, *, by: str | None
+    ) -> Attachment:
+        """A file of an imported item (cms.imports, whose permission the import checked; the item may
+        already be published, as historical records are), through every check an upload passes."""
+        import hashlib
+
+        assert item.id is not None
+        count = await Attachment.find({"item_id": item.id}).count()
+        attachment = Attachment(
+            item_id=item.id,
+            item_type=type(item).__name__,
+            org_id=item.org_id,
+            filename=_clean_filename(filename),
+            declared_size=len(data),
+            object_key=f"objects/{item.org_id}/{secrets.token_hex(16)}",
+            order=count,
+            uploaded_by=by,
+        )
+        await attachment.insert()
+        try:
+            stream = io.BytesIO(data)
+            content_type = "application/octet-stream"
+            await self._guard(self.objects.put_stream(attachment.object_key, stream, len(data), content_type))
+            await self._verify(attachment, hashlib.sha256(data).hexdigest())
+        except BaseException:
+            await self._discard(attachment)
+            raise
+        return attachment
+
     async def remove(self, principal: Principal, attachment_id: ObjectId) -> None:
         attachment = await Attachment.get(attachment_id)
         if attachment is None:

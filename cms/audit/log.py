@@ -57,6 +57,7 @@ ACTION_LABELS: dict[str, str] = {
     "search.add_words": "新增检索词",
     "search.remove_word": "删除检索词",
     "calendar.set_year": "设置节假日安排",
+    "catalog.import": "导入公开目录",
 }
 TARGET_LABELS: dict[str, str] = {
     "User": "账号",
@@ -65,6 +66,7 @@ TARGET_LABELS: dict[str, str] = {
     "Vocabulary": "词表",
     "SearchDictionary": "检索词典",
     "HolidayCalendar": "节假日安排",
+    "CatalogImport": "目录导入",
 }
 CSV_HEADER = (
     "序号",

@@ -218,7 +218,13 @@ class CatalogService:
         created_by: str | None = None,
         session: AsyncClientSession | None = None,
     ) -> CatalogEntry:
-        entry = CatalogEntry(
+        entry = self.build(new, created_by=created_by)
+        self.validate(entry)
+        return await self.content.insert(entry, session=session)
+
+    def build(self, new: NewCatalogEntry, *, created_by: str | None = None) -> CatalogEntry:
+        """The unsaved, unchecked entry (create_draft; imports check and write many at once)."""
+        return CatalogEntry(
             org_id=PydanticObjectId(new.org_id),
             title=new.title.strip(),
             description=new.description,
@@ -244,8 +250,6 @@ class CatalogService:
             created_by=created_by,
             **new.disclosure_fields(),
         )
-        self.validate(entry)
-        return await self.content.insert(entry, session=session)
 
 
 def _text(value: str, field: str, limit: int, *, required: bool = False) -> None:
