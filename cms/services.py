@@ -29,8 +29,8 @@ from cms.content.cursors import CursorCodec
 from cms.content.public_changes import PublicChanges, PublicCounts, PublicMemo, Reason
 from cms.content.store import ContentService
 from cms.content.versions import VersionService
-from cms.imports.service import CatalogImportService
 from cms.content.visibility import ReadScope
+from cms.imports.service import CatalogImportService
 from cms.jobs.lease import node_id
 from cms.jobs.migrations import Migration, Migrations, Phase
 from cms.jobs.runner import Job, JobRunner

@@ -15,9 +15,9 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 from storage.accounts import LoginFailures, RevokedToken, User
 from storage.attachments import Attachment
 from storage.audit import AuditRecord
-from storage.imports import IMPORT_DOCUMENTS
 from storage.calendar import CalendarDay
 from storage.documents import ALL_DOCUMENTS, OBSOLETE_INDEXES
+from storage.imports import IMPORT_DOCUMENTS
 from storage.reads import EngineProfile, profile_of
 from storage.register import RegisterRecord
 from storage.requests import REQUEST_DOCUMENTS

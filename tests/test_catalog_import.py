@@ -9,26 +9,18 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
-import subprocess
-import sys
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
-from cms.errors import Forbidden
-from cms.imports.service import BATCH, ImportFiles
-from cms.imports.sheets import open_sheet
-from storage.attachments import Attachment
-from storage.audit import AuditRecord
+from cms.imports.service import ImportFiles
 from storage.documents import CatalogEntry, ContentVersion, ReviewState
-from storage.imports import CatalogImport, ImportedRow, ImportState
+from storage.imports import ImportState
 from storage.register import RegisterRecord
 from storage.search import SearchEntry
-from tests.helpers import ADMIN, OFFICE, OFFICER, ROOT_KEY
+from tests.helpers import ADMIN, ROOT_KEY
 from tests.test_search import principal_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,7 +117,8 @@ async def test_a_sheet_imports_as_published_historical_records_filed_as_imports(
     )
     assert (str(first.created_date), str(first.published_date)) == ("2013-12-20", "2013-12-24")
     assert first.review_state is ReviewState.PUBLISHED
-    assert first.effective is not None and first.effective.date().isoformat() == "2013-12-24"
+    assert first.effective is not None
+    assert first.effective.date().isoformat() == "2013-12-24"
     records = await RegisterRecord.find({"item_id": first.id}).to_list()
     assert [(r.action, r.actor_name, r.details["source"]) for r in records] == [
         ("import", ADMIN, f"目录导入：{name}")
