@@ -51,6 +51,7 @@ class ImportedRow(Document):
 
     org_id: PydanticObjectId
     key: str
+    digest: str = ""  # of the row's values: the same 索引号 with other values is not the same row
     item_id: PydanticObjectId
     import_id: PydanticObjectId
     attachments: list[str] = Field(default_factory=list)  # file names still to attach

@@ -8,19 +8,30 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
+import os
+import subprocess
+import sys
+import zipfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
-from cms.imports.service import ImportFiles
+from cms.errors import DomainError
+from cms.imports.columns import COLUMNS
+from cms.imports.service import BATCH, ImportFiles
+from cms.kinds.catalog import NewCatalogEntry
+from storage.attachments import Attachment, AttachmentStatus
+from storage.audit import AuditRecord
 from storage.documents import CatalogEntry, ContentVersion, ReviewState
-from storage.imports import ImportState
+from storage.imports import CatalogImport, ImportedRow, ImportState
 from storage.register import RegisterRecord
 from storage.search import SearchEntry
-from tests.helpers import ADMIN, ROOT_KEY
+from tests.helpers import ADMIN, OFFICE, OFFICER, ROOT_KEY
 from tests.test_search import principal_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,3 +161,358 @@ async def test_an_import_as_drafts_keeps_the_numbers_and_files_nothing_in_the_re
     assert {e.review_state for e in entries} == {ReviewState.DRAFT}
     assert entries[0].index_number == f"{org.code}/2013-00001"
     assert await RegisterRecord.find({"org_id": org.id}).count() == 0
+
+
+def good(org: Any, n: int = 1, **changes: str) -> dict[str, str]:
+    row = dict(zip(HEADINGS, rows_for(org, 1, start=n)[0], strict=True))
+    row.update(changes)
+    return {k: v for k, v in row.items() if v != ""}
+
+
+def sheet_of(rows: list[dict[str, str]]) -> bytes:
+    headings = list(dict.fromkeys(h for row in rows for h in row))
+    return csv_bytes([[row.get(h, "") for h in headings] for row in rows], headings=headings)
+
+
+def problems_of(report: Any) -> list[tuple[int, str, str]]:
+    return [(p.row, p.column, p.message) for p in report.problems]
+
+
+@pytest.mark.parametrize(
+    ("bad", "column", "message"),
+    [
+        (lambda org: good(org, 2, 名称=""), "名称", "名称不能为空。"),
+        (lambda org: good(org, 2, 发布机构="不存在的机构"), "发布机构", "机构“不存在的机构”不存在。"),
+        (
+            lambda org: good(org, 2, 主题分类="综合政务\\不存在"),
+            "主题分类",
+            "主题分类“综合政务\\不存在”不在主题分类词表中。",
+        ),
+        (lambda org: good(org, 2, 体裁="檄文"), "体裁", "体裁“檄文”不在体裁词表中。"),
+        (lambda org: good(org, 2, 成文日期="2013-02-30"), "成文日期", "成文日期“2013-02-30”不是有效日期。"),
+        (
+            lambda org: good(org, 2, 发布日期="去年"),
+            "发布日期",
+            "发布日期“去年”不是有效日期，应写作 2013-12-24。",
+        ),
+        (
+            lambda org: good(org, 2, 发布日期="1900-01-01"),
+            "发布日期",
+            "发布日期：日期须在 1949-01-01 至 2100-12-31 之间。",
+        ),
+        (lambda org: good(org, 2, 发布日期=""), "发布日期", "以已发布方式导入时发布日期不能为空。"),
+        (lambda org: good(org, 2, 索引号=""), "索引号", "以已发布方式导入时索引号不能为空。"),
+        (
+            lambda org: good(org, 2, 索引号=f"{org.code}/2013-00001"),
+            "索引号",
+            "索引号“@/2013-00001”与第 2 行重复。",
+        ),
+        (
+            lambda org: good(org, 2, 发文字号="测试发〔2013〕1号"),
+            "发文字号",
+            "发文字号“测试发〔2013〕1号”与第 2 行重复。",
+        ),
+        (
+            lambda org: good(org, 2, 索引号="OTHER/2013-00002"),
+            "索引号",
+            "索引号“OTHER/2013-00002”不符合本机构的索引号模板 {code}/{year}-{seq:05d}。",
+        ),
+        (
+            lambda org: good(org, 2, 有效性="作废"),
+            "有效性",
+            "有效性“作废”无效，应为有效、已修改、废止、失效之一。",
+        ),
+        (lambda org: good(org, 2, 有效性="废止"), "废止日期", "废止或失效的文件须填写废止/失效日期。"),
+        (lambda org: good(org, 2, 发布日期="2013-12-01"), "发布日期", "发布日期不能早于成文日期。"),
+        (lambda org: good(org, 2, 附件="附件.pdf"), "附件", "该行列有附件，但没有提供附件压缩包。"),
+    ],
+    ids=[
+        "missing-title",
+        "unknown-organization",
+        "unknown-topic",
+        "unknown-genre",
+        "impossible-date",
+        "unreadable-date",
+        "date-out-of-range",
+        "published-without-date",
+        "published-without-index-number",
+        "duplicate-index-number",
+        "duplicate-document-number",
+        "index-number-off-template",
+        "unknown-validity",
+        "repealed-without-date",
+        "published-before-written",
+        "attachment-without-zip",
+    ],
+)
+async def test_a_refused_row_is_reported_by_row_and_column_and_nothing_is_written(
+    services, admin, org, bad, column, message
+):
+    files = ImportFiles("目录.csv", sheet_of([good(org, 1), bad(org)]))
+
+    report = await run(services, admin, org, files)
+
+    assert report.state is ImportState.REFUSED
+    assert problems_of(report) == [(3, column, message.replace("@", org.code))]
+    assert await CatalogEntry.find({"org_id": org.id}).count() == 0
+    assert await ImportedRow.find({"org_id": org.id}).count() == 0
+
+
+async def test_numbers_the_repository_already_holds_are_refused(services, admin, org):
+    await run(services, admin, org, ImportFiles("第一批.csv", sheet_of([good(org, 1)])))
+    drawn = await services.catalog.create_draft(
+        NewCatalogEntry(org_id=org.id, title="系统内新建", created_date=date(2013, 5, 1))
+    )
+    taken = await services.content.assign_index_number(drawn)
+    rows = [
+        good(org, 3, 索引号=taken),
+        good(org, 4, 发文字号="测试发〔2013〕1号"),
+        good(org, 1, 名称="改过的名称", 发文字号="测试发〔2013〕77号"),
+    ]
+
+    report = await run(services, admin, org, ImportFiles("第二批.csv", sheet_of(rows)))
+
+    assert problems_of(report) == [
+        (2, "索引号", f"索引号“{taken}”已被其他内容使用。"),
+        (3, "发文字号", "发文字号“测试发〔2013〕1号”在本机构的公开目录中已存在。"),
+        (
+            4,
+            "索引号",
+            f"索引号“{org.code}/2013-00001”已由此前的导入写入，本行内容与之不同；已导入的条目请在系统中修改。",
+        ),
+    ]
+
+
+async def test_a_dry_run_reports_every_problem_and_writes_nothing(services, admin, org):
+    rows = [good(org, 1), good(org, 2, 名称="", 体裁="檄文"), good(org, 3)]
+    files = ImportFiles("目录.csv", sheet_of(rows))
+
+    report = await run(services, admin, org, files, dry_run=True)
+    clean = await run(
+        services, admin, org, ImportFiles("目录.csv", sheet_of([rows[0], rows[2]])), dry_run=True
+    )
+
+    assert problems_of(report) == [(3, "体裁", "体裁“檄文”不在体裁词表中。"), (3, "名称", "名称不能为空。")]
+    assert (report.total, report.refused_rows) == (3, 1)
+    assert (clean.state, clean.total, clean.imported, clean.problems) == (ImportState.DONE, 2, 2, [])
+    assert await CatalogEntry.find({"org_id": org.id}).count() == 0
+    assert await CatalogImport.find({"org_id": org.id}).count() == 0
+
+
+async def test_an_interrupted_import_resumes_without_duplicates(services, admin, org, monkeypatch):
+    rows = [good(org, n) for n in range(1, BATCH + 6)]
+    files = ImportFiles("目录.csv", sheet_of(rows))
+    real = services.imports._insert
+    calls = 0
+
+    async def fail_second_batch(*args: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise ConnectionError("网络中断")
+        await real(*args)
+
+    monkeypatch.setattr(services.imports, "_insert", fail_second_batch)
+    with pytest.raises(ConnectionError):
+        await run(services, admin, org, files)
+    assert await CatalogEntry.find({"org_id": org.id}).count() == BATCH
+    monkeypatch.undo()
+
+    report = await run(services, admin, org, files)
+
+    assert (report.imported, report.skipped) == (5, BATCH)
+    numbers = [e.index_number for e in await entries_of(org)]
+    assert numbers == [f"{org.code}/2013-{n:05d}" for n in range(1, BATCH + 6)]
+    assert await RegisterRecord.find({"org_id": org.id}).count() == BATCH + 5
+    assert (await services.register.verify(org.id)).ok
+    states = [r.state for r in await CatalogImport.find({"org_id": org.id}).sort("started_at").to_list()]
+    assert states == [ImportState.FAILED, ImportState.DONE]
+
+
+async def test_numbers_drawn_after_an_import_follow_the_imported_ones(services, admin, org):
+    await run(services, admin, org, ImportFiles("目录.csv", sheet_of([good(org, 41), good(org, 7)])))
+    draft = await services.catalog.create_draft(
+        NewCatalogEntry(org_id=org.id, title="新文件", created_date=date(2013, 5, 1))
+    )
+
+    number = await services.content.assign_index_number(draft)
+
+    assert number == f"{org.code}/2013-00042"
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+async def test_attachments_come_from_the_zip_by_file_name_with_their_sha256(services, admin, org):
+    rows = [good(org, 1, 附件="通知.pdf、附表.pdf"), good(org, 2)]
+    attachments = zip_of({"材料/通知.pdf": PDF, "附表.pdf": PDF + b"%second\n"})
+    files = ImportFiles("目录.csv", sheet_of(rows), attachments)
+
+    report = await run(services, admin, org, files)
+    again = await run(services, admin, org, files)
+
+    assert (report.imported, again.skipped) == (2, 2)
+    entry = (await entries_of(org))[0]
+    stored = await Attachment.find({"item_id": entry.id}).sort("order").to_list()
+    assert [(a.filename, a.content_type, a.status, a.sha256) for a in stored] == [
+        ("通知.pdf", "application/pdf", AttachmentStatus.READY, hashlib.sha256(PDF).hexdigest()),
+        (
+            "附表.pdf",
+            "application/pdf",
+            AttachmentStatus.READY,
+            hashlib.sha256(PDF + b"%second\n").hexdigest(),
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"其他.pdf": PDF}, "附件压缩包中没有文件“通知.pdf”。"),
+        ({"通知.pdf": b"MZ\x90\x00 an executable"}, "附件“通知.pdf”：不支持该文件类型（无法识别）。"),
+        ({"通知.pdf": b""}, "附件“通知.pdf”：文件为空。"),
+    ],
+    ids=["missing-from-zip", "type-not-allowed", "empty"],
+)
+async def test_a_refused_attachment_is_reported_before_anything_is_written(
+    services, admin, org, files, message
+):
+    sheet = sheet_of([good(org, 1, 附件="通知.pdf")])
+
+    report = await run(services, admin, org, ImportFiles("目录.csv", sheet, zip_of(files)))
+
+    assert problems_of(report) == [(2, "附件", message)]
+    assert await CatalogEntry.find({"org_id": org.id}).count() == 0
+
+
+async def test_the_template_reads_back_as_a_sheet_with_lists_for_the_vocabularies(services, admin, org):
+    data = await services.imports.template(admin, org.id)
+
+    book = load_workbook(io.BytesIO(data))
+    sheet = book["公开目录"]
+    assert [c.value for c in sheet[1]] == [c.heading for c in COLUMNS]
+    assert [c.value for c in sheet[2]] == [c.hint for c in COLUMNS]
+    ranges = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
+    assert ranges["I3:I10002"].startswith("=词表!$A$2:$A$")  # 主题分类
+    assert ranges["J3:J10002"].startswith("=词表!$B$2:$B$")  # 体裁
+    assert book["词表"]["E2"].value == org.name  # 发布机构: the organizations of the import
+    sheet.append(
+        [
+            f"{org.code}/2014-00001",
+            "模板填写的文件",
+            "",
+            org.name,
+            "",
+            "",
+            date(2014, 3, 1),
+            date(2014, 3, 5),
+            "综合政务\\政务公开",
+            "通知",
+            "主题词一、主题词二",
+            "主动公开",
+        ]
+    )
+    out = io.BytesIO()
+    book.save(out)
+
+    report = await run(services, admin, org, ImportFiles("模板.xlsx", out.getvalue()))
+
+    assert (report.imported, report.problems) == (1, [])
+    entry = (await entries_of(org))[0]
+    assert (entry.title, entry.keywords, str(entry.published_date)) == (
+        "模板填写的文件",
+        ["主题词一", "主题词二"],
+        "2014-03-05",
+    )
+
+
+@pytest.mark.parametrize("username", [OFFICER, None], ids=["officer", "anonymous"])
+async def test_only_administrators_and_the_disclosure_office_import(services, org, username):
+    from authz import ANONYMOUS
+
+    principal = await principal_of(services, username) if username else ANONYMOUS
+    files = ImportFiles("目录.csv", sheet_of([good(org, 1)]))
+
+    with pytest.raises(DomainError) as refused:
+        await run(services, principal, org, files)
+
+    assert refused.value.code == ("FORBIDDEN" if username else "UNAUTHENTICATED")
+    assert await CatalogEntry.find({"org_id": org.id}).count() == 0
+
+
+async def test_the_disclosure_office_imports_and_the_audit_log_records_it(services, org):
+    office = await principal_of(services, OFFICE)
+
+    report = await run(
+        services, office, org, ImportFiles("目录.csv", sheet_of([good(org, 1)])), as_drafts=True
+    )
+
+    record = await AuditRecord.find_one({"target_id": str(report.import_id)})
+    assert record is not None
+    assert (record.action, record.actor_name, record.target_label) == ("catalog.import", OFFICE, "目录.csv")
+    assert record.after["imported"] == 1
+
+
+def import_catalog(embedded: Any, settings: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "GONGKAI_MODE": "demo",
+        "GONGKAI_DEMO_DATA": "false",
+        "GONGKAI_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "GONGKAI_MONGO_URL": embedded.mongo_url,
+        "GONGKAI_MONGO_DATABASE": settings.mongo_database,
+        "GONGKAI_S3_ENDPOINT": embedded.s3_endpoint,
+        "GONGKAI_S3_ACCESS_KEY": embedded.s3_access_key,
+        "GONGKAI_S3_SECRET_KEY": embedded.s3_secret_key,
+    }
+    command = [sys.executable, "-m", "web.cli", "import-catalog", *args]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+async def test_the_command_refuses_a_bad_sheet_with_exit_1_and_imports_a_good_one(
+    embedded, settings, org, tmp_path
+):
+    bad, fixed = tmp_path / "bad.csv", tmp_path / "fixed.csv"
+    bad.write_bytes(sheet_of([good(org, 1), good(org, 2, 体裁="檄文")]))
+    fixed.write_bytes(sheet_of([good(org, 1), good(org, 2)]))
+
+    refused = import_catalog(embedded, settings, str(bad), "--organization", org.key)
+    checked = import_catalog(embedded, settings, str(fixed), "--organization", org.key, "--dry-run")
+    imported = import_catalog(embedded, settings, str(fixed), "--organization", org.key)
+    again = import_catalog(embedded, settings, str(fixed), "--organization", org.key)
+
+    assert refused.returncode == 1
+    assert "第 3 行 体裁：体裁“檄文”不在体裁词表中。" in refused.stderr.splitlines()
+    assert (checked.returncode, checked.stdout.splitlines()[-1]) == (
+        0,
+        "试运行：共 2 行，将导入 2 行，已导入过 0 行。",
+    )
+    assert (imported.returncode, imported.stdout.splitlines()[-1]) == (
+        0,
+        "已导入 2 行，已导入过 0 行（共 2 行）。",
+    )
+    assert (again.returncode, again.stdout.splitlines()[-1]) == (0, "已导入 0 行，已导入过 2 行（共 2 行）。")
+    assert await CatalogEntry.find({"org_id": org.id}).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--organization", "no-such-org"], 2, "机构“no-such-org”不存在。"),
+        (["--organization", "{org}", "--attachments", "/nonexistent.zip"], 2, "无法读取文件"),
+    ],
+    ids=["unknown-organization", "missing-zip"],
+)
+async def test_the_command_exits_2_on_bad_arguments(embedded, settings, org, tmp_path, args, code, message):
+    sheet = tmp_path / "s.csv"
+    sheet.write_bytes(sheet_of([good(org, 1)]))
+
+    result = import_catalog(embedded, settings, str(sheet), *[a.replace("{org}", org.key) for a in args])
+
+    assert result.returncode == code
+    assert message in result.stderr

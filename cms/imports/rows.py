@@ -56,7 +56,8 @@ class RowResult:
     attachments: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
-    key: str = ""  # what makes a re-run recognize the row: its 索引号, else a digest of every value
+    key: str = ""  # what makes a re-run recognize the row: its 索引号, else its digest
+    digest: str = ""  # of every value of the row
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ def read_row(row: SheetRow, context: RowContext) -> RowResult:
     if result.problems:
         return result
     result.index_number = values.pop("index_number", None)
-    result.key = f"索引号:{result.index_number}" if result.index_number else _digest(row)
+    result.digest = _digest(row)
+    result.key = f"索引号:{result.index_number}" if result.index_number else result.digest
     result.attachments = values.pop("attachments", [])
     if result.index_number and not context.template.matches(
         result.index_number, code=context.org_code, key=context.org_key
