@@ -20,6 +20,7 @@ from schema.audit import AuditQuery
 from schema.calendar import CalendarMutation, CalendarQuery
 from schema.cost import CostRules
 from schema.execution import plain_field_executor
+from schema.imports import ImportMutation, ImportQuery
 from schema.labels import LabelsQuery
 from schema.mutations import Mutation as BaseMutation
 from schema.people import PeopleMutation, PeopleQuery
@@ -49,13 +50,23 @@ class GongkaiSchema(strawberry.Schema):
 
 @strawberry.type
 class Query(
-    PublicQuery, StaffQuery, SearchQuery, LabelsQuery, RequestQuery, PeopleQuery, AuditQuery, CalendarQuery
+    PublicQuery,
+    StaffQuery,
+    SearchQuery,
+    LabelsQuery,
+    RequestQuery,
+    PeopleQuery,
+    AuditQuery,
+    CalendarQuery,
+    ImportQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(BaseMutation, SearchMutation, RequestMutation, PeopleMutation, CalendarMutation):
+class Mutation(
+    BaseMutation, SearchMutation, RequestMutation, PeopleMutation, CalendarMutation, ImportMutation
+):
     pass
 
 

@@ -6,6 +6,8 @@ Every test imports into an organization of its own (the database is shared by th
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import codecs
 import csv
 import hashlib
@@ -516,3 +518,155 @@ async def test_the_command_exits_2_on_bad_arguments(embedded, settings, org, tmp
 
     assert result.returncode == code
     assert message in result.stderr
+
+
+# -- through HTTP and GraphQL (the admin app's way) ---------------------------------------------------
+
+CHECK = """mutation($o: ID!, $n: String!, $f: String!, $a: String, $d: Boolean!) {
+  checkCatalogImport(organization: $o, filename: $n, file: $f, attachments: $a, asDrafts: $d) {
+    total importable skipped refusedRows problems { row column message } problemsCsv } }"""
+START = """mutation($o: ID!, $n: String!, $f: String!, $d: Boolean!) {
+  startCatalogImport(organization: $o, filename: $n, file: $f, asDrafts: $d) { id state stateLabel } }"""
+PROGRESS = """query($id: ID!) { catalogImport(id: $id) {
+  filename state stateLabel total imported skipped refused asDrafts organization { key } } }"""
+TEMPLATE = "query($o: ID!) { catalogImportTemplate(organization: $o) }"
+
+
+@pytest.fixture(scope="module")
+def api(gql, settings):
+    from tests.helpers import Api
+
+    return Api(gql, settings.demo_password.get_secret_value())
+
+
+async def upload(client: Any, data: bytes, token: str | None) -> Any:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    return await client.post("/imports/files", content=data, headers=headers)
+
+
+def gid(type_name: str, object_id: Any) -> str:
+    from cms.content.ids import to_global_id
+
+    return to_global_id(type_name, str(object_id))
+
+
+async def test_the_admin_app_checks_then_imports_and_follows_the_progress(services, client, api, org):
+    token = await api.token(ADMIN)
+    bad = (await upload(client, sheet_of([good(org, 1), good(org, 2, 成文日期="2013-13-01")]), token)).json()[
+        "id"
+    ]
+    fixed = (await upload(client, sheet_of([good(org, 1), good(org, 2)]), token)).json()["id"]
+    variables = {"o": gid("Organization", org.id), "n": "目录.csv", "a": None, "d": False}
+
+    refused = (await api.ok(CHECK, {**variables, "f": bad}, token))["checkCatalogImport"]
+    checked = (await api.ok(CHECK, {**variables, "f": fixed}, token))["checkCatalogImport"]
+    started = (await api.ok(START, {**variables, "f": fixed}, token))["startCatalogImport"]
+    await asyncio.gather(*services.imports._running)
+    progress = (await api.ok(PROGRESS, {"id": started["id"]}, token))["catalogImport"]
+
+    assert refused["problems"] == [
+        {"row": 3, "column": "成文日期", "message": "成文日期“2013-13-01”不是有效日期。"}
+    ]
+    assert refused["problemsCsv"] == "行,列,问题\r\n3,成文日期,成文日期“2013-13-01”不是有效日期。\r\n"
+    assert (checked["total"], checked["importable"], checked["refusedRows"]) == (2, 2, 0)
+    assert (started["state"], started["stateLabel"]) == ("RUNNING", "导入中")
+    assert progress == {
+        "filename": "目录.csv",
+        "state": "DONE",
+        "stateLabel": "已完成",
+        "total": 2,
+        "imported": 2,
+        "skipped": 0,
+        "refused": 0,
+        "asDrafts": False,
+        "organization": {"key": org.key},
+    }
+
+
+async def test_a_cancelled_import_stops_between_batches_and_resumes_later(
+    services, client, api, org, monkeypatch
+):
+    token = await api.token(ADMIN)
+    file = (await upload(client, sheet_of([good(org, n) for n in range(1, BATCH + 3)]), token)).json()["id"]
+    variables = {"o": gid("Organization", org.id), "n": "目录.csv", "f": file, "d": False}
+    first_batch_written, cancel_sent = asyncio.Event(), asyncio.Event()
+    real = services.imports._insert
+
+    async def held_after_first_batch(*args: Any) -> None:
+        await real(*args)
+        first_batch_written.set()
+        await cancel_sent.wait()
+
+    monkeypatch.setattr(services.imports, "_insert", held_after_first_batch)
+    started = (await api.ok(START, variables, token))["startCatalogImport"]
+    await first_batch_written.wait()
+
+    cancel = "mutation($id: ID!) { cancelCatalogImport(id: $id) { cancelRequested } }"
+    cancelled = (await api.ok(cancel, {"id": started["id"]}, token))["cancelCatalogImport"]
+    cancel_sent.set()
+    await asyncio.gather(*services.imports._running)
+    monkeypatch.undo()
+    first = (await api.ok(PROGRESS, {"id": started["id"]}, token))["catalogImport"]
+    resumed = (await api.ok(START, variables, token))["startCatalogImport"]
+    await asyncio.gather(*services.imports._running)
+    second = (await api.ok(PROGRESS, {"id": resumed["id"]}, token))["catalogImport"]
+
+    assert cancelled == {"cancelRequested": True}
+    assert (first["state"], first["stateLabel"], first["imported"]) == ("CANCELLED", "已取消", BATCH)
+    assert (second["state"], second["imported"], second["skipped"]) == ("DONE", 2, BATCH)
+    assert await CatalogEntry.find({"org_id": org.id}).count() == BATCH + 2
+
+
+async def test_the_template_downloads_through_graphql(api, org):
+    data = await api.ok(TEMPLATE, {"o": gid("Organization", org.id)}, await api.token(OFFICE))
+
+    book = load_workbook(io.BytesIO(base64.b64decode(data["catalogImportTemplate"])))
+    assert book.sheetnames == ["公开目录", "词表"]
+
+
+@pytest.mark.parametrize(
+    ("user", "status", "code"),
+    [(None, 401, "UNAUTHENTICATED"), (OFFICER, 403, "FORBIDDEN")],
+    ids=["anonymous", "officer"],
+)
+async def test_uploads_need_the_import_permission(client, api, user, status, code):
+    token = await api.token(user) if user else None
+
+    response = await upload(client, b"a,b\n", token)
+
+    assert response.status_code == status
+    assert response.json()["errors"][0]["extensions"]["code"] == code
+
+
+@pytest.mark.parametrize(
+    ("user", "code"),
+    [(None, "UNAUTHENTICATED"), (OFFICER, "FORBIDDEN")],
+    ids=["anonymous", "officer"],
+)
+async def test_checking_starting_and_the_template_need_the_import_permission(client, api, org, user, code):
+    admin_token = await api.token(ADMIN)
+    file = (await upload(client, sheet_of([good(org, 1)]), admin_token)).json()["id"]
+    token = await api.token(user) if user else None
+    variables = {"o": gid("Organization", org.id), "n": "目录.csv", "f": file, "d": False}
+
+    answers = [
+        await api.post(CHECK, {**variables, "a": None}, token),
+        await api.post(START, variables, token),
+        await api.post(TEMPLATE, {"o": variables["o"]}, token),
+    ]
+
+    assert [a["errors"][0]["extensions"]["code"] for a in answers] == [code, code, code]
+    assert await CatalogEntry.find({"org_id": org.id}).count() == 0
+
+
+async def test_an_unknown_staged_file_is_a_bad_input_naming_the_field(api, org):
+    variables = {"o": gid("Organization", org.id), "n": "目录.csv", "f": "0" * 32, "a": None, "d": False}
+
+    answer = await api.post(CHECK, variables, await api.token(ADMIN))
+
+    error = answer["errors"][0]
+    assert (error["extensions"]["code"], error["extensions"]["field"], error["message"]) == (
+        "BAD_USER_INPUT",
+        "file",
+        "未找到上传的文件，请重新上传。",
+    )

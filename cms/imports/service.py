@@ -9,9 +9,12 @@ rows whose attachments were not all stored yet are stored on the re-run.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import logging
+import re
+import secrets
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,7 +39,7 @@ from cms.content.store import ContentService
 from cms.content.versions import snapshot
 from cms.errors import InvalidInput, NotFound
 from cms.imports.rows import Problem, RowContext, RowResult, read_row
-from cms.imports.sheets import Sheet, open_sheet, template
+from cms.imports.sheets import MAX_SHEET_BYTES, Sheet, open_sheet, template
 from cms.kinds.catalog import CatalogService
 from cms.review.register import RegisterEntry
 from cms.review.workflow import WorkflowService
@@ -49,6 +52,7 @@ from storage.documents import (
     utcnow,
 )
 from storage.imports import CatalogImport, ImportedRow, ImportState
+from storage.objectstore import ObjectNotFound
 from storage.search import SearchEntry
 
 log = logging.getLogger("gongkai.imports")
@@ -56,6 +60,7 @@ T = TypeVar("T")
 BATCH = 500  # rows per transaction
 MAX_KEPT_PROBLEMS = 1000  # on the import's record; reports and the CSV carry them all
 _ENCODER = Encoder(to_db=True)
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
 Progress = Callable[[int, int], None]  # rows done (written or skipped), rows in the sheet
 
 
@@ -108,6 +113,7 @@ class CatalogImportService:
         self.workflow = workflow
         self.attachments = attachments
         self.audit = audit
+        self._running: set[asyncio.Task[ImportReport]] = set()  # the admin app's runs in this process
 
     # -- the template ---------------------------------------------------------------------------
 
@@ -118,6 +124,51 @@ class CatalogImportService:
         tree = self.content.orgs.tree
         names = [tree.require(o).name for o in sorted(tree.subtree_ids(org_id), key=str)]
         return template(topics, genres, names)
+
+    # -- files staged for the admin app ------------------------------------------------------------
+
+    async def stage(self, principal: Principal, data: bytes) -> str:
+        """A sheet or zip the admin app uploaded (same-origin, too large for a GraphQL request), kept in
+        the object store for the check and the run, which may happen on another server process."""
+        if not self.access.orgs_with(principal, Permission.CATALOG_IMPORT):
+            self.access.require(principal, Permission.CATALOG_IMPORT, ObjectId())  # the refusal's error
+        if not data:
+            raise InvalidInput("文件为空。", field="file")
+        if len(data) > MAX_SHEET_BYTES:
+            raise InvalidInput(f"文件不能超过 {MAX_SHEET_BYTES // (1024 * 1024)} MB。", field="file")
+        token = secrets.token_hex(16)
+        objects = self.attachments.objects
+        await objects.put_stream(_staged_key(token), io.BytesIO(data), len(data), "application/octet-stream")
+        return token
+
+    async def staged(self, token: str, field: str) -> bytes:
+        if not _TOKEN.fullmatch(token):
+            raise InvalidInput("未找到上传的文件，请重新上传。", field=field)
+        try:
+            return await self.attachments.objects.read_range(_staged_key(token))
+        except ObjectNotFound:
+            raise InvalidInput("未找到上传的文件，请重新上传。", field=field) from None
+
+    async def start_in_background(
+        self,
+        principal: Principal,
+        org_id: ObjectId,
+        files: ImportFiles,
+        *,
+        as_drafts: bool,
+    ) -> CatalogImport:
+        """The admin app's run: the record at once, the rows checked and written in this process
+        meanwhile (progress and cancellation through the record)."""
+        record = await self.start(principal, org_id, files, as_drafts=as_drafts)
+        task = asyncio.create_task(self._run(principal, org_id, files, False, as_drafts, None, record))
+        self._running.add(task)
+        task.add_done_callback(self._ended)
+        return record
+
+    def _ended(self, task: asyncio.Task[ImportReport]) -> None:
+        self._running.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("catalog import failed", exc_info=task.exception())
 
     # -- an import --------------------------------------------------------------------------------
 
@@ -145,7 +196,7 @@ class CatalogImportService:
         record = await self.get(principal, import_id)
         if record.state is ImportState.RUNNING:
             record.cancel_requested = True
-            await record.save()
+            await _update(record, cancel_requested=True)
         return record
 
     async def get(self, principal: Principal, import_id: ObjectId) -> CatalogImport:
@@ -217,7 +268,7 @@ class CatalogImportService:
             record = await self._start(principal, org_id, files, as_drafts=as_drafts)
         report.import_id = record.id
         record.total = report.total
-        await record.save()
+        await _update(record, total=report.total)
         try:
             await self._write_all(principal, record, sheet, archive, context, report, progress)
         except BaseException:
@@ -322,7 +373,7 @@ class CatalogImportService:
             report.skipped += len(good) - len(written)
             await self._store_files(principal, context.org_id, good, archive)
             record.imported, record.skipped = report.imported, report.skipped
-            await record.save()
+            await _update(record, imported=report.imported, skipped=report.skipped)
             if progress is not None:
                 progress(report.imported + report.skipped, report.total)
         report.state = ImportState.DONE
@@ -487,7 +538,16 @@ class CatalogImportService:
             for p in report.problems[:MAX_KEPT_PROBLEMS]
         ]
         record.finished_at = utcnow()
-        await record.save()
+        await _update(
+            record,
+            state=record.state.value,
+            total=record.total,
+            imported=record.imported,
+            skipped=record.skipped,
+            refused=record.refused,
+            problems=record.problems,
+            finished_at=record.finished_at,
+        )
 
     async def _audit(self, principal: Principal, record: CatalogImport, report: ImportReport) -> None:
         after = {
@@ -575,6 +635,11 @@ async def _check_taken(org_id: ObjectId, rows: list[RowResult], out: list[Proble
             out.append(row.problems[-1])
 
 
+async def _update(record: CatalogImport, **fields: Any) -> None:
+    """Only these fields: a whole-document save would undo a cancellation asked for meanwhile."""
+    await CatalogImport.get_pymongo_collection().update_one({"_id": record.id}, {"$set": fields})
+
+
 async def _cancel_requested(record: CatalogImport) -> bool:
     found = await CatalogImport.get_pymongo_collection().find_one({"_id": record.id}, {"cancel_requested": 1})
     return bool(found and found.get("cancel_requested"))
@@ -623,3 +688,7 @@ def _instant(day: date | None) -> datetime | None:
 def _item_id(entry: CatalogEntry) -> ObjectId:
     assert entry.id is not None, "stamped before it is filed"
     return entry.id
+
+
+def _staged_key(token: str) -> str:
+    return f"imports/{token}"
