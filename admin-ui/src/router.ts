@@ -25,6 +25,7 @@ export const router = createRouter({
     { path: '/history/:id', name: 'history', component: () => import('./views/HistoryView.vue'), props: true, meta: { title: '版本与流转记录' } },
     { path: '/users', name: 'users', component: () => import('./views/UsersView.vue'), meta: { title: '用户与角色' } },
     { path: '/organizations', name: 'organizations', component: () => import('./views/OrgsView.vue'), meta: { title: '机构管理' } },
+    { path: '/import', name: 'import', component: () => import('./views/ImportView.vue'), meta: { title: '导入目录' } },
     { path: '/register', name: 'register', component: () => import('./views/RegisterView.vue'), meta: { title: '审查登记' } },
     { path: '/:rest(.*)*', redirect: '/' },
   ],

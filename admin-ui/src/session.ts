@@ -50,6 +50,7 @@ export const can = reactive({
   exportRegister: computed(() => (session.me?.registerExport.length ?? 0) > 0),
   manageVocabularies: computed(() => (session.me?.vocabularyManage.length ?? 0) > 0),
   manageOrgs: computed(() => (session.me?.orgManage.length ?? 0) > 0),
+  importCatalog: computed(() => (session.me?.catalogImport.length ?? 0) > 0),
   manageUsers: computed(() => (session.me?.userManage.length ?? 0) + (session.me?.roleGrant.length ?? 0) > 0),
 })
 

@@ -421,46 +421,54 @@ class CatalogImportService:
             for row, entry in zip(rows, entries, strict=True)
         ]
 
-        async def writes(session: AsyncClientSession) -> list[RegisterEntry]:
-            await _insert_many(CatalogEntry, [_encode(e) for e in entries], session)
-            await _insert_many(SearchEntry, [search_entry(e) for e in entries], session)
-            versions = [
-                ContentVersion(
-                    item_id=e.id,
-                    item_type="CatalogEntry",
-                    version=e.version,
-                    data=snapshot(e),
-                    saved_by=principal.user_id,
-                    note="导入",
+        # Everything is built before the transaction: segmenting the text for the search entries is
+        # most of a row's cost, and a long transaction is one the server may abort (and run again).
+        documents = {
+            CatalogEntry: [_encode(e) for e in entries],
+            SearchEntry: [search_entry(e) for e in entries],
+            ContentVersion: [
+                _encode(
+                    ContentVersion(
+                        item_id=_item_id(e),
+                        item_type="CatalogEntry",
+                        version=e.version,
+                        data=snapshot(e),
+                        saved_by=principal.user_id,
+                        note="导入",
+                    )
                 )
                 for e in entries
-            ]
-            await _insert_many(ContentVersion, [_encode(v) for v in versions], session)
-            numbers = [
-                IndexNumberRecord(number=e.index_number, org_id=e.org_id, item_id=e.id)
+            ],
+            IndexNumberRecord: [
+                _encode(IndexNumberRecord(number=e.index_number, org_id=e.org_id, item_id=_item_id(e)))
                 for e in entries
                 if e.index_number
-            ]
-            await _insert_many(IndexNumberRecord, [_encode(n) for n in numbers], session)
-            keys = [
-                ImportedRow(
-                    org_id=context.org_id,
-                    key=row.key,
-                    digest=row.digest,
-                    item_id=e.id,
-                    import_id=record.id,
-                    attachments=row.attachments,
-                    attachments_done=not row.attachments,
+            ],
+            ImportedRow: [
+                _encode(
+                    ImportedRow(
+                        org_id=context.org_id,
+                        key=row.key,
+                        digest=row.digest,
+                        item_id=_item_id(e),
+                        import_id=record.id,
+                        attachments=row.attachments,
+                        attachments_done=not row.attachments,
+                    )
                 )
                 for row, e in zip(rows, entries, strict=True)
-            ]
-            await _insert_many(ImportedRow, [_encode(k) for k in keys], session)
-            return registered[1:]
+            ],
+        }
+
+        async def writes(session: AsyncClientSession) -> list[RegisterEntry] | None:
+            for cls, docs in documents.items():
+                await _insert_many(cls, docs, session)
+            return None
 
         if context.as_drafts:
             await self.workflow.atomically(writes)
         else:
-            await self.workflow.filing.file(writes, registered[0])
+            await self.workflow.filing.file_many(writes, registered)
         await self._advance_counters(entries, context)
         if not context.as_drafts:
             for hook in self.content.published_hooks:  # public caches: once per batch is enough

@@ -42,6 +42,7 @@ export const ME = graphql(`
       orgManage: organizationsWith(permission: ORG_MANAGE)
       reviewApprove: organizationsWith(permission: REVIEW_APPROVE)
       vocabularyManage: organizationsWith(permission: VOCABULARY_MANAGE)
+      catalogImport: organizationsWith(permission: CATALOG_IMPORT)
     }
   }
 `)
@@ -601,6 +602,52 @@ export const LABELS = graphql(`
       contentTypes { value label }
       permissions { value label }
       versionFields { value label }
+    }
+  }
+`)
+
+export const CATALOG_IMPORT_TEMPLATE = graphql(`
+  query CatalogImportTemplate($org: ID!) {
+    catalogImportTemplate(organization: $org)
+  }
+`)
+
+export const CHECK_CATALOG_IMPORT = graphql(`
+  mutation CheckCatalogImport($org: ID!, $filename: String!, $file: String!, $attachments: String, $asDrafts: Boolean!) {
+    checkCatalogImport(organization: $org, filename: $filename, file: $file, attachments: $attachments, asDrafts: $asDrafts) {
+      total
+      importable
+      skipped
+      refusedRows
+      problems { row column message }
+      problemsCsv
+    }
+  }
+`)
+
+export const START_CATALOG_IMPORT = graphql(`
+  mutation StartCatalogImport($org: ID!, $filename: String!, $file: String!, $attachments: String, $asDrafts: Boolean!) {
+    startCatalogImport(organization: $org, filename: $filename, file: $file, attachments: $attachments, asDrafts: $asDrafts) {
+      id state stateLabel total imported skipped refused cancelRequested
+      problems { row column message }
+    }
+  }
+`)
+
+export const CATALOG_IMPORT = graphql(`
+  query CatalogImport($id: ID!) {
+    catalogImport(id: $id) {
+      id state stateLabel total imported skipped refused cancelRequested
+      problems { row column message }
+    }
+  }
+`)
+
+export const CANCEL_CATALOG_IMPORT = graphql(`
+  mutation CancelCatalogImport($id: ID!) {
+    cancelCatalogImport(id: $id) {
+      id state stateLabel total imported skipped refused cancelRequested
+      problems { row column message }
     }
   }
 `)
