@@ -563,6 +563,9 @@ async def test_the_admin_app_checks_then_imports_and_follows_the_progress(servic
     started = (await api.ok(START, {**variables, "f": fixed}, token))["startCatalogImport"]
     await asyncio.gather(*services.imports._running)
     progress = (await api.ok(PROGRESS, {"id": started["id"]}, token))["catalogImport"]
+    again = (await api.ok(START, {**variables, "f": fixed}, token))["startCatalogImport"]
+    await asyncio.gather(*services.imports._running)
+    second = (await api.ok(PROGRESS, {"id": again["id"]}, token))["catalogImport"]
 
     assert refused["problems"] == [
         {"row": 3, "column": "成文日期", "message": "成文日期“2013-13-01”不是有效日期。"}
@@ -581,6 +584,8 @@ async def test_the_admin_app_checks_then_imports_and_follows_the_progress(servic
         "asDrafts": False,
         "organization": {"key": org.key},
     }
+    assert (second["state"], second["imported"], second["skipped"]) == ("DONE", 0, 2)
+    assert await RegisterRecord.find({"org_id": org.id}).count() == 2
 
 
 async def test_a_cancelled_import_stops_between_batches_and_resumes_later(
