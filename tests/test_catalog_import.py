@@ -350,6 +350,20 @@ def zip_of(files: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+class GbkName(zipfile.ZipInfo):
+    """As Chinese Windows writes zips: the name's GBK bytes, and no UTF-8 flag."""
+
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:
+        return self.filename.encode("cp437"), self.flag_bits
+
+
+def gbk_named_zip(name: str, data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(GbkName(name.encode("gbk").decode("cp437")), data)
+    return out.getvalue()
+
+
 async def test_attachments_come_from_the_zip_by_file_name_with_their_sha256(services, admin, org):
     rows = [good(org, 1, 附件="通知.pdf、附表.pdf"), good(org, 2)]
     attachments = zip_of({"材料/通知.pdf": PDF, "附表.pdf": PDF + b"%second\n"})
@@ -390,6 +404,16 @@ async def test_a_refused_attachment_is_reported_before_anything_is_written(
 
     assert problems_of(report) == [(2, "附件", message)]
     assert await CatalogEntry.find({"org_id": org.id}).count() == 0
+
+
+async def test_a_zip_from_chinese_windows_names_its_files_in_gbk(services, admin, org):
+    files = ImportFiles("目录.csv", sheet_of([good(org, 1, 附件="通知.pdf")]), gbk_named_zip("通知.pdf", PDF))
+
+    report = await run(services, admin, org, files)
+
+    assert (report.imported, report.problems) == (1, [])
+    entry = (await entries_of(org))[0]
+    assert [a.filename for a in await Attachment.find({"item_id": entry.id}).to_list()] == ["通知.pdf"]
 
 
 async def test_the_template_reads_back_as_a_sheet_with_lists_for_the_vocabularies(services, admin, org):
