@@ -11,7 +11,6 @@ from bson import ObjectId
 
 from cms import model
 from cms.content.ids import expect_global_id, to_global_id
-from cms.errors import InvalidId, NotFound
 from cms.imports.rows import Problem
 from cms.imports.service import MAX_KEPT_PROBLEMS, ImportFiles, ImportReport
 from cms.imports.sheets import problems_csv
@@ -105,8 +104,12 @@ def _import(record: model.CatalogImport) -> CatalogImport:
     )
 
 
-async def _files(info: Info, filename: str, file: str, attachments: str | None) -> ImportFiles:
+async def _files(
+    info: Info, org_id: ObjectId, filename: str, file: str, attachments: str | None
+) -> ImportFiles:
+    """The staged files, once the caller is known to be allowed (nothing is read for anyone else)."""
     imports = info.context.services.imports
+    imports.require(principal(info), org_id)
     sheet = await imports.staged(file, "file")
     archive = await imports.staged(attachments, "attachments") if attachments else None
     return ImportFiles(filename, sheet, archive)
@@ -122,15 +125,10 @@ class ImportQuery:
         data = await info.context.services.imports.template(principal(info), org_id)
         return base64.b64encode(data).decode("ascii")
 
-    @strawberry.field(description="一次目录导入的进度和结果（需导入公开目录权限）")
+    @strawberry.field(description="一次目录导入的进度和结果（需导入公开目录权限；看不到的导入为 NOT_FOUND）")
     async def catalog_import(self, info: Info, id: strawberry.ID) -> CatalogImport | None:
-        try:
-            record = await info.context.services.imports.get(
-                principal(info), expect_global_id(id, "CatalogImport")
-            )
-        except (NotFound, InvalidId):
-            return None
-        return _import(record)
+        import_id = expect_global_id(id, "CatalogImport")
+        return _import(await info.context.services.imports.get(principal(info), import_id))
 
 
 @strawberry.type
@@ -149,7 +147,7 @@ class ImportMutation:
         as_drafts: bool = False,
     ) -> CatalogImportCheck:
         org_id = expect_global_id(organization, "Organization")
-        files = await _files(info, filename, file, attachments)
+        files = await _files(info, org_id, filename, file, attachments)
         report = await info.context.services.imports.run(
             principal(info), org_id, files, dry_run=True, as_drafts=as_drafts
         )
@@ -169,7 +167,7 @@ class ImportMutation:
         as_drafts: bool = False,
     ) -> CatalogImport:
         org_id = expect_global_id(organization, "Organization")
-        files = await _files(info, filename, file, attachments)
+        files = await _files(info, org_id, filename, file, attachments)
         record = await info.context.services.imports.start_in_background(
             principal(info), org_id, files, as_drafts=as_drafts
         )

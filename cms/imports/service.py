@@ -36,7 +36,7 @@ from cms.audit.log import AuditLog, Change
 from cms.content.entries import search_entry
 from cms.content.store import ContentService
 from cms.content.versions import snapshot
-from cms.errors import InvalidInput, NotFound
+from cms.errors import InvalidInput, NotFound, Unauthenticated
 from cms.imports.rows import Problem, RowContext, RowResult, read_row
 from cms.imports.sheets import MAX_SHEET_BYTES, Sheet, open_sheet, template
 from cms.kinds.catalog import CatalogService
@@ -116,7 +116,7 @@ class CatalogImportService:
     # -- the template ---------------------------------------------------------------------------
 
     async def template(self, principal: Principal, org_id: ObjectId) -> bytes:
-        self._require(principal, org_id)
+        self.require(principal, org_id)
         topics = [t.value for t in await self.vocabularies.terms(TOPIC)]
         genres = [t.value for t in await self.vocabularies.terms(GENRE)]
         tree = self.content.orgs.tree
@@ -174,7 +174,7 @@ class CatalogImportService:
         self, principal: Principal, org_id: ObjectId, files: ImportFiles, *, as_drafts: bool
     ) -> CatalogImport:
         """The record a run reports its progress on (the admin app polls it and may cancel)."""
-        self._require(principal, org_id)
+        self.require(principal, org_id)
         return await self._start(principal, org_id, files, as_drafts=as_drafts)
 
     async def _start(
@@ -198,6 +198,8 @@ class CatalogImportService:
         return record
 
     async def get(self, principal: Principal, import_id: ObjectId) -> CatalogImport:
+        if principal.is_anonymous:
+            raise Unauthenticated()
         record = await CatalogImport.get(import_id)
         if record is None or not self.access.can(principal, Permission.CATALOG_IMPORT, record.org_id):
             raise NotFound("未找到该导入任务。")
@@ -216,7 +218,7 @@ class CatalogImportService:
     ) -> ImportReport:
         """Check every row; unless ``dry_run`` and when nothing was refused, write them. With any
         refused row nothing is written at all (fix the sheet, run it again)."""
-        self._require(principal, org_id)
+        self.require(principal, org_id)
         return await self._run(principal, org_id, files, dry_run, as_drafts, progress, record)
 
     async def run_from_shell(
@@ -277,7 +279,8 @@ class CatalogImportService:
         await self._audit(principal, record, report)
         return report
 
-    def _require(self, principal: Principal, org_id: ObjectId) -> None:
+    def require(self, principal: Principal, org_id: ObjectId) -> None:
+        """May ``principal`` import into the organization (asked before any staged file is read)."""
         self.access.require(principal, Permission.CATALOG_IMPORT, org_id)
         if self.content.orgs.tree.get(org_id) is None:
             raise InvalidInput("机构不存在。", field="organization")
