@@ -150,6 +150,10 @@ class Services:
                     lambda _: self.attachments.cleanup(),
                     at_start=False,
                 ),
+                # Sheets and zips staged for catalog imports, a day after their upload.
+                Job(
+                    "import-file-cleanup", CLEANUP_INTERVAL, lambda _: self.imports.cleanup(), at_start=False
+                ),
                 # Entries for items that have none, none for items that are gone.
                 Job("search-upkeep", SEARCH_UPKEEP_INTERVAL, lambda _: self.search.repair()),
                 # 第三十条: no correction within the period set → deemed withdrawn (逾期不补正).

@@ -699,3 +699,21 @@ async def test_an_unknown_staged_file_is_a_bad_input_naming_the_field(api, org):
         "file",
         "未找到上传的文件，请重新上传。",
     )
+
+
+async def test_staged_files_are_removed_a_day_after_their_upload(services, admin, monkeypatch):
+    from datetime import timedelta
+
+    from cms.errors import InvalidInput
+    from storage.documents import utcnow
+
+    token = await services.imports.stage(admin, b"\xe5\x90\x8d\xe7\xa7\xb0\n")
+    await services.imports.cleanup()  # younger than a day: kept
+    assert await services.imports.staged(token, "file") == "名称\n".encode()
+    monkeypatch.setattr(services.content, "clock", lambda: utcnow() + timedelta(days=1, minutes=1))
+
+    removed = await services.imports.cleanup()
+
+    assert removed >= 1
+    with pytest.raises(InvalidInput, match="未找到上传的文件，请重新上传。"):
+        await services.imports.staged(token, "file")

@@ -18,7 +18,7 @@ import secrets
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -57,6 +57,7 @@ from storage.search import SearchEntry
 log = logging.getLogger("gongkai.imports")
 T = TypeVar("T")
 BATCH = 500  # rows per transaction
+STAGED_FOR = timedelta(days=1)  # how long an uploaded sheet or zip is kept for its check and run
 MAX_KEPT_PROBLEMS = 1000  # on the import's record; reports and the CSV carry them all
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 Progress = Callable[[int, int], None]  # rows done (written or skipped), rows in the sheet
@@ -146,6 +147,16 @@ class CatalogImportService:
             return await self.attachments.objects.read_range(_staged_key(token))
         except ObjectNotFound:
             raise InvalidInput("未找到上传的文件，请重新上传。", field=field) from None
+
+    async def cleanup(self) -> int:
+        """Staged files older than a day (a check and its run happen within minutes); returns how many
+        were removed. Run by the periodic attachment cleanup."""
+        objects = self.attachments.objects
+        cutoff = self.content.clock() - STAGED_FOR
+        old = [info.key for info in await objects.list_keys("imports/") if info.last_modified < cutoff]
+        if old:
+            await objects.delete_many(old)
+        return len(old)
 
     async def start_in_background(
         self,
