@@ -329,6 +329,8 @@ async def test_an_interrupted_import_resumes_without_duplicates(services, admin,
     assert (await services.register.verify(org.id)).ok
     states = [r.state for r in await CatalogImport.find({"org_id": org.id}).sort("started_at").to_list()]
     assert states == [ImportState.FAILED, ImportState.DONE]
+    audited = await AuditRecord.find({"action": "catalog.import", "org_id": org.id}).sort("seq").to_list()
+    assert [(r.after["state"], r.after["imported"]) for r in audited] == [("failed", BATCH), ("done", 5)]
 
 
 async def test_numbers_drawn_after_an_import_follow_the_imported_ones(services, admin, org):

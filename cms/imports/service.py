@@ -283,8 +283,10 @@ class CatalogImportService:
         try:
             await self._write_all(principal, record, sheet, archive, context, report, progress)
         except BaseException:
+            # What the batches before the failure wrote stays (a re-run resumes after it): on record.
             report.state = ImportState.FAILED
             await self._finish(record, report)
+            await self._audit(principal, record, report)
             raise
         await self._finish(record, report)
         await self._audit(principal, record, report)
