@@ -719,3 +719,25 @@ async def test_staged_files_are_removed_a_day_after_their_upload(services, admin
     assert removed >= 1
     with pytest.raises(InvalidInput, match="未找到上传的文件，请重新上传。"):
         await services.imports.staged(token, "file")
+
+
+async def test_rows_another_run_wrote_meanwhile_are_skipped_not_duplicated(services, admin, org, monkeypatch):
+    import cms.imports.service as imports
+
+    await run(services, admin, org, ImportFiles("第一批.csv", sheet_of([good(org, 1), good(org, 2)])))
+    real, calls = imports._imported_keys, 0
+
+    async def unseen_at_first_write(org_id: Any, keys: list[str]) -> dict[str, str]:
+        nonlocal calls
+        calls += 1
+        return {} if calls == 2 else await real(org_id, keys)  # 1: the check; 2: the first write attempt
+
+    monkeypatch.setattr(imports, "_imported_keys", unseen_at_first_write)
+
+    report = await run(
+        services, admin, org, ImportFiles("全部.csv", sheet_of([good(org, n) for n in (1, 2, 3)]))
+    )
+
+    assert (report.imported, report.skipped) == (1, 2)
+    assert await CatalogEntry.find({"org_id": org.id}).count() == 3
+    assert (await services.register.verify(org.id)).ok

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from authz import Permission, Principal
 from cms.admin.access import AccessControl
@@ -58,6 +58,7 @@ log = logging.getLogger("gongkai.imports")
 T = TypeVar("T")
 BATCH = 500  # rows per transaction
 STAGED_FOR = timedelta(days=1)  # how long an uploaded sheet or zip is kept for its check and run
+DUPLICATE_KEY = 11000
 MAX_KEPT_PROBLEMS = 1000  # on the import's record; reports and the CSV carry them all
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 Progress = Callable[[int, int], None]  # rows done (written or skipped), rows in the sheet
@@ -410,6 +411,10 @@ class CatalogImportService:
                 return []
             try:
                 await self._insert(principal, record, todo, context)
+            except BulkWriteError as exc:  # insert_many's form of a duplicate key
+                if not any(e.get("code") == DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                    raise
+                continue
             except DuplicateKeyError:
                 continue
             return todo
