@@ -80,6 +80,7 @@ class Permission(StrEnum):
     COMPLIANCE_VIEW = "compliance.view"
     READING_ROOM_STATISTICS = "reading_room.statistics"
     WEBHOOK_MANAGE = "webhook.manage"
+    CATALOG_IMPORT = "catalog.import"
 
 
 PERMISSION_LABELS: dict[Permission, str] = {
@@ -115,6 +116,7 @@ PERMISSION_LABELS: dict[Permission, str] = {
     Permission.COMPLIANCE_VIEW: "查看合规看板",
     Permission.READING_ROOM_STATISTICS: "查看查阅统计",
     Permission.WEBHOOK_MANAGE: "管理推送地址（Webhook）",
+    Permission.CATALOG_IMPORT: "导入公开目录",
 }
 
 

@@ -28,6 +28,7 @@ from storage.documents import (
     Validity,
     VocabularyTerm,
 )
+from storage.imports import CatalogImport, ImportState
 from storage.register import ConfidentialityFindings, PrivacyGrounds, RegisterRecord
 
 VALIDITY_LABELS = {
@@ -90,10 +91,19 @@ REVIEW_STATE_LABELS = {
     ReviewState.WITHDRAWN: "已撤回",
 }
 
+IMPORT_STATE_LABELS = {
+    ImportState.RUNNING: "导入中",
+    ImportState.DONE: "已完成",
+    ImportState.REFUSED: "有问题，未导入",
+    ImportState.CANCELLED: "已取消",
+    ImportState.FAILED: "失败",
+}
+
 __all__ = [
     "DISCLOSURE_LABELS",
     "DISCLOSURE_NOTICES",
     "EVENT_KIND_LABELS",
+    "IMPORT_STATE_LABELS",
     "INTERPRETATION_KIND_LABELS",
     "INTERVIEW_KIND_LABELS",
     "LEADER_LEVEL_LABELS",
@@ -105,6 +115,7 @@ __all__ = [
     "Attachment",
     "AuditRecord",
     "CatalogEntry",
+    "CatalogImport",
     "ConfidentialityFindings",
     "ContentDocument",
     "ContentVersion",
@@ -113,6 +124,7 @@ __all__ = [
     "GazetteArticle",
     "GazetteIssue",
     "Guest",
+    "ImportState",
     "Interpretation",
     "InterpretationKind",
     "Interview",

@@ -34,6 +34,7 @@ from cms.content.public_changes import PublicChanges, PublicCounts, PublicMemo, 
 from cms.content.store import ContentService
 from cms.content.versions import VersionService
 from cms.content.visibility import ReadScope
+from cms.imports.service import CatalogImportService
 from cms.jobs.lease import node_id
 from cms.jobs.migrations import Migration, Migrations, Phase
 from cms.jobs.runner import Job, JobRunner
@@ -144,6 +145,7 @@ class Services:
     changes: ChangeFeed
     webhooks: WebhookService
     deliveries: Deliveries
+    imports: CatalogImportService
     node: str = field(default_factory=node_id)  # this process, as the job and migration leases name it
     reports: ReportService = field(init=False)  # built on the attachments service (below)
 
@@ -167,6 +169,10 @@ class Services:
                     CLEANUP_INTERVAL,
                     lambda _: self.attachments.cleanup(),
                     at_start=False,
+                ),
+                # Sheets and zips staged for catalog imports, a day after their upload.
+                Job(
+                    "import-file-cleanup", CLEANUP_INTERVAL, lambda _: self.imports.cleanup(), at_start=False
                 ),
                 # Entries for items that have none, none for items that are gone.
                 Job("search-upkeep", SEARCH_UPKEEP_INTERVAL, lambda _: self.search.repair()),
@@ -291,6 +297,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     await feed.ensure_indexes()
     workflow.transaction_hooks.append(feed.record)
     content.published_hooks.append(feed.on_published)
+    content.published_batch_hooks.append(feed.on_published_batch)
     search = SearchService(content, access, cursors, max_page_size=settings.max_page_size)
     # First in line: the item's attachment text must be indexed before public caches hear of the change.
     workflow.committed_hooks.insert(0, search.on_committed)
@@ -301,6 +308,21 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     )
     accounts = AccountService(secret, previous_secrets=previous)
     audit = AuditLog()
+    attachments = AttachmentService(
+        objects,
+        access,
+        workflow,
+        AttachmentLimits(
+            max_bytes=settings.attachment_max_mb * 1024 * 1024,
+            allowed_types=frozenset(settings.attachment_types),
+            previews=PreviewLimits(
+                max_pixels=settings.thumbnail_max_pixels,
+                memory_bytes=settings.preview_memory_mb * 1024 * 1024,
+                timeout_seconds=settings.preview_timeout_seconds,
+                workers=settings.preview_workers,
+            ),
+        ),
+    )
     search.audit = audit
     cipher = FieldCipher(key_from(settings.request_data_key.get_secret_value(), secret))
     webhooks = WebhookService(db, access, audit, feed, cipher, settings.webhook_networks)
@@ -339,21 +361,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         allowed=AllowedActions(workflow),
         worklist=WorklistService(access, workflow, calendar),
         admin=AdministrationService(access, orgs, accounts, register, workflow, vocabularies, audit),
-        attachments=AttachmentService(
-            objects,
-            access,
-            workflow,
-            AttachmentLimits(
-                max_bytes=settings.attachment_max_mb * 1024 * 1024,
-                allowed_types=frozenset(settings.attachment_types),
-                previews=PreviewLimits(
-                    max_pixels=settings.thumbnail_max_pixels,
-                    memory_bytes=settings.preview_memory_mb * 1024 * 1024,
-                    timeout_seconds=settings.preview_timeout_seconds,
-                    workers=settings.preview_workers,
-                ),
-            ),
-        ),
+        attachments=attachments,
         public_changes=changes,
         search=search,
         requests=requests,
@@ -368,6 +376,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         changes=feed,
         webhooks=webhooks,
         deliveries=Deliveries(webhooks, feed),
+        imports=CatalogImportService(access, catalog, vocabularies, workflow, attachments, audit),
         node=node,
     )
     services.reports = ReportService(access, catalog, versions, workflow, services.attachments)

@@ -22,6 +22,7 @@ from schema.changes import ChangesMutation, ChangesQuery
 from schema.compliance import ComplianceQuery
 from schema.cost import CostRules
 from schema.execution import plain_field_executor
+from schema.imports import ImportMutation, ImportQuery
 from schema.labels import LabelsQuery
 from schema.mutations import Mutation as BaseMutation
 from schema.people import PeopleMutation, PeopleQuery
@@ -65,6 +66,7 @@ class Query(
     ComplianceQuery,
     ReadingRoomQuery,
     ChangesQuery,
+    ImportQuery,
 ):
     pass
 
@@ -79,6 +81,7 @@ class Mutation(
     ReportMutation,
     ReadingRoomMutation,
     ChangesMutation,
+    ImportMutation,
 ):
     pass
 

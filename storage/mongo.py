@@ -17,6 +17,7 @@ from storage.attachments import Attachment
 from storage.audit import AuditRecord
 from storage.calendar import CalendarDay
 from storage.documents import ALL_DOCUMENTS, OBSOLETE_INDEXES
+from storage.imports import IMPORT_DOCUMENTS
 from storage.reading_room import READING_ROOM_DOCUMENTS
 from storage.reads import EngineProfile, profile_of
 from storage.register import RegisterRecord
@@ -98,6 +99,7 @@ async def connect(
             *REQUEST_DOCUMENTS,
             *REPORT_DOCUMENTS,
             *READING_ROOM_DOCUMENTS,
+            *IMPORT_DOCUMENTS,
         ],
     )
     return client, db

@@ -82,6 +82,7 @@ class World:
     handler: str  # an officer of P, to whom requests for disclosure are assigned
     today: Callable[[], date]  # the request service's today (Asia/Shanghai)
     services: Services | None = None  # for rows whose target only the job runner makes (deliveries)
+    stage: Callable[[bytes], Awaitable[str]]  # an import file staged as POST /imports/files does
 
     def issue(self) -> dict[str, Any]:
         """A gazette issue's fields with a number of its own in P."""
@@ -350,6 +351,31 @@ async def a_remedy_case(world: World) -> tuple[dict[str, Any], str | None]:
     data = await world.api.ok(REMEDY, {"id": request, "c": remedy_case(world)}, await world.api.token(OFFICE))
     case = data["recordRemedyCase"]["remedyCases"][0]["id"]
     return {"id": request, "case": case, "d": world.today().isoformat()}, request
+
+
+EMPTY_SHEET = "名称\n".encode()  # headings only: a check and an import of nothing
+
+
+async def staged_by_admin(services: Services, data: bytes) -> str:
+    from cms.model import User
+
+    admin = await User.find_one({"username": ADMIN})
+    return await services.imports.stage(services.access.principal_for(admin), data)
+
+
+async def an_import_file(world: World) -> tuple[dict[str, Any], str | None]:
+    return {"o": world.org, "f": await world.stage(EMPTY_SHEET)}, None
+
+
+async def an_import(world: World) -> tuple[dict[str, Any], str | None]:
+    """An import of an empty sheet into P, started by the administrator."""
+    data = await world.api.ok(
+        'mutation($o: ID!, $f: String!) { startCatalogImport(organization: $o, filename: "空.csv", file: $f) { id } }',
+        {"o": world.org, "f": await world.stage(EMPTY_SHEET)},
+        await world.api.token(ADMIN),
+    )
+    found = str(data["startCatalogImport"]["id"])
+    return {"id": found}, found
 
 
 async def no_variables(world: World) -> tuple[dict[str, Any], str | None]:
@@ -935,6 +961,41 @@ CASES = [
         on_delivery(lambda d: {"id": d}),
         allowed=ADMIN,
     ),
+    # Importing a catalog: administrators and the disclosure office of the organization.
+    Case(
+        "catalogImportTemplate",
+        "query($o: ID!) { catalogImportTemplate(organization: $o) }",
+        fixed(lambda w: {"o": w.org}),
+        allowed=OFFICE,
+    ),
+    Case(
+        "checkCatalogImport",
+        'mutation($o: ID!, $f: String!) { checkCatalogImport(organization: $o, filename: "空.csv", file: $f)'
+        " { total } }",
+        an_import_file,
+        allowed=ADMIN,
+    ),
+    Case(
+        "startCatalogImport",
+        'mutation($o: ID!, $f: String!) { startCatalogImport(organization: $o, filename: "空.csv", file: $f)'
+        " { id } }",
+        an_import_file,
+        allowed=OFFICE,
+    ),
+    Case(
+        "catalogImport",
+        "query($id: ID!) { catalogImport(id: $id) { state } }",
+        an_import,
+        allowed=ADMIN,
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "cancelCatalogImport",
+        "mutation($id: ID!) { cancelCatalogImport(id: $id) { state } }",
+        an_import,
+        allowed=OFFICE,
+        denied="NOT_FOUND",
+    ),
     # Label vocabularies of the Role and Permission enums (already public through introspection).
     Case("roles", "{ roles { role label } }", fixed(lambda w: {}), allowed=None, anonymous=OK, denied=OK),
     Case(
@@ -969,6 +1030,7 @@ async def world(api, services: Services) -> World:
         handler=handler.id,
         today=services.requests.today,
         services=services,
+        stage=lambda data: staged_by_admin(services, data),
     )
 
 

@@ -38,6 +38,7 @@ from web.headers import (
     reading_room_headers,
 )
 from web.health import JobWatch, Readiness, livez, readyz_endpoint
+from web.imports import import_files_endpoint
 from web.logs import keep_secret, keep_secrets_of
 from web.observe import Observe, metrics_endpoint
 from web.reading_room import reading_room_app, terminal_endpoint
@@ -207,6 +208,11 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
     )
     files = files_endpoint(scope_for, services, max_age=settings.cache_http_max_age)
     feeds = FeedEndpoints(services, base_url_of, max_age=settings.cache_http_max_age)
+
+    async def principal_of(request: Request) -> Principal:
+        return (await who(request))[2]
+
+    import_files = import_files_endpoint(principal_of, services)
     upload_origin = f"{'https' if endpoints.s3_secure else 'http'}://{endpoints.s3_endpoint}"
     admin = WithHeaders(
         AdminApp(),
@@ -234,6 +240,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             Route("/feeds/catalog.rss", feeds.rss, methods=["GET"]),
             Route("/sitemap.xml", feeds.sitemap_index, methods=["GET"]),
             Route("/sitemaps/{organization}.xml", feeds.sitemap, methods=["GET"]),
+            Route("/imports/files", import_files, methods=["POST"]),
             Mount("/admin", app=admin),
             *([Mount("/graphiql-assets", app=GraphiQLAssets(graphiql_page))] if graphiql_page else []),
             Route("/reading-room/terminal.json", terminal, methods=["GET"]),

@@ -19,6 +19,7 @@ from cms.settings import Settings
 from web.logs import configure_logging
 
 if TYPE_CHECKING:  # the development servers are imported only when started (never in production)
+    from cms.imports.service import ImportFiles
     from cms.review.workdays import CalendarEntry
     from devservers.embedded import EmbeddedServices
 
@@ -45,6 +46,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     holidays.add_argument("file", type=Path)
     holidays.add_argument("--dry-run", action="store_true", help="check the file only; change nothing")
+    catalog = sub.add_parser(
+        "import-catalog",
+        help="import a catalog sheet (.xlsx, or CSV in UTF-8 or GBK) into an organization (exit 1 on a refused row)",
+    )
+    catalog.add_argument("file", type=Path)
+    catalog.add_argument("--organization", required=True, help="the organization's key")
+    catalog.add_argument("--dry-run", action="store_true", help="check every row only; change nothing")
+    catalog.add_argument(
+        "--as-drafts", action="store_true", help="import as drafts, not as published records"
+    )
+    catalog.add_argument("--attachments", type=Path, help="a zip holding the files the 附件 column names")
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--check", action="store_true", help="fail if schema/schema.graphql is out of date")
     args = parser.parse_args(argv)
@@ -58,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         return verify()
     if args.command == "load-holidays":
         return load_holidays(args.file, dry_run=args.dry_run)
+    if args.command == "import-catalog":
+        return import_catalog(
+            args.file, args.organization, args.attachments, dry_run=args.dry_run, as_drafts=args.as_drafts
+        )
     return serve()
 
 
@@ -192,6 +208,66 @@ async def _load_holidays(
         await services.holidays.load_year(operator, year, entries)
     finally:
         await services.close()
+
+
+def import_catalog(
+    file: Path, org_key: str, attachments: Path | None, *, dry_run: bool, as_drafts: bool
+) -> int:
+    """Every row checked first: any refused row is printed (row, column, problem) and nothing is
+    written (exit 1); then the rows in batches, with a progress bar. Exit 2: bad arguments."""
+    import asyncio
+
+    from cms.imports.service import ImportFiles
+
+    try:
+        files = ImportFiles(file.name, file.read_bytes(), attachments.read_bytes() if attachments else None)
+    except OSError as exc:
+        print(f"无法读取文件 / cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
+
+    def work(settings: Settings, endpoints: Endpoints) -> int:
+        return asyncio.run(_import_catalog(settings, endpoints, org_key, files, dry_run, as_drafts))
+
+    return _against_services(work)
+
+
+async def _import_catalog(
+    settings: Settings, endpoints: Endpoints, org_key: str, files: ImportFiles, dry_run: bool, as_drafts: bool
+) -> int:
+    from cms.errors import NotFound
+    from cms.services import build_services
+
+    services = await build_services(settings, endpoints)
+    try:
+        report = await services.imports.run_from_shell(
+            org_key, files, dry_run=dry_run, as_drafts=as_drafts, progress=_progress_bar
+        )
+    except NotFound as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    finally:
+        await services.close()
+    if report.problems:
+        for problem in report.problems:
+            where = f"第 {problem.row} 行" if problem.row else "文件"
+            print(
+                f"{where}{' ' + problem.column if problem.column else ''}：{problem.message}", file=sys.stderr
+            )
+        print(f"未导入：{report.refused_rows} 行有问题，未写入任何内容 / refused", file=sys.stderr)
+        return 1
+    if dry_run:
+        print(f"试运行：共 {report.total} 行，将导入 {report.imported} 行，已导入过 {report.skipped} 行。")
+    else:
+        print(f"已导入 {report.imported} 行，已导入过 {report.skipped} 行（共 {report.total} 行）。")
+    return 0
+
+
+def _progress_bar(done: int, total: int) -> None:
+    """On stderr, redrawn in place; stdout keeps only the summary (scripts read it)."""
+    width = 40
+    filled = width * done // total if total else width
+    end = "\n" if done >= total else ""
+    print(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end=end, file=sys.stderr, flush=True)
 
 
 def _against_services(work: Callable[[Settings, Endpoints], int]) -> int:

@@ -28,6 +28,7 @@ export const router = createRouter({
     { path: '/compliance', name: 'compliance', component: () => import('./views/ComplianceView.vue'), meta: { title: '合规看板' } },
     { path: '/reading-room-statistics', name: 'reading-room-statistics', component: () => import('./views/ReadingRoomStatsView.vue'), meta: { title: '查阅统计' } },
     { path: '/annual-report', name: 'annual-report', component: () => import('./views/AnnualReportView.vue'), meta: { title: '年度报告' } },
+    { path: '/import', name: 'import', component: () => import('./views/ImportView.vue'), meta: { title: '导入目录' } },
     { path: '/register', name: 'register', component: () => import('./views/RegisterView.vue'), meta: { title: '审查登记' } },
     { path: '/password', name: 'password', component: () => import('./views/ChangePasswordView.vue'), meta: { title: '修改密码' } },
     { path: '/people', name: 'people', component: () => import('./views/PeopleView.vue'), meta: { title: '人员管理' } },

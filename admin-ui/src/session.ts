@@ -57,6 +57,7 @@ export const can = reactive({
   manageCalendar: computed(() => (session.me?.calendarManage.length ?? 0) > 0),
   readingRoomStatistics: computed(() => (session.me?.readingRoomStatistics.length ?? 0) > 0),
   viewReport: computed(() => (session.me?.reportView.length ?? 0) > 0),
+  importCatalog: computed(() => (session.me?.catalogImport.length ?? 0) > 0),
   manageUsers: computed(() => (session.me?.userManage.length ?? 0) + (session.me?.roleGrant.length ?? 0) > 0),
 })
 

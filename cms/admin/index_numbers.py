@@ -67,3 +67,31 @@ class IndexTemplate:
 
     def render(self, *, code: str, key: str, year: int, month: int, seq: int) -> str:
         return self.text.format(code=code, key=key, year=year, month=month, seq=seq)
+
+    def matches(self, number: str, *, code: str, key: str) -> bool:
+        """Whether ``number`` has this template's shape for the organization (an imported 索引号 must,
+        so that the numbers the system draws later cannot be read as another organization's)."""
+        return self.parts(number, code=code, key=key) is not None
+
+    def parts(self, number: str, *, code: str, key: str) -> tuple[int, int, int] | None:
+        """(year, month, seq) of a number of this template (0 for what the template does not show), or
+        None when it does not fit; an import moves the counters past the numbers it brings."""
+        pattern = ""
+        for literal, name, spec, _ in string.Formatter().parse(self.text):
+            pattern += re.escape(literal)
+            if name is None:
+                continue
+            if name in ("code", "key"):
+                pattern += re.escape(code if name == "code" else key)
+            elif name == "year":
+                pattern += r"(?P<year>\d{4})"
+            elif name == "month":
+                pattern += r"(?P<month>0[1-9]|1[0-2])"
+            else:  # seq: at least as many digits as the template pads to
+                width = int(spec[:-1]) if spec else 1
+                pattern += rf"(?P<seq>\d{{{width},}})"
+        found = re.fullmatch(pattern, number)
+        if found is None:
+            return None
+        values = found.groupdict()
+        return int(values.get("year") or 0), int(values.get("month") or 0), int(values["seq"])

@@ -94,6 +94,10 @@ class VocabularyService:
             .to_list()
         )
 
+    def values(self, vocabulary: str) -> frozenset[str]:
+        """The stored values content is checked against (an import checks many rows with them)."""
+        return frozenset(self._values.get(vocabulary, set()))
+
     def check(self, vocabulary: str, value: str | None, field: str) -> None:
         if value is not None and value not in self._values.get(vocabulary, set()):
             raise InvalidInput(f"“{value}”不在受控词表中。", field=field)

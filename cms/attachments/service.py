@@ -163,15 +163,27 @@ class AttachmentService:
         assert ticket.attachment.id is not None
         return await self.complete_upload(principal, ticket.attachment.id, hashlib.sha256(data).hexdigest())
 
-    async def attach_generated(
-        self, item: ContentDocument, filename: str, data: bytes, by: str
+    def refusal(self, size: int, head: bytes) -> str | None:
+        """Why a file would be refused as an upload (size, type sniffed from ``head``), or None; lets an
+        import report every refused file before it writes anything."""
+        if size <= 0:
+            return "文件为空。"
+        if size > self.limits.max_bytes:
+            return f"附件不能超过 {self.limits.max_bytes // (1024 * 1024)} MB。"
+        kind = sniff(head)
+        if kind is None or kind.mime not in self.limits.allowed_types:
+            return f"不支持该文件类型（{kind.label if kind else '无法识别'}）。"
+        return None
+
+    async def attach_server_file(
+        self, item: ContentDocument, filename: str, data: bytes, *, by: str | None
     ) -> Attachment:
-        """A file the server made itself (the annual report's .docx) onto a draft, through the same
-        checks as an upload. The caller has checked its own permission for the item."""
+        """A file the server holds itself — the annual report's .docx, an imported item's file (the
+        item may already be published, as imported historical records are) — through every check an
+        upload passes. The caller has checked its own permission for the item."""
         import hashlib
 
         assert item.id is not None
-        token = secrets.token_hex(16)
         attachment = Attachment(
             item_id=item.id,
             item_type=type(item).__name__,
@@ -179,17 +191,15 @@ class AttachmentService:
             filename=_clean_filename(filename),
             declared_size=len(data),
             upload_key=None,
-            object_key=f"objects/{item.org_id}/{token}",
+            object_key=f"objects/{item.org_id}/{secrets.token_hex(16)}",
             order=await Attachment.find({"item_id": item.id}).count(),
             uploaded_by=by,
         )
         await attachment.insert()
         try:
-            await self._guard(
-                self.objects.put_stream(
-                    attachment.object_key, io.BytesIO(data), len(data), "application/octet-stream"
-                )
-            )
+            stream = io.BytesIO(data)
+            content_type = "application/octet-stream"
+            await self._guard(self.objects.put_stream(attachment.object_key, stream, len(data), content_type))
             await self._verify(attachment, hashlib.sha256(data).hexdigest())
         except BaseException:
             await self._discard(attachment)

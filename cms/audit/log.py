@@ -61,6 +61,7 @@ ACTION_LABELS: dict[str, str] = {
     "webhook.pause": "暂停推送",
     "webhook.resume": "恢复推送",
     "webhook.delete": "删除推送地址",
+    "catalog.import": "导入公开目录",
 }
 TARGET_LABELS: dict[str, str] = {
     "User": "账号",
@@ -70,6 +71,7 @@ TARGET_LABELS: dict[str, str] = {
     "SearchDictionary": "检索词典",
     "HolidayCalendar": "节假日安排",
     "Webhook": "推送地址",
+    "CatalogImport": "目录导入",
 }
 CSV_HEADER = (
     "序号",

@@ -185,8 +185,14 @@ class ChangeFeed:
             return changes
 
     async def on_published(self, item: ContentDocument) -> None:
-        """For ``ContentService.published_hooks``: an import published without review."""
-        await self.record_now([item])
+        """For ``ContentService.published_hooks``: an item published without review (the demo data;
+        an import's files stored after its batch). One already public is not recorded again: an
+        import's batch is recorded whole through ``on_published_batch``."""
+        await self.record_now([item], updates=False)
+
+    async def on_published_batch(self, items: Sequence[ContentDocument]) -> None:
+        """For ``ContentService.published_batch_hooks``: every entry of an imported batch."""
+        await self.record_now(items, updates=False)
 
     async def _change_of(
         self, item: ContentDocument, now: datetime, session: AsyncClientSession | None

@@ -243,7 +243,13 @@ class CatalogService:
         created_by: str | None = None,
         session: AsyncClientSession | None = None,
     ) -> CatalogEntry:
-        entry = CatalogEntry(
+        entry = self.build(new, created_by=created_by)
+        self.validate(entry)
+        return await self.content.insert(entry, session=session)
+
+    def build(self, new: NewCatalogEntry, *, created_by: str | None = None) -> CatalogEntry:
+        """The unsaved, unchecked entry (create_draft; imports check and write many at once)."""
+        return CatalogEntry(
             org_id=PydanticObjectId(new.org_id),
             title=new.title.strip(),
             description=new.description,
@@ -269,8 +275,6 @@ class CatalogService:
             created_by=created_by,
             **new.disclosure_fields(),
         )
-        self.validate(entry)
-        return await self.content.insert(entry, session=session)
 
 
 def _day_range(since: date | None, until: date | None) -> dict[str, datetime]:

@@ -225,8 +225,8 @@ class ReportService:
         ):  # issued again: the old .docx goes (cleanup removes the object)
             await Attachment.find({"_id": stored.attachment_id, "item_id": entry.id}).delete()
         assert principal.user_id is not None
-        docx = await self.attachments.attach_generated(
-            entry, f"{title_of(data)}.docx", render(data), principal.user_id
+        docx = await self.attachments.attach_server_file(
+            entry, f"{title_of(data)}.docx", render(data), by=principal.user_id
         )
         stored.entry_id, stored.attachment_id = entry.id, docx.id
         stored.issued_at, stored.issued_by = self.clock(), principal.user_id

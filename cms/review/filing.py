@@ -113,6 +113,41 @@ class Filing:
                 continue
         raise Conflict("审查登记并发写入冲突过多，请稍后重试。", org_id=str(entry.org_id))
 
+    async def file_many(self, writes: Writes, entries: list[RegisterEntry]) -> list[RegisterRecord]:
+        """``writes`` and many records of one organization's chain (an import's batch), in one
+        transaction, the records stored together (``RegisterService.append_many_held``); otherwise as
+        ``file``: the chain's lock from the append to the end, a moved head retries the whole."""
+        assert len({str(e.org_id) for e in entries}) == 1, "one organization's chain"
+        for _attempt in range(MAX_FILE_ATTEMPTS):
+            try:
+                return await self._file_many_once(writes, entries)
+            except StaleHead:
+                continue
+        raise Conflict("审查登记并发写入冲突过多，请稍后重试。", org_id=str(entries[0].org_id))
+
+    async def _file_many_once(self, writes: Writes, entries: list[RegisterEntry]) -> list[RegisterRecord]:
+        held: list[ObjectId] = []
+
+        async def work(session: AsyncClientSession) -> list[RegisterRecord]:
+            await writes(session)
+            await self._hold(held, {ObjectId(str(entries[0].org_id))})
+            return await self.register.append_many_held(entries, session)
+
+        try:
+            async with self.client.start_session() as session:
+                records = await session.with_transaction(work)
+            self.register.committed(records[-1])
+            return records
+        except StaleHead:
+            raise
+        except BaseException:
+            for org_id in held:
+                self.register.forget(org_id)
+            raise
+        finally:
+            for org_id in reversed(held):
+                self.register.lock(org_id).release()
+
     async def _file_once(self, writes: Writes, entry: RegisterEntry, finish: Finish | None) -> RegisterRecord:
         held: list[ObjectId] = []  # the organizations whose locks this attempt holds, in order
 

@@ -41,7 +41,7 @@ from bson import ObjectId
 from pydantic import BaseModel
 from pymongo import DESCENDING
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from cms.errors import Conflict, InvalidInput, PageSizeExceeded
 from cms.review.register_csv import CSV_HEADER, RECORD_ACTION_LABELS, csv_of
@@ -309,6 +309,38 @@ class RegisterService:
             self.collisions += 1
             raise StaleHead(str(org_id)) from exc
         return record
+
+    async def append_many_held(
+        self,
+        entries: builtins.list[RegisterEntry],
+        session: AsyncClientSession,
+        *,
+        after: RegisterRecord | None = None,
+    ) -> builtins.list[RegisterRecord]:
+        """``append_held`` for many records of one chain (an import files a batch of records at once):
+        the chain is built here, then stored in one ``insert_many``; the unique index still decides."""
+        records: builtins.list[RegisterRecord] = []
+        for entry in entries:
+            if not records:
+                records.append(await self.append_held(entry, session, after=after))
+                continue
+            previous = {"seq": records[-1].seq, "hash": records[-1].hash, "at": records[-1].at}
+            org_id = ObjectId(str(entry.org_id))
+            records.append(
+                self._build(entry, org_id, _normalize_detail(dict(entry.details), "details"), previous)
+            )
+        rest = records[1:]
+        if rest:
+            documents = [r.model_dump(by_alias=True, exclude={"id", "revision_id"}) for r in rest]
+            try:
+                result = await RegisterRecord.get_pymongo_collection().insert_many(documents, session=session)
+            except BulkWriteError as exc:
+                self._heads.pop(ObjectId(str(entries[0].org_id)), None)
+                self.collisions += 1
+                raise StaleHead(str(entries[0].org_id)) from exc
+            for record, inserted in zip(rest, result.inserted_ids, strict=True):
+                record.id = PydanticObjectId(inserted)
+        return records
 
     def committed(self, record: RegisterRecord) -> None:
         """Note a committed record as its chain's head (ignored if an older one than what is known)."""

@@ -50,6 +50,7 @@ export const ME = graphql(`
       readingRoomStatistics: organizationsWith(permission: READING_ROOM_STATISTICS)
       reportView: organizationsWith(permission: REPORT_VIEW)
       reportEdit: organizationsWith(permission: REPORT_EDIT)
+      catalogImport: organizationsWith(permission: CATALOG_IMPORT)
     }
   }
 `)
@@ -694,6 +695,52 @@ export const ISSUE_ANNUAL_REPORT = graphql(`
   mutation IssueAnnualReport($organization: ID!, $year: Int!, $includeSubtree: Boolean) {
     issueAnnualReport(organization: $organization, year: $year, includeSubtree: $includeSubtree) {
       state catalogEntryId
+    }
+  }
+`)
+
+export const CATALOG_IMPORT_TEMPLATE = graphql(`
+  query CatalogImportTemplate($org: ID!) {
+    catalogImportTemplate(organization: $org)
+  }
+`)
+
+export const CHECK_CATALOG_IMPORT = graphql(`
+  mutation CheckCatalogImport($org: ID!, $filename: String!, $file: String!, $attachments: String, $asDrafts: Boolean!) {
+    checkCatalogImport(organization: $org, filename: $filename, file: $file, attachments: $attachments, asDrafts: $asDrafts) {
+      total
+      importable
+      skipped
+      refusedRows
+      problems { row column message }
+      problemsCsv
+    }
+  }
+`)
+
+export const START_CATALOG_IMPORT = graphql(`
+  mutation StartCatalogImport($org: ID!, $filename: String!, $file: String!, $attachments: String, $asDrafts: Boolean!) {
+    startCatalogImport(organization: $org, filename: $filename, file: $file, attachments: $attachments, asDrafts: $asDrafts) {
+      id state stateLabel total imported skipped refused cancelRequested
+      problems { row column message }
+    }
+  }
+`)
+
+export const CATALOG_IMPORT = graphql(`
+  query CatalogImport($id: ID!) {
+    catalogImport(id: $id) {
+      id state stateLabel total imported skipped refused cancelRequested
+      problems { row column message }
+    }
+  }
+`)
+
+export const CANCEL_CATALOG_IMPORT = graphql(`
+  mutation CancelCatalogImport($id: ID!) {
+    cancelCatalogImport(id: $id) {
+      id state stateLabel total imported skipped refused cancelRequested
+      problems { row column message }
     }
   }
 `)

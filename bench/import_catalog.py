@@ -1,0 +1,198 @@
+"""Importing a catalog against a raw bulk insert of the same documents and search entries.
+
+``.venv/bin/python -m bench.import_catalog [--rows 100000] [--batch-check]``
+
+Starts the embedded services (in memory), builds the application's services in this process, creates
+two organizations and a CSV of ``--rows`` catalog rows (索引号, 名称, 发文字号, dates, topic, genre, a
+short body). Then, on the same server:
+
+1. the baseline: the same rows turned into stamped, published entries and their search entries
+   beforehand (not timed), then only ``insert_many`` of both, in batches of the import's size, timed;
+2. ``gongkai import-catalog``'s own path (``CatalogImportService.run_from_shell``): every row read and
+   checked, then written as published historical records with their first versions, 索引号 records,
+   import keys and review-register records, batch by batch in transactions;
+
+and prints both times, their ratio (issue #17's target: at most 1.5) and this process's peak RSS during
+each (sampled from /proc every 50 ms) — the import's should not grow with ``--rows``. A benchmark, not
+a test: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import io
+import resource
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from beanie.odm.utils.encoder import Encoder
+
+from cms.admin.organizations import NewOrganization
+from cms.content.entries import search_entry
+from cms.imports.rows import RowContext, read_row
+from cms.imports.service import BATCH, ImportFiles
+from cms.imports.sheets import open_sheet
+from cms.services import Endpoints, Services, build_services
+from cms.settings import Settings
+from devservers.embedded import start_embedded
+from storage.documents import CatalogEntry, Organization
+from storage.search import SearchEntry
+
+HEADINGS = ["索引号", "名称", "发文字号", "成文日期", "发布日期", "主题分类", "体裁", "主题词", "正文"]
+ENCODER = Encoder(to_db=True)  # as the import encodes its documents
+BODY = "为进一步做好政府信息公开工作，现将有关事项通知如下。各地各部门要高度重视，认真抓好落实。"
+
+
+def sheet(org: Organization, rows: int) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADINGS)
+    for n in range(1, rows + 1):
+        year = 2000 + n % 20
+        writer.writerow(
+            [
+                f"{org.code}/{year}-{n:06d}",
+                f"关于做好第{n}批政府信息公开工作的通知",
+                f"基准发〔{year}〕{n}号",
+                f"{year}-03-01",
+                f"{year}-03-{1 + n % 28:02d}",
+                "综合政务\\政务公开",
+                "通知",
+                "政务公开、信息公开",
+                f"{BODY}（第{n}号）",
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+class PeakRss:
+    """This process's resident memory, sampled while a phase runs (ru_maxrss never goes down)."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._task: asyncio.Task[None] | None = None
+
+    @staticmethod
+    def now() -> int:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    async def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, self.now())
+            await asyncio.sleep(0.05)
+
+    def __enter__(self) -> PeakRss:
+        self.peak = self.now()
+        self._task = asyncio.get_running_loop().create_task(self._sample())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
+async def make_org(services: Services, name: str) -> Organization:
+    suffix = uuid.uuid4().hex[:8].upper()
+    org = await services.orgs.create(
+        NewOrganization(
+            key=f"bench-{suffix.lower()}",
+            name=f"{name}{suffix}",
+            code=suffix,
+            index_template="{code}/{year}-{seq:06d}",
+        )
+    )
+    await services.reload_tree()
+    return org
+
+
+async def baseline(services: Services, org: Organization, data: bytes) -> tuple[float, int]:
+    """Raw insert_many of the same published entries and search entries; preparing them is not timed."""
+    imports = services.imports
+    context: RowContext = imports._context(org.id, as_drafts=False)  # type: ignore[arg-type]
+    batches: list[tuple[list[dict[str, Any]], list[dict[str, Any]]]] = []
+    entries: list[CatalogEntry] = []
+    for row in open_sheet("bench.csv", data).rows():
+        result = read_row(row, context)
+        assert result.entry is not None, result.problems
+        entry = result.entry
+        entry.index_number = result.index_number
+        services.content.prepare_publication(entry)
+        entries.append(entry)
+        if len(entries) == BATCH:
+            batches.append(([dict(ENCODER.encode(e)) for e in entries], [search_entry(e) for e in entries]))
+            entries = []
+    if entries:
+        batches.append(([dict(ENCODER.encode(e)) for e in entries], [search_entry(e) for e in entries]))
+    items, search = CatalogEntry.get_pymongo_collection(), SearchEntry.get_pymongo_collection()
+    with PeakRss() as rss:
+        started = time.perf_counter()
+        for docs, entry_docs in batches:
+            await items.insert_many(docs)
+            await search.insert_many(entry_docs)
+        seconds = time.perf_counter() - started
+    return seconds, rss.peak
+
+
+async def run_import(services: Services, org: Organization, data: bytes) -> tuple[float, int, Any]:
+    files = ImportFiles("bench.csv", data)
+    with PeakRss() as rss:
+        started = time.perf_counter()
+        report = await services.imports.run_from_shell(org.key, files, dry_run=False, as_drafts=False)
+        seconds = time.perf_counter() - started
+    return seconds, rss.peak, report
+
+
+async def main_async(rows: int, settings: Settings, endpoints: Endpoints) -> None:
+    services = await build_services(settings, endpoints)
+    try:
+        raw_org, import_org = await make_org(services, "基准原始写入"), await make_org(services, "基准导入")
+        raw_seconds, raw_rss = await baseline(services, raw_org, sheet(raw_org, rows))
+        print(
+            f"raw bulk insert   {rows:>7} rows  {raw_seconds:8.1f} s  {rows / raw_seconds:7.0f} rows/s  peak RSS {raw_rss / 2**20:6.0f} MiB",
+            flush=True,
+        )
+        seconds, rss, report = await run_import(services, import_org, sheet(import_org, rows))
+        print(
+            f"import-catalog    {rows:>7} rows  {seconds:8.1f} s  {rows / seconds:7.0f} rows/s  peak RSS {rss / 2**20:6.0f} MiB",
+            flush=True,
+        )
+        print(
+            f"imported {report.imported}, refused rows {report.refused_rows}; ratio {seconds / raw_seconds:.2f} (target ≤ 1.5)"
+        )
+    finally:
+        await services.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.import_catalog", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="gongkai-import-") as tmp:
+        work = Path(tmp)
+        embedded = start_embedded(work / "embedded", in_memory=True)
+        try:
+            settings = Settings(
+                mode="demo", demo_data=False, data_dir=work / "data", secret_key="bench-" + uuid.uuid4().hex
+            )
+            endpoints = Endpoints(
+                mongo_url=embedded.mongo_url,
+                s3_endpoint=embedded.s3_endpoint,
+                s3_access_key=embedded.s3_access_key,
+                s3_secret_key=embedded.s3_secret_key,
+            )
+            asyncio.run(main_async(args.rows, settings, endpoints))
+        finally:
+            embedded.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Importing an existing disclosure catalog from a sheet (xlsx or CSV), with attachments from a zip."""
