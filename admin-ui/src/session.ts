@@ -56,6 +56,8 @@ export const can = reactive({
   viewCalendar: computed(() => (session.me?.calendarView.length ?? 0) > 0),
   manageCalendar: computed(() => (session.me?.calendarManage.length ?? 0) > 0),
   readingRoomStatistics: computed(() => (session.me?.readingRoomStatistics.length ?? 0) > 0),
+  requests: computed(() => (session.me?.requestView.length ?? 0) > 0),
+  registerRequest: computed(() => (session.me?.requestRegister.length ?? 0) > 0),
   manageUsers: computed(() => (session.me?.userManage.length ?? 0) + (session.me?.roleGrant.length ?? 0) > 0),
 })
 

@@ -48,6 +48,8 @@ export const ME = graphql(`
       calendarView: organizationsWith(permission: CALENDAR_VIEW)
       calendarManage: organizationsWith(permission: CALENDAR_MANAGE)
       readingRoomStatistics: organizationsWith(permission: READING_ROOM_STATISTICS)
+      requestView: organizationsWith(permission: REQUEST_VIEW)
+      requestRegister: organizationsWith(permission: REQUEST_REGISTER)
     }
   }
 `)
@@ -615,6 +617,18 @@ export const LABELS = graphql(`
       versionFields { value label }
       auditActions { value label }
       auditTargetTypes { value label }
+      applicantKinds { value label }
+      requestChannels { value label }
+      requestForms { value label }
+      requestDeliveries { value label }
+      requestStates { value label }
+      requestOutcomes { value label }
+      requestGrounds { value label }
+      requestActions { value label }
+      remedyKinds { value label }
+      remedyCaseKinds { value label }
+      remedyResults { value label }
+      feeMethods { value label }
     }
   }
 `)
