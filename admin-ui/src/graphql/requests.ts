@@ -43,7 +43,6 @@ export const REQUEST_FIELDS = graphql(`
     personalDataErased
     proactiveEntryId
     applicantMonthlyCount
-    applicant { name idNumber contactPerson phone email address postcode }
     reply { outcome outcomeLabel ground groundLabel legalBasis remedies remedyLabels text repliedOn }
     replyReviews { tier label by at opinion }
     replyPendingTier
@@ -56,6 +55,16 @@ export const REQUEST_FIELDS = graphql(`
 export const DISCLOSURE_REQUEST = graphql(`
   query DisclosureRequest($id: ID!) {
     disclosureRequest(id: $id) { ...RequestFields }
+  }
+`)
+
+// Asked only by callers with 查看申请人个人信息 in the request's organization: the field refuses everyone else.
+export const REQUEST_APPLICANT = graphql(`
+  query RequestApplicant($id: ID!) {
+    disclosureRequest(id: $id) {
+      id
+      applicant { name idNumber contactPerson phone email address postcode }
+    }
   }
 `)
 
