@@ -13,6 +13,9 @@ async def test_a_registered_letter_is_assigned_drafted_reviewed_and_sent_and_onl
 ) -> None:
     result = await scenario("requests")
 
+    # a letter signed for 100 days ago and unanswered is overdue, highlighted
+    assert result["lateHighlighted"] is True
+    assert re.fullmatch(r"逾期 \d+ 个工作日", result["lateDays"])
     # registered: a number and a query code shown once, open on the worklist with its working days
     assert re.fullmatch(
         rf"已登记申请 {re.escape(result['number'])}，查询码 \S+（只显示这一次，请告知申请人）；"

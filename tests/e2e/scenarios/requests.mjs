@@ -8,12 +8,28 @@ export default async function requests(h) {
   const idNumber = `530102199001${stamp}`
   const description = `请求公开第 ${stamp} 号社区的旧城改造补偿方案`
   const officerId = (await h.api('demo-officer', 'query { me { user { id } } }')).me.user.id
+  // a letter signed for 100 days ago and never answered: overdue on the worklist
+  const home = (await h.api('demo-office', 'query { organization(key: "yn-gov-office") { id } }')).organization.id
+  const longAgo = new Date(Date.now() + 8 * 3600_000 - 100 * 86_400_000).toISOString().slice(0, 10)
+  const late = (
+    await h.api(
+      'demo-office',
+      'mutation($i: DisclosureRequestInput!, $d: Date!) { registerDisclosureRequest(input: $i, channel: POST, receivedOn: $d) { number } }',
+      { i: { organization: home, applicantKind: 'NATURAL_PERSON', applicant: { name: '逾期测试', phone: '13900002222' }, description: `逾期 ${stamp}` }, d: longAgo },
+    )
+  ).registerDisclosureRequest.number
 
   // the office registers a letter received today
   const office = await h.newPage()
   await h.login(office, 'demo-office')
   await office.locator('[data-test="menu-requests"]').click()
   await office.locator('[data-test="requests"]').waitFor()
+  await h.choose(office, '[data-test="requests-due"]', '已逾期')
+  await office.locator('#rq-filter-text').fill(late)
+  const lateRow = office.locator('[data-test="requests"] tbody tr', { hasText: late })
+  const lateClass = await lateRow.getAttribute('class')
+  const lateDays = (await lateRow.locator('[data-test="request-days-left"]').textContent()).trim()
+  await h.choose(office, '[data-test="requests-due"]', '全部')
   await office.locator('[data-test="request-register"]').click()
   await h.choose(office, '[data-test="rq-channel"]', '信函')
   await office.locator('#rq-name').fill(applicant)
@@ -101,6 +117,8 @@ export default async function requests(h) {
     number,
     registered,
     registeredState,
+    lateHighlighted: lateClass.split(' ').includes('request-overdue'),
+    lateDays,
     daysLeft,
     officeSees,
     applicant,
