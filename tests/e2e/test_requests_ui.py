@@ -46,3 +46,5 @@ async def test_a_registered_letter_is_assigned_drafted_reviewed_and_sent_and_onl
         "发出答复",
     ]
     assert result["repliedState"] == "已答复"
+    # an administrative review recorded against it, then concluded
+    assert (result["remedyPending"], result["remedyConcluded"]) == (True, True)

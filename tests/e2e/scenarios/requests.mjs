@@ -101,6 +101,21 @@ export default async function requests(h) {
   await office.locator('[data-test="act-send"]').click()
   await office.locator('[data-test="request-info"]').getByText('答复已发出').waitFor()
   const history = (await office.locator('[data-test="history-action"]').allTextContents()).map((t) => t.trim())
+
+  // the applicant asks for administrative review; the office records the case and, later, its result
+  await office.locator('[data-test="act-remedy"]').click()
+  await h.choose(office, '#rq-case-kind', '行政复议')
+  await office.locator('#rq-authority').fill('云南省人民政府')
+  await office.locator('#rq-case-number').fill(`云政复〔2026〕${stamp}号`)
+  await office.locator('[data-test="dialog-submit"]').click()
+  await office.locator('[data-test="request-info"]').getByText('已登记案件').waitFor()
+  const remedyRow = office.locator('[data-test="remedy-cases"] tbody tr').first()
+  const remedyPending = (await remedyRow.textContent()).includes('尚未审结')
+  await remedyRow.getByRole('button', { name: '登记结果' }).click()
+  await h.choose(office, '#rq-result', '结果维持')
+  await office.locator('[data-test="dialog-submit"]').click()
+  await office.locator('[data-test="request-info"]').getByText('已登记审结结果').waitFor()
+  const remedyConcluded = (await remedyRow.textContent()).includes('结果维持')
   await h.shot(office, 'request-replied')
 
   // the worklist, filtered on 已答复, shows it replied
@@ -132,5 +147,7 @@ export default async function requests(h) {
     reviewsShown,
     history,
     repliedState,
+    remedyPending,
+    remedyConcluded,
   }
 }
