@@ -48,3 +48,6 @@ async def test_a_registered_letter_is_assigned_drafted_reviewed_and_sent_and_onl
     assert result["repliedState"] == "已答复"
     # an administrative review recorded against it, then concluded
     assert (result["remedyPending"], result["remedyConcluded"]) == (True, True)
+    # 第四十四条: the officer (content.create) turns it into a catalog draft; the office may not
+    assert result["proactiveTitle"] == f"旧城改造补偿方案（{result['stamp']}）"
+    assert result["officeMayNotDraft"] == 0

@@ -166,3 +166,9 @@ export const RECORD_DISCLOSURE_FEE_PAYMENT = graphql(`
     recordDisclosureFeePayment(id: $id, amountFen: $amountFen, paidOn: $paidOn) { ...RequestFields }
   }
 `)
+
+export const DRAFT_CATALOG_ENTRY_FROM_DISCLOSURE_REPLY = graphql(`
+  mutation DraftCatalogEntryFromDisclosureReply($id: ID!, $title: String!) {
+    draftCatalogEntryFromDisclosureReply(id: $id, title: $title) { id }
+  }
+`)

@@ -118,6 +118,16 @@ export default async function requests(h) {
   const remedyConcluded = (await remedyRow.textContent()).includes('结果维持')
   await h.shot(office, 'request-replied')
 
+  // 第四十四条: the officer (who may create content) turns the released information into a catalog draft
+  await officer.reload()
+  await officer.locator('[data-test="act-proactive"]').click()
+  await officer.locator('#rq-title').fill(`旧城改造补偿方案（${stamp}）`)
+  await officer.locator('[data-test="dialog-submit"]').click()
+  await officer.waitForURL(/\/admin\/catalog\/(?!new$)[^/]+$/)
+  await officer.locator('#f-title').waitFor()
+  const proactiveTitle = await officer.locator('#f-title').inputValue()
+  const officeMayNotDraft = await office.locator('[data-test="act-proactive"]').count()
+
   // the worklist, filtered on 已答复, shows it replied
   await office.locator('[data-test="menu-requests"]').click()
   await office.locator('[data-test="requests"]').waitFor()
@@ -130,6 +140,7 @@ export default async function requests(h) {
 
   return {
     number,
+    stamp,
     registered,
     registeredState,
     lateHighlighted: lateClass.split(' ').includes('request-overdue'),
@@ -149,5 +160,7 @@ export default async function requests(h) {
     repliedState,
     remedyPending,
     remedyConcluded,
+    proactiveTitle,
+    officeMayNotDraft,
   }
 }
