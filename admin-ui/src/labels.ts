@@ -16,6 +16,9 @@ const KINDS: LabelKind[] = [
   'reviewStates', 'validities', 'disclosureModes', 'privacyGrounds', 'orgLevels', 'orgKinds', 'interpretationKinds',
   'interviewKinds', 'eventKinds', 'leaderLevels', 'reviewActions', 'registerActions', 'contentTypes', 'permissions', 'versionFields',
   'auditActions', 'auditTargetTypes',
+  // 依申请公开 (#18)
+  'applicantKinds', 'requestChannels', 'requestForms', 'requestDeliveries', 'requestStates', 'requestOutcomes',
+  'requestGrounds', 'requestActions', 'remedyKinds', 'remedyCaseKinds', 'remedyResults', 'feeMethods',
 ]
 export const labels = reactive(Object.fromEntries(KINDS.map((k) => [k, [] as Label[]])) as Record<LabelKind, Label[]>)
 

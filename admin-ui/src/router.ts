@@ -34,6 +34,8 @@ export const router = createRouter({
     { path: '/people', name: 'people', component: () => import('./views/PeopleView.vue'), meta: { title: '人员管理' } },
     { path: '/audit', name: 'audit', component: () => import('./views/AuditLogView.vue'), meta: { title: '审计日志' } },
     { path: '/calendar', name: 'calendar', component: () => import('./views/CalendarView.vue'), meta: { title: '节假日日历' } },
+    { path: '/requests', name: 'requests', component: () => import('./views/RequestsView.vue'), meta: { title: '依申请公开' } },
+    { path: '/requests/:id', name: 'request', component: () => import('./views/RequestView.vue'), props: true, meta: { title: '依申请公开申请' } },
     { path: '/:rest(.*)*', redirect: '/' },
   ],
 })

@@ -58,6 +58,8 @@ export const can = reactive({
   readingRoomStatistics: computed(() => (session.me?.readingRoomStatistics.length ?? 0) > 0),
   viewReport: computed(() => (session.me?.reportView.length ?? 0) > 0),
   importCatalog: computed(() => (session.me?.catalogImport.length ?? 0) > 0),
+  requests: computed(() => (session.me?.requestView.length ?? 0) > 0),
+  registerRequest: computed(() => (session.me?.requestRegister.length ?? 0) > 0),
   manageUsers: computed(() => (session.me?.userManage.length ?? 0) + (session.me?.roleGrant.length ?? 0) > 0),
 })
 

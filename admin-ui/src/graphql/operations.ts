@@ -51,6 +51,8 @@ export const ME = graphql(`
       reportView: organizationsWith(permission: REPORT_VIEW)
       reportEdit: organizationsWith(permission: REPORT_EDIT)
       catalogImport: organizationsWith(permission: CATALOG_IMPORT)
+      requestView: organizationsWith(permission: REQUEST_VIEW)
+      requestRegister: organizationsWith(permission: REQUEST_REGISTER)
     }
   }
 `)
@@ -618,6 +620,18 @@ export const LABELS = graphql(`
       versionFields { value label }
       auditActions { value label }
       auditTargetTypes { value label }
+      applicantKinds { value label }
+      requestChannels { value label }
+      requestForms { value label }
+      requestDeliveries { value label }
+      requestStates { value label }
+      requestOutcomes { value label }
+      requestGrounds { value label }
+      requestActions { value label }
+      remedyKinds { value label }
+      remedyCaseKinds { value label }
+      remedyResults { value label }
+      feeMethods { value label }
     }
   }
 `)
