@@ -81,8 +81,8 @@ class World:
     numbers: itertools.count[int]
     handler: str  # an officer of P, to whom requests for disclosure are assigned
     today: Callable[[], date]  # the request service's today (Asia/Shanghai)
-    services: Services | None = None  # for rows whose target only the job runner makes (deliveries)
     stage: Callable[[bytes], Awaitable[str]]  # an import file staged as POST /imports/files does
+    services: Services | None = None  # for rows whose target only the job runner makes (deliveries)
 
     def issue(self) -> dict[str, Any]:
         """A gazette issue's fields with a number of its own in P."""
