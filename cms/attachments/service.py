@@ -36,6 +36,7 @@ from cms.review.workflow import EDITABLE_STATES, WorkflowService
 from storage.attachments import Attachment, AttachmentStatus
 from storage.documents import CONTENT_TYPES, ContentDocument
 from storage.objectstore import ObjectNotFound, ObjectStore, ObjectStoreError, ObjectStoreUnavailable
+from storage.requests import DisclosureRequest
 
 log = logging.getLogger("gongkai.attachments")
 T = TypeVar("T")
@@ -176,7 +177,7 @@ class AttachmentService:
         return None
 
     async def attach_server_file(
-        self, item: ContentDocument, filename: str, data: bytes, *, by: str | None
+        self, item: ContentDocument | DisclosureRequest, filename: str, data: bytes, *, by: str | None
     ) -> Attachment:
         """A file the server holds itself — the annual report's .docx, an imported item's file (the
         item may already be published, as imported historical records are) — through every check an
