@@ -550,7 +550,7 @@ class RequestMutation:
         return entry  # type: ignore[return-value]
 
     @strawberry.mutation(
-        description="为答复添加文件（答复书、公开的信息；Base64，需发出答复权限；答复发出前）"
+        description="为答复添加小文件（答复书、公开的信息；Base64，需发出答复权限；答复发出前）；大文件用 requestUpload（item 为申请 ID）"
     )
     async def attach_disclosure_reply_file(
         self, info: Info, id: strawberry.ID, filename: str, base64: str

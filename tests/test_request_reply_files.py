@@ -5,6 +5,7 @@ short-lived download addresses signed for the request's number and query code.""
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import timedelta
 from typing import Any
 
@@ -133,6 +134,49 @@ async def test_files_are_listed_once_the_reply_is_sent_and_download_with_the_sig
     assert letter.headers["cache-control"] == "private, no-store"
 
 
+TICKET = """mutation($i: ID!, $f: String!, $s: Int!) {
+  requestUpload(item: $i, filename: $f, size: $s) { uploadUrl attachment { id } } }"""
+COMPLETE = "mutation($id: ID!, $h: String!) { completeUpload(id: $id, sha256: $h) { filename size } }"
+
+
+@pytest.mark.parametrize(
+    ("who", "code"),
+    [
+        pytest.param("officer", "FORBIDDEN", id="staff-without-request.reply"),
+        pytest.param("office", None, id="office-with-request.reply"),
+    ],
+)
+async def test_a_large_reply_file_goes_through_the_upload_ticket_like_any_attachment(
+    api: Api, client: httpx.AsyncClient, who: str, code: str | None
+) -> None:
+    # given a request ready to be sent, and a file too large to send inline
+    team, rid, sent = await new_request(api)
+    await reply_ready(api, team, rid)
+    data = PDF + b"%" + b"0" * 400_000 + b"\n"
+    token = team[who].token
+    # when the ticket is asked for, the file put into the object store and the upload completed
+    ticket = await api.post(TICKET, {"i": rid, "f": LETTER, "s": len(data)}, token)
+    if code is None:
+        grant = ticket["data"]["requestUpload"]
+        async with httpx.AsyncClient(timeout=30, trust_env=False) as s3:
+            put = await s3.put(grant["uploadUrl"], content=data)
+        done = await api.ok(
+            COMPLETE, {"id": grant["attachment"]["id"], "h": hashlib.sha256(data).hexdigest()}, token
+        )
+    await send(api, team, rid)
+    listed = (await status(api, sent))["replyFiles"]
+
+    # then the office's file is the reply's and downloads whole; the officer gets no ticket
+    if code is None:
+        assert put.status_code == 200
+        assert done["completeUpload"] == {"filename": LETTER, "size": len(data)}
+        assert [f["filename"] for f in listed] == [LETTER]
+        assert (await client.get(listed[0]["url"])).content == data
+    else:
+        assert error_of(ticket)[0] == code
+        assert listed == []
+
+
 def _altered(url: str, key: str, value: str) -> str:
     parsed = httpx.URL(url)
     return str(parsed.copy_set_param(key, value))
@@ -210,7 +254,7 @@ async def test_attaching_a_reply_file_needs_request_reply_at_the_handling_organi
 @pytest.mark.parametrize(
     ("case", "expected"),
     [
-        pytest.param("sent", ("INVALID_REQUEST_STATE", "答复已发出，不能再添加文件。"), id="after-sending"),
+        pytest.param("sent", ("INVALID_REQUEST_STATE", "答复已发出，不能再更改文件。"), id="after-sending"),
         pytest.param("base64", ("BAD_USER_INPUT", "文件内容应为 Base64 编码。"), id="not-base64"),
     ],
 )

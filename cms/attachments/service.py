@@ -15,7 +15,7 @@ import logging
 import re
 import secrets
 import tempfile
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -88,6 +88,9 @@ class UploadTicket:
     expires_at: datetime
 
 
+OwnerCheck = Callable[[Principal, ObjectId], Awaitable[DisclosureRequest]]
+
+
 class AttachmentService:
     def __init__(
         self, objects: ObjectStore, access: AccessControl, workflow: WorkflowService, limits: AttachmentLimits
@@ -98,6 +101,9 @@ class AttachmentService:
         self.limits = limits
         self.previews = PreviewRunner()
         self.clock = workflow.content.clock
+        # Owners of files other than content items (a request's reply files): the type's name → a
+        # check that answers the owner whose files the principal may change now, or raises.
+        self.owners: dict[str, OwnerCheck] = {}
         workflow.merge_hooks.append(self._on_merge)
         workflow.checkout_hooks.append(self._on_checkout)
 
@@ -313,7 +319,12 @@ class AttachmentService:
 
     # -- internals --------------------------------------------------------------------------------
 
-    async def _editable(self, principal: Principal, item_type: str, item_id: ObjectId) -> ContentDocument:
+    async def _editable(
+        self, principal: Principal, item_type: str, item_id: ObjectId
+    ) -> ContentDocument | DisclosureRequest:
+        check = self.owners.get(item_type)
+        if check is not None:
+            return await check(principal, item_id)
         item = await self.workflow.load_for(principal, item_type, item_id)
         self.access.require(principal, Permission.CONTENT_EDIT, item.org_id)
         if item.review_state not in EDITABLE_STATES:

@@ -29,7 +29,6 @@ from storage.documents import utcnow
 from storage.requests import DisclosureRequest
 
 OWNER = "DisclosureRequest"
-MAX_FILES = 20
 _GONE = "该文件不存在或下载地址已过期，请重新打开办理进度页面。"
 
 
@@ -54,16 +53,21 @@ class ReplyFiles:
         self.ttl = ttl
         self._key = hashlib.sha256(b"gongkai-request-files\0" + secret).digest()
         self.clock: Callable[[], datetime] = utcnow
+        # requestUpload / completeUpload / removeAttachment with a request's ID go through this check
+        attachments.owners[OWNER] = self._changeable
 
     async def attach(self, principal: Principal, request_id: str, filename: str, data: bytes) -> Attachment:
-        """A file for the reply, through every check an upload passes; only while the reply is unsent."""
-        request = await self.requests.get(principal, request_id)
+        """A small file for the reply sent inline (Base64), through every check an upload passes."""
+        request = await self._changeable(principal, ObjectId(request_id))
+        return await self.attachments.attach_server_file(request, filename, data, by=principal.user_id)
+
+    async def _changeable(self, principal: Principal, request_id: ObjectId) -> DisclosureRequest:
+        """The request whose reply files the principal may change: request.reply, reply unsent."""
+        request = await self.requests.get(principal, str(request_id))
         self.requests.access.require(principal, Permission.REQUEST_REPLY, request.org_id)
         if RequestState(request.state) not in OPEN_STATES:
-            raise InvalidRequestState("答复已发出，不能再添加文件。")
-        if len(await self.of(request)) >= MAX_FILES:
-            raise InvalidRequestState(f"每件答复最多 {MAX_FILES} 个文件。")
-        return await self.attachments.attach_server_file(request, filename, data, by=principal.user_id)
+            raise InvalidRequestState("答复已发出，不能再更改文件。")
+        return request
 
     async def of(self, request: DisclosureRequest) -> list[Attachment]:
         query = {"item_id": request.id, "item_type": OWNER, "status": AttachmentStatus.READY.value}
