@@ -233,6 +233,14 @@ class DisclosureRequest:
         return await fees.monthly_count(self._doc)
 
     @strawberry.field(
+        description="答复文件（答复书、公开的信息），按添加顺序；发出前可用 removeAttachment 删除。"
+        "申请人凭办理进度查询中的签名地址下载，/files 地址不提供这些文件"
+    )
+    async def reply_files(self, info: Info) -> list[Attachment]:
+        found = await info.context.services.reply_files.of(self._doc)
+        return found  # type: ignore[return-value]
+
+    @strawberry.field(
         description="申请人身份与联系方式：需受理机关的“查看申请人个人信息”权限；已过保存期限的为空"
     )
     def applicant(self, info: Info) -> Applicant | None:

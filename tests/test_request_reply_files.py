@@ -177,6 +177,25 @@ async def test_a_large_reply_file_goes_through_the_upload_ticket_like_any_attach
         assert listed == []
 
 
+async def test_the_office_sees_the_files_and_removes_one_before_sending(api: Api) -> None:
+    # given two files attached to an unsent reply
+    team, rid, sent = await new_request(api)
+    await reply_ready(api, team, rid)
+    await attach(api, team["office"].token, rid, LETTER, PDF)
+    await attach(api, team["office"].token, rid, "多余的文件.txt", "误传".encode())
+    staff = "query($id: ID!) { disclosureRequest(id: $id) { replyFiles { id filename } } }"
+    files = (await api.ok(staff, {"id": rid}, team["office"].token))["disclosureRequest"]["replyFiles"]
+    # when the office removes the wrong one and sends the reply
+    await api.ok(
+        "mutation($id: ID!) { removeAttachment(id: $id) }", {"id": files[1]["id"]}, team["office"].token
+    )
+    await send(api, team, rid)
+
+    # then the staff view listed both, and the applicant gets only the letter
+    assert [f["filename"] for f in files] == [LETTER, "多余的文件.txt"]
+    assert [f["filename"] for f in (await status(api, sent))["replyFiles"]] == [LETTER]
+
+
 def _altered(url: str, key: str, value: str) -> str:
     parsed = httpx.URL(url)
     return str(parsed.copy_set_param(key, value))
