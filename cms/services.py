@@ -46,6 +46,7 @@ from cms.observe.metrics import MongoCommandMetrics, record_s3
 from cms.reading_room.visits import VisitLimits, VisitService
 from cms.reports.service import ReportService
 from cms.requests.crypto import FieldCipher, key_from
+from cms.requests.reply_files import ReplyFiles
 from cms.requests.reply_review import ReplyChain
 from cms.requests.service import RequestLimits, RequestService
 from cms.review.allowed import AllowedActions
@@ -139,6 +140,7 @@ class Services:
     public_changes: PublicChanges
     search: SearchService
     requests: RequestService
+    reply_files: ReplyFiles
     holidays: CalendarAdministration
     compliance: ComplianceService
     visits: VisitService
@@ -365,6 +367,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         public_changes=changes,
         search=search,
         requests=requests,
+        reply_files=ReplyFiles(requests, attachments, secret.encode()),
         compliance=ComplianceService(access, calendar, requests, lambda: orgs.tree),
         holidays=CalendarAdministration(access, calendar, audit, workflow.atomically),
         visits=VisitService(

@@ -6,18 +6,20 @@ identity and contact are served only to holders of ``request.personal_data`` (cm
 
 from __future__ import annotations
 
+import binascii
 from datetime import date, datetime
 
 import strawberry
 
 from cms.content.ids import expect_global_id, to_global_id
+from cms.errors import InvalidInput
 from cms.requests import codes as c
 from cms.requests import fees
 from cms.requests import remedies as rm
 from cms.requests import service as rs
 from schema.context import Info
 from schema.staff import principal
-from schema.types import CatalogEntry
+from schema.types import Attachment, CatalogEntry
 
 strawberry.enum(c.ApplicantKind, name="ApplicantKind", description="申请人类型（年度报告口径）")
 strawberry.enum(c.Channel, name="RequestChannel", description="申请方式")
@@ -145,6 +147,18 @@ class DisclosureRequestStatus:
     correction_due_on: date | None
     fee: DisclosureFee | None = strawberry.field(description="信息处理费收费通知")
     reply: DisclosureReply | None = strawberry.field(description="已答复时的答复")
+    reply_files: list[DisclosureReplyFile] = strawberry.field(
+        default_factory=list, description="答复书和公开的文件；答复发出后才列出"
+    )
+
+
+@strawberry.type(description="答复文件：下载地址只由凭申请编号和查询码的查询给出，短时有效")
+class DisclosureReplyFile:
+    filename: str
+    size: int
+    content_type: str | None
+    url: str
+    expires_at: datetime
 
 
 @strawberry.type(description="征求第三方或其他机关意见（第三十二条）")
@@ -217,6 +231,14 @@ class DisclosureRequest:
     )
     async def applicant_monthly_count(self) -> int | None:
         return await fees.monthly_count(self._doc)
+
+    @strawberry.field(
+        description="答复文件（答复书、公开的信息），按添加顺序；发出前可用 removeAttachment 删除。"
+        "申请人凭办理进度查询中的签名地址下载，/files 地址不提供这些文件"
+    )
+    async def reply_files(self, info: Info) -> list[Attachment]:
+        found = await info.context.services.reply_files.of(self._doc)
+        return found  # type: ignore[return-value]
 
     @strawberry.field(
         description="申请人身份与联系方式：需受理机关的“查看申请人个人信息”权限；已过保存期限的为空"
@@ -406,7 +428,20 @@ class RequestQuery:
     async def disclosure_request_status(self, info: Info, number: str, code: str) -> DisclosureRequestStatus:
         info.context.uncacheable = True  # an applicant's own answer, and it changes without a publication
         service = info.context.services.requests
-        return _status(service.work_item(await service.status(number, code)))
+        request = await service.status(number, code)
+        status = _status(service.work_item(request))
+        base = info.context.base_url
+        status.reply_files = [
+            DisclosureReplyFile(
+                filename=f.attachment.filename,
+                size=f.attachment.size or 0,
+                content_type=f.attachment.content_type,
+                url=f"{base}{f.path}",
+                expires_at=f.expires_at,
+            )
+            for f in await info.context.services.reply_files.signed(request)
+        ]
+        return status
 
     @strawberry.field(description="依申请公开申请（需受理机关的查看权限）")
     async def disclosure_request(self, info: Info, id: strawberry.ID) -> DisclosureRequest:
@@ -521,6 +556,19 @@ class RequestMutation:
         services = info.context.services
         entry = await services.requests.draft_proactive(principal(info), _id(id), title, services.authoring)
         return entry  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description="为答复添加小文件（答复书、公开的信息；Base64，需发出答复权限；答复发出前）；大文件用 requestUpload（item 为申请 ID）"
+    )
+    async def attach_disclosure_reply_file(
+        self, info: Info, id: strawberry.ID, filename: str, base64: str
+    ) -> Attachment:
+        try:
+            data = binascii.a2b_base64(base64, strict_mode=True)
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidInput("文件内容应为 Base64 编码。", field="base64") from exc
+        found = await info.context.services.reply_files.attach(principal(info), _id(id), filename, data)
+        return found  # type: ignore[return-value]
 
     @strawberry.mutation(description="发出答复（需发出答复权限；答复须已通过全部审查环节）")
     async def send_disclosure_reply(self, info: Info, id: strawberry.ID) -> DisclosureRequest:

@@ -42,6 +42,7 @@ from web.imports import import_files_endpoint
 from web.logs import keep_secret, keep_secrets_of
 from web.observe import Observe, metrics_endpoint
 from web.reading_room import reading_room_app, terminal_endpoint
+from web.request_files import request_files_endpoint
 
 log = logging.getLogger("gongkai.web")
 
@@ -236,6 +237,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             Route("/metrics", metrics_endpoint(settings, lambda: cache), methods=["GET"]),
             Route("/files/{attachment_id}/{name:path}", files, methods=["GET"]),
             Route("/thumbnails/{attachment_id}.png", files, methods=["GET"]),
+            Route("/request-files/{attachment_id}", request_files_endpoint(services), methods=["GET"]),
             Route("/feeds/catalog.atom", feeds.atom, methods=["GET"]),
             Route("/feeds/catalog.rss", feeds.rss, methods=["GET"]),
             Route("/sitemap.xml", feeds.sitemap_index, methods=["GET"]),

@@ -15,7 +15,7 @@ import logging
 import re
 import secrets
 import tempfile
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,6 +36,7 @@ from cms.review.workflow import EDITABLE_STATES, WorkflowService
 from storage.attachments import Attachment, AttachmentStatus
 from storage.documents import CONTENT_TYPES, ContentDocument
 from storage.objectstore import ObjectNotFound, ObjectStore, ObjectStoreError, ObjectStoreUnavailable
+from storage.requests import DisclosureRequest
 
 log = logging.getLogger("gongkai.attachments")
 T = TypeVar("T")
@@ -87,6 +88,9 @@ class UploadTicket:
     expires_at: datetime
 
 
+OwnerCheck = Callable[[Principal, ObjectId], Awaitable[DisclosureRequest]]
+
+
 class AttachmentService:
     def __init__(
         self, objects: ObjectStore, access: AccessControl, workflow: WorkflowService, limits: AttachmentLimits
@@ -97,6 +101,9 @@ class AttachmentService:
         self.limits = limits
         self.previews = PreviewRunner()
         self.clock = workflow.content.clock
+        # Owners of files other than content items (a request's reply files): the type's name → a
+        # check that answers the owner whose files the principal may change now, or raises.
+        self.owners: dict[str, OwnerCheck] = {}
         workflow.merge_hooks.append(self._on_merge)
         workflow.checkout_hooks.append(self._on_checkout)
 
@@ -176,7 +183,7 @@ class AttachmentService:
         return None
 
     async def attach_server_file(
-        self, item: ContentDocument, filename: str, data: bytes, *, by: str | None
+        self, item: ContentDocument | DisclosureRequest, filename: str, data: bytes, *, by: str | None
     ) -> Attachment:
         """A file the server holds itself — the annual report's .docx, an imported item's file (the
         item may already be published, as imported historical records are) — through every check an
@@ -312,7 +319,12 @@ class AttachmentService:
 
     # -- internals --------------------------------------------------------------------------------
 
-    async def _editable(self, principal: Principal, item_type: str, item_id: ObjectId) -> ContentDocument:
+    async def _editable(
+        self, principal: Principal, item_type: str, item_id: ObjectId
+    ) -> ContentDocument | DisclosureRequest:
+        check = self.owners.get(item_type)
+        if check is not None:
+            return await check(principal, item_id)
         item = await self.workflow.load_for(principal, item_type, item_id)
         self.access.require(principal, Permission.CONTENT_EDIT, item.org_id)
         if item.review_state not in EDITABLE_STATES:
