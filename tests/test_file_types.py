@@ -86,12 +86,14 @@ SAMPLES: list[tuple[str, Callable[[], bytes], str | None, str | None]] = [
     # (id, sample, sniffed MIME, refusal with the default allow-list or None when accepted)
     ("heic-photo", lambda: iso_media(b"heic", b"mif1heic"), "image/heic", HEIC_ADVICE),
     ("heix-photo", lambda: iso_media(b"heix", b"mif1heix"), "image/heic", HEIC_ADVICE),
+    ("heif-generic-brand-photo", lambda: iso_media(b"mif1", b"mif1heic"), "image/heic", HEIC_ADVICE),
     ("mov-video", lambda: iso_media(b"qt  ", b"qt  "), "video/quicktime", MOV_ADVICE),
     ("mp4-video", lambda: iso_media(b"isom", b"isomiso2avc1mp41"), "video/mp4", None),
     ("utf16le-text", lambda: codecs.BOM_UTF16_LE + NOTICE.encode("utf-16-le"), "text/plain", None),
     ("utf16be-text", lambda: codecs.BOM_UTF16_BE + NOTICE.encode("utf-16-be"), "text/plain", None),
     ("gbk-text", lambda: NOTICE.encode("gbk"), "text/plain", None),
     ("utf8-text", lambda: NOTICE.encode("utf-8"), "text/plain", None),
+    ("text-starting-like-an-exe", lambda: ("MZ " + NOTICE).encode("utf-8"), "text/plain", None),
     ("utf8-bom-text", lambda: codecs.BOM_UTF8 + NOTICE.encode("utf-8"), "text/plain", None),
     ("docx", word, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", None),
     ("xlsx", excel, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", None),
@@ -112,6 +114,8 @@ SAMPLES: list[tuple[str, Callable[[], bytes], str | None, str | None]] = [
     ),
     ("elf-binary", lambda: b"\x7fELF\x02\x01\x01" + bytes(57), None, "不支持该文件类型（无法识别）。"),
     ("random-binary", lambda: b"\x00\x01\x02\x03" * 64, None, "不支持该文件类型（无法识别）。"),
+    ("mp3-with-id3", lambda: b"ID3\x03\x00" + bytes(20), "audio/mpeg", None),
+    ("mp3-bare-frames", lambda: b"\xff\xfb\x90\x64" + bytes(400), "audio/mpeg", None),
     ("pdf", lambda: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "application/pdf", None),
     ("ole-doc", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), "application/x-ole-storage", None),
 ]

@@ -65,6 +65,8 @@ _BY_EXTENSION = {
     ".png": PNG,
     ".jpg": JPEG,
     ".jpeg": JPEG,
+    ".jpe": JPEG,
+    ".jfif": JPEG,
     ".gif": GIF,
     ".webp": WEBP,
     ".heic": HEIC,
@@ -74,10 +76,14 @@ _BY_EXTENSION = {
     ".mov": MOV,
     ".qt": MOV,
     ".mp3": MP3,
+    ".mpga": MP3,
     ".wav": WAV,
     ".exe": EXE,
     ".dll": EXE,
 }
+# puremagic scores a match by its length: 0.2 is a two-byte signature, too short to outweigh text.
+_SURE = 0.3
+_HEIF_BRANDS = frozenset({b"mif1", b"msf1", b"heim", b"heis", b"hevc", b"hevx"})
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 # OOXML: the package's content types plus the main part's folder tell Word, Excel and PowerPoint apart.
@@ -91,10 +97,13 @@ def sniff(head: bytes) -> FileType | None:
         return _zip_kind(head)
     if head.startswith(_OLE_MAGIC):
         return OLE
-    known = _by_signature(head)
-    if known is not None:
+    known, confidence = _by_signature(head)
+    # A two-byte signature ("MZ") also starts some plain text: there, text wins.
+    if known is not None and (confidence >= _SURE or text_encoding(head) is None):
         return known
-    return TEXT if text_encoding(head) else None
+    if text_encoding(head):
+        return TEXT
+    return _heif_brand(head) or _mpeg_audio_frame(head)
 
 
 def refusal_message(kind: FileType | None) -> str:
@@ -104,17 +113,36 @@ def refusal_message(kind: FileType | None) -> str:
     return f"不支持该文件类型（{kind.label}）。{kind.advice}"
 
 
-def _by_signature(head: bytes) -> FileType | None:
+def _by_signature(head: bytes) -> tuple[FileType | None, float]:
+    """puremagic's best match among the types we know, and its confidence."""
     try:
         matches = puremagic.magic_string(head)
     except (puremagic.PureError, ValueError):  # nothing matched / empty input
-        return None
+        return None, 0.0
     # Best matches first; a weaker one of a type we know wins over stronger ones we do not (an .exe is
     # also "an Audition filter" to the database).
     for match in matches:
         found = _BY_EXTENSION.get(str(match.extension).lower())
         if found is not None:
-            return found
+            return found, float(match.confidence)
+    return None, 0.0
+
+
+def _heif_brand(head: bytes) -> FileType | None:
+    # HEIF photos whose major brand is the generic "mif1"/"msf1" (some Android phones) are unknown to
+    # puremagic; their compatible brands say HEVC-coded HEIF.
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return HEIC
+    return None
+
+
+def _mpeg_audio_frame(head: bytes) -> FileType | None:
+    # MP3 without an ID3 tag starts with a bare frame header: 11 sync bits, a valid MPEG version
+    # (not the reserved 01) and layer (not 00); puremagic knows only some of them.
+    if len(head) >= 4 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
+        version, layer = (head[1] >> 3) & 0x3, (head[1] >> 1) & 0x3
+        if version != 1 and layer != 0:
+            return MP3
     return None
 
 
