@@ -214,3 +214,44 @@ async def test_chinese_text_files_are_accepted_and_searchable(api, officer, entr
     stored = await Attachment.find_one({"_id": from_global_id(attachment)[1]})
     assert stored is not None
     assert stored.text == NOTICE
+
+
+def ofd_with_text() -> bytes:
+    page = (
+        "<ofd:Page xmlns:ofd='http://www.ofdspec.org/2016'><ofd:Content><ofd:Layer>"
+        "<ofd:TextObject><ofd:TextCode X='0' Y='0'>关于做好2027年</ofd:TextCode>"
+        "<ofd:TextCode>政府信息公开工作的通知</ofd:TextCode></ofd:TextObject>"
+        "<ofd:TextObject><ofd:TextCode>各县（市、区）人民政府：</ofd:TextCode></ofd:TextObject>"
+        "</ofd:Layer></ofd:Content></ofd:Page>"
+    )
+    return zipped(
+        {
+            "OFD.xml": "<ofd:OFD xmlns:ofd='http://www.ofdspec.org/2016'/>",
+            "Doc_0/Pages/Page_0/Content.xml": page,
+        }
+    )
+
+
+def sheet_with_text() -> bytes:
+    book = openpyxl.Workbook()
+    for line in NOTICE.splitlines():
+        book.active.append([line])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("filename", "sample"),
+    [("通知.docx", word), ("通知.xlsx", sheet_with_text), ("通知.ofd", ofd_with_text)],
+    ids=["docx", "xlsx", "ofd"],
+)
+async def test_office_and_ofd_documents_are_searchable(api, officer, entry, filename, sample):
+    # given a Word, Excel or OFD document holding the notice
+    # when it is uploaded
+    attachment, body = await send(api, officer, entry, filename, sample())
+    # then its text is extracted for search, one paragraph (cell, text object) a line
+    assert "errors" not in body, body
+    stored = await Attachment.find_one({"_id": from_global_id(attachment)[1]})
+    assert stored is not None
+    assert stored.text == NOTICE.strip()

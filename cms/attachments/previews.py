@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cms.attachments.documents import MIMES as DOCUMENTS
+from cms.attachments.documents import document_text
 from cms.attachments.filetypes import text_encoding
 
 if TYPE_CHECKING:
@@ -155,6 +157,8 @@ def derive(source: Path, mime: str, max_pixels: int) -> Preview:
     if mime == "application/pdf":
         thumbnail, note = _pdf_thumbnail(source)
         return Preview(text=_pdf_text(source), thumbnail=thumbnail, problem=note)
+    if mime in DOCUMENTS:
+        return Preview(text=document_text(source, mime, MAX_TEXT))
     thumbnail, note = _image_thumbnail(source, max_pixels)
     return Preview(thumbnail=thumbnail, problem=note)
 

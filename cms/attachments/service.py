@@ -27,6 +27,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from authz import Permission, Principal
 from cms.admin.access import AccessControl
+from cms.attachments.documents import MIMES as DOCUMENTS
 from cms.attachments.filetypes import ALL as ALL_TYPES
 from cms.attachments.filetypes import IMAGES, PDF, SNIFF_BYTES, TEXT, FileType, refusal_message, sniff
 from cms.attachments.previews import MAX_TEXT, SOURCE, PreviewLimits, PreviewRunner, decode_text
@@ -371,7 +372,7 @@ class AttachmentService:
             head = await self._guard(self.objects.read_range(attachment.object_key, 0, 4 * MAX_TEXT))
             attachment.text = decode_text(head)
             return
-        if kind.mime not in IMAGES and kind is not PDF:
+        if kind.mime not in IMAGES and kind is not PDF and kind.mime not in DOCUMENTS:
             return
         with tempfile.TemporaryDirectory(prefix="gongkai-preview-") as folder:
             source = Path(folder) / SOURCE
