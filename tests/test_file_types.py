@@ -241,13 +241,34 @@ def sheet_with_text() -> bytes:
     return out.getvalue()
 
 
+def slides_with_text() -> bytes:
+    paragraphs = "".join(f"<a:p><a:r><a:t>{line}</a:t></a:r></a:p>" for line in NOTICE.splitlines())
+    slide = (
+        "<p:sld xmlns:p='http://schemas.openxmlformats.org/presentationml/2006/main'"
+        " xmlns:a='http://schemas.openxmlformats.org/drawingml/2006/main'>"
+        f"<p:cSld><p:spTree><p:sp><p:txBody>{paragraphs}</p:txBody></p:sp></p:spTree></p:cSld></p:sld>"
+    )
+    return zipped(
+        {
+            "[Content_Types].xml": "<Types/>",
+            "ppt/presentation.xml": "<p:presentation/>",
+            "ppt/slides/slide1.xml": slide,
+        }
+    )
+
+
 @pytest.mark.parametrize(
     ("filename", "sample"),
-    [("通知.docx", word), ("通知.xlsx", sheet_with_text), ("通知.ofd", ofd_with_text)],
-    ids=["docx", "xlsx", "ofd"],
+    [
+        ("通知.docx", word),
+        ("通知.xlsx", sheet_with_text),
+        ("通知.pptx", slides_with_text),
+        ("通知.ofd", ofd_with_text),
+    ],
+    ids=["docx", "xlsx", "pptx", "ofd"],
 )
 async def test_office_and_ofd_documents_are_searchable(api, officer, entry, filename, sample):
-    # given a Word, Excel or OFD document holding the notice
+    # given a Word, Excel, PowerPoint or OFD document holding the notice
     # when it is uploaded
     attachment, body = await send(api, officer, entry, filename, sample())
     # then its text is extracted for search, one paragraph (cell, text object) a line
