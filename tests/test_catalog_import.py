@@ -392,7 +392,10 @@ async def test_attachments_come_from_the_zip_by_file_name_with_their_sha256(serv
     ("files", "message"),
     [
         ({"其他.pdf": PDF}, "附件压缩包中没有文件“通知.pdf”。"),
-        ({"通知.pdf": b"MZ\x90\x00 an executable"}, "附件“通知.pdf”：不支持该文件类型（无法识别）。"),
+        (
+            {"通知.pdf": b"MZ\x90\x00 an executable"},
+            "附件“通知.pdf”：不支持该文件类型（Windows 可执行程序）。",
+        ),
         ({"通知.pdf": b""}, "附件“通知.pdf”：文件为空。"),
     ],
     ids=["missing-from-zip", "type-not-allowed", "empty"],

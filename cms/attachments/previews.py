@@ -36,6 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cms.attachments.documents import MIMES as DOCUMENTS
+from cms.attachments.documents import document_text
+from cms.attachments.filetypes import text_encoding
+
 if TYPE_CHECKING:
     from PIL import Image as PILImage
 
@@ -130,8 +134,9 @@ def _outcome(folder: Path, code: int | None, out: bytes, err: bytes, limits: Pre
 
 def decode_text(data: bytes) -> str:
     """A text file's first ``MAX_TEXT`` characters from a prefix of its bytes, without a character the
-    prefix cut in two. Plain text needs no child: only a bounded prefix is ever read."""
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    prefix cut in two, in the encoding it was recognized in (GBK and UTF-16 files are common among
+    government staff). Plain text needs no child: only a bounded prefix is ever read."""
+    decoder = codecs.getincrementaldecoder(text_encoding(data) or "utf-8")(errors="replace")
     return decoder.decode(data, final=False)[:MAX_TEXT]
 
 
@@ -152,6 +157,8 @@ def derive(source: Path, mime: str, max_pixels: int) -> Preview:
     if mime == "application/pdf":
         thumbnail, note = _pdf_thumbnail(source)
         return Preview(text=_pdf_text(source), thumbnail=thumbnail, problem=note)
+    if mime in DOCUMENTS:
+        return Preview(text=document_text(source, mime, MAX_TEXT))
     thumbnail, note = _image_thumbnail(source, max_pixels)
     return Preview(thumbnail=thumbnail, problem=note)
 

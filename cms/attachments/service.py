@@ -27,8 +27,9 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from authz import Permission, Principal
 from cms.admin.access import AccessControl
+from cms.attachments.documents import MIMES as DOCUMENTS
 from cms.attachments.filetypes import ALL as ALL_TYPES
-from cms.attachments.filetypes import IMAGES, PDF, SNIFF_BYTES, TEXT, FileType, sniff
+from cms.attachments.filetypes import IMAGES, PDF, SNIFF_BYTES, TEXT, FileType, refusal_message, sniff
 from cms.attachments.previews import MAX_TEXT, SOURCE, PreviewLimits, PreviewRunner, decode_text
 from cms.content.visibility import ReadScope, content_withheld, is_visible
 from cms.errors import DomainError, InvalidInput, NotFound, TransitionNotAllowed
@@ -179,7 +180,7 @@ class AttachmentService:
             return f"附件不能超过 {self.limits.max_bytes // (1024 * 1024)} MB。"
         kind = sniff(head)
         if kind is None or kind.mime not in self.limits.allowed_types:
-            return f"不支持该文件类型（{kind.label if kind else '无法识别'}）。"
+            return refusal_message(kind)
         return None
 
     async def attach_server_file(
@@ -358,7 +359,7 @@ class AttachmentService:
         head = await self._guard(self.objects.read_range(attachment.object_key, 0, SNIFF_BYTES))
         kind = sniff(head)
         if kind is None or kind.mime not in self.limits.allowed_types:
-            raise AttachmentTypeNotAllowed(f"不支持该文件类型（{kind.label if kind else '无法识别'}）。")
+            raise AttachmentTypeNotAllowed(refusal_message(kind))
         actual = await self._guard(self.objects.sha256(attachment.object_key))
         if actual != claimed:
             raise ChecksumMismatch()
@@ -383,7 +384,7 @@ class AttachmentService:
             head = await self._guard(self.objects.read_range(attachment.object_key, 0, 4 * MAX_TEXT))
             attachment.text = decode_text(head)
             return
-        if kind.mime not in IMAGES and kind is not PDF:
+        if kind.mime not in IMAGES and kind is not PDF and kind.mime not in DOCUMENTS:
             return
         with tempfile.TemporaryDirectory(prefix="gongkai-preview-") as folder:
             source = Path(folder) / SOURCE
