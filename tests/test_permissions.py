@@ -10,6 +10,7 @@ without permission tests fails here. Anonymous and denied callers never see a dr
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
 import uuid
@@ -708,6 +709,16 @@ CASES = [
         REVIEW,
         on_request("drafted", lambda w, r: {"id": r}),
         allowed=OFFICER,  # 承办人初审, the first tier
+        denied="NOT_FOUND",
+    ),
+    Case(
+        "attachDisclosureReplyFile",
+        "mutation($id: ID!, $b: String!) {"
+        ' attachDisclosureReplyFile(id: $id, filename: "答复书.txt", base64: $b) { filename } }',
+        on_request(
+            "drafted", lambda w, r: {"id": r, "b": base64.b64encode("答复书正文。\n".encode()).decode()}
+        ),
+        allowed=OFFICE,  # request.reply: the disclosure office
         denied="NOT_FOUND",
     ),
     Case(
