@@ -18,6 +18,22 @@ export function startOffline(): void {
   addEventListener('online', () => {
     if (offline.since) location.reload()
   })
+  // The browser may say it is online before the network answers the service worker (a reload at that
+  // moment is served from the snapshot again, and nothing else would ask): while the banner shows,
+  // probe the server, and reload as soon as an answer comes from the network rather than the snapshot.
+  setInterval(() => void recover(), RECOVER_MS)
+}
+
+const RECOVER_MS = 3_000
+
+async function recover(): Promise<void> {
+  if (!offline.since || !navigator.onLine) return
+  try {
+    const probe = await fetch(`${import.meta.env.BASE_URL}terminal.json`, { cache: 'no-store' })
+    if (probe.ok && !probe.headers.get('x-gongkai-snapshot')) location.reload()
+  } catch {
+    // still offline: the next probe tries again
+  }
 }
 
 async function refresh(): Promise<void> {
