@@ -49,6 +49,7 @@ from cms.review.filing import Filing
 from cms.review.register import RegisterEntry
 from cms.review.workdays import CalendarService
 from cms.review.workdays import as_date as as_date  # re-exported for the schema
+from storage.accounts import User as User  # re-exported for the schema
 from storage.documents import CatalogEntry, Counter, at_midnight, utcnow
 from storage.requests import Consultation, RequestEvent, RequestSubmissions
 from storage.requests import DisclosureRequest as DisclosureRequest  # re-exported for the schema
@@ -337,12 +338,26 @@ class RequestService:
 
     # -- handling -----------------------------------------------------------------------------
 
+    async def handlers(self, principal: Principal, org_id: ObjectId) -> list[User]:
+        """分办: the active accounts that may handle requests in ``org_id`` (``request.handle`` there,
+        as ``assign`` checks it), by name; only for those who may assign there."""
+        self.access.require(principal, Permission.REQUEST_ASSIGN, org_id)
+        ids = [
+            ObjectId(u)
+            for u in self.access.users_with(Permission.REQUEST_HANDLE, org_id)
+            if ObjectId.is_valid(u)
+        ]
+        found = await User.find({"_id": {"$in": ids}, "active": True}).to_list()
+        return sorted(found, key=lambda u: (u.display_name or u.username, u.username))
+
     async def assign(self, principal: Principal, request_id: str, officer_id: str) -> DisclosureRequest:
         request = await self._step(
             principal, request_id, Permission.REQUEST_ASSIGN, {RequestState.RECEIVED, RequestState.HANDLING}
         )
         officer = Principal(user_id=officer_id, username="", org_id="")
-        if not self.access.can(officer, Permission.REQUEST_HANDLE, request.org_id):
+        account = await User.get(ObjectId(officer_id)) if ObjectId.is_valid(officer_id) else None
+        able = self.access.can(officer, Permission.REQUEST_HANDLE, request.org_id)
+        if account is None or not account.active or not able:  # the accounts ``handlers`` lists
             raise InvalidInput("承办人须在受理机关具有办理依申请公开的权限。", field="officer")
         request.officer_id = officer_id
         return await self._save(request, principal, "assign", RequestState.HANDLING)
