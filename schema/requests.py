@@ -180,6 +180,13 @@ async def _name_of(info: Info, user_id: str | None) -> str | None:
     return await display_name(info, user_id, "") or None
 
 
+@strawberry.type(description="保存期限届满后已从存储中删除的答复文件：只留存在过的记录")
+class ErasedReplyFile:
+    size: int
+    sha256: str | None
+    content_type: str | None
+
+
 @strawberry.type(description="征求第三方或其他机关意见（第三十二条）")
 class RequestConsultation:
     party: str
@@ -249,6 +256,9 @@ class DisclosureRequest:
     working_days_left: int | None = strawberry.field(description="剩余工作日；逾期为负数")
     overdue: bool
     personal_data_erased: bool
+    erased_reply_files: list[ErasedReplyFile] = strawberry.field(
+        description="保存期限届满后删除的答复文件（个数、大小、SHA-256）；此前为空"
+    )
     proactive_entry_id: strawberry.ID | None = strawberry.field(
         description="第四十四条：由答复生成的公开目录条目"
     )
@@ -399,6 +409,10 @@ def _staff(item: rs.WorkItem, service: rs.RequestService) -> DisclosureRequest:
         working_days_left=item.working_days_left,
         overdue=item.overdue,
         personal_data_erased=doc.personal_erased_at is not None,
+        erased_reply_files=[
+            ErasedReplyFile(size=f.size, sha256=f.sha256, content_type=f.content_type)
+            for f in doc.erased_files
+        ],
         proactive_entry_id=strawberry.ID(to_global_id("CatalogEntry", doc.proactive_entry_id))
         if doc.proactive_entry_id
         else None,
