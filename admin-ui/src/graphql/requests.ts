@@ -50,6 +50,7 @@ export const REQUEST_FIELDS = graphql(`
     fee { method methodLabel pages monthlyCount amountFen noticeOn dueOn paidFen paidOn }
     remedyCases { id kind kindLabel filedOn authority caseNumber note result resultLabel concludedOn }
     history { action by byName at note }
+    replyFiles { id filename size url }
   }
 `)
 
