@@ -375,6 +375,18 @@ class Authorizer:
             names = self._enforcer.get_users_for_role_in_domain(role.value, _org(org_id))
         return frozenset(name.removeprefix("user:") for name in names if name.startswith("user:"))
 
+    def users_with(self, permission: Permission, org_id: str) -> frozenset[str]:
+        """Every user for whom ``can(permission, org_id)`` is true: the candidates are the holders of
+        grants of roles with the permission that cover the org; Casbin still decides each one."""
+        if org_id not in self._tree:
+            return frozenset()
+        candidates = {
+            grant.user_id
+            for grant in self._grants
+            if permission in self._role_permissions.get(grant.role, ()) and org_id in self._covered_by(grant)
+        }
+        return frozenset(u for u in candidates if self.can(Principal(u, "", ""), permission, org_id))
+
     def _covered_by(self, grant: Grant) -> AbstractSet[str]:
         if grant.org_id not in self._tree:
             return frozenset()

@@ -18,7 +18,7 @@ from cms.requests import fees
 from cms.requests import remedies as rm
 from cms.requests import service as rs
 from schema.context import Info
-from schema.staff import principal
+from schema.staff import display_name, principal
 from schema.types import Attachment, CatalogEntry
 
 strawberry.enum(c.ApplicantKind, name="ApplicantKind", description="申请人类型（年度报告口径）")
@@ -161,6 +161,32 @@ class DisclosureReplyFile:
     expires_at: datetime
 
 
+@strawberry.type(description="工作人员（分办时选择的承办人）：账号 ID 与显示名称")
+class UserSummary:
+    id: strawberry.ID
+    display_name: str = strawberry.field(description="显示名称（未设置时为用户名）")
+
+
+def _summary(user: rs.User) -> UserSummary:
+    return UserSummary(
+        id=strawberry.ID(to_global_id("User", str(user.id))), display_name=user.display_name or user.username
+    )
+
+
+async def _name_of(info: Info, user_id: str | None) -> str | None:
+    """A staff account's display name (batched); None for the system and for deleted accounts."""
+    if not user_id:
+        return None
+    return await display_name(info, user_id, "") or None
+
+
+@strawberry.type(description="保存期限届满后已从存储中删除的答复文件：只留存在过的记录")
+class ErasedReplyFile:
+    size: int
+    sha256: str | None
+    content_type: str | None
+
+
 @strawberry.type(description="征求第三方或其他机关意见（第三十二条）")
 class RequestConsultation:
     party: str
@@ -174,6 +200,11 @@ class RequestEvent:
     by: strawberry.ID | None
     at: datetime
     note: str
+    _by: strawberry.Private[str | None]
+
+    @strawberry.field(description="操作人的显示名称（未设置时为用户名）；系统自动处理的为空")
+    async def by_name(self, info: Info) -> str | None:
+        return await _name_of(info, self._by)
 
 
 @strawberry.type(description="答复审查中一个环节的通过意见")
@@ -183,6 +214,11 @@ class ReplyReviewAct:
     by: strawberry.ID
     at: datetime
     opinion: str
+    _by: strawberry.Private[str]
+
+    @strawberry.field(description="审查人的显示名称（未设置时为用户名）")
+    async def by_name(self, info: Info) -> str | None:
+        return await _name_of(info, self._by)
 
 
 @strawberry.type(description="依申请公开申请（工作人员视图）")
@@ -220,10 +256,20 @@ class DisclosureRequest:
     working_days_left: int | None = strawberry.field(description="剩余工作日；逾期为负数")
     overdue: bool
     personal_data_erased: bool
+    erased_reply_files: list[ErasedReplyFile] = strawberry.field(
+        description="保存期限届满后删除的答复文件（个数、大小、SHA-256）；此前为空"
+    )
     proactive_entry_id: strawberry.ID | None = strawberry.field(
         description="第四十四条：由答复生成的公开目录条目"
     )
     _doc: strawberry.Private[rs.DisclosureRequest]
+
+    @strawberry.field(description="承办人（分办后）")
+    async def assignee(self, info: Info) -> UserSummary | None:
+        if not self._doc.officer_id:
+            return None
+        user = await info.context.loaders.user.load(self._doc.officer_id)
+        return _summary(user) if user is not None else None
 
     @strawberry.field(
         description="该申请是申请人当月（按收到日期）向本机关提出的第几件，按件计收信息处理费的依据；"
@@ -339,6 +385,7 @@ def _staff(item: rs.WorkItem, service: rs.RequestService) -> DisclosureRequest:
                 by=strawberry.ID(to_global_id("User", r.actor_id)),
                 at=r.at,
                 opinion=r.opinion,
+                _by=r.actor_id,
             )
             for r in (doc.reply.reviews if doc.reply else [])
         ],
@@ -351,6 +398,7 @@ def _staff(item: rs.WorkItem, service: rs.RequestService) -> DisclosureRequest:
                 by=strawberry.ID(to_global_id("User", e.by)) if e.by else None,
                 at=e.at,
                 note=e.note,
+                _by=e.by,
             )
             for e in doc.history
         ],
@@ -361,6 +409,10 @@ def _staff(item: rs.WorkItem, service: rs.RequestService) -> DisclosureRequest:
         working_days_left=item.working_days_left,
         overdue=item.overdue,
         personal_data_erased=doc.personal_erased_at is not None,
+        erased_reply_files=[
+            ErasedReplyFile(size=f.size, sha256=f.sha256, content_type=f.content_type)
+            for f in doc.erased_files
+        ],
         proactive_entry_id=strawberry.ID(to_global_id("CatalogEntry", doc.proactive_entry_id))
         if doc.proactive_entry_id
         else None,
@@ -447,6 +499,15 @@ class RequestQuery:
     async def disclosure_request(self, info: Info, id: strawberry.ID) -> DisclosureRequest:
         service = info.context.services.requests
         return _staff(service.work_item(await service.get(principal(info), _id(id))), service)
+
+    @strawberry.field(
+        description="分办时可选的承办人：在该机关具有“办理依申请公开申请”权限的在用账号，按名称排列"
+        "（需该机关的分办权限）"
+    )
+    async def request_handlers(self, info: Info, organization: strawberry.ID) -> list[UserSummary]:
+        org = expect_global_id(organization, "Organization")
+        found = await info.context.services.requests.handlers(principal(info), org)
+        return [_summary(user) for user in found]
 
     @strawberry.field(
         description="依申请公开待办：默认为未办结的申请，按答复期限从近到远；逾期的 overdue 为 true"

@@ -79,6 +79,15 @@ class FeeNotice(BaseModel):
     paid_on: date | None = None
 
 
+class ErasedFile(BaseModel):
+    """What is kept of a reply file once the retention period has passed: that it existed, not what
+    it said (the object is deleted from the store)."""
+
+    size: int
+    sha256: str | None = None
+    content_type: str | None = None
+
+
 class DisclosureRequest(Document):
     number: str
     code_hash: str
@@ -109,6 +118,8 @@ class DisclosureRequest(Document):
     remedy_cases: list[RemedyCase] = Field(default_factory=list)
     history: list[RequestEvent] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
+    erased_files: list[ErasedFile] = Field(default_factory=list)  # the reply files, after retention
+    files_to_remove: bool = False  # erased, and the reply files' objects not yet all deleted
     version: int = 1
 
     class Settings:
@@ -123,6 +134,7 @@ class DisclosureRequest(Document):
             IndexModel([("org_id", ASCENDING), ("applicant_key", ASCENDING), ("received_on", ASCENDING)]),
             IndexModel([("state", ASCENDING), ("fee.due_on", ASCENDING)]),
             IndexModel([("fee.paid_on", ASCENDING)]),
+            IndexModel([("files_to_remove", ASCENDING)]),  # reply files still to delete after erasure
         ]
 
 

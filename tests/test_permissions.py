@@ -854,6 +854,12 @@ CASES = [
         denied=EMPTY,  # P's open requests (the rows above leave some) are not theirs to see
     ),
     Case(
+        "requestHandlers",
+        "query($o: ID!) { requestHandlers(organization: $o) { id displayName } }",
+        fixed(lambda w: {"o": w.org}),
+        allowed=OFFICE,  # request.assign: the disclosure office
+    ),
+    Case(
         "disclosureRequest",
         "query($id: ID!) { disclosureRequest(id: $id) { id description history { action } } }",
         on_request("received", lambda w, r: {"id": r}),

@@ -74,6 +74,11 @@ class AccessControl:
             return frozenset()
         return frozenset(ObjectId(o) for o in self.authorizer.orgs_with(principal, permission))
 
+    def users_with(self, permission: Permission, org_id: ObjectId) -> frozenset[str]:
+        """The accounts (ids) that hold ``permission`` in ``org_id``, directly or through a subtree
+        grant above it: exactly those ``can`` says yes to, whatever their password state."""
+        return self.authorizer.users_with(permission, str(org_id))
+
     def draft_orgs(self, principal: Principal) -> frozenset[ObjectId]:
         """Organizations whose unpublished items the caller may read."""
         if principal.is_anonymous:

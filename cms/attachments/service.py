@@ -225,6 +225,14 @@ class AttachmentService:
         await attachment.delete()
         await self._delete_unreferenced([attachment.object_key, attachment.thumbnail_key])
 
+    async def forget(self, attachment: Attachment) -> None:
+        """The record and its objects (those no other record shares), without a permission check:
+        for the domain's own erasure after a retention period."""
+        await attachment.delete()
+        await self._delete_unreferenced(
+            [attachment.object_key, attachment.upload_key, attachment.thumbnail_key]
+        )
+
     # -- reading ----------------------------------------------------------------------------------
 
     async def of_items(self, item_ids: list[ObjectId]) -> dict[ObjectId, list[Attachment]]:

@@ -9,6 +9,13 @@
 - The notice states amount and due date; the applicant has 20 working days to pay, and one who does
   not is taken to have given the request up (counted as 其他处理 / 逾期未缴纳信息处理费). The days from
   the notice to the payment do not count toward the reply's time limit (deadlines.py).
+
+Checked against the published text (2026-12): 第二条, 第三条 and 第四条 as above, word for word in
+substance (10 free; "11—30件（含30件）的部分：100元/件"; "31件以上的部分：以10件为一档，每增加一档，收费
+标准提高100元/件"). Not checked, because no stored copy of the text reached past the start of 第五条:
+第五条's page bands and rates, and the articles on the notice, the payment period, the consequence of
+not paying and the pause of the time limit — those three rules above, and the article numbers they
+would carry, are still the last session's reading and must be checked against the document.
 """
 
 from __future__ import annotations

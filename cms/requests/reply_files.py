@@ -26,7 +26,7 @@ from cms.requests.codes import OPEN_STATES, RequestState
 from cms.requests.service import InvalidRequestState, RequestService
 from storage.attachments import Attachment, AttachmentStatus
 from storage.documents import utcnow
-from storage.requests import DisclosureRequest
+from storage.requests import DisclosureRequest, ErasedFile
 
 OWNER = "DisclosureRequest"
 _GONE = "该文件不存在或下载地址已过期，请重新打开办理进度页面。"
@@ -55,6 +55,7 @@ class ReplyFiles:
         self.clock: Callable[[], datetime] = utcnow
         # requestUpload / completeUpload / removeAttachment with a request's ID go through this check
         attachments.owners[OWNER] = self._changeable
+        requests.files = self  # the erasure after the retention period deletes the files too
 
     async def attach(self, principal: Principal, request_id: str, filename: str, data: bytes) -> Attachment:
         """A small file for the reply sent inline (Base64), through every check an upload passes."""
@@ -72,6 +73,18 @@ class ReplyFiles:
     async def of(self, request: DisclosureRequest) -> list[Attachment]:
         query = {"item_id": request.id, "item_type": OWNER, "status": AttachmentStatus.READY.value}
         return await Attachment.find(query).sort([("order", SortDirection.ASCENDING)]).to_list()
+
+    async def record(self, request: DisclosureRequest) -> list[ErasedFile]:
+        """What is kept of the reply files after the retention period: that they existed."""
+        return [
+            ErasedFile(size=a.size or 0, sha256=a.sha256, content_type=a.content_type)
+            for a in await self.of(request)
+        ]
+
+    async def remove_all(self, request: DisclosureRequest) -> None:
+        """Every file of the request (sent or left pending) and its objects in the store."""
+        for attachment in await Attachment.find({"item_id": request.id, "item_type": OWNER}).to_list():
+            await self.attachments.forget(attachment)
 
     async def signed(self, request: DisclosureRequest) -> list[SignedFile]:
         """What the applicant may download: nothing until the reply is sent."""

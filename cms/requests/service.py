@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import Protocol
 
 from beanie.odm.utils.encoder import Encoder
 from bson import ObjectId
@@ -49,8 +50,9 @@ from cms.review.filing import Filing
 from cms.review.register import RegisterEntry
 from cms.review.workdays import CalendarService
 from cms.review.workdays import as_date as as_date  # re-exported for the schema
+from storage.accounts import User as User  # re-exported for the schema
 from storage.documents import CatalogEntry, Counter, at_midnight, utcnow
-from storage.requests import Consultation, RequestEvent, RequestSubmissions
+from storage.requests import Consultation, ErasedFile, RequestEvent, RequestSubmissions
 from storage.requests import DisclosureRequest as DisclosureRequest  # re-exported for the schema
 from storage.requests import FeeNotice as FeeNotice
 from storage.requests import RemedyCase as RemedyCase
@@ -123,6 +125,14 @@ class WorkItem:
     overdue: bool
 
 
+class ReplyFileStore(Protocol):
+    """The reply files' side of the erasure (cms.requests.reply_files registers itself)."""
+
+    async def record(self, request: DisclosureRequest) -> list[ErasedFile]: ...
+
+    async def remove_all(self, request: DisclosureRequest) -> None: ...
+
+
 @dataclass
 class RequestLimits:
     submissions_per_hour: int = 10
@@ -150,6 +160,7 @@ class RequestService:
         self._key = hashlib.sha256(b"gongkai-request-codes\0" + secret).digest()
         self.limits = limits
         self.clock: Callable[[], datetime] = utcnow
+        self.files: ReplyFileStore | None = None
 
     def today(self) -> date:
         return self.clock().astimezone(SHANGHAI).date()
@@ -337,12 +348,26 @@ class RequestService:
 
     # -- handling -----------------------------------------------------------------------------
 
+    async def handlers(self, principal: Principal, org_id: ObjectId) -> list[User]:
+        """分办: the active accounts that may handle requests in ``org_id`` (``request.handle`` there,
+        as ``assign`` checks it), by name; only for those who may assign there."""
+        self.access.require(principal, Permission.REQUEST_ASSIGN, org_id)
+        ids = [
+            ObjectId(u)
+            for u in self.access.users_with(Permission.REQUEST_HANDLE, org_id)
+            if ObjectId.is_valid(u)
+        ]
+        found = await User.find({"_id": {"$in": ids}, "active": True}).to_list()
+        return sorted(found, key=lambda u: (u.display_name or u.username, u.username))
+
     async def assign(self, principal: Principal, request_id: str, officer_id: str) -> DisclosureRequest:
         request = await self._step(
             principal, request_id, Permission.REQUEST_ASSIGN, {RequestState.RECEIVED, RequestState.HANDLING}
         )
         officer = Principal(user_id=officer_id, username="", org_id="")
-        if not self.access.can(officer, Permission.REQUEST_HANDLE, request.org_id):
+        account = await User.get(ObjectId(officer_id)) if ObjectId.is_valid(officer_id) else None
+        able = self.access.can(officer, Permission.REQUEST_HANDLE, request.org_id)
+        if account is None or not account.active or not able:  # the accounts ``handlers`` lists
             raise InvalidInput("承办人须在受理机关具有办理依申请公开的权限。", field="officer")
         request.officer_id = officer_id
         return await self._save(request, principal, "assign", RequestState.HANDLING)
@@ -677,20 +702,60 @@ class RequestService:
         return done
 
     async def erase_personal_data(self) -> int:
-        """Applicants' identity and contact of requests closed longer than the retention period.
+        """Requests closed longer than the retention period: the applicant's identity and contact,
+        the free-text description and every staff note go, and the reply files' objects are deleted
+        from the store (their count, sizes and sha256 stay). What the annual report counts stays:
+        dates, outcome, ground, kinds, remedy cases and fees. A request with a review or lawsuit
+        still open (尚未审结) waits: the case may need the file.
 
         The erasure is a step like any other: recorded in the history, and it raises ``version``, so
-        a step that read the request before (archiving it) cannot write the sealed values back."""
+        a step that read the request before (archiving it) cannot write the erased values back."""
         now = self.clock()
-        result = await DisclosureRequest.get_pymongo_collection().update_many(
-            {"closed_at": {"$lte": now - self.limits.retention}, "personal_erased_at": None},
-            {
-                "$set": {"personal": {}, "applicant_key": "", "personal_erased_at": now},
-                "$inc": {"version": 1},
-                "$push": {"history": _ENCODER.encode(RequestEvent(action="erase_personal_data", at=now))},
-            },
-        )
-        return int(result.modified_count)
+        due = {"closed_at": {"$lte": now - self.limits.retention}, "personal_erased_at": None}
+        done = 0
+        for request in await DisclosureRequest.find(due).to_list():
+            if any(c.result == RemedyResult.PENDING.value for c in request.remedy_cases):
+                continue
+            files = await self.files.record(request) if self.files is not None else []
+            seen = request.version
+            _erase(request, now, files)
+            try:
+                await _write(request, seen, None)
+            except Conflict:  # a step meanwhile: the next run erases it
+                continue
+            done += 1
+        await self._remove_erased_files()
+        return done
+
+    async def _remove_erased_files(self) -> None:
+        """The objects of erased requests' reply files; retried on the next run until all are gone."""
+        if self.files is None:
+            return
+        collection = DisclosureRequest.get_pymongo_collection()
+        for request in await DisclosureRequest.find({"files_to_remove": True}).to_list():
+            await self.files.remove_all(request)
+            await collection.update_one({"_id": request.id}, {"$set": {"files_to_remove": False}})
+
+
+def _erase(request: DisclosureRequest, now: datetime, files: list[ErasedFile]) -> None:
+    """The request as kept after the retention period (in memory): no identity, contact or free text
+    that may name people; the counted facts stay."""
+    request.personal, request.applicant_key, request.personal_erased_at = {}, "", now
+    request.description = request.correction_note = ""
+    for event in request.history:
+        event.note = ""
+    for consultation in request.consultations:
+        consultation.party = ""
+    for case in request.remedy_cases:
+        case.note = ""
+    if request.reply is not None:
+        request.reply.text = ""
+        for review in request.reply.reviews:
+            review.opinion = ""
+    request.erased_files = files
+    request.files_to_remove = bool(files)
+    request.version += 1
+    request.history.append(RequestEvent(action="erase_personal_data", at=now))
 
 
 async def _write(request: DisclosureRequest, seen: int, session: AsyncClientSession | None) -> None:

@@ -25,6 +25,8 @@ async def test_a_registered_letter_is_assigned_drafted_reviewed_and_sent_and_onl
     assert result["registeredState"] == "已收到"
     assert result["daysLeft"] == "20 个工作日"
     assert result["assignedState"] == "办理中"
+    # 分办 by name: the request page and the worklist name the case officer
+    assert (result["assignedName"], result["listedAssignee"]) == ("演示承办人", "演示承办人")
     # the office holds the personal-data permission; the case officer does not
     assert result["officeSees"] == result["applicant"]
     assert (

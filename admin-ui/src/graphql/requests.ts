@@ -18,6 +18,7 @@ export const REQUEST_ROW_FIELDS = graphql(`
     workingDaysLeft
     overdue
     officerId
+    assignee { id displayName }
   }
 `)
 
@@ -44,11 +45,12 @@ export const REQUEST_FIELDS = graphql(`
     proactiveEntryId
     applicantMonthlyCount
     reply { outcome outcomeLabel ground groundLabel legalBasis remedies remedyLabels text repliedOn }
-    replyReviews { tier label by at opinion }
+    replyReviews { tier label by byName at opinion }
     replyPendingTier
     fee { method methodLabel pages monthlyCount amountFen noticeOn dueOn paidFen paidOn }
     remedyCases { id kind kindLabel filedOn authority caseNumber note result resultLabel concludedOn }
-    history { action by at note }
+    history { action by byName at note }
+    replyFiles { id filename size url }
   }
 `)
 
@@ -65,6 +67,13 @@ export const REQUEST_APPLICANT = graphql(`
       id
       applicant { name idNumber contactPerson phone email address postcode }
     }
+  }
+`)
+
+// 分办: the accounts that may handle requests in the organization, by name (needs 分办 permission there).
+export const REQUEST_HANDLERS = graphql(`
+  query RequestHandlers($org: ID!) {
+    requestHandlers(organization: $org) { id displayName }
   }
 `)
 

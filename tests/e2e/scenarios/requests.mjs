@@ -7,7 +7,6 @@ export default async function requests(h) {
   const applicant = `端到端申请人${stamp}`
   const idNumber = `530102199001${stamp}`
   const description = `请求公开第 ${stamp} 号社区的旧城改造补偿方案`
-  const officerId = (await h.api('demo-officer', 'query { me { user { id } } }')).me.user.id
   // a letter signed for 100 days ago and never answered: overdue on the worklist
   const home = (await h.api('demo-office', 'query { organization(key: "yn-gov-office") { id } }')).organization.id
   const longAgo = new Date(Date.now() + 8 * 3600_000 - 100 * 86_400_000).toISOString().slice(0, 10)
@@ -54,10 +53,12 @@ export default async function requests(h) {
 
   // 分办 to the case officer
   await office.locator('[data-test="act-assign"]').click()
-  await office.locator('#rq-officer').fill(officerId)
+  // 分办 picks the case officer by name from the staff who may handle requests there
+  await h.choose(office, '[data-test="rq-officer"]', '演示承办人')
   await office.locator('[data-test="dialog-submit"]').click()
   await office.locator('[data-test="request-info"]').getByText('已分办').waitFor()
   const assignedState = (await office.locator('[data-test="request-facts"] [data-test="request-state"]').textContent()).trim()
+  const assignedName = (await office.locator('[data-test="request-officer"]').textContent()).trim()
 
   // the officer drafts 予以公开 and sees no applicant identity
   const officer = await h.newPage()
@@ -136,6 +137,7 @@ export default async function requests(h) {
   const replied = office.locator('[data-test="requests"] tbody tr', { hasText: number })
   await replied.waitFor()
   const repliedState = (await replied.locator('[data-test="request-state"]').textContent()).trim()
+  const listedAssignee = (await replied.locator('[data-test="request-assignee"]').textContent()).trim()
   await h.shot(office, 'requests-worklist')
 
   return {
@@ -149,6 +151,8 @@ export default async function requests(h) {
     officeSees,
     applicant,
     assignedState,
+    assignedName,
+    listedAssignee,
     officerApplicant,
     officerSeesName,
     officerSeesIdNumber,
