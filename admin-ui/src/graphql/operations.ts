@@ -758,3 +758,29 @@ export const CANCEL_CATALOG_IMPORT = graphql(`
     }
   }
 `)
+
+// --- register anchoring (登记簿校验) ---
+
+export const REGISTER_HEADS = graphql(`
+  query RegisterHeads {
+    registerHeads {
+      organization {
+        id
+        name
+        key
+      }
+      entries
+      ok
+      firstBadSeq
+      reason
+      headHash
+      verifiedAt
+    }
+  }
+`)
+
+export const REGISTER_HEADS_EXPORT = graphql(`
+  query RegisterHeadsExport {
+    registerHeadsExport
+  }
+`)
