@@ -356,7 +356,7 @@ export const HISTORY = graphql(`
   query History($id: ID!) {
     history(id: $id) {
       item { id title version reviewState reviewStateLabel workingCopyOf editable organization { id } }
-      versions { version savedAt note savedBy }
+      versions { version savedAt note savedBy savedByName }
       transitions {
         seq
         action
@@ -365,6 +365,7 @@ export const HISTORY = graphql(`
         fromState
         toState
         actorName
+        actorDisplayName
         at
         opinion
         findings {
