@@ -213,4 +213,6 @@ async def test_disable_enable_reset_change_and_unlock_each_show_in_the_accounts_
         ({"active": True}, {"active": False}),
     ]
     text = str(records)
-    assert TEMPORARY not in text and NEW_PASSWORD not in text and "password_hash" not in text
+    assert TEMPORARY not in text
+    assert NEW_PASSWORD not in text
+    assert "password_hash" not in text
