@@ -89,6 +89,7 @@ class Settings(BaseSettings):
             "image/webp",
             "video/mp4",
             "audio/mpeg",
+            "audio/mp4",
             "audio/wav",
             "text/plain",
         ]

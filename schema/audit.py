@@ -64,7 +64,9 @@ class AuditRecord:
 @strawberry.input(description="审计日志筛选条件")
 class AuditLogFilter:
     actor: strawberry.ID | None = strawberry.field(default=None, description="操作人（用户 ID）")
-    target: strawberry.ID | None = strawberry.field(default=None, description="对象（用户或机构 ID）")
+    target: strawberry.ID | None = strawberry.field(
+        default=None, description="对象（用户或机构 ID）；为用户时也包括该用户的角色授予与撤销"
+    )
     target_type: str | None = strawberry.field(default=None, description="对象类型，如 User、RoleGrant")
     action: str | None = strawberry.field(default=None, description="操作代码，如 user.disable")
     organization: strawberry.ID | None = None

@@ -13,6 +13,7 @@ from cms import model
 from cms.content.dates import document_instant
 from cms.content.ids import expect_global_id, from_global_id, to_global_id
 from cms.errors import Unauthenticated
+from cms.review.anchoring import RegisterHead as RegisterHeadData
 from cms.review.worklist import WorkItem as WorkItemData
 from schema import types as t
 from schema.context import Info
@@ -191,6 +192,31 @@ class RegisterVerification:
     checked: int
     first_bad_seq: int | None
     reason: str
+    head_hash: str | None = strawberry.field(description="最后一条完好记录的哈希（可在系统外留存）")
+
+
+@strawberry.type(description="某机构审查登记链的校验结果与链头哈希（供在系统外留存，如印入年度报告）")
+class RegisterHead:
+    organization: t.Organization
+    entries: int = strawberry.field(description="登记条数")
+    ok: bool
+    first_bad_seq: int | None = strawberry.field(description="第一条异常记录的序号；完好时为 null")
+    reason: str
+    head_hash: str | None = strawberry.field(description="最后一条完好记录的哈希；尚无登记时为 null")
+    verified_at: datetime = strawberry.field(description="校验时间")
+
+
+def register_head(head: RegisterHeadData) -> RegisterHead:
+    result = head.verification
+    return RegisterHead(
+        organization=head.organization,  # type: ignore[arg-type]
+        entries=head.entries,
+        ok=result.ok,
+        first_bad_seq=result.first_bad_seq,
+        reason=result.reason,
+        head_hash=result.head_hash,
+        verified_at=head.verified_at,
+    )
 
 
 @strawberry.type(description="角色")
@@ -296,6 +322,15 @@ class StaffQuery:
             principal(info), expect_global_id(organization, "Organization")
         )
         return result  # type: ignore[return-value]
+
+    @strawberry.field(description="可查看审查登记的各机构：登记链校验结果与链头哈希，按机构树顺序")
+    async def register_heads(self, info: Info) -> list[RegisterHead]:
+        heads = await info.context.services.admin.register_heads(principal(info))
+        return [register_head(h) for h in heads]
+
+    @strawberry.field(description="导出可导出审查登记的各机构链头哈希为 CSV（UTF-8，北京时间），供系统外留存")
+    async def register_heads_export(self, info: Info) -> str:
+        return await info.context.services.admin.register_heads_export(principal(info))
 
     @strawberry.field(description="某机构的角色授权（含上级机构覆盖本机构的授权）")
     def role_grants(self, info: Info, organization: strawberry.ID) -> list[RoleGrant]:

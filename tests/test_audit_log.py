@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from cms.content.ids import from_global_id
 from storage.audit import AuditRecord
 from tests.helpers import ADMIN, Api, error_of, unique
 
@@ -181,3 +182,29 @@ async def test_verification_finds_a_changed_record(api: Api):
     finally:
         await collection.update_one({"_id": victim["_id"]}, {"$set": {"actor_name": victim["actor_name"]}})
     assert (await api.ok(VERIFY, None, admin))["verifyAuditLog"]["ok"] is True
+
+
+async def test_an_accounts_records_include_its_grants_and_revokes(api: Api):
+    # given an account created, granted 公开办, then revoked, and another account granted the same role
+    org = await api.new_org()
+    person = await api.new_user(org, "OFFICE")
+    other = await api.new_user(org, "OFFICE")
+    await api.ok(
+        "mutation($i: RoleGrantInput!) { revokeRole(input: $i) }",
+        {"i": {"user": person.id, "role": "OFFICE", "organization": org}},
+        await api.token(ADMIN),
+    )
+
+    # when the log is filtered by the account (the people screen's audit link)
+    records = await log_of(api, target=person.id)
+
+    # then its grant and revoke are there, the other account's grant is not
+    assert [(r["action"], r["targetType"]) for r in records] == [
+        ("role.revoke", "RoleGrant"),
+        ("role.grant", "RoleGrant"),
+        ("user.create", "User"),
+    ]
+    user_id = str(from_global_id(person.id)[1])
+    assert (records[0]["before"]["user_id"], records[1]["after"]["user_id"]) == (user_id, user_id)
+    assert all(other.username not in r["targetLabel"] for r in records)
+    assert (await log_of(api, target=other.id))[0]["action"] == "role.grant"

@@ -91,6 +91,14 @@ SAMPLES: list[tuple[str, Callable[[], bytes], str | None, str | None]] = [
     ("mp4-video", lambda: iso_media(b"isom", b"isomiso2avc1mp41"), "video/mp4", None),
     ("utf16le-text", lambda: codecs.BOM_UTF16_LE + NOTICE.encode("utf-16-le"), "text/plain", None),
     ("utf16be-text", lambda: codecs.BOM_UTF16_BE + NOTICE.encode("utf-16-be"), "text/plain", None),
+    ("utf16le-text-without-bom", lambda: NOTICE.encode("utf-16-le"), "text/plain", None),
+    ("utf16be-text-without-bom", lambda: NOTICE.encode("utf-16-be"), "text/plain", None),
+    (
+        "ascii-utf16le-without-bom",
+        lambda: "Meeting notes, 2027.\r\n".encode("utf-16-le") * 4,
+        "text/plain",
+        None,
+    ),
     ("gbk-text", lambda: NOTICE.encode("gbk"), "text/plain", None),
     ("utf8-text", lambda: NOTICE.encode("utf-8"), "text/plain", None),
     ("text-starting-like-an-exe", lambda: ("MZ " + NOTICE).encode("utf-8"), "text/plain", None),
@@ -114,6 +122,8 @@ SAMPLES: list[tuple[str, Callable[[], bytes], str | None, str | None]] = [
     ),
     ("elf-binary", lambda: b"\x7fELF\x02\x01\x01" + bytes(57), None, "不支持该文件类型（无法识别）。"),
     ("random-binary", lambda: b"\x00\x01\x02\x03" * 64, None, "不支持该文件类型（无法识别）。"),
+    ("m4a-audio", lambda: iso_media(b"M4A ", b"M4A mp42isom"), "audio/mp4", None),
+    ("m4b-audiobook", lambda: iso_media(b"M4B ", b"M4B mp42isom"), "audio/mp4", None),
     ("mp3-with-id3", lambda: b"ID3\x03\x00" + bytes(20), "audio/mpeg", None),
     ("mp3-bare-frames", lambda: b"\xff\xfb\x90\x64" + bytes(400), "audio/mpeg", None),
     ("pdf", lambda: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "application/pdf", None),
@@ -200,8 +210,9 @@ async def test_a_heic_photo_is_refused_with_advice(api, officer, entry):
     [
         ("通知.txt", NOTICE.encode("gbk")),
         ("通知-记事本.txt", codecs.BOM_UTF16_LE + NOTICE.encode("utf-16-le")),
+        ("通知-无BOM.txt", NOTICE.encode("utf-16-le")),
     ],
-    ids=["gbk", "utf16"],
+    ids=["gbk", "utf16", "utf16-without-bom"],
 )
 async def test_chinese_text_files_are_accepted_and_searchable(api, officer, entry, filename, data):
     # given a text file saved by a Chinese Windows editor
@@ -276,3 +287,24 @@ async def test_office_and_ofd_documents_are_searchable(api, officer, entry, file
     stored = await Attachment.find_one({"_id": from_global_id(attachment)[1]})
     assert stored is not None
     assert stored.text == NOTICE.strip()
+
+
+def sheet_with_numbers() -> bytes:
+    book = openpyxl.Workbook()
+    book.active.append(["文号", "金额（元）", "年度"])
+    book.active.append(["云政发〔2027〕1号", 1500, 2027])
+    book.active.append(["增长率", 3.25, None])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+async def test_numbers_in_excel_cells_are_searchable(api, officer, entry):
+    # given a sheet whose amounts and years are numbers, not text
+    # when it is uploaded
+    attachment, body = await send(api, officer, entry, "统计.xlsx", sheet_with_numbers())
+    # then the numbers are in its text too, cell by cell
+    assert "errors" not in body, body
+    stored = await Attachment.find_one({"_id": from_global_id(attachment)[1]})
+    assert stored is not None
+    assert stored.text == "文号\n金额（元）\n年度\n云政发〔2027〕1号\n1500\n2027\n增长率\n3.25"

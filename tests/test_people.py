@@ -172,3 +172,47 @@ async def test_history_names_people_by_their_display_names(api: Api):
     assert {v["savedByName"] for v in history["versions"]} == {name}
     assert [t["actorDisplayName"] for t in history["transitions"]] == [name]
     assert history["transitions"][0]["actorName"] == created["createUser"]["username"]
+
+
+AUDIT = (
+    "query($t: ID!) { auditLog(filter: {target: $t}, first: 20) { edges { node { action actionLabel"
+    " actorName before after } } } }"
+)
+
+
+async def test_disable_enable_reset_change_and_unlock_each_show_in_the_accounts_audit_records(api: Api):
+    # given an account without roles that an administrator disables, enables, resets and unlocks, and
+    # whose owner then chooses a password of their own
+    org = await api.new_org()
+    person = await api.new_user(org)
+    admin = await api.token(ADMIN)
+    await api.ok(DISABLE, {"id": person.id}, admin)
+    assert code_of(await api.post(LOGIN, {"u": person.username, "p": PASSWORD})) == "ACCOUNT_DISABLED"
+    await api.ok(ENABLE, {"id": person.id}, admin)
+    await api.ok(RESET, {"id": person.id, "p": TEMPORARY}, admin)
+    temporary = await api.login(person.username, TEMPORARY)
+    await api.ok(CHANGE, {"c": TEMPORARY, "n": NEW_PASSWORD}, temporary)
+    await api.ok(UNLOCK, {"id": person.id}, admin)
+
+    # when the account's audit records are read
+    data = await api.ok(AUDIT, {"t": person.id}, admin)
+    records = [e["node"] for e in data["auditLog"]["edges"]]
+
+    # then each change is there, newest first, by whom, and no password (or its hash) is in any of them
+    assert [(r["actionLabel"], r["actorName"]) for r in records] == [
+        ("解除登录锁定", ADMIN),
+        ("修改密码", person.username),
+        ("重置密码", ADMIN),
+        ("启用账号", ADMIN),
+        ("停用账号", ADMIN),
+        ("新建账号", ADMIN),
+    ]
+    assert [(r["before"], r["after"]) for r in records[2:5]] == [
+        (records[2]["before"], {**records[2]["before"], "must_change_password": True}),
+        ({"active": False}, {"active": True}),
+        ({"active": True}, {"active": False}),
+    ]
+    text = str(records)
+    assert TEMPORARY not in text
+    assert NEW_PASSWORD not in text
+    assert "password_hash" not in text

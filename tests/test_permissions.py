@@ -817,6 +817,14 @@ CASES = [
         allowed=OFFICE,
     ),
     Case(
+        "registerHeads",
+        "{ registerHeads { organization { id } entries ok headHash } }",
+        fixed(lambda w: {}),
+        allowed=OFFICE,
+        denied=EMPTY,  # no register to read: an empty list
+    ),
+    Case("registerHeadsExport", "{ registerHeadsExport }", fixed(lambda w: {}), allowed=OFFICE),
+    Case(
         "roleGrants",
         "query($o: ID!) { roleGrants(organization: $o) { role userId } }",
         fixed(lambda w: {"o": w.org}),

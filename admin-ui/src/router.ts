@@ -30,6 +30,7 @@ export const router = createRouter({
     { path: '/annual-report', name: 'annual-report', component: () => import('./views/AnnualReportView.vue'), meta: { title: '年度报告' } },
     { path: '/import', name: 'import', component: () => import('./views/ImportView.vue'), meta: { title: '导入目录' } },
     { path: '/register', name: 'register', component: () => import('./views/RegisterView.vue'), meta: { title: '审查登记' } },
+    { path: '/register-heads', name: 'register-heads', component: () => import('./views/RegisterHeadsView.vue'), meta: { title: '登记簿校验' } },
     { path: '/password', name: 'password', component: () => import('./views/ChangePasswordView.vue'), meta: { title: '修改密码' } },
     { path: '/people', name: 'people', component: () => import('./views/PeopleView.vue'), meta: { title: '人员管理' } },
     { path: '/audit', name: 'audit', component: () => import('./views/AuditLogView.vue'), meta: { title: '审计日志' } },

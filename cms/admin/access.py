@@ -79,6 +79,12 @@ class AccessControl:
         grant above it: exactly those ``can`` says yes to, whatever their password state."""
         return self.authorizer.users_with(permission, str(org_id))
 
+    def signed_in_orgs_with(self, principal: Principal, permission: Permission) -> frozenset[ObjectId]:
+        """For reads across organizations: anonymous callers and those who must change their password
+        are refused; for everyone else, the organizations where they hold the permission (maybe none)."""
+        _require_signed_in(principal)
+        return self.orgs_with(principal, permission)
+
     def draft_orgs(self, principal: Principal) -> frozenset[ObjectId]:
         """Organizations whose unpublished items the caller may read."""
         if principal.is_anonymous:

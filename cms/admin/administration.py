@@ -16,6 +16,7 @@ from cms.admin.organizations import NewOrganization, OrganizationChanges, Organi
 from cms.admin.vocabularies import Vocabulary, VocabularyService
 from cms.audit.log import AuditFilter, AuditLog, Change
 from cms.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from cms.review.anchoring import RegisterHead, head_of, heads_csv
 from cms.review.register import RegisterService, VerifyResult
 from cms.review.workflow import WorkflowService, validate_chain
 from storage.accounts import User
@@ -350,6 +351,31 @@ class AdministrationService:
     async def register_verify(self, principal: Principal, org_id: ObjectId) -> VerifyResult:
         self.access.require(principal, Permission.REGISTER_VIEW, org_id)
         return await self.register.verify(org_id)
+
+    async def register_heads(self, principal: Principal) -> list[RegisterHead]:
+        """Every register the caller may read, verified, in the order of the organization tree."""
+        return await self._heads(principal, Permission.REGISTER_VIEW)
+
+    async def register_heads_export(self, principal: Principal) -> str:
+        """The heads of every register the caller may export, as CSV, for anchoring outside the system."""
+        heads = await self._heads(principal, Permission.REGISTER_EXPORT)
+        if not heads:  # a file of headings alone would look like an empty register
+            raise Forbidden(permission=Permission.REGISTER_EXPORT.value)
+        return heads_csv(heads)
+
+    async def _heads(self, principal: Principal, permission: Permission) -> list[RegisterHead]:
+        allowed = self.access.signed_in_orgs_with(principal, permission)
+        return [await head_of(self.register, org) for org in self._tree_order() if org.id in allowed]
+
+    def _tree_order(self) -> list[Organization]:
+        """Depth first, siblings by their sort order: the order the organization screens show."""
+        ordered: list[Organization] = []
+        stack = list(reversed(self.orgs.tree.roots()))
+        while stack:
+            org = stack.pop()
+            ordered.append(org)
+            stack.extend(reversed(self.orgs.tree.children.get(org.id, [])))
+        return ordered
 
     def chain_of(self, principal: Principal, org_id: ObjectId) -> list[TierSpec]:
         """The chain in effect: the organization's own, else its nearest ancestor's, else the default."""

@@ -2,7 +2,8 @@
 child (cms/attachments/previews.py), whose memory and CPU limits bound what a hostile archive can cost.
 
 All of them are zip archives of XML: the text sits in known elements of known members (Word's ``w:t``,
-Excel's shared strings and inline strings, PowerPoint's ``a:t``, OFD's ``TextCode``). The XML is parsed
+Excel's shared strings, inline strings and the values of number and formula cells, PowerPoint's ``a:t``,
+OFD's ``TextCode``). The XML is parsed
 as a stream (lxml's ``iterparse``, entities never expanded) and reading stops after ``limit``
 characters.
 """
@@ -28,7 +29,7 @@ _KINDS: dict[str, tuple[re.Pattern[str], frozenset[str], frozenset[str]]] = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (
         re.compile(r"xl/(sharedStrings|worksheets/sheet\d+)\.xml"),
         frozenset({"t"}),
-        frozenset({"si", "is"}),
+        frozenset({"si", "is", "row"}),  # a row read is dropped: memory bounded by one row
     ),
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": (
         re.compile(r"ppt/slides/slide\d+\.xml"),
@@ -72,9 +73,21 @@ def _texts(stream: IO[bytes], keep: frozenset[str], breaks: frozenset[str]) -> I
         local = str(element.tag).rpartition("}")[2]
         if local in keep and element.text:
             yield element.text
+        elif local == "v" and element.text and _literal_cell_value(element):
+            yield element.text + "\n"
         elif local in breaks:
             yield "\n"
             element.clear()  # what was read is dropped: memory stays bounded by one paragraph
+
+
+def _literal_cell_value(value: etree._Element) -> bool:
+    """An Excel cell's ``v`` that is its value as written: a number (no type, or ``n``) or a formula's
+    text result (``str``). A shared string's ``v`` is an index into sharedStrings.xml (read there), and
+    booleans and errors (``b``, ``e``) are codes, not words anyone searches for."""
+    cell = value.getparent()
+    return (
+        cell is not None and str(cell.tag).rpartition("}")[2] == "c" and cell.get("t") in (None, "n", "str")
+    )
 
 
 def _natural(name: str) -> list[int | str]:

@@ -4,8 +4,9 @@ the type the client claims.
 Signatures come from puremagic (a maintained, pure-Python database of file signatures; no libmagic to
 install). It does not tell containers apart — every zip looks like a .docx to it, every OLE file like a
 .doc — and it does not judge plain text, so those checks stay here: the member names of a zip (OFD,
-Word / Excel / PowerPoint, or a plain archive), the OLE header, and text in UTF-8, UTF-16 (with a byte
-order mark, as Windows Notepad saves it) or GBK/GB 18030.
+Word / Excel / PowerPoint, or a plain archive), the OLE header, the brand of an MPEG-4 file (M4A audio
+is "an MP4" to it), and text in UTF-8, UTF-16 (with a byte order mark, as Windows Notepad saves it, or
+without one, told by where its NUL bytes fall) or GBK/GB 18030.
 """
 
 from __future__ import annotations
@@ -49,13 +50,34 @@ HEIC = FileType("image/heic", "heic", "HEIC 图片", "请转换为 JPEG 或 PNG 
 MP4 = FileType("video/mp4", "mp4", "MP4 视频")
 MOV = FileType("video/quicktime", "mov", "MOV 视频", "请转换为 MP4 视频后再上传。")
 MP3 = FileType("audio/mpeg", "mp3", "MP3 音频")
+M4A = FileType("audio/mp4", "m4a", "M4A 音频")
 WAV = FileType("audio/wav", "wav", "WAV 音频")
 TEXT = FileType("text/plain", "txt", "纯文本")
 EXE = FileType("application/vnd.microsoft.portable-executable", "exe", "Windows 可执行程序")
 
 ALL = {
     t.mime: t
-    for t in (PDF, OFD, DOCX, XLSX, PPTX, OLE, ZIP, PNG, JPEG, GIF, WEBP, HEIC, MP4, MOV, MP3, WAV, TEXT, EXE)
+    for t in (
+        PDF,
+        OFD,
+        DOCX,
+        XLSX,
+        PPTX,
+        OLE,
+        ZIP,
+        PNG,
+        JPEG,
+        GIF,
+        WEBP,
+        HEIC,
+        MP4,
+        MOV,
+        MP3,
+        M4A,
+        WAV,
+        TEXT,
+        EXE,
+    )
 }
 IMAGES = frozenset({PNG.mime, JPEG.mime, GIF.mime, WEBP.mime})
 
@@ -84,6 +106,11 @@ _BY_EXTENSION = {
 # puremagic scores a match by its length: 0.2 is a two-byte signature, too short to outweigh text.
 _SURE = 0.3
 _HEIF_BRANDS = frozenset({b"mif1", b"msf1", b"heim", b"heis", b"hevc", b"hevx"})
+# Apple's audio-only MPEG-4 brands (AAC, audiobook, protected AAC): audio, not the video puremagic says.
+_AUDIO_BRANDS = frozenset({b"M4A ", b"M4B ", b"M4P "})
+# UTF-16 without a byte order mark: ASCII characters put a NUL in every other byte (odd places in
+# little-endian, even ones in big-endian), CJK text only now and then (一 is U+4E00). Decoding decides.
+_UTF16_MIN_NUL_SHARE = 0.05
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 # OOXML: the package's content types plus the main part's folder tell Word, Excel and PowerPoint apart.
@@ -97,6 +124,8 @@ def sniff(head: bytes) -> FileType | None:
         return _zip_kind(head)
     if head.startswith(_OLE_MAGIC):
         return OLE
+    if head[4:8] == b"ftyp" and head[8:12] in _AUDIO_BRANDS:
+        return M4A
     known, confidence = _by_signature(head)
     # A two-byte signature ("MZ") also starts some plain text: there, text wins.
     if known is not None and (confidence >= _SURE or text_encoding(head) is None):
@@ -172,19 +201,31 @@ def _zip_member_names(head: bytes) -> set[bytes]:
 
 
 def text_encoding(head: bytes) -> str | None:
-    """The encoding a prefix of plain text is in (UTF-8, UTF-16 with a byte order mark, GB 18030 — a
-    superset of GBK and GB 2312), or None when it is not text."""
+    """The encoding a prefix of plain text is in (UTF-8, UTF-16 with or without a byte order mark, GB 18030
+    — a superset of GBK and GB 2312), or None when it is not text."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         candidates: tuple[str, ...] = ("utf-16",)
     elif head.startswith(codecs.BOM_UTF8):
         candidates = ("utf-8-sig",)
     else:
-        candidates = ("utf-8", "gb18030")
+        candidates = ("utf-8", "gb18030", *_utf16_by_nuls(head))
     for encoding in candidates:
         decoded = _decode_prefix(head, encoding)
         if decoded is not None and not _CONTROL.search(decoded):
             return encoding
     return None
+
+
+def _utf16_by_nuls(head: bytes) -> tuple[str, ...]:
+    """UTF-16 in the byte order the NUL bytes point to, when they fall mostly on one side of each pair
+    (then text in UTF-8 or GBK it is not: there a NUL is a control character)."""
+    pairs = len(head) // 2
+    if pairs == 0:
+        return ()
+    even, odd = head[0 : 2 * pairs : 2].count(0), head[1 : 2 * pairs : 2].count(0)
+    if max(even, odd) < max(1, pairs * _UTF16_MIN_NUL_SHARE) or min(even, odd) * 4 > max(even, odd):
+        return ()
+    return ("utf-16-le",) if odd > even else ("utf-16-be",)
 
 
 def _decode_prefix(head: bytes, encoding: str) -> str | None:

@@ -238,10 +238,12 @@ def _problem(doc: Mapping[str, Any], expected: int, prev_hash: str) -> str:
 
 def _query(filter: AuditFilter) -> dict[str, Any]:
     query: dict[str, Any] = {}
-    for name in ("actor_id", "target_type", "target_id", "action"):
+    for name in ("actor_id", "target_type", "action"):
         value = getattr(filter, name)
         if value is not None:
             query[name] = value
+    if filter.target_id is not None:
+        query["$or"] = _about(filter.target_id)
     if filter.org_id is not None:
         query["org_id"] = filter.org_id
     if filter.since is not None or filter.until is not None:
@@ -252,6 +254,14 @@ def _query(filter: AuditFilter) -> dict[str, Any]:
             bounds["$lt"] = filter.until
         query["at"] = bounds
     return query
+
+
+def _about(target_id: str) -> list[dict[str, Any]]:
+    """Records about the target itself, and, for an account, about its role grants: a grant's target id
+    is ``user:role:org``, so they are the ids between ``user:`` and ``user;`` (";" follows ":"), an
+    index range on ``target_id``."""
+    grants = {"$gte": f"{target_id}:", "$lt": f"{target_id};"}
+    return [{"target_id": target_id}, {"target_type": "RoleGrant", "target_id": grants}]
 
 
 def _stored_form(record: AuditRecord) -> dict[str, Any]:

@@ -22,10 +22,10 @@ async def test_a_disabled_user_cannot_sign_in_a_reset_forces_a_new_password_and_
     assert result["weak"] == "密码至少 10 位，且须同时包含字母和数字。"
     assert result["required"] == "管理员已重置您的密码，请先设置新密码后再继续使用。"
     assert result["wrongCurrent"] == "当前密码不正确。"
-    assert result["actions"] == ["修改密码", "重置密码", "启用账号", "停用账号", "新建账号"]
-    assert result["total"] == "共 5 条记录（时间为北京时间）"
+    assert result["actions"] == ["修改密码", "重置密码", "启用账号", "停用账号", "授予角色", "新建账号"]
+    assert result["total"] == "共 6 条记录（时间为北京时间）"
     assert result["onlyDisabling"] is True
-    assert result["actors"] == [result["displayName"], "演示管理员", "演示管理员", "演示管理员", "演示管理员"]
+    assert result["actors"] == [result["displayName"], *["演示管理员"] * 5]
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", result["time"])
     assert re.fullmatch(r"[0-9a-f]{64}", result["headHash"])
     assert result["verified"].startswith("日志链完整：已校验 ")

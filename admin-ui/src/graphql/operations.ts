@@ -356,7 +356,7 @@ export const HISTORY = graphql(`
   query History($id: ID!) {
     history(id: $id) {
       item { id title version reviewState reviewStateLabel workingCopyOf editable organization { id } }
-      versions { version savedAt note savedBy }
+      versions { version savedAt note savedBy savedByName }
       transitions {
         seq
         action
@@ -365,6 +365,7 @@ export const HISTORY = graphql(`
         fromState
         toState
         actorName
+        actorDisplayName
         at
         opinion
         findings {
@@ -756,5 +757,31 @@ export const CANCEL_CATALOG_IMPORT = graphql(`
       id state stateLabel total imported skipped refused cancelRequested
       problems { row column message }
     }
+  }
+`)
+
+// --- register anchoring (登记簿校验) ---
+
+export const REGISTER_HEADS = graphql(`
+  query RegisterHeads {
+    registerHeads {
+      organization {
+        id
+        name
+        key
+      }
+      entries
+      ok
+      firstBadSeq
+      reason
+      headHash
+      verifiedAt
+    }
+  }
+`)
+
+export const REGISTER_HEADS_EXPORT = graphql(`
+  query RegisterHeadsExport {
+    registerHeadsExport
   }
 `)

@@ -74,10 +74,10 @@ export default async function people(h) {
   await row.locator('[data-test="people-audit"]').click()
   await admin.locator('[data-test="audit-target"]').waitFor()
   const mine = admin.locator('[data-test="audit-log"] tbody tr')
-  await mine.nth(4).waitFor()
+  await mine.nth(5).waitFor() // its role grant too
   const actions = []
   for (const text of await mine.allTextContents()) {
-    actions.push(['新建账号', '停用账号', '启用账号', '重置密码', '修改密码'].find((a) => text.includes(a)) ?? text)
+    actions.push(['新建账号', '授予角色', '停用账号', '启用账号', '重置密码', '修改密码'].find((a) => text.includes(a)) ?? text)
   }
   const total = (await admin.locator('[data-test="audit-total"]').textContent()).trim()
   const actors = (await admin.locator('[data-test="audit-log"] tbody tr td:nth-child(3)').allTextContents()).map((t) => t.trim())
@@ -92,7 +92,7 @@ export default async function people(h) {
   await admin.locator('[data-test="audit-target"]').waitFor({ state: 'detached' })
   await admin.locator('[data-test="audit-action"]').selectOption('user.disable')
   await admin.locator('[data-test="audit-search"]').click()
-  // the account's four records give way to its one 停用账号 record once the filtered page is shown
+  // the account's records give way to its one 停用账号 record once the filtered page is shown
   await admin.waitForFunction(
     (name) => [...document.querySelectorAll('[data-test="audit-log"] tbody tr')].filter((tr) => tr.textContent.includes(name)).length === 1,
     username,
