@@ -94,6 +94,10 @@ class Settings(BaseSettings):
         ]
     )
     public_base_url: str = ""
+    # Signed-in staff reading a file the public may not read get a link signed for them that works
+    # this long (cms/attachments/links.py): long enough to open a PDF, short enough that a copied link
+    # is soon dead.
+    staff_link_ttl_seconds: int = Field(default=600, ge=10, le=24 * 3600)
     # Without a public base URL, attachment URLs are built from the request's Host: only these names
     # (any port; compared case-insensitively) are accepted then, so a client cannot put its own host
     # into answers that shared caches keep. Production requires public_base_url instead.

@@ -105,9 +105,6 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         principal = svc.access.principal_for(user)
         return svc, user, principal, svc.read_scope(svc.access.draft_orgs(principal))
 
-    async def scope_for(request: Request) -> ReadScope:
-        return (await who(request))[3]
-
     cleanup_job = JobWatch("后台任务", stuck_after=settings.job_stuck_seconds)
     readiness = Readiness(
         services,
@@ -207,7 +204,12 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         graphiql_headers=graphiql_headers(graphiql_page.html) if graphiql_page else None,
         graphiql_page=graphiql_page,
     )
-    files = files_endpoint(scope_for, services, max_age=settings.cache_http_max_age)
+
+    async def reader_for(request: Request) -> tuple[Principal, ReadScope]:
+        _svc, _user, principal, scope = await who(request)
+        return principal, scope
+
+    files = files_endpoint(reader_for, services, max_age=settings.cache_http_max_age)
     feeds = FeedEndpoints(services, base_url_of, max_age=settings.cache_http_max_age)
 
     async def principal_of(request: Request) -> Principal:
