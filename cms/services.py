@@ -251,6 +251,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
             region=settings.s3_region or None,
             connect_timeout=settings.s3_connect_timeout_seconds,
             read_timeout=settings.s3_timeout_seconds,
+            public_endpoint=settings.s3_public_endpoint or None,
         )
     )
     objects.observers.append(record_s3)

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     s3_region: str = ""
     s3_bucket: str = "gongkai-attachments"
+    # Where browsers reach the S3 service (an origin, e.g. https://oss.example.gov.cn): presigned upload
+    # URLs are signed for it. Empty: the admin app uploads to this server (PUT /uploads/{id}), which
+    # streams the file on to the object store.
+    s3_public_endpoint: str = ""
     # Faults answer fast: how long a request may wait for the database (every command and its
     # retries together), how long to wait for a connection / a server to select, and the object
     # store's connect and read timeouts (a refused connection is retried once, a silent one never).
@@ -268,6 +272,17 @@ class Settings(BaseSettings):
         if any(not name or (":" in name and not ipv6) for name, ipv6 in zip(names, bracketed, strict=True)):
             raise ValueError('GONGKAI_ALLOWED_HOSTS must list host names without ports, e.g. ["localhost"]')
         return names
+
+    @field_validator("s3_public_endpoint")
+    @classmethod
+    def _s3_origin(cls, value: str) -> str:
+        origin = value.strip().rstrip("/").lower()
+        if origin and not _is_origin(origin):
+            raise ValueError(
+                "GONGKAI_S3_PUBLIC_ENDPOINT must be an origin such as https://oss.example.gov.cn "
+                f"(scheme, host and port only), not {value!r}"
+            )
+        return origin
 
     @field_validator("cors_origins")
     @classmethod

@@ -678,20 +678,23 @@ async def test_unreachable_object_store(api, client, s3, demo, office_org, servi
         assert "errors" not in body, body
         assert body["data"]["completeUpload"]["sha256"] == sha(data)
 
-    # Through HTTP: the same outage, for the API and for downloads.
+    # Through HTTP: the same outage, for the API and for downloads. (Signing an upload URL for the
+    # browser-facing endpoint needs no request to the store: the outage shows at completeUpload.)
     seed = await seed_attachment(api)
     other = await new_entry(api, demo["officer"], office_org)
+    pending = await ticket_for(api, demo["officer"], other, "中断.txt", len(data))
+    await put(s3, pending["uploadUrl"], data)
     working = services.attachments.objects
     services.attachments.objects = broken_store(embedded, settings)
     try:
         body = await api.post(
-            REQUEST, {"item": other, "f": "公告.pdf", "s": 100}, demo["officer"], status=503
+            COMPLETE, {"id": pending["attachment"]["id"], "sha": sha(data)}, demo["officer"], status=503
         )
         download = await client.get(path_of(seed["url"]))
     finally:
         services.attachments.objects = working
     assert code_of(body) == "STORAGE_UNAVAILABLE"
-    assert await records_of(other) == []
+    assert await attachments(api, other, demo["officer"]) == []  # nothing half-done is visible
     assert download.status_code == 503
     assert download.json()["errors"][0]["extensions"]["code"] == "STORAGE_UNAVAILABLE"
 

@@ -43,6 +43,7 @@ from web.logs import keep_secret, keep_secrets_of
 from web.observe import Observe, metrics_endpoint
 from web.reading_room import reading_room_app, terminal_endpoint
 from web.request_files import request_files_endpoint
+from web.uploads import uploads_endpoint
 
 log = logging.getLogger("gongkai.web")
 
@@ -216,7 +217,8 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         return (await who(request))[2]
 
     import_files = import_files_endpoint(principal_of, services)
-    upload_origin = f"{'https' if endpoints.s3_secure else 'http'}://{endpoints.s3_endpoint}"
+    # Presigned uploads go to the browser-facing S3 endpoint; without one, to this server (/uploads).
+    upload_origin = settings.s3_public_endpoint or None
     admin = WithHeaders(
         AdminApp(),
         admin_headers(
@@ -245,6 +247,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             Route("/sitemap.xml", feeds.sitemap_index, methods=["GET"]),
             Route("/sitemaps/{organization}.xml", feeds.sitemap, methods=["GET"]),
             Route("/imports/files", import_files, methods=["POST"]),
+            Route("/uploads/{attachment_id}", uploads_endpoint(services), methods=["PUT"]),
             Mount("/admin", app=admin),
             *([Mount("/graphiql-assets", app=GraphiQLAssets(graphiql_page))] if graphiql_page else []),
             Route("/reading-room/terminal.json", terminal, methods=["GET"]),

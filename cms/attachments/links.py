@@ -39,13 +39,20 @@ class StaffLinks:
         *,
         ttl: timedelta = timedelta(minutes=10),
         clock: Callable[[], datetime] = utcnow,
+        purpose: bytes = b"gongkai-staff-links",
     ) -> None:
         if not secrets or not secrets[0]:
             raise ValueError("StaffLinks needs a non-empty current secret")
+        self._secrets = [s for s in secrets if s]
         # A key of its own, derived: a link signature can never be replayed as a token or a cursor.
-        self._keys = [hashlib.sha256(b"gongkai-staff-links\0" + s).digest() for s in secrets if s]
+        self._keys = [hashlib.sha256(purpose + b"\0" + s).digest() for s in self._secrets]
         self.ttl = ttl
         self.clock = clock
+
+    def for_purpose(self, purpose: bytes, ttl: timedelta) -> StaffLinks:
+        """Links of another kind (upload tickets) under keys of their own, so that one kind never
+        passes for the other."""
+        return StaffLinks(self._secrets, ttl=ttl, clock=self.clock, purpose=purpose)
 
     def query(self, attachment_id: object, user_id: str, generation: int) -> str:
         """The query string (without ``?``) of a link for ``user_id``, valid for ``ttl``."""

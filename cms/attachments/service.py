@@ -15,7 +15,7 @@ import logging
 import re
 import secrets
 import tempfile
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -117,6 +117,9 @@ class AttachmentService:
         # such files are never public), or raises NotFound.
         self.readers: dict[str, OwnerCheck] = {}
         self.links = links
+        # Without a browser-facing S3 endpoint the admin app uploads here (PUT /uploads/{id}) with a
+        # ticket signed for the user, valid as long as a presigned URL would be.
+        self.tickets = links.for_purpose(b"gongkai-upload-tickets", limits.upload_ttl) if links else None
         workflow.merge_hooks.append(self._on_merge)
         workflow.checkout_hooks.append(self._on_checkout)
 
@@ -150,11 +153,66 @@ class AttachmentService:
             uploaded_by=principal.user_id,
         )
         expires_at = self.clock() + self.limits.upload_ttl
-        url = await self._guard(
-            self.objects.presigned_put(attachment.upload_key or "", self.limits.upload_ttl)
-        )
+        if self.tickets is None or self.objects.config.public_endpoint:
+            url = await self._guard(
+                self.objects.presigned_put(attachment.upload_key or "", self.limits.upload_ttl)
+            )
+        else:
+            attachment.id = PydanticObjectId()
+            url = await self._ticket_path(attachment.id, principal)
         await attachment.insert()
         return UploadTicket(attachment, url, expires_at)
+
+    async def _ticket_path(self, attachment_id: ObjectId, principal: Principal) -> str:
+        """``/uploads/{id}?…``: relative to this server's address (the GraphQL layer prefixes it)."""
+        assert self.tickets is not None
+        assert principal.user_id is not None
+        user = await User.get(ObjectId(principal.user_id))
+        generation = user.session_generation if user else 0
+        return f"/uploads/{attachment_id}?{self.tickets.query(attachment_id, principal.user_id, generation)}"
+
+    async def receive(
+        self,
+        attachment_id: ObjectId,
+        ticket: Mapping[str, str],
+        body: AsyncIterable[bytes],
+        length: int | None,
+    ) -> int:
+        """A same-origin upload: the body streams on to the upload's staging key, refused as soon as it
+        passes the size limit. The ticket names the user, who must still exist, be enabled and may
+        still change the item (completeUpload's checks); the bytes are judged by completeUpload."""
+        attachment = await self._ticketed(attachment_id, ticket)
+        limit = self.limits.max_bytes
+        too_large = f"附件不能超过 {limit // (1024 * 1024)} MB。"
+        if length is not None and length > limit:
+            raise AttachmentTooLarge(too_large)
+        received = 0
+
+        async def limited() -> AsyncIterator[bytes]:
+            nonlocal received
+            async for chunk in body:
+                received += len(chunk)
+                if received > limit:
+                    raise AttachmentTooLarge(too_large)
+                yield chunk
+
+        key = attachment.upload_key
+        assert key is not None
+        size = -1 if length is None else length
+        await self._guard(self.objects.put_chunks(key, limited(), size, "application/octet-stream"))
+        return received
+
+    async def _ticketed(self, attachment_id: ObjectId, ticket: Mapping[str, str]) -> Attachment:
+        user_id = self.tickets.claimed_user(ticket) if self.tickets else None
+        user = await User.get(ObjectId(user_id)) if user_id and ObjectId.is_valid(user_id) else None
+        if self.tickets is None or user is None or not user.active:
+            raise UploadNotFound()
+        if not self.tickets.verify(str(attachment_id), ticket, user.session_generation):
+            raise UploadNotFound()
+        attachment = await self._pending(self.access.principal_for(user), attachment_id)
+        if attachment.upload_key is None:  # already frozen by completeUpload
+            raise UploadNotFound()
+        return attachment
 
     async def complete_upload(self, principal: Principal, attachment_id: ObjectId, sha256: str) -> Attachment:
         """Verify what arrived; on any failure the object and the record are removed, nothing half-done
