@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 import pytest
 
 from cms.admin.vocabulary_data import topic_path
+from cms.attachments.links import StaffLinks
 from cms.content.ids import from_global_id
 from cms.requests.service import RequestLimits
 from cms.services import Services
@@ -283,3 +284,31 @@ async def test_the_office_gets_a_signed_link_to_a_reply_file(api: Api, client: h
     assert response.status_code == 200
     assert response.content == PDF
     assert response.headers["cache-control"] == "private, no-store"
+
+
+@pytest.mark.parametrize(
+    ("verifier", "generation", "valid"),
+    [
+        pytest.param("rotated", 0, True, id="earlier-key-still-listed"),
+        pytest.param("dropped", 0, False, id="earlier-key-dropped"),
+        pytest.param("rotated", 1, False, id="sessions-ended-since"),
+        pytest.param("upload-tickets", 0, False, id="not-an-upload-ticket"),
+    ],
+)
+def test_links_made_under_an_earlier_key_verify_while_it_is_listed(
+    verifier: str, generation: int, valid: bool
+) -> None:
+    # given a link made before the keys rotated
+    made = StaffLinks([b"earlier-secret-" + b"x" * 32]).query(
+        "6b15b8acc322e6d498515c7a", "6b15b833c322e6d49851573b", 0
+    )
+    rotated = StaffLinks([b"current-secret-" + b"y" * 32, b"earlier-secret-" + b"x" * 32])
+    checkers = {
+        "rotated": rotated,
+        "dropped": StaffLinks([b"current-secret-" + b"y" * 32]),
+        "upload-tickets": rotated.for_purpose(b"gongkai-upload-tickets", timedelta(minutes=30)),
+    }
+    # when the server checks it with the current key list
+    accepted = checkers[verifier].verify("6b15b8acc322e6d498515c7a", dict(parse_qsl(made)), generation)
+    # then only the listed earlier key, for the same sessions and the same kind of link, accepts it
+    assert accepted is valid
