@@ -22,6 +22,7 @@ from cms.admin.administration import AdministrationService
 from cms.admin.calendar import CalendarAdministration
 from cms.admin.organizations import OrganizationService
 from cms.admin.vocabularies import VocabularyService
+from cms.attachments.links import StaffLinks
 from cms.attachments.previews import PreviewLimits
 from cms.attachments.service import AttachmentLimits, AttachmentService
 from cms.audit.log import AuditLog
@@ -250,6 +251,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
             region=settings.s3_region or None,
             connect_timeout=settings.s3_connect_timeout_seconds,
             read_timeout=settings.s3_timeout_seconds,
+            public_endpoint=settings.s3_public_endpoint or None,
         )
     )
     objects.observers.append(record_s3)
@@ -323,6 +325,10 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
                 timeout_seconds=settings.preview_timeout_seconds,
                 workers=settings.preview_workers,
             ),
+        ),
+        StaffLinks(
+            [key.encode() for key in (secret, *previous)],
+            ttl=timedelta(seconds=settings.staff_link_ttl_seconds),
         ),
     )
     search.audit = audit

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     s3_region: str = ""
     s3_bucket: str = "gongkai-attachments"
+    # Where browsers reach the S3 service (an origin, e.g. https://oss.example.gov.cn): presigned upload
+    # URLs are signed for it. Empty: the admin app uploads to this server (PUT /uploads/{id}), which
+    # streams the file on to the object store.
+    s3_public_endpoint: str = ""
     # Faults answer fast: how long a request may wait for the database (every command and its
     # retries together), how long to wait for a connection / a server to select, and the object
     # store's connect and read timeouts (a refused connection is retried once, a silent one never).
@@ -95,6 +99,10 @@ class Settings(BaseSettings):
         ]
     )
     public_base_url: str = ""
+    # Signed-in staff reading a file the public may not read get a link signed for them that works
+    # this long (cms/attachments/links.py): long enough to open a PDF, short enough that a copied link
+    # is soon dead.
+    staff_link_ttl_seconds: int = Field(default=600, ge=10, le=24 * 3600)
     # Without a public base URL, attachment URLs are built from the request's Host: only these names
     # (any port; compared case-insensitively) are accepted then, so a client cannot put its own host
     # into answers that shared caches keep. Production requires public_base_url instead.
@@ -265,6 +273,17 @@ class Settings(BaseSettings):
         if any(not name or (":" in name and not ipv6) for name, ipv6 in zip(names, bracketed, strict=True)):
             raise ValueError('GONGKAI_ALLOWED_HOSTS must list host names without ports, e.g. ["localhost"]')
         return names
+
+    @field_validator("s3_public_endpoint")
+    @classmethod
+    def _s3_origin(cls, value: str) -> str:
+        origin = value.strip().rstrip("/").lower()
+        if origin and not _is_origin(origin):
+            raise ValueError(
+                "GONGKAI_S3_PUBLIC_ENDPOINT must be an origin such as https://oss.example.gov.cn "
+                f"(scheme, host and port only), not {value!r}"
+            )
+        return origin
 
     @field_validator("cors_origins")
     @classmethod

@@ -44,6 +44,8 @@ class Loaders:
         )
         self.interpretation = DataLoader[ObjectId, Interpretation | None](load_fn=self._interpretations)
         self.attachments_of = DataLoader[ObjectId, list[Attachment]](load_fn=self._attachments_of)
+        # Whether the public may read the files of (item type, item id): staff get signed links otherwise.
+        self.public_files = DataLoader[tuple[str, ObjectId], bool](load_fn=self._public_files)
         self.gazette_articles_of = DataLoader[ObjectId, list[tuple[GazetteIssue, GazetteArticle]]](
             load_fn=self._articles_of
         )
@@ -84,6 +86,10 @@ class Loaders:
         found = await self._services.accounts.get_many(valid) if valid else []
         by_id = {str(user.id): user for user in found if user is not None}
         return [by_id.get(i) for i in user_ids]
+
+    async def _public_files(self, keys: Sequence[tuple[str, ObjectId]]) -> list[bool]:
+        public = await self._services.attachments.public_items(keys)
+        return [item_id in public for _type, item_id in keys]
 
     async def _attachments_of(self, item_ids: Sequence[ObjectId]) -> list[list[Attachment]]:
         # Only called for items the caller may already read, so the item's visibility covers its files.

@@ -213,7 +213,10 @@ class ReviewTierInput:
     author_may_act: bool = False
 
 
-@strawberry.type(description="上传凭证：用 HTTP PUT 把文件直接传到 uploadUrl，然后调用 completeUpload")
+@strawberry.type(
+    description="上传凭证：用 HTTP PUT 把文件传到 uploadUrl（对象存储的预签名地址，或未设置"
+    "GONGKAI_S3_PUBLIC_ENDPOINT 时本服务的 /uploads/{id} 地址；均无需再带登录令牌），然后调用 completeUpload"
+)
 class UploadTicket:
     upload_url: str
     expires_at: datetime
@@ -486,7 +489,9 @@ class Mutation(GazetteMutation, InterviewMutation, VocabularyMutation):
         ticket = await info.context.services.attachments.request_upload(
             principal(info), type_name, object_id, filename, size
         )
-        return UploadTicket(upload_url=ticket.url, expires_at=ticket.expires_at, attachment=ticket.attachment)  # type: ignore[arg-type]
+        # A same-origin upload route comes back as a path: made absolute like the download addresses.
+        url = f"{info.context.base_url}{ticket.url}" if ticket.url.startswith("/") else ticket.url
+        return UploadTicket(upload_url=url, expires_at=ticket.expires_at, attachment=ticket.attachment)  # type: ignore[arg-type]
 
     @strawberry.mutation(description="完成上传：服务器核对大小、类型与 sha256 后附件才生效")
     async def complete_upload(self, info: Info, id: strawberry.ID, sha256: str) -> t.Attachment:

@@ -280,7 +280,8 @@ class DisclosureRequest:
 
     @strawberry.field(
         description="答复文件（答复书、公开的信息），按添加顺序；发出前可用 removeAttachment 删除。"
-        "申请人凭办理进度查询中的签名地址下载，/files 地址不提供这些文件"
+        "申请人凭办理进度查询中的签名地址下载；工作人员（可查看该申请者）凭 url 的本人签名地址或登录令牌"
+        "在 /files 下载，/files 从不向公众提供这些文件"
     )
     async def reply_files(self, info: Info) -> list[Attachment]:
         found = await info.context.services.reply_files.of(self._doc)

@@ -166,15 +166,34 @@ class Attachment:
     def id(self, root: strawberry.Parent[model.Attachment]) -> strawberry.ID:
         return strawberry.ID(to_global_id("Attachment", root.id))  # type: ignore[arg-type]
 
-    @strawberry.field(description="下载地址；已发布内容的附件地址稳定，无需登录，支持 Range")
-    def url(self, root: strawberry.Parent[model.Attachment], info: Info) -> str:
-        return f"{info.context.base_url}/files/{root.id}/{quote(root.filename)}"
+    @strawberry.field(
+        description="下载地址；已发布主动公开内容的附件地址稳定，无需登录，支持 Range。"
+        "公众不可读取的文件（草稿、工作副本、依申请公开内容的附件，申请的答复文件）对已登录的工作人员"
+        "给出仅限本人、短时有效的签名地址（可直接用于链接、图片与 PDF 阅读器，不含登录令牌）"
+    )
+    async def url(self, root: strawberry.Parent[model.Attachment], info: Info) -> str:
+        return await _signed(f"/files/{root.id}/{quote(root.filename)}", root, info)
 
-    @strawberry.field(description="缩略图地址（图片与 PDF 首页）")
-    def thumbnail_url(self, root: strawberry.Parent[model.Attachment], info: Info) -> str | None:
+    @strawberry.field(description="缩略图地址（图片与 PDF 首页）；签名规则同 url")
+    async def thumbnail_url(self, root: strawberry.Parent[model.Attachment], info: Info) -> str | None:
         if not root.thumbnail_key:
             return None
-        return f"{info.context.base_url}/thumbnails/{root.id}.png"
+        return await _signed(f"/thumbnails/{root.id}.png", root, info)
+
+
+async def _signed(path: str, attachment: model.Attachment, info: Info) -> str:
+    """The stable address, with a link signed for the signed-in reader when the public may not read
+    the file (anonymous readers only ever see public files)."""
+    address = f"{info.context.base_url}{path}"
+    user = info.context.user
+    if user is None or await info.context.loaders.public_files.load(
+        (attachment.item_type, attachment.item_id)
+    ):
+        return address
+    query = info.context.services.attachments.link_query(
+        attachment, info.context.principal, user.session_generation
+    )
+    return f"{address}?{query}" if query else address
 
 
 @strawberry.type(description="已发布内容签出的工作副本")

@@ -11,13 +11,15 @@ import asyncio
 import contextlib
 import functools
 import hashlib
+import io
+import queue
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import BinaryIO, ClassVar, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import urllib3
 from minio import Minio
@@ -78,6 +80,9 @@ class ObjectStoreConfig:
     # would double the wait (the old 30 s × 3 held a download for 90 s).
     connect_timeout: float = 3.0
     read_timeout: float = 10.0
+    # Where browsers reach the same service (``https://oss.example.gov.cn``), when not at ``endpoint``:
+    # presigned URLs are signed for this host. None: presigned URLs name ``endpoint`` itself.
+    public_endpoint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,19 @@ class ObjectStore:
             region=config.region or None,
             http_client=http,
         )
+        # A signature covers the Host header, so URLs for browsers are signed for the host they use.
+        # Signing needs no request when the region is known (MinIO's default unless configured).
+        self.presigner = self.client
+        if config.public_endpoint:
+            public = urlsplit(config.public_endpoint)
+            self.presigner = Minio(
+                public.netloc,
+                access_key=config.access_key,
+                secret_key=config.secret_key,
+                secure=public.scheme == "https",
+                region=config.region or "us-east-1",
+                http_client=http,
+            )
 
     # -- the bucket
 
@@ -188,7 +206,12 @@ class ObjectStore:
 
     async def presigned_put(self, key: str, expires: timedelta) -> str:
         presign = functools.partial(
-            self.client.get_presigned_url, "PUT", self.config.bucket, key, expires, request_date=self._now()
+            self.presigner.get_presigned_url,
+            "PUT",
+            self.config.bucket,
+            key,
+            expires,
+            request_date=self._now(),
         )
         return await self._run(key, presign)
 
@@ -202,7 +225,7 @@ class ObjectStore:
         if content_type is not None:
             overrides["response-content-type"] = content_type
         presign = functools.partial(
-            self.client.presigned_get_object,
+            self.presigner.presigned_get_object,
             self.config.bucket,
             key,
             expires,
@@ -245,6 +268,31 @@ class ObjectStore:
         self.client.put_object(bucket, key, stream, length, content_type=content_type, part_size=part_size)
         # The write result has no size or date (and no size at all for a stream of unknown length).
         return _info(self.client.stat_object(bucket, key), key)
+
+    async def put_chunks(
+        self,
+        key: str,
+        chunks: AsyncIterable[bytes],
+        length: int,
+        content_type: str,
+        part_size: int = DEFAULT_PART_SIZE,
+    ) -> ObjectInfo:
+        """Upload what an async source yields (an HTTP request body) as it arrives: a few chunks wait
+        in a bounded queue for the SDK's thread, so memory stays at that plus the SDK's parts. An error
+        raised by the source (a size limit) aborts the upload and is raised here."""
+        pipe = _Pipe()
+        upload = asyncio.create_task(self.put_stream(key, pipe, length, content_type, part_size))  # type: ignore[arg-type]
+        try:
+            async for chunk in chunks:
+                if chunk and not await pipe.feed(chunk, upload):
+                    break  # the upload failed already: its error is raised below
+            await pipe.feed(_END, upload)
+        except BaseException:
+            await pipe.feed(_ABORT, upload)
+            with contextlib.suppress(Exception):
+                await upload
+            raise
+        return await upload
 
     async def read_range(self, key: str, offset: int = 0, length: int | None = None) -> bytes:
         """``length`` bytes from ``offset`` (fewer at the end of the object); None reads to the end."""
@@ -351,6 +399,48 @@ class ObjectStore:
 
     def _unavailable(self, reason: str) -> ObjectStoreUnavailable:
         return ObjectStoreUnavailable(f"无法连接对象存储（{self.config.endpoint}）：{reason}")
+
+
+_END = b""  # the body is complete
+_ABORT = b"\0abort"  # the source failed: the SDK's read fails, so nothing is stored
+
+
+class _Pipe(io.RawIOBase):
+    """A blocking, readable stream over chunks fed from the event loop (through a bounded queue)."""
+
+    def __init__(self, depth: int = 16) -> None:
+        super().__init__()
+        self._queue: queue.Queue[bytes] = queue.Queue(depth)
+        self._buffer = bytearray()
+        self._ended = False
+
+    async def feed(self, chunk: bytes, reader: asyncio.Task[object]) -> bool:
+        """Hand ``chunk`` on; False when the reading side is gone (never blocks forever on it)."""
+        while not reader.done():
+            try:
+                await asyncio.to_thread(self._queue.put, chunk, True, 0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        wanted = -1 if size is None else size
+        while not self._ended and (wanted < 0 or len(self._buffer) < wanted):
+            chunk = self._queue.get()
+            if chunk is _ABORT:
+                raise OSError("upload aborted by its source")
+            if chunk is _END:
+                self._ended = True
+            else:
+                self._buffer += chunk
+        count = len(self._buffer) if wanted < 0 else min(wanted, len(self._buffer))
+        out = bytes(self._buffer[:count])
+        del self._buffer[:count]
+        return out
 
 
 def _operation_of(call: Callable[[], object]) -> str:

@@ -50,9 +50,12 @@ def endpoints(embedded: EmbeddedServices) -> Endpoints:
 
 
 @pytest.fixture(scope="session")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory, embedded: EmbeddedServices) -> Settings:
     return Settings(
         mode="demo",
+        # Presigned uploads to the embedded MinIO, which tests PUT to with a client of their own (the
+        # same-origin upload route: tests/test_uploads.py).
+        s3_public_endpoint=f"http://{embedded.s3_endpoint}",
         data_dir=tmp_path_factory.mktemp("data"),
         secret_key=SecretStr("test-secret-" + uuid.uuid4().hex),
         mongo_database="gongkai_test",

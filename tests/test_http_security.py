@@ -78,7 +78,7 @@ async def test_the_admin_app_runs_its_own_scripts_only_and_may_not_be_framed(cli
 
     assert response.status_code in (200, 503)  # 503 where the app has not been built
     policy = _directives(response.headers["content-security-policy"])
-    assert policy["script-src"] == ["'self'"]
+    assert policy["script-src"] == ["'self'", "'wasm-unsafe-eval'"]  # hash-wasm, no JavaScript eval
     assert policy["style-src"] == ["'self'", "'unsafe-inline'"]
     assert policy["connect-src"] == ["'self'", f"http://{embedded.s3_endpoint}"]  # presigned uploads
     assert policy["object-src"] == ["'none'"]

@@ -43,6 +43,7 @@ from web.logs import keep_secret, keep_secrets_of
 from web.observe import Observe, metrics_endpoint
 from web.reading_room import reading_room_app, terminal_endpoint
 from web.request_files import request_files_endpoint
+from web.uploads import uploads_endpoint
 
 log = logging.getLogger("gongkai.web")
 
@@ -104,9 +105,6 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             note_user(str(user.id))
         principal = svc.access.principal_for(user)
         return svc, user, principal, svc.read_scope(svc.access.draft_orgs(principal))
-
-    async def scope_for(request: Request) -> ReadScope:
-        return (await who(request))[3]
 
     cleanup_job = JobWatch("后台任务", stuck_after=settings.job_stuck_seconds)
     readiness = Readiness(
@@ -207,14 +205,20 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
         graphiql_headers=graphiql_headers(graphiql_page.html) if graphiql_page else None,
         graphiql_page=graphiql_page,
     )
-    files = files_endpoint(scope_for, services, max_age=settings.cache_http_max_age)
+
+    async def reader_for(request: Request) -> tuple[Principal, ReadScope]:
+        _svc, _user, principal, scope = await who(request)
+        return principal, scope
+
+    files = files_endpoint(reader_for, services, max_age=settings.cache_http_max_age)
     feeds = FeedEndpoints(services, base_url_of, max_age=settings.cache_http_max_age)
 
     async def principal_of(request: Request) -> Principal:
         return (await who(request))[2]
 
     import_files = import_files_endpoint(principal_of, services)
-    upload_origin = f"{'https' if endpoints.s3_secure else 'http'}://{endpoints.s3_endpoint}"
+    # Presigned uploads go to the browser-facing S3 endpoint; without one, to this server (/uploads).
+    upload_origin = settings.s3_public_endpoint or None
     admin = WithHeaders(
         AdminApp(),
         admin_headers(
@@ -243,6 +247,7 @@ def create_app(settings: Settings, endpoints: Endpoints) -> Starlette:
             Route("/sitemap.xml", feeds.sitemap_index, methods=["GET"]),
             Route("/sitemaps/{organization}.xml", feeds.sitemap, methods=["GET"]),
             Route("/imports/files", import_files, methods=["POST"]),
+            Route("/uploads/{attachment_id}", uploads_endpoint(services), methods=["PUT"]),
             Mount("/admin", app=admin),
             *([Mount("/graphiql-assets", app=GraphiQLAssets(graphiql_page))] if graphiql_page else []),
             Route("/reading-room/terminal.json", terminal, methods=["GET"]),

@@ -1,8 +1,9 @@
 """GET /files/{id}/{name}: attachment downloads with HTTP Range and cache headers.
 
-A published item's attachments are public at a stable URL; a draft's only to staff who may read the
-draft (Bearer token), never cached by shared caches. The bytes stream from the object store in
-bounded memory.
+A published item's attachments are public at a stable URL; a draft's (and a request's reply files)
+only to staff who may read them — by Bearer token, or by a short-lived signed link made for them
+(``?u=…&e=…&s=…``, cms.attachments.links) that works in links, images and PDF viewers — never cached
+by shared caches. The bytes stream from the object store in bounded memory.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from bson.errors import InvalidId
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from authz import Principal
+from cms.attachments.links import StaffLinks
 from cms.attachments.service import StorageUnavailable
 from cms.content.visibility import ReadScope
 from cms.errors import DomainError, NotFound
@@ -36,7 +39,10 @@ INLINE = {
 
 
 def files_endpoint(
-    scope_for: Callable[[Request], Awaitable[ReadScope]], services: Callable[[], object], *, max_age: int = 30
+    reader_for: Callable[[Request], Awaitable[tuple[Principal, ReadScope]]],
+    services: Callable[[], object],
+    *,
+    max_age: int = 30,
 ) -> Callable[[Request], Awaitable[Response]]:
     # Short, like GraphQL's answers, and without a stale window: a withdrawn file leaves shared
     # caches within max-age. Revalidating costs one lookup and a 304, which a download never notices.
@@ -49,8 +55,13 @@ def files_endpoint(
         assert isinstance(svc, Services)
         try:
             attachment_id = ObjectId(request.path_params["attachment_id"])
-            scope = await scope_for(request)
-            attachment, public = await svc.attachments.readable(attachment_id, scope)
+            if StaffLinks.is_signed(request.query_params):
+                # A signed link answers for the user it names, whatever else the request carries.
+                attachment = await svc.attachments.readable_by_link(attachment_id, request.query_params)
+                public = False
+            else:
+                principal, scope = await reader_for(request)
+                attachment, public = await svc.attachments.readable(attachment_id, scope, principal)
         except (InvalidId, NotFound):
             return _error(404, "NOT_FOUND", "未找到该附件。")
         except DomainError as exc:

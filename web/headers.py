@@ -114,20 +114,22 @@ def _policy(directives: dict[str, Iterable[str]]) -> str:
     return "; ".join(" ".join([name, *sources]) for name, sources in directives.items())
 
 
-def admin_headers(*, upload_origin: str, file_origin: str | None) -> dict[str, str]:
+def admin_headers(*, upload_origin: str | None, file_origin: str | None) -> dict[str, str]:
     """The built Vue app loads only its own hashed scripts and stylesheets from /admin/assets; it
-    talks to /graphql and PUTs attachments straight to the object store (presigned URLs), and shows
-    thumbnails from the public base URL when one is set. Element Plus and Vue's static content set
-    ``style`` attributes, hence ``'unsafe-inline'`` for styles (never for scripts)."""
+    talks to /graphql and PUTs attachments to the browser-facing object store (presigned URLs) or to
+    this server, and shows thumbnails from the public base URL when one is set. Element Plus and Vue's
+    static content set ``style`` attributes, hence ``'unsafe-inline'`` for styles (never for scripts).
+    The upload hashes files with hash-wasm, a WebAssembly module: ``'wasm-unsafe-eval'`` lets the page
+    compile WebAssembly, and nothing else (no eval of JavaScript)."""
     images = ["'self'", "data:", "blob:", *([file_origin] if file_origin else [])]
     policy = _policy(
         {
             "default-src": ["'self'"],
-            "script-src": ["'self'"],
+            "script-src": ["'self'", "'wasm-unsafe-eval'"],
             "style-src": ["'self'", "'unsafe-inline'"],
             "img-src": images,
             "font-src": ["'self'", "data:"],
-            "connect-src": ["'self'", upload_origin],
+            "connect-src": ["'self'", *([upload_origin] if upload_origin else [])],
             "object-src": ["'none'"],
             "base-uri": ["'self'"],
             "form-action": ["'self'"],

@@ -15,7 +15,7 @@ import logging
 import re
 import secrets
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,15 +25,17 @@ from beanie import PydanticObjectId, SortDirection
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from authz import Permission, Principal
+from authz import ANONYMOUS, Permission, Principal
 from cms.admin.access import AccessControl
 from cms.attachments.documents import MIMES as DOCUMENTS
 from cms.attachments.filetypes import ALL as ALL_TYPES
 from cms.attachments.filetypes import IMAGES, PDF, SNIFF_BYTES, TEXT, FileType, refusal_message, sniff
+from cms.attachments.links import StaffLinks
 from cms.attachments.previews import MAX_TEXT, SOURCE, PreviewLimits, PreviewRunner, decode_text
-from cms.content.visibility import ReadScope, content_withheld, is_visible
+from cms.content.visibility import ReadScope, content_withheld, is_publicly_visible, is_visible
 from cms.errors import DomainError, InvalidInput, NotFound, TransitionNotAllowed
 from cms.review.workflow import EDITABLE_STATES, WorkflowService
+from storage.accounts import User
 from storage.attachments import Attachment, AttachmentStatus
 from storage.documents import CONTENT_TYPES, ContentDocument
 from storage.objectstore import ObjectNotFound, ObjectStore, ObjectStoreError, ObjectStoreUnavailable
@@ -90,11 +92,17 @@ class UploadTicket:
 
 
 OwnerCheck = Callable[[Principal, ObjectId], Awaitable[DisclosureRequest]]
+_MISSING = "未找到该附件。"
 
 
 class AttachmentService:
     def __init__(
-        self, objects: ObjectStore, access: AccessControl, workflow: WorkflowService, limits: AttachmentLimits
+        self,
+        objects: ObjectStore,
+        access: AccessControl,
+        workflow: WorkflowService,
+        limits: AttachmentLimits,
+        links: StaffLinks | None = None,
     ) -> None:
         self.objects = objects
         self.access = access
@@ -105,6 +113,13 @@ class AttachmentService:
         # Owners of files other than content items (a request's reply files): the type's name → a
         # check that answers the owner whose files the principal may change now, or raises.
         self.owners: dict[str, OwnerCheck] = {}
+        # ... and the check that answers the owner when the principal may read its files (staff only;
+        # such files are never public), or raises NotFound.
+        self.readers: dict[str, OwnerCheck] = {}
+        self.links = links
+        # Without a browser-facing S3 endpoint the admin app uploads here (PUT /uploads/{id}) with a
+        # ticket signed for the user, valid as long as a presigned URL would be.
+        self.tickets = links.for_purpose(b"gongkai-upload-tickets", limits.upload_ttl) if links else None
         workflow.merge_hooks.append(self._on_merge)
         workflow.checkout_hooks.append(self._on_checkout)
 
@@ -138,11 +153,66 @@ class AttachmentService:
             uploaded_by=principal.user_id,
         )
         expires_at = self.clock() + self.limits.upload_ttl
-        url = await self._guard(
-            self.objects.presigned_put(attachment.upload_key or "", self.limits.upload_ttl)
-        )
+        if self.tickets is None or self.objects.config.public_endpoint:
+            url = await self._guard(
+                self.objects.presigned_put(attachment.upload_key or "", self.limits.upload_ttl)
+            )
+        else:
+            attachment.id = PydanticObjectId()
+            url = await self._ticket_path(attachment.id, principal)
         await attachment.insert()
         return UploadTicket(attachment, url, expires_at)
+
+    async def _ticket_path(self, attachment_id: ObjectId, principal: Principal) -> str:
+        """``/uploads/{id}?…``: relative to this server's address (the GraphQL layer prefixes it)."""
+        assert self.tickets is not None
+        assert principal.user_id is not None
+        user = await User.get(ObjectId(principal.user_id))
+        generation = user.session_generation if user else 0
+        return f"/uploads/{attachment_id}?{self.tickets.query(attachment_id, principal.user_id, generation)}"
+
+    async def receive(
+        self,
+        attachment_id: ObjectId,
+        ticket: Mapping[str, str],
+        body: AsyncIterable[bytes],
+        length: int | None,
+    ) -> int:
+        """A same-origin upload: the body streams on to the upload's staging key, refused as soon as it
+        passes the size limit. The ticket names the user, who must still exist, be enabled and may
+        still change the item (completeUpload's checks); the bytes are judged by completeUpload."""
+        attachment = await self._ticketed(attachment_id, ticket)
+        limit = self.limits.max_bytes
+        too_large = f"附件不能超过 {limit // (1024 * 1024)} MB。"
+        if length is not None and length > limit:
+            raise AttachmentTooLarge(too_large)
+        received = 0
+
+        async def limited() -> AsyncIterator[bytes]:
+            nonlocal received
+            async for chunk in body:
+                received += len(chunk)
+                if received > limit:
+                    raise AttachmentTooLarge(too_large)
+                yield chunk
+
+        key = attachment.upload_key
+        assert key is not None
+        size = -1 if length is None else length
+        await self._guard(self.objects.put_chunks(key, limited(), size, "application/octet-stream"))
+        return received
+
+    async def _ticketed(self, attachment_id: ObjectId, ticket: Mapping[str, str]) -> Attachment:
+        user_id = self.tickets.claimed_user(ticket) if self.tickets else None
+        user = await User.get(ObjectId(user_id)) if user_id and ObjectId.is_valid(user_id) else None
+        if self.tickets is None or user is None or not user.active:
+            raise UploadNotFound()
+        if not self.tickets.verify(str(attachment_id), ticket, user.session_generation):
+            raise UploadNotFound()
+        attachment = await self._pending(self.access.principal_for(user), attachment_id)
+        if attachment.upload_key is None:  # already frozen by completeUpload
+            raise UploadNotFound()
+        return attachment
 
     async def complete_upload(self, principal: Principal, attachment_id: ObjectId, sha256: str) -> Attachment:
         """Verify what arrived; on any failure the object and the record are removed, nothing half-done
@@ -246,19 +316,68 @@ class AttachmentService:
             grouped.setdefault(attachment.item_id, []).append(attachment)
         return grouped
 
-    async def readable(self, attachment_id: ObjectId, scope: ReadScope) -> tuple[Attachment, bool]:
-        """The attachment when its item may be read in ``scope``; True when the public may read it."""
+    async def readable(
+        self, attachment_id: ObjectId, scope: ReadScope, principal: Principal = ANONYMOUS
+    ) -> tuple[Attachment, bool]:
+        """The attachment when its item may be read in ``scope`` (files of other owners, such as a
+        request's reply files: by ``principal``, never by the public); True when the public may read it."""
         attachment = await Attachment.get(attachment_id)
         if attachment is None or attachment.status is not AttachmentStatus.READY:
-            raise NotFound("未找到该附件。")
+            raise NotFound(_MISSING)
+        reader = self.readers.get(attachment.item_type)
+        if reader is not None:
+            if principal.is_anonymous:
+                raise NotFound(_MISSING)
+            try:
+                await reader(principal, attachment.item_id)
+            except NotFound as exc:
+                raise NotFound(_MISSING) from exc
+            return attachment, False
         cls = CONTENT_TYPES.get(attachment.item_type)
         item = await cls.get(attachment.item_id) if cls else None
         # A file of an item whose content is withheld from the caller (依申请公开) answers exactly as
         # one of an item they cannot see: no hint that it exists.
         if item is None or not is_visible(item, scope) or content_withheld(item, scope):
-            raise NotFound("未找到该附件。")
-        public_scope = ReadScope(now=scope.now)
-        return attachment, is_visible(item, public_scope) and not content_withheld(item, public_scope)
+            raise NotFound(_MISSING)
+        return attachment, _public(item, scope.now)
+
+    async def readable_by_link(self, attachment_id: ObjectId, params: Mapping[str, str]) -> Attachment:
+        """The attachment a signed staff link names, read as the user it was made for, who must still
+        exist, be enabled and may read it now; any other case is NOT_FOUND, like a missing file."""
+        user_id = self.links.claimed_user(params) if self.links else None
+        user = await User.get(ObjectId(user_id)) if user_id and ObjectId.is_valid(user_id) else None
+        if self.links is None or user is None or not user.active:
+            raise NotFound(_MISSING)
+        if not self.links.verify(str(attachment_id), params, user.session_generation):
+            raise NotFound(_MISSING)
+        principal = self.access.principal_for(user)
+        scope = self.workflow.content.scope(self.access.draft_orgs(principal))
+        attachment, _public_too = await self.readable(attachment_id, scope, principal)
+        return attachment
+
+    def link_query(self, attachment: Attachment, principal: Principal, generation: int) -> str | None:
+        """The signed query string for ``principal``'s link to a file the public may not read."""
+        if self.links is None or principal.user_id is None:
+            return None
+        return self.links.query(attachment.id, principal.user_id, generation)
+
+    async def public_items(self, keys: Sequence[tuple[str, ObjectId]]) -> set[ObjectId]:
+        """Which of the (item type, item id) pairs the public may read the files of now: a signed-in
+        reader's links to these stay the stable, unsigned ones."""
+        by_type: dict[str, list[ObjectId]] = {}
+        for type_name, item_id in keys:
+            by_type.setdefault(type_name, []).append(item_id)
+        now = self.clock()
+        found: set[ObjectId] = set()
+        for type_name, ids in by_type.items():
+            cls = CONTENT_TYPES.get(type_name)
+            if cls is None:  # other owners' files (reply files) are never public
+                continue
+            for item in await cls.find({"_id": {"$in": ids}}).to_list():
+                if _public(item, now):
+                    assert item.id is not None
+                    found.add(item.id)
+        return found
 
     # -- hooks from the workflow ------------------------------------------------------------------
 
@@ -449,6 +568,11 @@ class AttachmentService:
             raise UploadNotFound() from exc
         except ObjectStoreUnavailable as exc:
             raise StorageUnavailable() from exc
+
+
+def _public(item: ContentDocument, now: datetime) -> bool:
+    public_scope = ReadScope(now=now)
+    return is_publicly_visible(item, now) and not content_withheld(item, public_scope)
 
 
 def _clean_filename(filename: str) -> str:

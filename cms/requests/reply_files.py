@@ -2,7 +2,8 @@
 them before the reply is sent; the applicant downloads them from the status page afterwards.
 
 The files sit in the object store as attachments of the request (never of a content item, so
-``/files`` never serves them). The status page lists them with download addresses signed for this
+``/files`` never serves them to the public; staff who may view the request get them there, by token or
+by a link signed for them). The status page lists them with download addresses signed for this
 request's number and query code and valid for ``ttl``: an address works only for the one file and
 request it was made for, and only until it expires.
 """
@@ -56,6 +57,8 @@ class ReplyFiles:
         # requestUpload / completeUpload / removeAttachment with a request's ID go through this check
         attachments.owners[OWNER] = self._changeable
         requests.files = self  # the erasure after the retention period deletes the files too
+        # ... and /files serves them to staff who may view the request (never to the public)
+        attachments.readers[OWNER] = self._viewable
 
     async def attach(self, principal: Principal, request_id: str, filename: str, data: bytes) -> Attachment:
         """A small file for the reply sent inline (Base64), through every check an upload passes."""
@@ -69,6 +72,9 @@ class ReplyFiles:
         if RequestState(request.state) not in OPEN_STATES:
             raise InvalidRequestState("答复已发出，不能再更改文件。")
         return request
+
+    async def _viewable(self, principal: Principal, request_id: ObjectId) -> DisclosureRequest:
+        return await self.requests.get(principal, str(request_id))
 
     async def of(self, request: DisclosureRequest) -> list[Attachment]:
         query = {"item_id": request.id, "item_type": OWNER, "status": AttachmentStatus.READY.value}
