@@ -255,14 +255,14 @@ async def job_nodes(embedded, settings, services, tmp_path) -> AsyncIterator[Job
     name = f"gongkai_two_nodes_{unique('jobs')[-10:]}"
     started: list[Server] = []
     try:
-        for node in ("a", "b"):
+        for label in ("a", "b"):
             env = {
-                **shared_env(embedded, settings, tmp_path / node, free_port()),
+                **shared_env(embedded, settings, tmp_path / label, free_port()),
                 "GONGKAI_MONGO_DATABASE": name,
                 "GONGKAI_JOB_LEASE_SECONDS": str(JOB_LEASE),
                 "GONGKAI_JOB_TICK_SECONDS": str(JOB_TICK),
             }
-            started.append(await asyncio.to_thread(start, env, tmp_path / node))
+            started.append(await asyncio.to_thread(start, env, tmp_path / label))
         yield JobNodes(services.client[name], started)
     finally:
         for node in started:
