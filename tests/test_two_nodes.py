@@ -7,11 +7,14 @@ Needs /usr/sbin/nginx (scripts/test installs Debian's nginx when it is missing).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import shutil
 import signal
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,8 @@ import httpx
 import pytest
 
 from cms.integrity.verify import verify
+from cms.jobs.lease import LEASES
+from cms.jobs.runner import JOB_LEASE as JOB_LEASE_NAME
 from tests.helpers import DEPT_HEAD, OFFICER, UNIT_HEAD, Api, code_of, unique
 from tests.servers import ROOT, Server, free_port, shared_env, start, stop, wait_until_up
 
@@ -229,3 +234,110 @@ async def test_a_node_killed_mid_request_leaves_nothing_half_written(
     for item, state in zip(items, states, strict=True):
         filed = [t["action"] for t in (await api.history(item, unit_head))["transitions"]]
         assert (filed.count("approve") == 3) == (state == "PUBLISHED"), (state, filed)
+
+
+# Periodic jobs: two nodes on a database of their own (the test process's app holds the jobs lease of
+# the session's database), with a short lease and tick so that a takeover is seen in seconds.
+JOB_LEASE = 2.0  # seconds
+JOB_TICK = 0.2
+EVERY_TICK_JOB = "change-feed-sweep"  # scheduled publications becoming public: due at every tick
+BOTH_RUN = 3.0  # seconds of the window in which both nodes run
+
+
+@dataclass
+class JobNodes:
+    db: Any  # the nodes' database, as the test process reaches it
+    nodes: list[Server]
+
+
+@pytest.fixture
+async def job_nodes(embedded, settings, services, tmp_path) -> AsyncIterator[JobNodes]:
+    name = f"gongkai_two_nodes_{unique('jobs')[-10:]}"
+    started: list[Server] = []
+    try:
+        for label in ("a", "b"):
+            env = {
+                **shared_env(embedded, settings, tmp_path / label, free_port()),
+                "GONGKAI_MONGO_DATABASE": name,
+                "GONGKAI_JOB_LEASE_SECONDS": str(JOB_LEASE),
+                "GONGKAI_JOB_TICK_SECONDS": str(JOB_TICK),
+            }
+            started.append(await asyncio.to_thread(start, env, tmp_path / label))
+        yield JobNodes(services.client[name], started)
+    finally:
+        for node in started:
+            stop(node.proc)
+        await services.client.drop_database(name)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One recorded run of a job: when it finished and the fencing token of the tenure that ran it."""
+
+    finished: datetime
+    token: int
+
+
+async def _runs_during(db: Any, job: str, seconds: float) -> list[Run]:
+    """Every run of ``job`` recorded in the next ``seconds``, from the jobs collection's change stream
+    (each run rewrites the job's record once: one event per run, none missed between polls)."""
+    runs: list[Run] = []
+    deadline = time.monotonic() + seconds
+    async with await db["jobs"].watch([{"$match": {"documentKey._id": job}}]) as stream:
+        token = (await db["jobs"].find_one({"_id": job}))["token"]  # the stream shows only changes
+        while time.monotonic() < deadline:
+            event = await stream.try_next()
+            if event is None:
+                continue
+            fields = event.get("fullDocument") or event["updateDescription"]["updatedFields"]
+            token = fields.get("token", token)  # an unchanged token is not in an update's fields
+            if "finished" in fields:
+                runs.append(Run(fields["finished"], token))
+    return runs
+
+
+def _pid_of(holder: str) -> int:
+    return int(holder.split(":")[1])  # cms.jobs.lease.node_id: host:pid:random
+
+
+async def _lease(db: Any) -> dict[str, Any]:
+    doc: dict[str, Any] | None = await db[LEASES].find_one({"_id": JOB_LEASE_NAME})
+    assert doc is not None, "no node took the jobs lease"
+    return doc
+
+
+async def test_periodic_jobs_run_once_per_period_and_a_killed_holder_is_taken_over(job_nodes):
+    # given two nodes on one database, both up, one of them holding the jobs lease
+    db, pids = job_nodes.db, [node.proc.pid for node in job_nodes.nodes]
+    assert await _within(JOB_LEASE + 5, lambda: db["jobs"].find_one({"_id": EVERY_TICK_JOB})) is not None
+    lease = await _lease(db)
+
+    # when both run for a while
+    runs = await _runs_during(db, EVERY_TICK_JOB, BOTH_RUN)
+
+    # then every period's job ran once: all runs under the one tenure, at least a tick apart
+    assert _pid_of(lease["holder"]) in pids
+    assert len(runs) >= 3, runs
+    assert {run.token for run in runs} == {lease["token"]}
+    gaps = [(b.finished - a.finished).total_seconds() for a, b in itertools.pairwise(runs)]
+    assert min(gaps) >= JOB_TICK - 0.01, gaps  # BSON dates keep milliseconds
+    assert (await _lease(db))["holder"] == lease["holder"]
+
+    # when the holder is killed
+    holder = job_nodes.nodes[pids.index(_pid_of(lease["holder"]))]
+    survivor = next(node for node in job_nodes.nodes if node is not holder)
+    holder.proc.send_signal(signal.SIGKILL)
+    holder.proc.wait()
+
+    # then the other node takes the lease with a new token, and runs the job under it, within the
+    # lease's bound: its duration after the last renewal, plus a tick to notice (and a second of slack
+    # for a loaded machine)
+    async def taken_over() -> bool:
+        doc = await db["jobs"].find_one({"_id": EVERY_TICK_JOB})
+        return doc is not None and doc["token"] > lease["token"]
+
+    took = await _within(JOB_LEASE + JOB_TICK + 1.0, taken_over)
+    assert took is not None, "the surviving node did not take over within the lease's bound"
+    after = await _lease(db)
+    assert _pid_of(after["holder"]) == survivor.proc.pid
+    assert after["token"] == lease["token"] + 1
