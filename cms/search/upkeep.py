@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("gongkai.search")
 
 MAX_ATTACHMENT_TEXT = 20_000  # characters of attachment text kept on an item
+REINDEX_BATCH = 100  # items per read and per transaction of a rebuild
 STATISTICS_INTERVAL = 6 * 3600.0  # seconds between background refreshes of the term statistics
 MAX_STATISTICS_TERMS = 50_000
 STATISTICS_SAMPLE = 5_000  # entries whose tokens estimate the term frequencies (all, when fewer)
@@ -191,18 +192,41 @@ class SearchIndex:
         return written
 
     async def reindex_all(self) -> int:
-        """Every item again: after changes to the dictionary or to what is indexed. Returns the count."""
+        """Every item again: after changes to the dictionary or to what is indexed. Returns the count.
+
+        In batches: one read of the items, one of their attachments' text and one transaction per
+        batch, each write conditional as in :meth:`reindex` (one transaction per item made a rebuild
+        of a few thousand items take minutes on the embedded server)."""
         count = 0
         for cls in CONTENT_TYPES.values():
             ids = [d["_id"] for d in await cls.get_pymongo_collection().find({}, {"_id": 1}).to_list()]
-            for item_id in ids:
-                item = await cls.get(item_id)
-                if item is not None:
-                    await self.reindex(item)
-                    count += 1
+            for start in range(0, len(ids), REINDEX_BATCH):
+                items = await cls.find({"_id": {"$in": ids[start : start + REINDEX_BATCH]}}).to_list()
+                await self._reindex_batch(items)
+                count += len(items)
         await self.refresh_statistics()
         await self._changed()
         return count
+
+    async def _reindex_batch(self, items: list[ContentDocument]) -> None:
+        if not items:
+            return
+        texts = await self._attachment_texts([i.id for i in items if i.id is not None])
+        collection = type(items[0]).get_pymongo_collection()
+
+        async def write(session: AsyncClientSession) -> None:
+            for item in items:
+                text = texts.get(item.id, "")  # type: ignore[arg-type]
+                unchanged = {"_id": item.id, "version": item.version, "review_state": item.review_state.value}
+                result = await collection.update_one(
+                    unchanged, {"$set": {"attachment_text": text}}, session=session
+                )
+                if result.matched_count == 1:  # else a concurrent writer stored a fresh entry itself
+                    item.attachment_text = text
+                    await store_entry(item, session)
+
+        async with collection.database.client.start_session() as session:
+            await session.with_transaction(write)
 
     async def reindex_items_with_attachments(self) -> int:
         """Items whose attachments were added outside the workflow (imports, the demo loader)."""
@@ -238,16 +262,23 @@ class SearchIndex:
             log.exception("could not reindex %s %s", type(item).__name__, item.id)
 
     async def _attachment_text(self, item_id: ObjectId) -> str:
+        return (await self._attachment_texts([item_id])).get(item_id, "")
+
+    async def _attachment_texts(self, item_ids: list[ObjectId]) -> dict[ObjectId, str]:
+        """The kept text of each item's ready attachments, in their order (items without any: absent)."""
         found = await (
             Attachment.get_pymongo_collection()
             .find(
-                {"item_id": item_id, "status": AttachmentStatus.READY.value},
-                {"text": 1, "order": 1},
+                {"item_id": {"$in": item_ids}, "status": AttachmentStatus.READY.value},
+                {"item_id": 1, "text": 1, "order": 1},
             )
             .to_list()
         )
-        parts = [d.get("text") or "" for d in sorted(found, key=lambda d: d.get("order", 0))]
-        return "\n".join(p for p in parts if p.strip())[:MAX_ATTACHMENT_TEXT]
+        parts: dict[ObjectId, list[str]] = {}
+        for d in sorted(found, key=lambda d: d.get("order", 0)):
+            if (d.get("text") or "").strip():
+                parts.setdefault(d["item_id"], []).append(d["text"])
+        return {item_id: "\n".join(texts)[:MAX_ATTACHMENT_TEXT] for item_id, texts in parts.items()}
 
     async def refresh_statistics(self) -> list[ContentDocument]:
         """Count document frequencies of the index tokens (they choose the lookup term), remove
