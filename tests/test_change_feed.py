@@ -311,6 +311,40 @@ async def test_catalog_lists_only_what_changed_since_an_instant(
     assert untouched["id"] not in {e["node"]["id"] for e in data["catalog"]["edges"]}
 
 
+MODIFIED_SINCE = (
+    "query($o: ID!, $s: DateTime!) { catalog(filter: {organization: $o, modifiedSince: $s}, first: 50)"
+    " { totalCount edges { node { id } } } }"
+)
+
+
+async def test_a_scheduled_entry_counts_as_modified_when_it_goes_public(
+    api: Api, chain: tuple[str, str, str], clock: SteppedClock
+) -> None:
+    # given, on day 1, an entry published at once and one approved for day 3
+    officer, head, unit = chain
+    org = await api.new_org()
+    at_once = await api.demo_publish(org)
+    scheduled = await api.create_entry(officer, org)
+    for token, action in ((officer, "SUBMIT"), (officer, "APPROVE"), (head, "APPROVE")):
+        await api.act(token, scheduled["id"], action)
+    await api.act(unit, scheduled["id"], "APPROVE", effective=(clock() + timedelta(days=2)).isoformat())
+    # and a portal that last synced on day 2
+    since = (clock() + timedelta(days=1)).isoformat()
+
+    async def changed() -> list[str]:
+        data = await api.ok(MODIFIED_SINCE, {"o": org, "s": since})
+        assert data["catalog"]["totalCount"] == len(data["catalog"]["edges"])
+        return [edge["node"]["id"] for edge in data["catalog"]["edges"]]
+
+    # when it syncs on day 2 and a half, the scheduled entry is not public yet
+    clock.advance(36 * 3600)
+    assert await changed() == []
+    # then, synced again on day 4, the entry that went public on day 3 is listed, the other is not
+    clock.advance(36 * 3600)
+    assert await changed() == [scheduled["id"]]
+    assert at_once["id"] not in await changed()
+
+
 async def test_a_modified_since_outside_the_document_range_is_refused(api: Api) -> None:
     body = await api.post('{ catalog(filter: {modifiedSince: "1900-01-01T00:00:00Z"}) { totalCount } }')
     assert error_of(body) == ("BAD_USER_INPUT", "时间须在 1949-01-01 至 2100-12-31 之间。")
