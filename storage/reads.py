@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -139,6 +139,12 @@ class Reader:
         cursor = cls.get_pymongo_collection().find(filter, {field: 1}).sort([(field, -1)]).limit(1)
         docs: list[Doc] = await cursor.to_list()
         return docs[0].get(field) if docs else None
+
+    async def values(self, cls: type[Document], filter: Doc, fields: Sequence[str]) -> list[Doc]:
+        """``fields`` (only) of every document matching ``filter`` (without ``$or``), in no order."""
+        cursor = cls.get_pymongo_collection().find(filter, {**dict.fromkeys(fields, 1), "_id": 0})
+        found: list[Doc] = await cursor.to_list()
+        return found
 
     async def count_values(self, cls: type[Document], filter: Doc, field: str) -> dict[Any, int]:
         """How many documents matching ``filter`` (without ``$or``) hold each value of ``field``; each
