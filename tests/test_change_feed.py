@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from bson import ObjectId
+from pymongo import monitoring
 
+from cms.changes.feed import FEED as FEED_COLLECTION
+from cms.changes.feed import FEED_STATE, ChangeFeed, ChangeFilter
 from cms.services import Services
 from tests.conftest import SteppedClock
 from tests.helpers import DEPT_HEAD, OFFICER, UNIT_HEAD, Api, error_of, unique
@@ -397,3 +402,87 @@ async def test_only_full_pages_of_the_feed_are_cacheable(api: Api, client: Any) 
     assert full.headers["cache-control"].startswith("public, max-age=")
     assert tail.headers["cache-control"] == "private, no-store"
     assert len(tail.json()["data"]["publicChanges"]["edges"]) == 2
+
+
+FEED_PROBE = 3000
+
+
+@pytest.fixture
+async def probe_feed(services: Services) -> Any:
+    """A change feed of its own (another database) holding FEED_PROBE records, every tenth of one
+    organization."""
+    db = services.client[f"feed_probe_{uuid.uuid4().hex[:8]}"]
+    feed = ChangeFeed(services.client, db, services.orgs)
+    await feed.ensure_indexes()
+    mine, theirs = ObjectId(), ObjectId()
+    now = datetime.now(UTC)
+    await db[FEED_COLLECTION].insert_many(
+        [
+            {
+                "_id": n,
+                "kind": "PUBLISHED",
+                "item_id": ObjectId(),
+                "item_type": "CatalogEntry",
+                "org_id": mine if n % 10 == 0 else theirs,
+                "org_path": [mine if n % 10 == 0 else theirs],
+                "at": now,
+            }
+            for n in range(1, FEED_PROBE + 1)
+        ]
+    )
+    await db[FEED_STATE].update_one({"_id": "seq"}, {"$set": {"value": FEED_PROBE}})
+    try:
+        yield feed, db, mine
+    finally:
+        await services.client.drop_database(db.name)
+
+
+class ExaminedFinds(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.finds: list[tuple[str, dict[str, Any]]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "find" and event.command["find"] == FEED_COLLECTION:
+            self.finds.append((event.database_name, dict(event.command.get("filter", {}))))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+FINDS = ExaminedFinds()
+monitoring.register(FINDS)
+
+
+@pytest.mark.parametrize(
+    ("after", "mine", "expected"),
+    [
+        pytest.param(0, False, list(range(1, 21)), id="from-the-start"),
+        pytest.param(1500, False, list(range(1501, 1521)), id="from-the-middle"),
+        pytest.param(1000, True, list(range(1010, 1210, 10)), id="one-organization"),
+        pytest.param(2990, False, list(range(2991, 3001)), id="the-end"),
+    ],
+)
+async def test_a_feed_page_examines_about_a_page_of_records(
+    services: Services, probe_feed: Any, after: int, mine: bool, expected: list[int]
+) -> None:
+    # given a feed of thousands of records
+    feed, db, org = probe_feed
+    FINDS.finds.clear()
+    # when a page of 20 is read
+    changes, more = await feed.page(after, 20, ChangeFilter(org_id=org) if mine else ChangeFilter())
+    # then it holds the records after the cursor, and the server examined about a page of them
+    # (explain of each query's first condition: what the embedded server's index yields, see
+    # tests/test_windowed_reads.py), not every record after the cursor
+    assert [c.seq for c in changes] == expected
+    assert more is (expected[-1] < FEED_PROBE - (0 if not mine else 10))
+    examined = 0
+    for _, query in [f for f in FINDS.finds if f[0] == db.name]:
+        first = dict([next(iter(query.items()))])
+        explained = await db.command(
+            {"explain": {"find": FEED_COLLECTION, "filter": first}, "verbosity": "executionStats"}
+        )
+        examined += int(explained["executionStats"]["totalDocsExamined"])
+    assert examined <= (2 * 10 * 21 + 10 if mine else 21)
