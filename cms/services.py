@@ -26,7 +26,7 @@ from cms.attachments.links import StaffLinks
 from cms.attachments.previews import PreviewLimits
 from cms.attachments.service import AttachmentLimits, AttachmentService
 from cms.audit.log import AuditLog
-from cms.changes.delivery import Deliveries
+from cms.changes.delivery import Deliveries, tls_context
 from cms.changes.feed import ChangeFeed
 from cms.changes.webhooks import WebhookService
 from cms.compliance.service import ComplianceService
@@ -384,7 +384,7 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         ),
         changes=feed,
         webhooks=webhooks,
-        deliveries=Deliveries(webhooks, feed),
+        deliveries=Deliveries(webhooks, feed, tls=tls_context(settings.webhook_ca_file)),
         imports=CatalogImportService(access, catalog, vocabularies, workflow, attachments, audit),
         node=node,
     )

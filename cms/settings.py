@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     # non-public addresses are refused (server-side request forgery) unless they fall in one of these
     # networks (CIDRs). Demo and development modes also allow loopback, for receivers on the same host.
     webhook_allowed_networks: list[str] = Field(default_factory=list)
+    # A PEM file of certificate authorities that HTTPS webhook receivers' certificates may chain to,
+    # besides the system's (an intranet CA); None: the system's store alone.
+    webhook_ca_file: Path | None = None
+    # URLs per sitemap page (cms/delivery/feeds.py); the sitemaps protocol allows at most 50,000.
+    sitemap_urls: int = Field(default=50_000, ge=1, le=50_000)
     # Thumbnails and text are derived in a child process per file (cms/previews.py). Images above
     # thumbnail_max_pixels are kept but not decoded (40 MP: an A4 scan at 600 dpi or a camera photo
     # passes, and decoding it takes ~160 MiB); each child is capped at preview_memory_mb of address

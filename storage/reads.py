@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -81,6 +81,10 @@ class Reader:
         self.profile = profile
         self._newest: dict[type[Document], datetime] = {}
         self._span: dict[type[Document], float] = {}
+        # The same for oldest-first reads: where the oldest item was, how wide a window rising from a
+        # page's start filled it.
+        self._oldest: dict[type[Document], datetime] = {}
+        self._span_up: dict[type[Document], float] = {}
 
     # -- pages and counts -------------------------------------------------------------------------
 
@@ -111,11 +115,12 @@ class Reader:
         projection: Mapping[str, int] | None = None,
     ) -> list[Doc]:
         """``find(filter, sort_key > after).sort(sort_key, 1).limit(limit)``: oldest first (ascending
-        lists, and the pages before a cursor of a newest-first list). One plain query (per ``$or``
-        branch on SecantusDB): no windows, so on SecantusDB it reads every match; on MongoDB it
-        walks the ``sort_key`` index like :meth:`newest`."""
-        query = filter if after is None else {**filter, "sort_key": {"$gt": after}}
-        return await self._plain(cls, query, limit, projection, ascending=True)
+        lists, and the pages before a cursor of a newest-first list). On MongoDB one query walking
+        the ``sort_key`` index; on SecantusDB windows going up from ``after`` (see :meth:`_rising`)."""
+        if self.profile.stops_sorted_walks_early or _selective(cls, filter):
+            query = filter if after is None else {**filter, "sort_key": {"$gt": after}}
+            return await self._plain(cls, query, limit, projection, ascending=True)
+        return await self._rising(cls, filter, limit, after, projection)
 
     async def count(self, cls: type[Document], filter: Doc) -> int:
         """``count_documents(filter)``; on SecantusDB a ``$or`` filter as the sum of its branches'
@@ -134,6 +139,12 @@ class Reader:
         cursor = cls.get_pymongo_collection().find(filter, {field: 1}).sort([(field, -1)]).limit(1)
         docs: list[Doc] = await cursor.to_list()
         return docs[0].get(field) if docs else None
+
+    async def values(self, cls: type[Document], filter: Doc, fields: Sequence[str]) -> list[Doc]:
+        """``fields`` (only) of every document matching ``filter`` (without ``$or``), in no order."""
+        cursor = cls.get_pymongo_collection().find(filter, {**dict.fromkeys(fields, 1), "_id": 0})
+        found: list[Doc] = await cursor.to_list()
+        return found
 
     async def count_values(self, cls: type[Document], filter: Doc, field: str) -> dict[Any, int]:
         """How many documents matching ``filter`` (without ``$or``) hold each value of ``field``; each
@@ -191,6 +202,61 @@ class Reader:
         if "$or" not in filter:
             self._learn(cls, top, found, limit, before is None)
         return found
+
+    async def _rising(
+        self,
+        cls: type[Document],
+        filter: Doc,
+        limit: int,
+        after: str | None,
+        projection: Mapping[str, int] | None,
+    ) -> list[Doc]:
+        """The same page as one ascending sorted, limited query, read as consecutive ``sort_key``
+        ranges going up from ``after`` (or from where the oldest item was last seen), each twice as
+        wide as the last, until the page is full: :meth:`_windowed` mirrored. Read as one query, an
+        oldest-first page (or one before a cursor of a newest-first list) read every match on
+        SecantusDB. The first window is open below when there is no ``after``, so a stale hint of
+        the oldest item costs speed, never an item. Without any hint yet (the first such page of a
+        process) the page is one plain query, which teaches where the oldest item is."""
+        bottom = instant_of(after) if after is not None else self._oldest.get(cls)
+        if bottom is None:  # no hint yet, or not a sort key this version wrote
+            query = filter if after is None else {**filter, "sort_key": {"$gt": after}}
+            plain = await self._plain(cls, query, limit, projection, ascending=True)
+            if after is None and plain and "$or" not in filter:
+                self._learn_oldest(cls, plain)
+            return plain
+        found: list[Doc] = []
+        lower: dict[str, str] = {} if after is None else {"$gt": after}
+        span = self._span_up.get(cls, WINDOW_START_DAYS)
+        while True:
+            upper = None if span > WINDOW_MAX_DAYS else _window_end(bottom, span)
+            bound = {**lower, **({"$lt": upper} if upper is not None else {})}
+            # sort_key first: SecantusDB serves such a filter with the index of its first field.
+            window: Doc = {"sort_key": bound, **filter} if bound else filter
+            found += await self._plain(cls, window, limit - len(found), projection, ascending=True)
+            if len(found) >= limit or upper is None:
+                break
+            lower, span = {"$gte": upper}, span * 2
+        if "$or" not in filter:
+            if after is None and found:
+                self._learn_oldest(cls, found)
+            self._learn_rise(cls, bottom, found, limit)
+        return found
+
+    def _learn_oldest(self, cls: type[Document], found: list[Doc]) -> None:
+        """The oldest item seen by an oldest-first page (the least: a narrower filter's oldest is
+        younger, and a hint too young makes the open first window read everything below it)."""
+        oldest = instant_of(str(found[0]["sort_key"]))
+        if oldest is not None:
+            known = self._oldest.get(cls)
+            self._oldest[cls] = oldest if known is None else min(known, oldest)
+
+    def _learn_rise(self, cls: type[Document], bottom: datetime, found: list[Doc], limit: int) -> None:
+        """Remember how far up from its start a full ascending page reached (speed only)."""
+        last = instant_of(str(found[-1]["sort_key"])) if found and len(found) >= limit else None
+        if last is not None:
+            reached = (last - bottom).total_seconds() / 86400
+            self._span_up[cls] = min(max(reached * 1.25, 1 / 24), WINDOW_MAX_DAYS)
 
     def _learn(self, cls: type[Document], top: datetime, found: list[Doc], limit: int, first: bool) -> None:
         """Remember where the newest item is and how far back a full page reached (speed only)."""
@@ -381,6 +447,14 @@ def _leading_fields(cls: type[Document]) -> frozenset[str]:
         found = frozenset((leading - {"review_state", "sort_key"}) | {"_id"})  # _id: always indexed
         _LEADING[cls] = found
     return found
+
+
+def _window_end(bottom: datetime, days: float) -> str | None:
+    """Where a window of ``days`` after ``bottom`` ends; None (read the rest in one) past year 9999."""
+    try:
+        return (bottom + timedelta(days=days)).isoformat()
+    except OverflowError:
+        return None
 
 
 def _window_start(top: datetime, days: float) -> str | None:

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from bson import ObjectId
+from pymongo import monitoring
 
+from cms.changes.feed import FEED as FEED_COLLECTION
+from cms.changes.feed import FEED_STATE, ChangeFeed, ChangeFilter
 from cms.services import Services
 from tests.conftest import SteppedClock
 from tests.helpers import DEPT_HEAD, OFFICER, UNIT_HEAD, Api, error_of, unique
@@ -311,6 +316,40 @@ async def test_catalog_lists_only_what_changed_since_an_instant(
     assert untouched["id"] not in {e["node"]["id"] for e in data["catalog"]["edges"]}
 
 
+MODIFIED_SINCE = (
+    "query($o: ID!, $s: DateTime!) { catalog(filter: {organization: $o, modifiedSince: $s}, first: 50)"
+    " { totalCount edges { node { id } } } }"
+)
+
+
+async def test_a_scheduled_entry_counts_as_modified_when_it_goes_public(
+    api: Api, chain: tuple[str, str, str], clock: SteppedClock
+) -> None:
+    # given, on day 1, an entry published at once and one approved for day 3
+    officer, head, unit = chain
+    org = await api.new_org()
+    at_once = await api.demo_publish(org)
+    scheduled = await api.create_entry(officer, org)
+    for token, action in ((officer, "SUBMIT"), (officer, "APPROVE"), (head, "APPROVE")):
+        await api.act(token, scheduled["id"], action)
+    await api.act(unit, scheduled["id"], "APPROVE", effective=(clock() + timedelta(days=2)).isoformat())
+    # and a portal that last synced on day 2
+    since = (clock() + timedelta(days=1)).isoformat()
+
+    async def changed() -> list[str]:
+        data = await api.ok(MODIFIED_SINCE, {"o": org, "s": since})
+        assert data["catalog"]["totalCount"] == len(data["catalog"]["edges"])
+        return [edge["node"]["id"] for edge in data["catalog"]["edges"]]
+
+    # when it syncs on day 2 and a half, the scheduled entry is not public yet
+    clock.advance(36 * 3600)
+    assert await changed() == []
+    # then, synced again on day 4, the entry that went public on day 3 is listed, the other is not
+    clock.advance(36 * 3600)
+    assert await changed() == [scheduled["id"]]
+    assert at_once["id"] not in await changed()
+
+
 async def test_a_modified_since_outside_the_document_range_is_refused(api: Api) -> None:
     body = await api.post('{ catalog(filter: {modifiedSince: "1900-01-01T00:00:00Z"}) { totalCount } }')
     assert error_of(body) == ("BAD_USER_INPUT", "时间须在 1949-01-01 至 2100-12-31 之间。")
@@ -363,3 +402,87 @@ async def test_only_full_pages_of_the_feed_are_cacheable(api: Api, client: Any) 
     assert full.headers["cache-control"].startswith("public, max-age=")
     assert tail.headers["cache-control"] == "private, no-store"
     assert len(tail.json()["data"]["publicChanges"]["edges"]) == 2
+
+
+FEED_PROBE = 3000
+
+
+@pytest.fixture
+async def probe_feed(services: Services) -> Any:
+    """A change feed of its own (another database) holding FEED_PROBE records, every tenth of one
+    organization."""
+    db = services.client[f"feed_probe_{uuid.uuid4().hex[:8]}"]
+    feed = ChangeFeed(services.client, db, services.orgs)
+    await feed.ensure_indexes()
+    mine, theirs = ObjectId(), ObjectId()
+    now = datetime.now(UTC)
+    await db[FEED_COLLECTION].insert_many(
+        [
+            {
+                "_id": n,
+                "kind": "PUBLISHED",
+                "item_id": ObjectId(),
+                "item_type": "CatalogEntry",
+                "org_id": mine if n % 10 == 0 else theirs,
+                "org_path": [mine if n % 10 == 0 else theirs],
+                "at": now,
+            }
+            for n in range(1, FEED_PROBE + 1)
+        ]
+    )
+    await db[FEED_STATE].update_one({"_id": "seq"}, {"$set": {"value": FEED_PROBE}})
+    try:
+        yield feed, db, mine
+    finally:
+        await services.client.drop_database(db.name)
+
+
+class ExaminedFinds(monitoring.CommandListener):
+    def __init__(self) -> None:
+        self.finds: list[tuple[str, dict[str, Any]]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "find" and event.command["find"] == FEED_COLLECTION:
+            self.finds.append((event.database_name, dict(event.command.get("filter", {}))))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+FINDS = ExaminedFinds()
+monitoring.register(FINDS)
+
+
+@pytest.mark.parametrize(
+    ("after", "mine", "expected"),
+    [
+        pytest.param(0, False, list(range(1, 21)), id="from-the-start"),
+        pytest.param(1500, False, list(range(1501, 1521)), id="from-the-middle"),
+        pytest.param(1000, True, list(range(1010, 1210, 10)), id="one-organization"),
+        pytest.param(2990, False, list(range(2991, 3001)), id="the-end"),
+    ],
+)
+async def test_a_feed_page_examines_about_a_page_of_records(
+    services: Services, probe_feed: Any, after: int, mine: bool, expected: list[int]
+) -> None:
+    # given a feed of thousands of records
+    feed, db, org = probe_feed
+    FINDS.finds.clear()
+    # when a page of 20 is read
+    changes, more = await feed.page(after, 20, ChangeFilter(org_id=org) if mine else ChangeFilter())
+    # then it holds the records after the cursor, and the server examined about a page of them
+    # (explain of each query's first condition: what the embedded server's index yields, see
+    # tests/test_windowed_reads.py), not every record after the cursor
+    assert [c.seq for c in changes] == expected
+    assert more is (expected[-1] < FEED_PROBE - (0 if not mine else 10))
+    examined = 0
+    for _, query in [f for f in FINDS.finds if f[0] == db.name]:
+        first = dict([next(iter(query.items()))])
+        explained = await db.command(
+            {"explain": {"find": FEED_COLLECTION, "filter": first}, "verbosity": "executionStats"}
+        )
+        examined += int(explained["executionStats"]["totalDocsExamined"])
+    assert examined <= (2 * 10 * 21 + 10 if mine else 21)

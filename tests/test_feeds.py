@@ -282,6 +282,57 @@ async def test_an_organization_sitemap_lists_its_public_proactive_items(client, 
     assert all(u.findtext(f"{SITEMAP}lastmod") for u in root)
 
 
+async def test_a_long_sitemap_is_split_into_pages_the_index_lists(
+    client, services, fresh_org, templates, monkeypatch
+):
+    # given sitemap pages of two URLs, and an organization with five public entries and a draft
+    monkeypatch.setattr(services.settings, "sitemap_urls", 2)
+    org = await fresh_org()
+    published = [
+        await _publish(
+            services, CatalogEntry(org_id=org.id, title=f"分页{n}", published_date=date(2020, 1, n + 1))
+        )
+        for n in range(5)
+    ]
+    await services.content.insert(CatalogEntry(org_id=org.id, title="草稿", published_date=date(2020, 2, 1)))
+
+    # when the index and each page it names are read
+    index = ET.fromstring((await client.get("/sitemap.xml")).content)  # noqa: S314 - our own server's answer
+    own = f"http://testserver/sitemaps/{org.key}.xml"
+    pages = [s.findtext(f"{SITEMAP}loc") for s in index if s.findtext(f"{SITEMAP}loc").startswith(own)]
+    lines = []
+    for page in pages:
+        response = await client.get(page.removeprefix("http://testserver"))
+        assert response.status_code == 200
+        root = ET.fromstring(response.content)  # noqa: S314 - our own server's answer
+        assert root.tag == f"{SITEMAP}urlset"
+        lines.append([u.findtext(f"{SITEMAP}loc") for u in root])
+
+    # then there are three pages of at most two URLs, every public entry once, newest first
+    assert pages == [own, f"{own}?page=2", f"{own}?page=3"]
+    assert [len(page) for page in lines] == [2, 2, 1]
+    newest_first = sorted(published, key=lambda item: item.sort_key, reverse=True)
+    assert [loc for page in lines for loc in page] == [
+        TEMPLATES["CatalogEntry"].format(indexNumber=item.index_number.replace("/", "%2F"))
+        for item in newest_first
+    ]
+    # and a page past the last is not found
+    assert (await client.get(f"/sitemaps/{org.key}.xml?page=4")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "page", ["0", "x", "-1", "1.5", "9999999"], ids=["zero", "word", "negative", "fraction", "long"]
+)
+async def test_a_bad_sitemap_page_is_refused(client, feed_org, page):
+    response = await client.get(f"/sitemaps/{feed_org['org'].key}.xml", params={"page": page})
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert (error["message"], error["extensions"]) == (
+        "page 应为正整数。",
+        {"code": "BAD_USER_INPUT", "field": "page"},
+    )
+
+
 async def test_an_unknown_organization_has_no_sitemap(client):
     response = await client.get("/sitemaps/no-such-org.xml")
     assert response.status_code == 404

@@ -10,18 +10,24 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from prometheus_client import REGISTRY
 
-from cms.changes.delivery import Deliveries
+from cms.changes.delivery import Deliveries, tls_context
 from cms.changes.targets import resolve
 from cms.content.ids import from_global_id
 from cms.errors import WebhookTargetRefused
@@ -66,14 +72,20 @@ class Receiver:
     status: int = 200
     requests: list[Received] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)
+    scheme: str = "http"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/gongkai"
+        return f"{self.scheme}://127.0.0.1:{self.server.server_address[1]}/hooks/gongkai"
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
+    yield from _serve(None)
+
+
+def _serve(tls: ssl.SSLContext | None) -> Iterator[Receiver]:
+    """A receiver on a loopback port; HTTPS when given a server TLS context."""
     box: list[Receiver] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -90,7 +102,9 @@ def receiver() -> Iterator[Receiver]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    box.append(Receiver(server))
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    box.append(Receiver(server, scheme="https" if tls else "http"))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield box[0]
@@ -445,3 +459,84 @@ async def test_creation_and_deletion_are_in_the_audit_log(
     ]
     assert deleted["deleteWebhook"] is True
     assert (await api.ok(LIST, {"o": org}, token))["webhooks"] == []
+
+
+def _certificate(subject: str, key: Any, issuer: x509.Name | None, signer: Any, ca: bool) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    now = datetime.now().astimezone()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer or name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if ca:
+        builder = builder.add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )
+    else:
+        san = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+        builder = builder.add_extension(san, critical=False)
+    return builder.sign(signer, hashes.SHA256())
+
+
+@pytest.fixture
+def https_receiver(tmp_path: Path) -> Iterator[tuple[Receiver, Path]]:
+    """An HTTPS receiver whose certificate (for 127.0.0.1) is signed by a CA made here, and that CA's
+    PEM file: trusted by nobody until a setting names it."""
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = _certificate("Gongkai test CA", ca_key, None, ca_key, ca=True)
+    leaf = _certificate("127.0.0.1", leaf_key, ca.subject, ca_key, ca=False)
+    ca_file, cert_file, key_file = tmp_path / "ca.pem", tmp_path / "leaf.pem", tmp_path / "leaf.key"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    cert_file.write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        leaf_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert_file, key_file)
+    for served in _serve(server_tls):
+        yield served, ca_file
+
+
+async def test_an_https_receiver_is_delivered_to_once_its_ca_is_trusted(
+    api: Api,
+    services: Services,
+    https_receiver: tuple[Receiver, Path],
+    quiet_jobs: None,
+    delivery_clock: SteppedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given an HTTPS receiver with a certificate of a CA the delivery worker does not trust yet
+    receiver, ca_file = https_receiver
+    org = await api.new_org()
+    await create(api, org, receiver.url, secret=SECRET)
+    entry = await api.demo_publish(org)
+
+    # when the job runs with the system's certificate authorities only
+    await services.deliveries.run()
+    refused = await deliveries(api, org)
+    # and again, once GONGKAI_WEBHOOK_CA_FILE names the CA and the retry is due
+    monkeypatch.setattr(services.deliveries, "tls", tls_context(ca_file))
+    delivery_clock.advance(30)
+    await services.deliveries.run()
+
+    # then the first attempt failed with a plain error and was kept for a retry, nothing arrived
+    assert [(d["status"], d["attempts"], d["lastStatusCode"]) for d in refused] == [("PENDING", 1, None)]
+    assert refused[0]["lastError"] in {
+        "接收方的 HTTPS 证书未通过验证：unable to get local issuer certificate",
+        "接收方的 HTTPS 证书未通过验证：self-signed certificate in certificate chain",
+    }
+    # and the retry arrived over TLS, signed, and is recorded as delivered
+    assert [(d["status"], d["attempts"], d["lastError"]) for d in await deliveries(api, org)] == [
+        ("DELIVERED", 2, None)
+    ]
+    assert len(receiver.requests) == 1
+    assert verified(SECRET, receiver.requests[0])
+    assert json.loads(receiver.requests[0].body)["item"]["id"] == entry["id"]

@@ -5,12 +5,15 @@ for one) and still return, count and look up exactly what the single ``$or`` que
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
+from bson import ObjectId
 
 from cms.content.store import ContentService, PageRequest
+from cms.content.visibility import scoped_filter
 from cms.services import Services
 from storage.documents import CatalogEntry, ContentDocument, ReviewState, at_midnight
 from storage.reads import MONGODB, SECANTUS, EngineProfile, Reader, profile_of
@@ -97,6 +100,78 @@ async def test_windowed_pages_equal_single_query_pages(services: Services, fresh
         hidden = {str(e.id) for e in made} - public
         assert public <= ids
         assert not hidden & ids
+
+
+async def _walk_either_way(
+    content: ContentService,
+    size: int,
+    *,
+    ascending: bool,
+    backward: bool,
+    drafts: frozenset[Any] = frozenset(),
+) -> list[str]:
+    """Every page of the catalog in its order (oldest first when ``ascending``), walked forward from
+    the start or backward from the end; the items in list order either way."""
+    scope = content.scope(drafts)
+    pages: list[list[str]] = []
+    mark: str | None = None
+    while True:
+        request = (
+            PageRequest(first=0, last=size, before=mark, ascending=ascending)
+            if backward
+            else PageRequest(first=size, after=mark, ascending=ascending)
+        )
+        page = await content.page(CatalogEntry, {}, scope, request)
+        pages.append([f"{item.id}:{cursor}" for item, cursor in zip(page.items, page.cursors, strict=True)])
+        if not (page.has_previous if backward else page.has_next):
+            break
+        mark = page.cursors[0] if backward else page.end_cursor
+    return [line for page in (reversed(pages) if backward else pages) for line in page]
+
+
+@pytest.mark.parametrize(
+    ("ascending", "backward"),
+    [
+        pytest.param(True, False, id="oldest-first-forward"),
+        pytest.param(False, True, id="newest-first-backward"),
+        pytest.param(True, True, id="oldest-first-backward"),
+    ],
+)
+async def test_oldest_first_and_backward_windowed_pages_equal_single_query_pages(
+    services: Services, fresh_org: Any, ascending: bool, backward: bool
+) -> None:
+    # given entries spread over sixteen years, public and hidden, some of staff's own organization
+    org = await fresh_org()
+    await _entries(services, org.id)
+    for drafts in (frozenset(), frozenset({org.id})):
+        single, windowed = _service(services, False), _service(services, True)
+        for size in (7, 50):
+            # when both walk the list, then the windowed reader returns exactly the single query's pages
+            expected = await _walk_either_way(
+                single, size, ascending=ascending, backward=backward, drafts=drafts
+            )
+            found = await _walk_either_way(
+                windowed, size, ascending=ascending, backward=backward, drafts=drafts
+            )
+            assert found == expected
+            forward = await _walk_either_way(single, size, ascending=ascending, backward=False, drafts=drafts)
+            assert found == forward  # and backward paging yields the forward list
+
+
+async def test_a_stale_oldest_hint_only_costs_speed(services: Services, fresh_org: Any) -> None:
+    # given a reader that believes the oldest item is younger than it is
+    org = await fresh_org()
+    await _entries(services, org.id)
+    single, windowed = _service(services, False), _service(services, True)
+    windowed.reader._oldest[CatalogEntry] = services.content.clock() - timedelta(days=10)
+    # when it reads the first oldest-first page
+    request = PageRequest(first=10, ascending=True)
+    expected = await single.page(CatalogEntry, {}, single.scope(), request)
+    found = await windowed.page(CatalogEntry, {}, windowed.scope(), request)
+    # then its first window is open below and finds the older items all the same, and it learns
+    assert [i.id for i in found.items] == [i.id for i in expected.items]
+    assert set(windowed.queries[0]["sort_key"]) == {"$lt"}
+    assert windowed.reader._oldest[CatalogEntry] < services.content.clock() - timedelta(days=10)
 
 
 async def test_a_public_page_reads_a_window_first(services: Services, fresh_org: Any) -> None:
@@ -203,3 +278,105 @@ async def test_the_embedded_server_is_read_as_secantusdb_by_pages_and_search_ali
     # then one reader, chosen by the server's profile, serves content pages and search lookups
     assert services.content.reader.profile == SECANTUS
     assert services.search.content.reader is services.content.reader
+
+
+PROBE_ENTRIES = 3000  # two a day over about four years
+PAGE = 20
+
+
+class ExplainingReader(Reader):
+    """Asks the server, for every query the reader sends, how many documents it examines: explain's
+    executionStats of the query's first condition. SecantusDB serves a multi-field filter with the
+    index of its first field and fetches every document that index yields before it checks the rest,
+    sorts and limits (storage.reads); its explain reports such a filter as a COLLSCAN of the whole
+    collection, but the first condition alone as the IXSCAN it is, with what it yields examined."""
+
+    def __init__(self, profile: EngineProfile) -> None:
+        super().__init__(profile)
+        self.examined = 0
+        self.plans: list[str] = []
+
+    async def _find(
+        self, cls: type[Any], query: dict[str, Any], limit: int, *args: Any
+    ) -> list[dict[str, Any]]:
+        ascending = bool(args[1]) if len(args) > 1 else False
+        collection = cls.get_pymongo_collection()
+        first = dict([next(iter(query.items()))])
+        find = {"find": collection.name, "filter": first, "sort": {"sort_key": 1 if ascending else -1}}
+        explained = await collection.database.command(
+            {"explain": {**find, "limit": max(limit, 1)}, "verbosity": "executionStats"}
+        )
+        self.examined += int(explained["executionStats"]["totalDocsExamined"])
+        self.plans.append(str(explained["queryPlanner"]["winningPlan"]))
+        return await super()._find(cls, query, limit, *args)
+
+
+def _probe_class(collection: Any) -> type[Any]:
+    """A stand-in for CatalogEntry whose reads go to ``collection`` (same indexes)."""
+
+    class Probe:
+        Settings = CatalogEntry.Settings
+
+        @staticmethod
+        def get_pymongo_collection() -> Any:
+            return collection
+
+    return Probe
+
+
+@pytest.fixture
+async def probe(services: Services) -> Any:
+    collection = services.db[f"paging_probe_{uuid.uuid4().hex[:8]}"]
+    await collection.create_indexes(list(CatalogEntry.Settings.indexes))
+    now = services.content.clock()
+    docs = []
+    for n in range(PROBE_ENTRIES):
+        instant = now - timedelta(hours=12 * n + 1)
+        docs.append(
+            {
+                "_id": ObjectId(),
+                "title": f"条目{n}",
+                "review_state": ReviewState.PUBLISHED.value,
+                "effective": instant,
+                "public_until": now + timedelta(days=3650),
+                "sort_key": f"{instant.isoformat()}|{n:024x}",
+            }
+        )
+    await collection.insert_many(docs)
+    try:
+        yield collection
+    finally:
+        await collection.drop()
+
+
+def _middle(services: Services) -> str:
+    return f"{(services.content.clock() - timedelta(days=700)).isoformat()}|{0:024x}"
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        # ContentService.page reads oldest first for an oldest-first list's pages, and for the pages
+        # before a cursor (last/before) of a newest-first list, reversed in memory.
+        pytest.param(None, id="oldest-first-page-1-or-newest-first-last-page"),
+        pytest.param("middle", id="oldest-first-after-or-newest-first-before-a-cursor"),
+    ],
+)
+async def test_oldest_first_reads_examine_about_one_page(
+    services: Services, probe: Any, after: str | None
+) -> None:
+    # given thousands of public entries and a windowed reader that has served one oldest-first page
+    # (the first one of a process reads every match once: it learns where the oldest item is)
+    reader = ExplainingReader(SECANTUS)
+    cls = _probe_class(probe)
+    public = scoped_filter(services.content.scope(), {})
+    await reader.oldest(cls, public, limit=PAGE + 1)
+    reader.examined, reader.plans = 0, []
+    # when it reads a page (one more than the page: whether there is a next one)
+    bound = _middle(services) if after else None
+    found = await reader.oldest(cls, public, limit=PAGE + 1, after=bound)
+    # then it is the single query's page, and the server examined about a page of documents
+    query = public if bound is None else {**public, "sort_key": {"$gt": bound}}
+    expected = await probe.find(query).sort([("sort_key", 1)]).limit(PAGE + 1).to_list()
+    assert [d["_id"] for d in found] == [d["_id"] for d in expected]
+    assert reader.examined <= 2 * (PAGE + 1) + 10, (reader.examined, reader.plans)

@@ -18,8 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from cms.content.public_changes import PublicMemo
-from cms.delivery.feeds import FeedDocument, FeedService
-from cms.errors import DomainError
+from cms.delivery.feeds import FeedDocument, FeedService, sitemap_url
+from cms.errors import DomainError, InvalidInput
 from cms.services import Services
 from web.cache import etag_matches, etag_of
 from web.facts import note_error
@@ -36,20 +36,21 @@ class FeedEndpoints:
         self.services = services
         self.base_url_of = base_url_of
         self.control = f"public, max-age={max_age}"
-        self._kept: PublicMemo[FeedDocument] | None = None
+        self._kept: PublicMemo[FeedDocument | None] | None = None
 
-    def _memo(self, svc: Services) -> PublicMemo[FeedDocument]:
+    def _memo(self, svc: Services) -> PublicMemo[FeedDocument | None]:
         if self._kept is None:  # the services exist only once the app has started
             self._kept = PublicMemo(
                 svc.public_changes,
                 max_entries=KEPT_DOCUMENTS,
                 max_weight=KEPT_BYTES,
-                weigh=lambda d: len(d.body),
+                weigh=lambda d: len(d.body) if d is not None else 1,
             )
         return self._kept
 
     def _feeds(self, svc: Services) -> FeedService:
-        return FeedService(svc.content, svc.settings.portal_url_templates)
+        settings = svc.settings
+        return FeedService(svc.content, settings.portal_url_templates, sitemap_size=settings.sitemap_urls)
 
     async def atom(self, request: Request) -> Response:
         return await self._feed(request, rss=False)
@@ -85,22 +86,29 @@ class FeedEndpoints:
         svc = self.services()
         base_url = self.base_url_of(request)
         key = request.path_params["organization"]
+        raw_page = request.query_params.get("page", "1")
+        if (
+            not raw_page.isascii()
+            or not raw_page.isdigit()
+            or not 0 < len(raw_page) <= 6
+            or int(raw_page) < 1
+        ):
+            return _error(400, InvalidInput("page 应为正整数。", field="page"))
+        page = int(raw_page)
         if svc.orgs.tree.by_key.get(key) is None:
-            note_error("NOT_FOUND")
-            body = {"errors": [{"message": "未找到该机构的站点地图。", "extensions": {"code": "NOT_FOUND"}}]}
-            return JSONResponse(body, status_code=404, headers={"Cache-Control": "private, no-store"})
+            return _not_found()
 
-        async def build() -> FeedDocument:
-            found = await self._feeds(svc).sitemap(key, base_url)
-            assert found is not None  # the organization was there a moment ago
-            return found
+        async def build() -> FeedDocument | None:
+            return await self._feeds(svc).sitemap(key, base_url, page)
 
-        return await self._answer(request, svc, f"{base_url}/sitemaps/{key}.xml", build)
+        return await self._answer(request, svc, sitemap_url(base_url, key, page), build)
 
     async def _answer(
-        self, request: Request, svc: Services, key: str, build: Callable[[], Awaitable[FeedDocument]]
+        self, request: Request, svc: Services, key: str, build: Callable[[], Awaitable[FeedDocument | None]]
     ) -> Response:
         document = await self._memo(svc).get(key, svc.content.clock(), build)
+        if document is None:  # a sitemap page past the last
+            return _not_found()
         etag = etag_of(document.media_type, document.body)
         modified = document.last_modified.astimezone(UTC).replace(microsecond=0)
         headers = {
@@ -124,6 +132,12 @@ def _not_modified_since(header: str | None, modified: datetime) -> bool:
     except (TypeError, ValueError):
         return False  # an unreadable date is ignored (RFC 9110 §13.1.3)
     return since.tzinfo is not None and modified <= since
+
+
+def _not_found() -> Response:
+    note_error("NOT_FOUND")
+    body = {"errors": [{"message": "未找到该机构的站点地图。", "extensions": {"code": "NOT_FOUND"}}]}
+    return JSONResponse(body, status_code=404, headers={"Cache-Control": "private, no-store"})
 
 
 def _error(status: int, exc: DomainError) -> Response:

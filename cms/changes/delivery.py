@@ -28,10 +28,12 @@ import http.client
 import json
 import logging
 import socket
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from bson import ObjectId
@@ -86,6 +88,15 @@ def body_of(webhook: Webhook, change: Change) -> bytes:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
+def tls_context(ca_file: Path | None) -> ssl.SSLContext:
+    """How HTTPS receivers are verified: the system's certificate authorities, plus those of
+    ``ca_file`` (GONGKAI_WEBHOOK_CA_FILE, e.g. an intranet CA); host names are checked either way."""
+    context = ssl.create_default_context()
+    if ca_file is not None:
+        context.load_verify_locations(cafile=str(ca_file))
+    return context
+
+
 @dataclass(frozen=True)
 class Outcome:
     delivered: bool
@@ -101,11 +112,13 @@ class Deliveries:
         *,
         clock: Callable[[], datetime] = utcnow,
         timeout: float = TIMEOUT_SECONDS,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.webhooks = webhooks
         self.feed = feed
         self.clock = clock
         self.timeout = timeout
+        self.tls = tls or tls_context(None)
         # Whether this process runs the deliveries now (the composition root: it holds the jobs
         # lease). Then a commit starts a run at once instead of waiting for the next tick.
         self.active: Callable[[], bool] = lambda: False
@@ -260,7 +273,9 @@ class Deliveries:
             "X-Gongkai-Signature": sign(secret, body),
         }
         try:
-            status = await asyncio.to_thread(_post, target, body, headers, self.timeout)
+            status = await asyncio.to_thread(_post, target, body, headers, self.timeout, self.tls)
+        except ssl.SSLCertVerificationError as exc:  # retried: the certificate may be fixed meanwhile
+            return Outcome(False, None, f"接收方的 HTTPS 证书未通过验证：{exc.verify_message}"[:MAX_ERROR])
         except (OSError, http.client.HTTPException) as exc:
             return Outcome(False, None, f"{type(exc).__name__}: {exc}"[:MAX_ERROR])
         if 200 <= status < 300:
@@ -291,12 +306,12 @@ class Deliveries:
         await self.webhooks.deliveries.update_one({"_id": delivery["_id"]}, {"$set": changes})
 
 
-def _post(target: Target, body: bytes, headers: dict[str, str], timeout: float) -> int:
+def _post(target: Target, body: bytes, headers: dict[str, str], timeout: float, tls: ssl.SSLContext) -> int:
     """POST to exactly the checked address (never a redirect, never another resolution of the name);
     TLS still verifies the certificate for the host name."""
     connection: http.client.HTTPConnection
     if target.scheme == "https":
-        connection = http.client.HTTPSConnection(target.host, target.port, timeout=timeout)
+        connection = http.client.HTTPSConnection(target.host, target.port, timeout=timeout, context=tls)
     else:
         connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
 

@@ -141,6 +141,9 @@ class ChangeFeed:
     async def ensure_indexes(self) -> None:
         await self.feed.create_index([("item_id", ASCENDING), ("_id", DESCENDING)], name="feed_item")
         await self.feed.create_index([("org_path", ASCENDING), ("_id", ASCENDING)], name="feed_org")
+        # The embedded server serves an ``_id`` range only from an index that leads with ``_id`` (its
+        # own serves equality alone): without one every page read the whole feed (see page()).
+        await self.feed.create_index([("_id", ASCENDING), ("kind", ASCENDING)], name="feed_seq")
         with contextlib.suppress(DuplicateKeyError):
             await self.state.insert_one({"_id": SEQ_ID, "value": 0})
 
@@ -272,9 +275,19 @@ class ChangeFeed:
         whether more follow."""
         if not 1 <= first <= MAX_FEED_PAGE:
             raise InvalidInput(f"每页条数应在 1 到 {MAX_FEED_PAGE} 之间。", field="first")
-        bounds: dict[str, int] = {"$gt": after} if upto is None else {"$gt": after, "$lte": upto}
-        query = {**wanted.query(), "_id": bounds}
-        docs = await self.feed.find(query).sort("_id", ASCENDING).limit(first + 1).to_list()
+        top = upto if upto is not None else await self.head()
+        docs: list[dict[str, Any]] = []
+        low, span = after, first + 1
+        # Sequence numbers are dense, so a page of an unfiltered feed is one window of first + 1; a
+        # filter's matches are sparser, and each next window is twice as wide. ``_id`` first: the
+        # embedded server serves the range with the index of the first field (feed_seq) and reads
+        # what the window holds, not every record after the cursor (MongoDB stops at the limit anyway).
+        while len(docs) <= first and low < top:
+            high = min(low + span, top)
+            query = {"_id": {"$gt": low, "$lte": high}, **wanted.query()}
+            cursor = self.feed.find(query).sort("_id", ASCENDING).limit(first + 1 - len(docs))
+            docs += await cursor.to_list()
+            low, span = high, span * 2
         return [Change.from_doc(d) for d in docs[:first]], len(docs) > first
 
     async def head(self) -> int:

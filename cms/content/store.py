@@ -213,6 +213,14 @@ class ContentService:
         )
         return [parse_obj(cls, doc) for doc in docs]  # type: ignore[misc]
 
+    async def visible_values(
+        self, cls: type[ContentDocument], base: dict[str, Any], scope: ReadScope, fields: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """``fields`` of every item of ``base`` that the public ``scope`` may read, nothing else of
+        them: where long lists (sitemaps) are divided into ranges, and what each range holds."""
+        assert scope.is_public, "only the public's filter is a plain one"
+        return await self.reader.values(cls, scoped_filter(scope, base), fields)
+
     async def count(self, cls: type[ContentDocument], base: dict[str, Any], scope: ReadScope) -> int:
         """The public's counts are shared by every anonymous reader and kept (PublicCounts)."""
 

@@ -66,9 +66,12 @@ class FeedDocument:
 
 
 class FeedService:
-    def __init__(self, content: ContentService, templates: dict[str, str]) -> None:
+    def __init__(
+        self, content: ContentService, templates: dict[str, str], *, sitemap_size: int = SITEMAP_SIZE
+    ) -> None:
         self.content = content
         self.templates = templates
+        self.sitemap_size = sitemap_size  # URLs per sitemap page (GONGKAI_SITEMAP_URLS)
 
     def query(self, organization: str | None, topic: str | None, type_name: str | None) -> FeedQuery:
         """The feed's filter from its URL's parameters (organization key, topic, content type)."""
@@ -154,39 +157,81 @@ class FeedService:
     # -- sitemaps ---------------------------------------------------------------------------------
 
     async def sitemap_index(self, base_url: str) -> FeedDocument:
-        """One sitemap per organization that has public items, with its newest modification."""
-        scope = self.content.scope()
+        """Per organization that has public items, as many sitemap pages as its items fill (at most
+        ``sitemap_size`` URLs each: the protocol's 50,000), each with its newest modification. Read
+        as the public items' organization, sort key and modification time alone, one query per type."""
+        rows = await self._lines({"disclosure_mode": DisclosureMode.PROACTIVE.value})
+        by_org: dict[Any, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_org.setdefault(row["org_id"], []).append(row)
         root = etree.Element(f"{{{SITEMAP_NS}}}sitemapindex", nsmap={None: SITEMAP_NS})
         newest = _EPOCH
         for org in sorted(self.content.orgs.tree.by_id.values(), key=lambda o: o.key):
-            base = {"org_id": org.id, "disclosure_mode": DisclosureMode.PROACTIVE.value}
-            latest = await self.content.latest_modified(base, scope, tuple(CONTENT_TYPES.values()))
-            if latest is None:
-                continue
-            newest = max(newest, latest)
-            sitemap = etree.SubElement(root, f"{{{SITEMAP_NS}}}sitemap")
-            etree.SubElement(sitemap, f"{{{SITEMAP_NS}}}loc").text = f"{base_url}/sitemaps/{org.key}.xml"
-            etree.SubElement(sitemap, f"{{{SITEMAP_NS}}}lastmod").text = _w3c(latest)
+            for page, chunk in enumerate(self._chunks(by_org.get(org.id, [])), start=1):
+                latest = max(_aware(row["modified"]) for row in chunk)
+                newest = max(newest, latest)
+                sitemap = etree.SubElement(root, f"{{{SITEMAP_NS}}}sitemap")
+                etree.SubElement(sitemap, f"{{{SITEMAP_NS}}}loc").text = sitemap_url(base_url, org.key, page)
+                etree.SubElement(sitemap, f"{{{SITEMAP_NS}}}lastmod").text = _w3c(latest)
         return _xml(root, newest)
 
-    async def sitemap(self, org_key: str, base_url: str) -> FeedDocument | None:
-        """The organization's public, proactive items (None: no such organization)."""
+    async def sitemap(self, org_key: str, base_url: str, page: int = 1) -> FeedDocument | None:
+        """Page ``page`` of the organization's public, proactive items, newest first (None: no such
+        organization or page). Read as the range of ``sort_key`` between the page's bounds."""
         org = self.content.orgs.tree.by_key.get(org_key)
         if org is None:
             return None
+        bounds = await self._page_bounds(org.id)
+        if not 1 <= page <= max(len(bounds), 1):  # an organization without items: one empty page
+            return None
+        base = _page_filter(org.id, bounds, page) if bounds else _page_filter(org.id, [], 1)
         scope = self.content.scope()
-        base = {"org_id": org.id, "disclosure_mode": DisclosureMode.PROACTIVE.value}
         items: list[ContentDocument] = []
         for cls in CONTENT_TYPES.values():
             fields = [name for name in SITEMAP_FIELDS if name in cls.model_fields]  # not the bodies
-            items += await self.content.find_visible(cls, base, scope, limit=SITEMAP_SIZE, fields=fields)
-        items = sorted(items, key=lambda item: item.sort_key, reverse=True)[:SITEMAP_SIZE]
+            items += await self.content.find_visible(cls, base, scope, limit=self.sitemap_size, fields=fields)
+        items = sorted(items, key=lambda item: item.sort_key, reverse=True)[: self.sitemap_size]
         root = etree.Element(f"{{{SITEMAP_NS}}}urlset", nsmap={None: SITEMAP_NS})
         for item in items:
             url = etree.SubElement(root, f"{{{SITEMAP_NS}}}url")
             etree.SubElement(url, f"{{{SITEMAP_NS}}}loc").text = self.link(item, base_url)
             etree.SubElement(url, f"{{{SITEMAP_NS}}}lastmod").text = _w3c(_modified(item))
         return _xml(root, max((_modified(item) for item in items), default=_EPOCH))
+
+    async def _page_bounds(self, org_id: object) -> list[str]:
+        """The newest ``sort_key`` of each of the organization's sitemap pages (newest first; [] without
+        public items)."""
+        rows = await self._lines(_page_filter(org_id, [], 1))
+        return [str(chunk[0]["sort_key"]) for chunk in self._chunks(rows)]
+
+    async def _lines(self, base: dict[str, Any]) -> list[dict[str, Any]]:
+        """Of every public item of ``base``: its organization, sort key and modification time."""
+        scope = self.content.scope()
+        rows: list[dict[str, Any]] = []
+        for cls in CONTENT_TYPES.values():
+            rows += await self.content.visible_values(cls, base, scope, ("org_id", "sort_key", "modified"))
+        return rows
+
+    def _chunks(self, rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+        """``rows`` newest first, in pages of ``sitemap_size``."""
+        ordered = sorted(rows, key=lambda row: str(row["sort_key"]), reverse=True)
+        return [ordered[at : at + self.sitemap_size] for at in range(0, len(ordered), self.sitemap_size)]
+
+
+def sitemap_url(base_url: str, org_key: str, page: int) -> str:
+    return f"{base_url}/sitemaps/{org_key}.xml" + (f"?page={page}" if page > 1 else "")
+
+
+def _page_filter(org_id: object, bounds: Sequence[str], page: int) -> dict[str, Any]:
+    """An organization's proactive items on sitemap page ``page``: ``sort_key`` from the page's newest
+    (inclusive) down to the next page's newest (exclusive); the whole range without bounds."""
+    base: dict[str, Any] = {"org_id": org_id, "disclosure_mode": DisclosureMode.PROACTIVE.value}
+    if bounds:
+        bound = {"$lte": bounds[page - 1]}
+        if page < len(bounds):
+            bound["$gt"] = bounds[page]
+        base["sort_key"] = bound
+    return base
 
 
 def _xml(root: Any, last_modified: datetime) -> FeedDocument:

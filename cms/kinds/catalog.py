@@ -103,8 +103,9 @@ class CatalogQuery:
     review_state: ReviewState | None = None
     published_since: date | None = None  # 发布日期 from this day, inclusive
     published_until: date | None = None  # … up to this day, inclusive
-    # Changed (published, revised, withdrawn …) at or after this instant: a simple sync for portals.
-    # An item scheduled for later counts from its approval; publicChanges reports when it goes public.
+    # Changed publicly at or after this instant (became public, or revised): a simple sync for
+    # portals. An item scheduled for later counts from when it went public, not from its approval, so
+    # a portal that syncs with the instant of its last sync misses nothing that is public now.
     modified_since: datetime | None = None
 
 
@@ -164,7 +165,7 @@ class CatalogService:
         if published:
             base["published_date"] = published
         if query.modified_since is not None:
-            base["modified"] = {"$gte": query.modified_since}
+            base.update(_changed_publicly_since(query.modified_since))
         return base
 
     async def page(
@@ -296,3 +297,10 @@ def _text(value: str, field: str, limit: int, *, required: bool = False) -> None
         raise InvalidInput(f"{field} 不能为空。", field=field)
     if len(value) > limit:
         raise InvalidInput(f"{field} 超出长度上限（{limit} 字）。", field=field)
+
+
+def _changed_publicly_since(instant: datetime) -> dict[str, Any]:
+    """Items revised at or after ``instant``, or public only since then: a scheduled item's
+    ``modified`` is its approval, its ``effective`` when it went public. (Under ``$and``: a read
+    scope adds its own top-level ``$or``.)"""
+    return {"$and": [{"$or": [{"modified": {"$gte": instant}}, {"effective": {"$gte": instant}}]}]}
