@@ -201,6 +201,19 @@ def _altered(url: str, key: str, value: str) -> str:
     return str(parsed.copy_set_param(key, value))
 
 
+@pytest.fixture(scope="module")
+async def sent_letter(api: Api) -> tuple[str, dict[str, str]]:
+    """A sent reply's signed letter address, and another request's submission (shared: each case
+    alters the address or the clock, never the requests)."""
+    team, rid, sent = await new_request(api)
+    await reply_ready(api, team, rid)
+    await attach(api, team["office"].token, rid, LETTER, PDF)
+    await send(api, team, rid)
+    url: str = (await status(api, sent))["replyFiles"][0]["url"]
+    _, _, other = await new_request(api)
+    return url, other
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -212,15 +225,15 @@ def _altered(url: str, key: str, value: str) -> str:
     ],
 )
 async def test_an_address_not_made_for_this_file_and_time_is_not_found(
-    api: Api, client: httpx.AsyncClient, services: Services, monkeypatch: pytest.MonkeyPatch, change: str
+    api: Api,
+    client: httpx.AsyncClient,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+    sent_letter: tuple[str, dict[str, str]],
+    change: str,
 ) -> None:
     # given a sent reply with a letter, and another request's number
-    team, rid, sent = await new_request(api)
-    await reply_ready(api, team, rid)
-    await attach(api, team["office"].token, rid, LETTER, PDF)
-    await send(api, team, rid)
-    url = (await status(api, sent))["replyFiles"][0]["url"]
-    _, _, other = await new_request(api)
+    url, other = sent_letter
     attachment_id = httpx.URL(url).path.rsplit("/", 1)[1]
     # when the address is altered, or used after it expired
     if change == "signature":
