@@ -341,3 +341,32 @@ async def test_periodic_jobs_run_once_per_period_and_a_killed_holder_is_taken_ov
     after = await _lease(db)
     assert _pid_of(after["holder"]) == survivor.proc.pid
     assert after["token"] == lease["token"] + 1
+
+
+UPLOAD_TICKET = """mutation($i: ID!, $f: String!, $s: Int!) {
+  requestUpload(item: $i, filename: $f, size: $s) { uploadUrl attachment { id } } }"""
+UPLOAD_DONE = "mutation($id: ID!, $h: String!) { completeUpload(id: $id, sha256: $h) { size contentType } }"
+
+
+async def test_a_same_origin_upload_larger_than_graphql_bodies_passes_the_shipped_nginx(clients, settings):
+    # given nodes without GONGKAI_S3_PUBLIC_ENDPOINT (uploads go to PUT /uploads/{id}) behind nginx,
+    # whose configuration caps other bodies at 1 MB, and a draft with an upload ticket
+    import hashlib
+
+    api = _api(clients["nginx"], settings)
+    officer = await api.token(OFFICER)
+    entry = await api.create_entry(officer, await api.root(), unique("经代理上传"))
+    data = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n" + b"%" * 3_000_000
+    ticket = (await api.ok(UPLOAD_TICKET, {"i": entry["id"], "f": "大文件.pdf", "s": len(data)}, officer))[
+        "requestUpload"
+    ]
+    # when the 3 MB file is PUT through nginx to the ticket's path and the upload completed
+    url = httpx.URL(ticket["uploadUrl"])
+    put = await clients["nginx"].put(f"{url.path}?{url.query.decode()}", content=data)
+    done = await api.ok(
+        UPLOAD_DONE, {"id": ticket["attachment"]["id"], "h": hashlib.sha256(data).hexdigest()}, officer
+    )
+    # then it went through whole and is the draft's PDF
+    assert url.path.startswith("/uploads/")
+    assert put.status_code == 200, put.text
+    assert done["completeUpload"] == {"size": len(data), "contentType": "application/pdf"}
