@@ -221,6 +221,7 @@ export const ENTRY_FIELDS = graphql(`
     summary
     description
     body
+    bodyHtml
     version
     reviewState
     reviewStateLabel
@@ -481,7 +482,7 @@ export const REVIEW_ITEM = graphql(`
 
 export const INTERPRETATION_FIELDS = graphql(`
   fragment InterpretationFields on Interpretation {
-    id editable allowedActions title version reviewState reviewStateLabel workingCopyOf kind body publishedDate expires
+    id editable allowedActions title version reviewState reviewStateLabel workingCopyOf kind body bodyHtml publishedDate expires
     organization { id name }
     workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
@@ -513,7 +514,7 @@ export const GAZETTE_FIELDS = graphql(`
     organization { id name }
     workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
-    articles { id order section title documentNumber body catalogEntry { id } }
+    articles { id order section title documentNumber body bodyHtml catalogEntry { id } }
   }
 `)
 
