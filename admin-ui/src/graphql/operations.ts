@@ -53,6 +53,7 @@ export const ME = graphql(`
       catalogImport: organizationsWith(permission: CATALOG_IMPORT)
       requestView: organizationsWith(permission: REQUEST_VIEW)
       requestRegister: organizationsWith(permission: REQUEST_REGISTER)
+      webhookManage: organizationsWith(permission: WEBHOOK_MANAGE)
     }
   }
 `)
@@ -605,6 +606,7 @@ export const LABELS = graphql(`
   query Labels {
     labels {
       reviewStates { value label }
+      publicChangeEvents { value label }
       validities { value label }
       disclosureModes { value label }
       privacyGrounds { value label }
