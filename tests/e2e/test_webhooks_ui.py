@@ -65,6 +65,16 @@ async def test_the_receiver_gets_each_publication_once_signed_with_the_secret_sh
         assert request["headers"]["x-gongkai-event"] == "PUBLISHED"
 
 
+async def test_the_menu_offers_the_screen_only_to_webhook_managers(
+    result: dict[str, Any], scenario: Scenarios
+) -> None:
+    # given the administrator reached the screen through the menu (the scenario clicks menu-webhooks)
+    assert result["url"].startswith("http://127.0.0.1:")
+    # then an officer, without WEBHOOK_MANAGE, is not offered it
+    officer = await scenario("rich-editor")
+    assert officer["webhookMenu"] == 0
+
+
 async def test_pause_resume_and_delete_after_confirmation(result: dict[str, Any]) -> None:
     assert (result["pausedState"], result["resumedState"]) == ("已暂停", "推送中")
     assert result["keptAfterCancel"] == 1

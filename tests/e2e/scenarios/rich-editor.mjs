@@ -51,6 +51,8 @@ export default async function richEditor(h) {
   const page = await h.newPage()
   const sent = sentBodies(page)
   await h.login(page, 'demo-officer')
+  // an officer may not manage webhooks: no 推送地址 in the menu
+  const webhookMenu = await page.locator('[data-test="menu-webhooks"]').count()
 
   // typed: a heading, a numbered list of two, a table with a header row
   await page.goto(`${h.base}/admin/catalog/new`)
@@ -143,6 +145,7 @@ export default async function richEditor(h) {
   const articleItem = await page.locator('#art-0-body ol li').textContent()
 
   return {
+    webhookMenu,
     typedShown,
     typedSaved,
     linkRefused,
