@@ -19,6 +19,8 @@ const KINDS: LabelKind[] = [
   // 依申请公开 (#18)
   'applicantKinds', 'requestChannels', 'requestForms', 'requestDeliveries', 'requestStates', 'requestOutcomes',
   'requestGrounds', 'requestActions', 'remedyKinds', 'remedyCaseKinds', 'remedyResults', 'feeMethods',
+  // 推送地址 (#16)
+  'publicChangeEvents',
 ]
 export const labels = reactive(Object.fromEntries(KINDS.map((k) => [k, [] as Label[]])) as Record<LabelKind, Label[]>)
 

@@ -34,6 +34,7 @@ export const router = createRouter({
     { path: '/password', name: 'password', component: () => import('./views/ChangePasswordView.vue'), meta: { title: '修改密码' } },
     { path: '/people', name: 'people', component: () => import('./views/PeopleView.vue'), meta: { title: '人员管理' } },
     { path: '/audit', name: 'audit', component: () => import('./views/AuditLogView.vue'), meta: { title: '审计日志' } },
+    { path: '/webhooks', name: 'webhooks', component: () => import('./views/WebhooksView.vue'), meta: { title: '推送地址' } },
     { path: '/calendar', name: 'calendar', component: () => import('./views/CalendarView.vue'), meta: { title: '节假日日历' } },
     { path: '/requests', name: 'requests', component: () => import('./views/RequestsView.vue'), meta: { title: '依申请公开' } },
     { path: '/requests/:id', name: 'request', component: () => import('./views/RequestView.vue'), props: true, meta: { title: '依申请公开申请' } },

@@ -60,6 +60,7 @@ export const can = reactive({
   importCatalog: computed(() => (session.me?.catalogImport.length ?? 0) > 0),
   requests: computed(() => (session.me?.requestView.length ?? 0) > 0),
   registerRequest: computed(() => (session.me?.requestRegister.length ?? 0) > 0),
+  manageWebhooks: computed(() => (session.me?.webhookManage.length ?? 0) > 0),
   manageUsers: computed(() => (session.me?.userManage.length ?? 0) + (session.me?.roleGrant.length ?? 0) > 0),
 })
 

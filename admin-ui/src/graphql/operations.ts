@@ -53,6 +53,7 @@ export const ME = graphql(`
       catalogImport: organizationsWith(permission: CATALOG_IMPORT)
       requestView: organizationsWith(permission: REQUEST_VIEW)
       requestRegister: organizationsWith(permission: REQUEST_REGISTER)
+      webhookManage: organizationsWith(permission: WEBHOOK_MANAGE)
     }
   }
 `)
@@ -221,6 +222,7 @@ export const ENTRY_FIELDS = graphql(`
     summary
     description
     body
+    bodyHtml
     version
     reviewState
     reviewStateLabel
@@ -482,7 +484,7 @@ export const REVIEW_ITEM = graphql(`
 
 export const INTERPRETATION_FIELDS = graphql(`
   fragment InterpretationFields on Interpretation {
-    id editable allowedActions title version reviewState reviewStateLabel workingCopyOf kind body publishedDate expires
+    id editable allowedActions title version reviewState reviewStateLabel workingCopyOf kind body bodyHtml publishedDate expires
     organization { id name }
     workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
@@ -514,7 +516,7 @@ export const GAZETTE_FIELDS = graphql(`
     organization { id name }
     workingCopy { id checkedOutBy checkedOutAt reviewState }
     attachments { id filename size contentType sha256 url }
-    articles { id order section title documentNumber body catalogEntry { id } }
+    articles { id order section title documentNumber body bodyHtml catalogEntry { id } }
   }
 `)
 
@@ -605,6 +607,7 @@ export const LABELS = graphql(`
   query Labels {
     labels {
       reviewStates { value label }
+      publicChangeEvents { value label }
       validities { value label }
       disclosureModes { value label }
       privacyGrounds { value label }
