@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 import zipfile
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -744,3 +744,49 @@ async def test_rows_another_run_wrote_meanwhile_are_skipped_not_duplicated(servi
     assert (report.imported, report.skipped) == (1, 2)
     assert await CatalogEntry.find({"org_id": org.id}).count() == 3
     assert (await services.register.verify(org.id)).ok
+
+
+# What differs between any two entries written at different moments: the id, what contains it, the clock.
+PER_WRITE = {"_id", "path", "sort_key", "created", "modified", "published_at"}
+
+
+@pytest.mark.parametrize("as_drafts", [False, True], ids=["published", "drafts"])
+async def test_an_imported_entry_is_stored_as_the_normal_path_stores_the_same_values(
+    services, admin, org, as_drafts
+):
+    # given: a row imported, and the same values written by the catalog's own path
+    await run(services, admin, org, ImportFiles("目录.csv", sheet_of([good(org, 1)])), as_drafts=as_drafts)
+    imported = await CatalogEntry.find_one({"org_id": org.id})
+    assert imported is not None
+    normal = services.catalog.build(
+        NewCatalogEntry(
+            org_id=org.id,
+            title="关于印发第1号历史文件的通知",
+            document_number="测试发〔2013〕1号",
+            created_date=date(2013, 12, 20),
+            published_date=date(2013, 12, 24),
+            topic="综合政务\\政务公开",
+            genre="通知",
+            body="历史文件1的正文。",
+        )
+    )
+    normal.index_number, normal.created_by = imported.index_number, admin.user_id
+    if as_drafts:
+        await services.content.insert(normal)
+    else:
+        await services.content.publish(normal, effective=datetime(2013, 12, 24, 9, tzinfo=UTC))
+
+    # when: both are read back as stored
+    entries, search = CatalogEntry.get_pymongo_collection(), SearchEntry.get_pymongo_collection()
+    stored = [await entries.find_one({"_id": i}) or {} for i in (imported.id, normal.id)]
+    indexed = [await search.find_one({"_id": i}) or {} for i in (imported.id, normal.id)]
+
+    # then: field by field the same, but for the id and the moment of the write
+    assert stored[0]["index_number"] == f"{org.code}/2013-00001"
+    assert without_write(stored[0]) == without_write(stored[1])
+    assert indexed[0]["tokens"]
+    assert without_write(indexed[0]) == without_write(indexed[1])
+
+
+def without_write(document: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in document.items() if k not in PER_WRITE}

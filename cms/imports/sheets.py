@@ -102,31 +102,40 @@ def _xlsx_value(value: object) -> Value:
 
 
 def _csv_rows(data: bytes) -> Iterator[list[Value]]:
-    text = decode_csv(data)
-    for values in csv.reader(io.StringIO(text)):
+    """Decoded as it is read (a 200 MB GBK file is never one 400 MB string beside its bytes)."""
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=csv_encoding(data), errors="strict", newline="")
+    for values in csv.reader(stream):
         yield [v.strip() for v in values]
 
 
-def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM) or GBK; old systems export both and say neither."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+def csv_encoding(data: bytes) -> str:
+    """UTF-8 (``utf-8-sig``: with or without BOM) or GB18030 (GBK's superset: every GBK file decodes
+    alike); old systems export both and say neither. Checked in chunks, nothing decoded is kept."""
+    if _decodes(data, "utf-8"):
+        return "utf-8-sig"
     # Not UTF-8: GBK, say the old systems; the detector tells it from Big5 and others that would decode
     # as GBK garbage rather than fail.
     best = charset_normalizer.from_bytes(data[:200_000]).best()
     detected = best.encoding if best is not None else "gb18030"
     if detected.replace("_", "") in _GB_FAMILY:
-        try:  # GB18030 is GBK's superset: every GBK file decodes alike
-            return data.decode("gb18030")
-        except UnicodeDecodeError:
-            detected = "无法解码的 GBK"
+        if _decodes(data, "gb18030"):
+            return "gb18030"
+        detected = "无法解码的 GBK"
     raise InvalidInput(
         f"无法识别 CSV 文件的编码（检测为 {detected}），请另存为 UTF-8 或 GBK 编码。", field="file"
     )
+
+
+def _decodes(data: bytes, encoding: str, chunk: int = 1 << 20) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    view = memoryview(data)
+    try:
+        for start in range(0, len(view), chunk):
+            decoder.decode(view[start : start + chunk])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _is_hint_row(cells: dict[str, Value]) -> bool:
