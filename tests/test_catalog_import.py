@@ -25,7 +25,7 @@ from openpyxl import Workbook, load_workbook
 
 from cms.errors import DomainError
 from cms.imports.columns import COLUMNS
-from cms.imports.service import BATCH, ImportFiles
+from cms.imports.service import ImportFiles
 from cms.kinds.catalog import NewCatalogEntry
 from storage.attachments import Attachment, AttachmentStatus
 from storage.audit import AuditRecord
@@ -301,7 +301,19 @@ async def test_a_dry_run_reports_every_problem_and_writes_nothing(services, admi
     assert await CatalogImport.find({"org_id": org.id}).count() == 0
 
 
-async def test_an_interrupted_import_resumes_without_duplicates(services, admin, org, monkeypatch):
+# Batch boundaries are tested with small batches: the same code paths as 500-row batches, a tenth of
+# the writes (two full-size batches made these two tests about a minute of the suite, more under load).
+BATCH = 40
+
+
+@pytest.fixture
+def small_batches(services, monkeypatch) -> None:
+    monkeypatch.setattr(services.imports, "batch", BATCH)
+
+
+async def test_an_interrupted_import_resumes_without_duplicates(
+    services, admin, org, monkeypatch, small_batches
+):
     rows = [good(org, n) for n in range(1, BATCH + 6)]
     files = ImportFiles("目录.csv", sheet_of(rows))
     real = services.imports._insert
@@ -618,7 +630,7 @@ async def test_the_admin_app_checks_then_imports_and_follows_the_progress(servic
 
 
 async def test_a_cancelled_import_stops_between_batches_and_resumes_later(
-    services, client, api, org, monkeypatch
+    services, client, api, org, monkeypatch, small_batches
 ):
     token = await api.token(ADMIN)
     file = (await upload(client, sheet_of([good(org, n) for n in range(1, BATCH + 3)]), token)).json()["id"]

@@ -128,6 +128,7 @@ class CatalogImportService:
         self.attachments = attachments
         self.audit = audit
         self._running: set[asyncio.Task[ImportReport]] = set()  # the admin app's runs in this process
+        self.batch = BATCH  # rows written per transaction (tests of batch boundaries use fewer)
 
     # -- the template ---------------------------------------------------------------------------
 
@@ -400,7 +401,7 @@ class CatalogImportService:
         written: segmenting the text is most of a row's cost in this process, and the database works
         meanwhile in its own (measured: the build hidden behind the writes)."""
         report.imported = report.skipped = 0
-        batches = _batches(sheet.rows(), BATCH)
+        batches = _batches(sheet.rows(), self.batch)
 
         def build_next() -> list[_Prepared] | None:
             rows = next(batches, None)
