@@ -12,10 +12,12 @@
 
 Checked against the published text (2026-12): 第二条, 第三条 and 第四条 as above, word for word in
 substance (10 free; "11—30件（含30件）的部分：100元/件"; "31件以上的部分：以10件为一档，每增加一档，收费
-标准提高100元/件"). Not checked, because no stored copy of the text reached past the start of 第五条:
-第五条's page bands and rates, and the articles on the notice, the payment period, the consequence of
-not paying and the pause of the time limit — those three rules above, and the article numbers they
-would carry, are still the last session's reading and must be checked against the document.
+标准提高100元/件"); 第五条's page bands and rates as above ("30页以下（含30页）的，不收费"; 31—100页
+10元/页; 101—200页 20元/页; 201页以上 40元/页; for paper, e-mail and copied data), from a county
+government's fee schedule quoting 国办函〔2020〕109号 (www.xinhui.gov.cn). Not checked, because no stored
+copy of the text reached past 第五条: the articles on the notice, the payment period, the consequence
+of not paying and the pause of the time limit — those three rules above are still the earlier reading
+and should be checked against the document.
 """
 
 from __future__ import annotations
