@@ -140,6 +140,18 @@ async def test_anonymous_readers_see_no_signed_links(api: Api) -> None:
     assert [u for u in urls if "?" in u] == []
 
 
+@pytest.fixture(scope="module")
+async def two_drafts(api: Api) -> tuple[str, str]:
+    """The signed links of two drafts' PDFs, each for its own officer (shared: each case alters a
+    link or the clock, never the drafts). Signed now: the expiry case moves the links' clock on."""
+    links = []
+    for _ in range(2):
+        team, entry = await draft_with_pdf(api)
+        [pdf] = await files_of(api, entry, team["officer"].token)
+        links.append(pdf["url"])
+    return links[0], links[1]
+
+
 @pytest.mark.parametrize(
     "change",
     [
@@ -151,14 +163,16 @@ async def test_anonymous_readers_see_no_signed_links(api: Api) -> None:
     ],
 )
 async def test_an_altered_or_expired_link_is_not_found(
-    api: Api, client: httpx.AsyncClient, services: Services, monkeypatch: pytest.MonkeyPatch, change: str
+    api: Api,
+    client: httpx.AsyncClient,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,
+    two_drafts: tuple[str, str],
+    change: str,
 ) -> None:
     # given the officer's signed link to a draft's PDF, and the link of another draft's PDF
-    team, entry = await draft_with_pdf(api)
-    [pdf] = await files_of(api, entry, team["officer"].token)
-    url = pdf["url"]
-    other_team, other_entry = await draft_with_pdf(api)
-    [other] = await files_of(api, other_entry, other_team["officer"].token)
+    url, other_url = two_drafts
+    other = {"url": other_url}
     # when the link is altered, or used after it expired
     if change == "signature":
         url = altered(url, "s", "A" * 43)
