@@ -39,6 +39,18 @@ function sentBodies(page) {
   return sent
 }
 
+/** Selects the text of ``selector`` (a triple click), retried until the page's selection is ``text``. */
+async function selectAll(page, selector, text) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await page.locator(selector).click({ clickCount: 3 })
+    const selected = await page
+      .waitForFunction((want) => window.getSelection()?.toString().trim() === want, text, { timeout: 2000 })
+      .then(() => true, () => false)
+    if (selected) return
+  }
+  throw new Error(`could not select ${selector}`)
+}
+
 async function save(page) {
   await page.locator('[data-test="save"]').click()
   await page.locator('[data-test="saved"], [data-test="edit-error"], .field-error').first().waitFor()
@@ -88,15 +100,21 @@ export default async function richEditor(h) {
   await page.locator('[data-test="rt-link"]').click()
   const linkRefused = (await page.locator('[data-test="rt-link-error"]').textContent()).trim()
   const linksAfterRefusal = await page.locator('#f-body a').count()
-  // an https link is taken, on the heading's text
-  await page.locator('#f-body h2').click({ clickCount: 3 })
+  // an https link is taken, on the heading's text (selected once the editor holds the selection: a
+  // triple click that lands while the page is still re-rendering leaves a collapsed caret)
+  await selectAll(page, '#f-body h2', '第一章 总则')
   await page.locator(':is(input[data-test="rt-link-url"], [data-test="rt-link-url"] input)').fill('https://www.gov.cn/zhengce/')
   await page.locator('[data-test="rt-link"]').click()
   await page.locator('#f-body a').waitFor()
 
-  // pasted from Word at the end of the body
-  await page.locator('#f-body').focus()
-  await page.keyboard.press('Control+End')
+  // pasted from Word at the end of the body: in the empty paragraph the editor keeps after the table
+  // (clicked, and waited for, rather than Control+End, which raced the focus and pasted into the heading)
+  await page.locator('#f-body > p:last-child').click()
+  await page.waitForFunction(() => {
+    const last = document.querySelector('#f-body > p:last-child')
+    const anchor = window.getSelection()?.anchorNode
+    return Boolean(last && anchor && last.contains(anchor))
+  })
   await paste(page, '#f-body', WORD_HTML)
   await page.locator('#f-body', { hasText: '粘贴的第二段' }).waitFor()
   await h.shot(page, 'rich-editor-pasted')
