@@ -39,6 +39,16 @@ function sentBodies(page) {
   return sent
 }
 
+/** Waits until the editor has the focus and its caret is inside ``selector`` (a toolbar button's
+ * command hands the focus back to the editor a moment later: keys typed before that went elsewhere). */
+async function caretIn(page, selector) {
+  await page.waitForFunction((sel) => {
+    const el = document.querySelector(sel)
+    const anchor = window.getSelection()?.anchorNode
+    return Boolean(el && anchor && el.contains(anchor) && document.activeElement?.contains(el))
+  }, selector)
+}
+
 /** Selects the text of ``selector`` (a triple click), retried until the page's selection is ``text``. */
 async function selectAll(page, selector, text) {
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -71,15 +81,18 @@ export default async function richEditor(h) {
   await page.locator('#f-title').fill(`E2E 富文本 ${stamp}`)
   await page.locator('#f-body').click()
   await page.locator('[data-test="rt-h2"]').click()
+  await caretIn(page, '#f-body h2')
   await page.keyboard.type('第一章 总则')
   await page.keyboard.press('Enter')
   await page.locator('[data-test="rt-ol"]').click()
+  await caretIn(page, '#f-body ol li')
   await page.keyboard.type('第一项')
   await page.keyboard.press('Enter')
   await page.keyboard.type('第二项')
   await page.keyboard.press('Enter')
   await page.keyboard.press('Enter') // an empty item ends the list
   await page.locator('[data-test="rt-table"]').click()
+  await caretIn(page, '#f-body table th')
   await page.keyboard.type('项目')
   await page.keyboard.press('Tab')
   await page.keyboard.type('金额')
