@@ -191,3 +191,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     first = [item for item in items if item.path.name == "test_verify.py"]
     if first:
         items[:] = first + [item for item in items if item.path.name != "test_verify.py"]
+
+
+@pytest.fixture
+def stepped(services: Any, monkeypatch: pytest.MonkeyPatch) -> SteppedClock:
+    """The requests' clock, stepped by the test (the deadline, fee and retention tests share it)."""
+    clock = SteppedClock()
+    monkeypatch.setattr(services.requests, "clock", clock)
+    return clock

@@ -10,7 +10,6 @@ import pytest
 
 from cms.content.ids import expect_global_id
 from cms.requests.fees import fees_collected, per_page_fee, per_request_fee
-from tests.conftest import SteppedClock
 from tests.helpers import Api, error_of, unique
 
 REGISTER = """mutation($i: DisclosureRequestInput!, $d: Date!) {
@@ -30,13 +29,6 @@ STATUS = """query($n: String!, $c: String!) { disclosureRequestStatus(number: $n
 @pytest.fixture(scope="module")
 def api(gql, settings) -> Api:
     return Api(gql, settings.demo_password.get_secret_value())
-
-
-@pytest.fixture
-def stepped(services, monkeypatch) -> SteppedClock:
-    clock = SteppedClock()
-    monkeypatch.setattr(services.requests, "clock", clock)
-    return clock
 
 
 def applicant(id_number: str = "530102197003034567") -> dict:

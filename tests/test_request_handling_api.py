@@ -9,7 +9,6 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.conftest import SteppedClock
 from tests.helpers import Api, error_of, unique
 
 APPLICANT = {"name": "孙办理", "phone": "13500005555"}
@@ -32,13 +31,6 @@ ASSIGN = "mutation($id: ID!, $o: ID!) { assignDisclosureRequest(id: $id, officer
 @pytest.fixture(scope="module")
 def api(gql, settings) -> Api:
     return Api(gql, settings.demo_password.get_secret_value())
-
-
-@pytest.fixture
-def stepped(services, monkeypatch) -> SteppedClock:
-    clock = SteppedClock()
-    monkeypatch.setattr(services.requests, "clock", clock)
-    return clock
 
 
 def request_input(org: str) -> dict:

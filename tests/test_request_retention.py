@@ -40,13 +40,6 @@ def api(gql, settings) -> Api:
     return Api(gql, settings.demo_password.get_secret_value())
 
 
-@pytest.fixture
-def stepped(services, monkeypatch) -> SteppedClock:
-    clock = SteppedClock()
-    monkeypatch.setattr(services.requests, "clock", clock)
-    return clock
-
-
 def set_clock(clock: SteppedClock, at: datetime) -> None:
     clock.advance((at - clock()).total_seconds())
 
