@@ -290,7 +290,7 @@ class RequestService:
         matched = self.codes.match(request.code_hash if request else "", text)
         if request is None or matched is None:
             raise NotFound("未找到该申请，请核对申请编号和查询码。")
-        if matched > 0:
+        if matched > 0 or request.code_key != self.codes.current_id:
             await self._upgrade_code(request, text)
         return request
 
