@@ -46,7 +46,7 @@ from cms.kinds.interviews import InterviewService, settle_event_fields
 from cms.observe.metrics import MongoCommandMetrics, record_s3
 from cms.reading_room.visits import VisitLimits, VisitService
 from cms.reports.service import ReportService
-from cms.requests.crypto import FieldCipher, key_from
+from cms.requests.crypto import PREVIOUS_DATA_KEYS_SETTING, CodeKeys, FieldCipher, key_from, parse_key
 from cms.requests.reply_files import ReplyFiles
 from cms.requests.reply_review import ReplyChain
 from cms.requests.service import RequestLimits, RequestService
@@ -228,6 +228,16 @@ class Services:
         await self.client.close()
 
 
+def request_data_keys(settings: Settings) -> list[bytes]:
+    """The keys sealing applicants' personal data: the current one, then the previous ones."""
+    current = key_from(settings.request_data_key.get_secret_value(), settings.secret_key.get_secret_value())
+    previous = [
+        parse_key(key.get_secret_value(), PREVIOUS_DATA_KEYS_SETTING)
+        for key in settings.request_data_previous_keys
+    ]
+    return [current, *previous]
+
+
 async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     node = node_id()
 
@@ -332,14 +342,15 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
         ),
     )
     search.audit = audit
-    cipher = FieldCipher(key_from(settings.request_data_key.get_secret_value(), secret))
+    data_keys = request_data_keys(settings)
+    cipher = FieldCipher(data_keys[0], data_keys[1:])
     webhooks = WebhookService(db, access, audit, feed, cipher, settings.webhook_networks)
     await webhooks.ensure_indexes()
     requests = RequestService(
         access,
         calendar,
         cipher,
-        secret.encode(),
+        CodeKeys.derive(data_keys, [secret, *previous]),
         RequestLimits(
             submissions_per_hour=settings.request_submissions_per_hour,
             retention=timedelta(days=settings.request_retention_days),

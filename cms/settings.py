@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cms.delivery.templates import check_templates
 from cms.reading_room.terminals import TERMINAL_ID, TerminalConfig
-from cms.requests.crypto import key_from
+from cms.requests.crypto import PREVIOUS_DATA_KEYS_SETTING, key_from, parse_key
 
 DEV_SECRET_KEY = "gongkai-development-secret-key-change-me"  # noqa: S105 - the refusal below keys on it
 DEFAULT_DEMO_PASSWORD = "Gongkai-demo-2026"  # noqa: S105 - documented; demo mode only
@@ -171,6 +171,9 @@ class Settings(BaseSettings):
     # URL-safe base64; empty: derived from the secret key, refused in production), how long it is kept after a request is
     # closed, and how many anonymous submissions one source may make per hour.
     request_data_key: SecretStr = SecretStr("")
+    # Rotation of request_data_key: the keys used before it (a JSON list, newest first, each like
+    # request_data_key). Values sealed under them still open; ``gongkai rekey-requests`` re-seals them.
+    request_data_previous_keys: list[SecretStr] = Field(default_factory=list)
     request_retention_days: int = Field(default=1825, ge=1)
     request_submissions_per_hour: int = Field(default=10, ge=1)
 
@@ -234,6 +237,13 @@ class Settings(BaseSettings):
         """A malformed key is a setting's fault, found before anything starts."""
         if value.get_secret_value():
             key_from(value.get_secret_value(), "")  # raises ValueError naming the setting
+        return value
+
+    @field_validator("request_data_previous_keys")
+    @classmethod
+    def _previous_data_keys(cls, value: list[SecretStr]) -> list[SecretStr]:
+        for key in value:
+            parse_key(key.get_secret_value(), PREVIOUS_DATA_KEYS_SETTING)  # names the setting
         return value
 
     @field_validator("public_base_url")

@@ -91,6 +91,9 @@ class ErasedFile(BaseModel):
 class DisclosureRequest(Document):
     number: str
     code_hash: str
+    # Which key hashed the query code (cms.requests.crypto.key_id; empty: a key from before key ids).
+    # A lookup under an earlier key rewrites both; ``gongkai rekey-requests`` counts those left.
+    code_key: str = ""
     org_id: PydanticObjectId
     state: str
     channel: str

@@ -1,5 +1,5 @@
-"""Command line: ``gongkai serve`` (the main job), ``create-admin``, ``verify``, ``load-holidays`` and
-``export-schema``."""
+"""Command line: ``gongkai serve`` (the main job), ``create-admin``, ``verify``, ``load-holidays``,
+``import-catalog``, ``rekey-requests`` and ``export-schema``."""
 
 from __future__ import annotations
 
@@ -57,6 +57,12 @@ def main(argv: list[str] | None = None) -> int:
         "--as-drafts", action="store_true", help="import as drafts, not as published records"
     )
     catalog.add_argument("--attachments", type=Path, help="a zip holding the files the 附件 column names")
+    rekey = sub.add_parser(
+        "rekey-requests",
+        help="re-seal applicants' personal data and webhook secrets under GONGKAI_REQUEST_DATA_KEY "
+        "(exit 1 when a value opens under no configured key)",
+    )
+    rekey.add_argument("--dry-run", action="store_true", help="count what would change; change nothing")
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("--check", action="store_true", help="fail if schema/schema.graphql is out of date")
     args = parser.parse_args(argv)
@@ -74,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return import_catalog(
             args.file, args.organization, args.attachments, dry_run=args.dry_run, as_drafts=args.as_drafts
         )
+    if args.command == "rekey-requests":
+        return rekey_requests(dry_run=args.dry_run)
     return serve()
 
 
@@ -259,6 +267,54 @@ async def _import_catalog(
         print(f"试运行：共 {report.total} 行，将导入 {report.imported} 行，已导入过 {report.skipped} 行。")
     else:
         print(f"已导入 {report.imported} 行，已导入过 {report.skipped} 行（共 {report.total} 行）。")
+    return 0
+
+
+def rekey_requests(*, dry_run: bool) -> int:
+    """After rotating GONGKAI_REQUEST_DATA_KEY: everything sealed under a previous key re-sealed
+    under the current one (cms.requests.keys); counts on stdout; exit 1 when a value was unreadable."""
+    import asyncio
+
+    def work(settings: Settings, endpoints: Endpoints) -> int:
+        return asyncio.run(_rekey_requests(settings, endpoints, dry_run))
+
+    return _against_services(work)
+
+
+async def _rekey_requests(settings: Settings, endpoints: Endpoints, dry_run: bool) -> int:
+    from authz import Principal
+    from cms.requests.keys import RequestRekeying
+    from cms.services import build_services
+
+    services = await build_services(settings, endpoints)
+    try:
+        rekeying = RequestRekeying(services.requests, services.webhooks, services.webhooks.audit)
+        # The operator at the server's shell: no account, named in the audit log by the command.
+        operator = Principal(user_id=None, username="gongkai rekey-requests")
+        report = await rekeying.run(operator, dry_run=dry_run)
+    finally:
+        await services.close()
+    verb = "将重新加密" if dry_run else "已重新加密"
+    r, w = report.requests, report.webhooks
+    print(
+        f"申请 / requests: {verb} {r.resealed}，已是当前密钥 {r.current}，无法解密 {r.unreadable}，已删除个人信息 {report.erased}"
+    )
+    print(
+        f"推送密钥 / webhook secrets: {verb} {w.resealed}，已是当前密钥 {w.current}，无法解密 {w.unreadable}"
+    )
+    print(
+        f"查询码仍为旧密钥 / query codes under an earlier key: {report.codes_on_earlier_keys}"
+        "（申请人下次查询时更新；此前须保留旧密钥）"
+    )
+    if dry_run:
+        print("试运行，未写入 / dry run")
+    if report.unreadable:
+        print(
+            f"{report.unreadable} 项无法用任何已配置的密钥解密 / unreadable under every configured key: "
+            "check GONGKAI_REQUEST_DATA_PREVIOUS_KEYS",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

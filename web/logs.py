@@ -116,6 +116,8 @@ def keep_secrets_of(settings: Settings) -> None:
         settings.s3_secret_key.get_secret_value(),
         settings.metrics_token.get_secret_value(),
         settings.demo_password.get_secret_value(),
+        settings.request_data_key.get_secret_value(),
+        *(key.get_secret_value() for key in settings.request_data_previous_keys),
     )
 
 

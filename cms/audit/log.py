@@ -62,6 +62,7 @@ ACTION_LABELS: dict[str, str] = {
     "webhook.resume": "恢复推送",
     "webhook.delete": "删除推送地址",
     "catalog.import": "导入公开目录",
+    "requests.rekey": "更换申请人信息加密密钥",
 }
 TARGET_LABELS: dict[str, str] = {
     "User": "账号",
@@ -72,6 +73,7 @@ TARGET_LABELS: dict[str, str] = {
     "HolidayCalendar": "节假日安排",
     "Webhook": "推送地址",
     "CatalogImport": "目录导入",
+    "RequestKeys": "申请人信息加密密钥",
 }
 CSV_HEADER = (
     "序号",

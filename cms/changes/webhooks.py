@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,14 +28,15 @@ from cms.admin.access import AccessControl
 from cms.audit.log import AuditLog, Change
 from cms.changes.feed import ChangeFeed, ChangeKind
 from cms.changes.targets import Network, resolve
-from cms.errors import InvalidInput, NotFound
-from cms.requests.crypto import FieldCipher
+from cms.errors import Conflict, InvalidInput, NotFound
+from cms.requests.crypto import FieldCipher, Resealed
 from storage.documents import utcnow
 
 WEBHOOKS = "webhooks"
 DELIVERIES = "webhook_deliveries"
 MIN_SECRET, MAX_SECRET = 16, 200
 MAX_WEBHOOKS_LISTED = 500
+MAX_RESEAL_ATTEMPTS = 5
 MAX_DELIVERIES_LISTED = 200
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -268,6 +269,38 @@ class WebhookService:
 
     def secret_of(self, doc: dict[str, Any]) -> str:
         return self.cipher.open(str(doc["secret"]), _context(doc["_id"]))
+
+    async def reseal_secrets(self, *, dry_run: bool) -> Resealed:
+        """Every secret sealed under the current key (after a rotation of the data key). A secret
+        written meanwhile is read again and tried again: the update is conditional on the sealed
+        value read."""
+        found = Resealed()
+        async for doc in self.webhooks.find({}, {"secret": 1}).sort("_id", ASCENDING):
+            found.count(await self._reseal(doc, dry_run))
+        return found
+
+    async def _reseal(self, doc: Mapping[str, Any], dry_run: bool) -> str:
+        for _ in range(MAX_RESEAL_ATTEMPTS):
+            token, context = str(doc["secret"]), _context(doc["_id"])
+            try:
+                secret = self.cipher.open(token, context)
+            except ValueError:
+                return "unreadable"
+            if self.cipher.is_current(token, context):
+                return "current"
+            if dry_run:
+                return "resealed"
+            sealed = self.cipher.seal(secret, context)
+            done = await self.webhooks.update_one(
+                {"_id": doc["_id"], "secret": token}, {"$set": {"secret": sealed}}
+            )
+            if done.matched_count == 1:
+                return "resealed"
+            again = await self.webhooks.find_one({"_id": doc["_id"]}, {"secret": 1})
+            if again is None:  # deleted meanwhile: nothing left to re-seal
+                return "current"
+            doc = again
+        raise Conflict()
 
 
 def _secret(given: str | None) -> str:

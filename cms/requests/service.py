@@ -7,8 +7,6 @@ read (``version``), so two people acting at once cannot both succeed.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
 import secrets
 from collections.abc import Callable
@@ -43,7 +41,7 @@ from cms.requests.codes import (
     RemedyResult,
     RequestState,
 )
-from cms.requests.crypto import FieldCipher
+from cms.requests.crypto import CodeKeys, FieldCipher
 from cms.requests.reply_review import OPINION_LIMIT, ReplyChain, ReplyNotApproved, approve
 from cms.review.authoring import AuthoringService
 from cms.review.filing import Filing
@@ -78,6 +76,11 @@ class TooManyRequests(DomainError):
 class InvalidRequestState(DomainError):
     code = "INVALID_REQUEST_STATE"
     default_message = "该申请当前所处环节不能进行此操作。"
+
+
+class PersonalDataUnreadable(DomainError):
+    code = "PERSONAL_DATA_UNREADABLE"
+    default_message = "申请人信息无法解密（加密密钥已更换），请联系系统管理员。"
 
 
 class DeadlinePassed(DomainError):
@@ -146,7 +149,7 @@ class RequestService:
         access: AccessControl,
         calendar: CalendarService,
         cipher: FieldCipher,
-        secret: bytes,
+        codes: CodeKeys,
         limits: RequestLimits,
         *,
         review: ReplyChain,
@@ -157,7 +160,7 @@ class RequestService:
         self.filing = filing
         self.calendar = calendar
         self.cipher = cipher
-        self._key = hashlib.sha256(b"gongkai-request-codes\0" + secret).digest()
+        self.codes = codes
         self.limits = limits
         self.clock: Callable[[], datetime] = utcnow
         self.files: ReplyFileStore | None = None
@@ -235,7 +238,8 @@ class RequestService:
         number = f"YSQ-{year}-{await self._next(f'request:{year}'):06d}"
         request = DisclosureRequest(
             number=number,
-            code_hash=self._hash(f"{number}\0{code}"),
+            code_hash=self.codes.hash(f"{number}\0{code}"),
+            code_key=self.codes.current_id,
             org_id=new.org_id,
             state=RequestState.RECEIVED.value,
             channel=channel.value,
@@ -244,7 +248,7 @@ class RequestService:
             form=new.form.value,
             delivery=new.delivery.value,
             received_on=received_on,
-            applicant_key=self._hash(f"applicant\0{_identity(new.applicant)}"),
+            applicant_key=self.applicant_key(new.applicant),
             history=[RequestEvent(action="receive", by=by)],
         )
         request.personal = {
@@ -270,17 +274,36 @@ class RequestService:
         raise Conflict()
 
     def _hash(self, text: str) -> str:
-        return hmac.new(self._key, text.encode(), hashlib.sha256).hexdigest()
+        return self.codes.hash(text)
+
+    def applicant_key(self, applicant: Applicant) -> str:
+        """The applicant's identity under the current key (``applicant_key``)."""
+        return self._hash(f"applicant\0{_identity(applicant)}")
 
     # -- reads --------------------------------------------------------------------------------
 
     async def status(self, number: str, code: str) -> DisclosureRequest:
         """The applicant's view: the same NOT_FOUND for an unknown number and a wrong code."""
         request = await DisclosureRequest.find_one({"number": number[:40]})
-        expected = self._hash(f"{number[:40]}\0{code.strip().upper()[:40]}")
-        if request is None or not hmac.compare_digest(request.code_hash, expected):
+        text = f"{number[:40]}\0{code.strip().upper()[:40]}"
+        # An unknown number is compared too, against nothing, so that it takes as long as a wrong code.
+        matched = self.codes.match(request.code_hash if request else "", text)
+        if request is None or matched is None:
             raise NotFound("未找到该申请，请核对申请编号和查询码。")
+        if matched > 0 or request.code_key != self.codes.current_id:
+            await self._upgrade_code(request, text)
         return request
+
+    async def _upgrade_code(self, request: DisclosureRequest, text: str) -> None:
+        """A query code hashed under an earlier key, hashed again under the current one, so that
+        the earlier key can be dropped once every applicant has looked. Only if the hash is still the
+        one read: a concurrent lookup has done it already."""
+        old, new = request.code_hash, self.codes.hash(text)
+        await DisclosureRequest.get_pymongo_collection().update_one(
+            {"_id": request.id, "code_hash": old},
+            {"$set": {"code_hash": new, "code_key": self.codes.current_id}},
+        )
+        request.code_hash, request.code_key = new, self.codes.current_id
 
     async def get(self, principal: Principal, request_id: str) -> DisclosureRequest:
         try:
@@ -303,10 +326,13 @@ class RequestService:
         self.access.require(principal, Permission.REQUEST_PERSONAL_DATA, request.org_id)
         if request.personal_erased_at is not None:
             return None
-        values = {
-            name: self.cipher.open(token, f"{request.number}\0{name}")
-            for name, token in request.personal.items()
-        }
+        try:
+            values = {
+                name: self.cipher.open(token, f"{request.number}\0{name}")
+                for name, token in request.personal.items()
+            }
+        except ValueError as exc:  # sealed under a key no longer configured
+            raise PersonalDataUnreadable() from exc
         return Applicant(**values)
 
     async def worklist(
@@ -762,6 +788,10 @@ async def _write(request: DisclosureRequest, seen: int, session: AsyncClientSess
     """The request as it is now, only if nobody wrote it since it was read at version ``seen``."""
     values = dict(_ENCODER.encode(request))
     values.pop("_id", None)
+    # No step changes the query code's hash; a lookup may rehash it meanwhile (RequestService.status),
+    # which a step that read the request before must not undo.
+    values.pop("code_hash", None)
+    values.pop("code_key", None)
     result = await DisclosureRequest.get_pymongo_collection().update_one(
         {"_id": request.id, "version": seen}, {"$set": values}, session=session
     )
