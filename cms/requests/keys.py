@@ -119,6 +119,8 @@ class RequestRekeying:
         current already; ``unreadable`` when a field opens under no configured key."""
         cipher = self.requests.cipher
         personal: dict[str, str] = dict(doc.get("personal") or {})
+        if not personal:  # nothing sealed, no identity to hash again (it would match every such request)
+            return "current", None
         opened: dict[str, str] = {}
         for name, token in personal.items():
             context = f"{doc['number']}\0{name}"
