@@ -1,9 +1,11 @@
 """Importing a catalog against a raw bulk insert of the same documents and search entries.
 
-``.venv/bin/python -m bench.import_catalog [--rows 100000] [--in-memory] [--dry-run]``
+``.venv/bin/python -m bench.import_catalog [--rows 100000] [--in-memory] [--mongo-url URL] [--commands]``
 
 Starts the embedded services (on disk in a temporary directory, as ``gongkai serve``'s embedded default
-keeps its data; ``--in-memory`` sizes SecantusDB's cache for the whole dataset instead), builds the application's services in this process, creates
+keeps its data; ``--in-memory`` sizes SecantusDB's cache for the whole dataset instead; ``--mongo-url``
+measures on a real MongoDB replica set, in a database of its own that is dropped afterwards), builds the
+application's services in this process, creates
 two organizations and a CSV of ``--rows`` catalog rows (索引号, 名称, 发文字号, dates, topic, genre, a
 short body). Then, on the same server:
 
@@ -36,6 +38,7 @@ from beanie.odm.utils.encoder import Encoder
 from pymongo import monitoring
 from pymongo.errors import BulkWriteError
 
+from bench.run import external_database
 from cms.admin.organizations import NewOrganization
 from cms.content.entries import search_entry
 from cms.imports.rows import RowContext, read_row
@@ -232,6 +235,8 @@ async def main_async(rows: int, settings: Settings, endpoints: Endpoints, *, dry
             )
             return
         raw_org, import_org = await make_org(services, "基准原始写入"), await make_org(services, "基准导入")
+        if COMMANDS is not None:
+            COMMANDS.report("starting the services")
         raw_seconds, raw_rss = await baseline(services, raw_org, sheet(raw_org, rows))
         print(
             f"raw bulk insert   {rows:>7} rows  {raw_seconds:8.1f} s  {rows / raw_seconds:7.0f} rows/s  peak RSS {raw_rss / 2**20:6.0f} MiB",
@@ -264,6 +269,11 @@ def main(argv: list[str] | None = None) -> int:
         help="keep the database in memory (SecantusDB's cache sized for both copies of the rows)",
     )
     parser.add_argument(
+        "--mongo-url",
+        help="measure against this MongoDB (a replica set: the import writes in transactions) instead "
+        "of the embedded server, in a database of its own that is dropped afterwards",
+    )
+    parser.add_argument(
         "--commands", action="store_true", help="also sum the database commands' times per phase"
     )
     args = parser.parse_args(argv)
@@ -276,33 +286,29 @@ def main(argv: list[str] | None = None) -> int:
         # In memory, every document and index entry of both copies must fit in SecantusDB's cache, or
         # writes fail with an internal error (the default 1 GB overflowed at 20,000 rows): ~1 GB per
         # 4,000 rows, measured loosely. On disk the cache is the default and evicts to the files.
-        cache = f"{max(1, -(-args.rows // 4_000))}G" if args.in_memory else None
-        # Both copies write ~12 oplog entries a row: past SecantusDB's default cap of 100,000 every write
-        # first trims the oldest entries, slower and slower (an artefact of the embedded server, not of
-        # MongoDB's capped oplog) — that would measure the trimming, not the import.
-        oplog = 200_000 + 12 * args.rows
-        embedded = start_embedded(
-            work / "embedded", in_memory=args.in_memory, db_cache=cache, oplog_entries=oplog
-        )
-        try:
-            settings = Settings(
-                mode="demo",
-                demo_data=False,
-                data_dir=work / "data",
-                secret_key="bench-" + uuid.uuid4().hex,
-                # A 500-row batch can take longer than the default 10 s on a loaded machine: the client
-                # then retries an insert the server already did (a duplicate key in the baseline).
-                mongo_timeout_seconds=120,
-            )
-            endpoints = Endpoints(
-                mongo_url=embedded.mongo_url,
-                s3_endpoint=embedded.s3_endpoint,
-                s3_access_key=embedded.s3_access_key,
-                s3_secret_key=embedded.s3_secret_key,
-            )
-            asyncio.run(main_async(args.rows, settings, endpoints, dry_run=args.dry_run))
-        finally:
-            embedded.stop()
+        cache = f"{max(1, -(-args.rows // 4_000))}G" if args.in_memory and not args.mongo_url else None
+        embedded = start_embedded(work / "embedded", in_memory=args.in_memory, db_cache=cache)
+        with external_database(args.mongo_url, "gongkai_import_bench") as (mongo_url, database):
+            try:
+                settings = Settings(
+                    mode="demo",
+                    demo_data=False,
+                    data_dir=work / "data",
+                    secret_key="bench-" + uuid.uuid4().hex,
+                    mongo_database=database,
+                    # A 500-row batch can take longer than the default 10 s on a loaded machine: the
+                    # client then retries an insert the server already did (a duplicate key).
+                    mongo_timeout_seconds=120,
+                )
+                endpoints = Endpoints(
+                    mongo_url=mongo_url or embedded.mongo_url,
+                    s3_endpoint=embedded.s3_endpoint,
+                    s3_access_key=embedded.s3_access_key,
+                    s3_secret_key=embedded.s3_secret_key,
+                )
+                asyncio.run(main_async(args.rows, settings, endpoints, dry_run=args.dry_run))
+            finally:
+                embedded.stop()
     return 0
 
 

@@ -86,7 +86,6 @@ def start_embedded(
     timeout: float = 30.0,
     db_cache: str | None = None,
     supervise: bool = False,
-    oplog_entries: int | None = None,
 ) -> EmbeddedServices:
     """Start SecantusDB and MinIO under ``data_dir`` and wait until both answer.
 
@@ -95,10 +94,6 @@ def start_embedded(
     WiredTiger cache (e.g. ``"8G"``; its default is 1 GB): in memory, every document and index entry
     must fit in it, or writes fail with an internal error (measured: a 100,000-entry bench dataset
     does not fit in 1 GB). With ``supervise`` a server that dies is restarted on its port.
-    ``oplog_entries`` caps SecantusDB's oplog (its default is 100,000 entries): once full, every write
-    first walks the oldest entries to drop one, which slows writes as the deleted ones pile up (measured:
-    a bulk load of 200,000 documents slowed to a fraction of its starting rate), where MongoDB's capped
-    oplog costs nothing — a bulk-load benchmark raises it past what it writes.
     """
     secantusd = secantus_executable()
     minio = ensure_minio_binary()
@@ -112,7 +107,7 @@ def start_embedded(
     handle = Handle()
     try:
         scratch = _scratch_dir(data_dir, handle) if in_memory else None
-        mongo = _secantus_service(secantusd, data_dir, scratch, db_cache, oplog_entries)
+        mongo = _secantus_service(secantusd, data_dir, scratch, db_cache)
         s3 = _minio_service(minio, data_dir, scratch, access_key, secret_key)
         start_all(handle, [mongo, s3], time.monotonic() + timeout)
         if supervise:
@@ -141,11 +136,7 @@ def _scratch_dir(data_dir: Path, handle: Handle) -> Path:
 
 
 def _secantus_service(
-    executable: Path,
-    data_dir: Path,
-    scratch: Path | None,
-    cache: str | None = None,
-    oplog_entries: int | None = None,
+    executable: Path, data_dir: Path, scratch: Path | None, cache: str | None = None
 ) -> Service:
     # An explicit (empty) config file turns off auto-discovery of ~/.secantus/secantusd.toml and friends,
     # which could otherwise switch on auth or TLS behind our back.
@@ -177,7 +168,6 @@ def _secantus_service(
             "--storage-path",
             storage,
             *(["--cache-size", cache] if cache else []),
-            *(["--oplog-max-entries", str(oplog_entries)] if oplog_entries else []),
         ]
 
     return Service("SecantusDB", command, _mongo_answers, env, data_dir / "logs" / "secantus.log", data_dir)
