@@ -187,10 +187,21 @@ async def quiet_jobs(app: Starlette) -> AsyncIterator[None]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """``gongkai verify`` checks the whole shared repository, which later tests damage on purpose in
     their own organizations (tampered registers, removed objects): its tests run first, on the freshly
-    loaded demo data, and repair what they damage."""
+    loaded demo data, and repair what they damage.
+
+    Under pytest-xdist (scripts/test: ``--dist loadgroup --no-loadscope-reorder``) each worker has its
+    own embedded servers, app and demo data; a test file is one unit of work (its module fixtures are
+    built once, on one worker), and the browser tests are one unit, so that one worker at a time drives
+    Chromium (their scenarios already run two at a time). Units go out in this order: the verify tests
+    first, on a worker's fresh repository."""
     first = [item for item in items if item.path.name == "test_verify.py"]
     if first:
         items[:] = first + [item for item in items if item.path.name != "test_verify.py"]
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        browser = item.path.parent.name == "e2e"
+        group = "browser" if browser else item.path.resolve().relative_to(tests).as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture
