@@ -311,7 +311,6 @@ async def build_services(settings: Settings, endpoints: Endpoints) -> Services:
     await feed.ensure_indexes()
     workflow.transaction_hooks.append(feed.record)
     content.published_hooks.append(feed.on_published)
-    content.published_batch_hooks.append(feed.on_published_batch)
     search = SearchService(content, access, cursors, max_page_size=settings.max_page_size)
     # First in line: the item's attachment text must be indexed before public caches hear of the change.
     workflow.committed_hooks.insert(0, search.on_committed)

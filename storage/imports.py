@@ -60,8 +60,8 @@ class ImportedRow(Document):
     class Settings:
         name = "imported_rows"
         indexes = [
+            # pending files are found by (org_id, key) too: no index of their own (one less per row)
             IndexModel([("org_id", ASCENDING), ("key", ASCENDING)], unique=True),
-            IndexModel([("attachments_done", ASCENDING)]),
         ]
 
 

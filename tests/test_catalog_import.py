@@ -165,6 +165,28 @@ async def test_an_import_as_drafts_keeps_the_numbers_and_files_nothing_in_the_re
     assert await RegisterRecord.find({"org_id": org.id}).count() == 0
 
 
+async def test_imported_entries_enter_the_change_feed_once_each_and_drafts_not_at_all(
+    services, admin, org, fresh_org, monkeypatch
+):
+    # given a sheet imported as published in batches of two, then again (all skipped), and another
+    # organization's sheet imported as drafts
+    monkeypatch.setattr(services.imports, "batch", 2)
+    await run(services, admin, org, ImportFiles("目录.csv", csv_bytes(rows_for(org, 3))))
+    await run(services, admin, org, ImportFiles("目录.csv", csv_bytes(rows_for(org, 3))))
+    other = await fresh_org(parent=services.orgs.tree.by_key[ROOT_KEY])
+    await services.reload_tree()
+    await run(services, admin, other, ImportFiles("目录.csv", csv_bytes(rows_for(other, 2))), as_drafts=True)
+    # then the feed says each published entry once, as published, in the order of the rows
+    published = [e.id for e in await entries_of(org)]
+    feed = services.changes.feed
+    said = await feed.find({"item_id": {"$in": published}}).sort("_id", 1).to_list()
+    assert [(d["item_id"], d["kind"]) for d in said] == [(i, "PUBLISHED") for i in published]
+    # and nothing of the drafts
+    drafts = [e.id for e in await entries_of(other)]
+    assert len(drafts) == 2
+    assert await feed.count_documents({"item_id": {"$in": drafts}}) == 0
+
+
 def good(org: Any, n: int = 1, **changes: str) -> dict[str, str]:
     row = dict(zip(HEADINGS, rows_for(org, 1, start=n)[0], strict=True))
     row.update(changes)

@@ -198,12 +198,8 @@ class ChangeFeed:
     async def on_published(self, item: ContentDocument) -> None:
         """For ``ContentService.published_hooks``: an item published without review (the demo data;
         an import's files stored after its batch). One already public is not recorded again: an
-        import's batch is recorded whole through ``on_published_batch``."""
+        import's batch is recorded in its own transaction (``WorkflowService.transaction_hooks``)."""
         await self.record_now([item], updates=False)
-
-    async def on_published_batch(self, items: Sequence[ContentDocument]) -> None:
-        """For ``ContentService.published_batch_hooks``: every entry of an imported batch."""
-        await self.record_now(items, updates=False)
 
     async def _last_kinds(
         self, items: Sequence[ContentDocument], session: AsyncClientSession

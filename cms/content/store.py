@@ -94,9 +94,6 @@ class ContentService:
         self.clock = clock
         # Called after an import is published (public caches listen here; reviews use the workflow's).
         self.published_hooks: list[Callable[[ContentDocument], Awaitable[None]]] = []
-        # Called with every item of an imported batch published at once (the change feed: each item
-        # must be recorded, where the caches above need one call per batch).
-        self.published_batch_hooks: list[Callable[[Sequence[ContentDocument]], Awaitable[object]]] = []
 
     # -- derived fields -----------------------------------------------------------------------
 

@@ -95,6 +95,8 @@ class _Check:
     numbers: dict[str, int] = field(default_factory=dict)
     document_numbers: dict[str, int] = field(default_factory=dict)
     keys: dict[str, int] = field(default_factory=dict)
+    done: set[str] = field(default_factory=set)  # keys of rows an earlier run wrote
+    highest: dict[str, int] = field(default_factory=dict)  # counter scope -> highest imported sequence
 
 
 @dataclass(frozen=True)
@@ -285,7 +287,7 @@ class CatalogImportService:
             await self._finish(record, report)
             return report
         context = self._context(org_id, as_drafts)
-        await self._check(sheet, archive, context, report)
+        checked = await self._check(sheet, archive, context, report)
         if report.problems:
             report.state = ImportState.REFUSED
         if report.problems or dry_run:
@@ -297,7 +299,7 @@ class CatalogImportService:
         record.total = report.total
         await _update(record, total=report.total)
         try:
-            await self._write_all(principal, record, sheet, archive, context, report, progress)
+            await self._write_all(principal, record, sheet, archive, context, report, progress, checked)
         except BaseException:
             # What the batches before the failure wrote stays (a re-run resumes after it): on record.
             report.state = ImportState.FAILED
@@ -341,7 +343,7 @@ class CatalogImportService:
 
     async def _check(
         self, sheet: Sheet, archive: zipfile.ZipFile | None, context: RowContext, report: ImportReport
-    ) -> None:
+    ) -> _Check:
         seen = _Check()
         for rows in _batches(sheet.rows(), BATCH):
             results = [read_row(row, context) for row in rows]
@@ -353,12 +355,15 @@ class CatalogImportService:
             good = [r for r in results if r.entry is not None and not r.problems]
             done = await _imported_keys(context.org_id, [r.key for r in good])
             fresh = [r for r in good if r.key not in done]
+            seen.done.update(done)
+            _raise_highest(seen.highest, fresh, context)
             report.skipped += _check_changed(good, done, report.problems)
             await _check_taken(context.org_id, fresh, report.problems)
             for result in fresh:
                 report.problems.extend(self._check_files(result, archive))
             report.imported += sum(1 for r in fresh if not r.problems)
         report.problems.sort(key=lambda p: p.row)
+        return seen
 
     def _check_files(self, result: RowResult, archive: zipfile.ZipFile | None) -> list[Problem]:
         found: list[Problem] = []
@@ -396,11 +401,15 @@ class CatalogImportService:
         context: RowContext,
         report: ImportReport,
         progress: Progress | None,
+        checked: _Check,
     ) -> None:
         """Batch by batch; the next batch's documents are built in a worker thread while this one is
         written: segmenting the text is most of a row's cost in this process, and the database works
-        meanwhile in its own (measured: the build hidden behind the writes)."""
+        meanwhile in its own (measured: the build hidden behind the writes). The 索引号 counters move
+        once, first, past every number the sheet holds (they only grow: an interrupted run leaves at
+        most a gap)."""
         report.imported = report.skipped = 0
+        await _advance_counters(checked.highest)
         batches = _batches(sheet.rows(), self.batch)
 
         def build_next() -> list[_Prepared] | None:
@@ -412,17 +421,19 @@ class CatalogImportService:
 
         pending = asyncio.ensure_future(asyncio.to_thread(build_next))
         try:
+            cancelled = await _cancel_requested(record)
             while (batch := await pending) is not None:
                 pending = asyncio.ensure_future(asyncio.to_thread(build_next))
-                if await _cancel_requested(record):
+                if cancelled:
                     report.state = ImportState.CANCELLED
                     return
-                written = await self._write_batch(principal, record, batch, context)
+                written = await self._write_batch(principal, record, batch, context, checked.done)
                 report.imported += len(written)
                 report.skipped += len(batch) - len(written)
                 await self._store_files(principal, context.org_id, [p.row for p in batch], archive)
                 record.imported, record.skipped = report.imported, report.skipped
-                await _update(record, imported=report.imported, skipped=report.skipped)
+                # the progress, and whether the admin app asked to cancel meanwhile: one round trip
+                cancelled = await _progress(record, report.imported, report.skipped)
                 if progress is not None:
                     progress(report.imported + report.skipped, report.total)
         finally:
@@ -430,12 +441,18 @@ class CatalogImportService:
         report.state = ImportState.DONE
 
     async def _write_batch(
-        self, principal: Principal, record: CatalogImport, batch: list[_Prepared], context: RowContext
+        self,
+        principal: Principal,
+        record: CatalogImport,
+        batch: list[_Prepared],
+        context: RowContext,
+        done_at_check: set[str],
     ) -> list[_Prepared]:
-        """The rows no run wrote yet, in one transaction; a concurrent run that wrote some of them
-        first makes the unique keys refuse the batch, which is then tried again without those."""
+        """The rows no run wrote yet, in one transaction: those the check found written are left out;
+        a concurrent run that wrote others since makes the unique keys refuse the batch, which is then
+        tried again without every row written by then."""
+        done: set[str] | dict[str, str] = done_at_check
         for _attempt in range(3):
-            done = await _imported_keys(context.org_id, [p.row.key for p in batch])
             todo = [p for p in batch if p.row.key not in done]
             if not todo:
                 return []
@@ -444,10 +461,11 @@ class CatalogImportService:
             except BulkWriteError as exc:  # insert_many's form of a duplicate key
                 if not any(e.get("code") == DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
                     raise
-                continue
             except DuplicateKeyError:
-                continue
-            return todo
+                pass
+            else:
+                return todo
+            done = await _imported_keys(context.org_id, [p.row.key for p in batch])
         raise InvalidInput("另一个导入正在写入相同的行，请稍后重试。", field="file")
 
     async def _insert(
@@ -483,17 +501,19 @@ class CatalogImportService:
         async def writes(session: AsyncClientSession) -> list[RegisterEntry] | None:
             for cls, docs in documents.items():
                 await _insert_many(cls, docs, session)
+            if not context.as_drafts:  # the change feed commits with the entries, as a transition's does
+                for hook in self.workflow.transaction_hooks:
+                    await hook(list(entries), session)
             return None
 
         if context.as_drafts:
             await self.workflow.atomically(writes)
         else:
             await self.workflow.filing.file_many(writes, registered)
-        await self._advance_counters(entries, context)
         if not context.as_drafts:
-            for batch_hook in self.content.published_batch_hooks:  # the change feed: every entry
-                await batch_hook(entries)
-            for hook in self.content.published_hooks:  # public caches: once per batch is enough
+            # after a transition's commit, once per batch: public caches, webhook deliveries (the feed
+            # is in the transaction, the search entries were written with the entries)
+            for hook in self.workflow.committed_hooks:
                 await hook(entries[-1])
 
     def _prepare(
@@ -538,30 +558,6 @@ class CatalogImportService:
             number = IndexNumberRecord(number=entry.index_number, org_id=entry.org_id, item_id=item_id)
             documents.append((IndexNumberRecord, _encode(number)))
         return _Prepared(row, entry, tuple(documents))
-
-    async def _advance_counters(self, entries: list[CatalogEntry], context: RowContext) -> None:
-        """Numbers drawn later must not run into the imported ones: each counter moves past the highest
-        imported sequence of its period (they only ever grow)."""
-        highest: dict[str, int] = {}
-        for entry in entries:
-            parts = entry.index_number and context.template.parts(
-                entry.index_number, code=context.org_code, key=context.org_key
-            )
-            if not parts:
-                continue
-            year, month, seq = parts
-            scope = context.template.scope(str(context.org_id), year, month)
-            highest[scope] = max(highest.get(scope, 0), seq)
-        if not highest:
-            return
-        collection = Counter.get_pymongo_collection()
-        # One round trip for all the periods of the batch (a sheet spanning 20 years has 20 counters).
-        try:
-            await collection.bulk_write(_counter_moves(highest, upsert=True), ordered=False)
-        except BulkWriteError as exc:  # one created meanwhile by a number being drawn: now it exists
-            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-                raise
-            await collection.bulk_write(_counter_moves(highest, upsert=False), ordered=False)
 
     async def _store_files(
         self, principal: Principal, org_id: ObjectId, rows: list[RowResult], archive: zipfile.ZipFile | None
@@ -699,6 +695,43 @@ async def _check_taken(org_id: ObjectId, rows: list[RowResult], out: list[Proble
             message = f"发文字号“{doc['document_number']}”在本机构的公开目录中已存在。"
             row.problems.append(Problem(row.number, "发文字号", message))
             out.append(row.problems[-1])
+
+
+def _raise_highest(highest: dict[str, int], rows: list[RowResult], context: RowContext) -> None:
+    """Numbers drawn later must not run into the imported ones: the highest imported sequence of each
+    counter's period (a sheet spanning 20 years has 20 counters)."""
+    for row in rows:
+        parts = row.index_number and context.template.parts(
+            row.index_number, code=context.org_code, key=context.org_key
+        )
+        if not parts:
+            continue
+        year, month, seq = parts
+        scope = context.template.scope(str(context.org_id), year, month)
+        highest[scope] = max(highest.get(scope, 0), seq)
+
+
+async def _advance_counters(highest: dict[str, int]) -> None:
+    """Each counter past its highest imported sequence, in one round trip."""
+    if not highest:
+        return
+    collection = Counter.get_pymongo_collection()
+    try:
+        await collection.bulk_write(_counter_moves(highest, upsert=True), ordered=False)
+    except BulkWriteError as exc:  # one created meanwhile by a number being drawn: now it exists
+        if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+            raise
+        await collection.bulk_write(_counter_moves(highest, upsert=False), ordered=False)
+
+
+async def _progress(record: CatalogImport, imported: int, skipped: int) -> bool:
+    """Record the progress; returns whether a cancellation was asked for."""
+    found = await CatalogImport.get_pymongo_collection().find_one_and_update(
+        {"_id": record.id},
+        {"$set": {"imported": imported, "skipped": skipped}},
+        projection={"cancel_requested": 1},
+    )
+    return bool(found and found.get("cancel_requested"))
 
 
 async def _update(record: CatalogImport, **fields: Any) -> None:
