@@ -293,15 +293,7 @@ class RegisterService:
         attempt reads the head."""
         org_id = ObjectId(str(entry.org_id))
         details = _normalize_detail(dict(entry.details), "details")
-        head = self._heads.get(org_id)
-        previous: Mapping[str, Any] | None
-        if after is not None:
-            previous = {"seq": after.seq, "hash": after.hash, "at": after.at}
-        elif head is None:
-            previous = await self._latest(org_id, session)
-        else:
-            previous = {"seq": head.seq, "hash": head.hash, "at": head.at}
-        record = self._build(entry, org_id, details, previous)
+        record = self._build(entry, org_id, details, await self._previous(org_id, session, after))
         try:
             await _insert(record, session)
         except DuplicateKeyError as exc:
@@ -309,6 +301,17 @@ class RegisterService:
             self.collisions += 1
             raise StaleHead(str(org_id)) from exc
         return record
+
+    async def _previous(
+        self, org_id: ObjectId, session: AsyncClientSession, after: RegisterRecord | None
+    ) -> Mapping[str, Any] | None:
+        """What the next record of the chain builds on (see ``append_held``)."""
+        if after is not None:
+            return {"seq": after.seq, "hash": after.hash, "at": after.at}
+        head = self._heads.get(org_id)
+        if head is None:
+            return await self._latest(org_id, session)
+        return {"seq": head.seq, "hash": head.hash, "at": head.at}
 
     async def append_many_held(
         self,
@@ -319,27 +322,24 @@ class RegisterService:
     ) -> builtins.list[RegisterRecord]:
         """``append_held`` for many records of one chain (an import files a batch of records at once):
         the chain is built here, then stored in one ``insert_many``; the unique index still decides."""
+        org_id = ObjectId(str(entries[0].org_id))
+        previous = await self._previous(org_id, session, after)
         records: builtins.list[RegisterRecord] = []
         for entry in entries:
-            if not records:
-                records.append(await self.append_held(entry, session, after=after))
-                continue
-            previous = {"seq": records[-1].seq, "hash": records[-1].hash, "at": records[-1].at}
-            org_id = ObjectId(str(entry.org_id))
-            records.append(
-                self._build(entry, org_id, _normalize_detail(dict(entry.details), "details"), previous)
-            )
-        rest = records[1:]
-        if rest:
-            documents = [r.model_dump(by_alias=True, exclude={"id", "revision_id"}) for r in rest]
-            try:
-                result = await RegisterRecord.get_pymongo_collection().insert_many(documents, session=session)
-            except BulkWriteError as exc:
-                self._heads.pop(ObjectId(str(entries[0].org_id)), None)
-                self.collisions += 1
-                raise StaleHead(str(entries[0].org_id)) from exc
-            for record, inserted in zip(rest, result.inserted_ids, strict=True):
-                record.id = PydanticObjectId(inserted)
+            record = self._build(entry, org_id, _normalize_detail(dict(entry.details), "details"), previous)
+            records.append(record)
+            previous = {"seq": record.seq, "hash": record.hash, "at": record.at}
+        documents = [r.model_dump(by_alias=True, exclude={"id", "revision_id"}) for r in records]
+        try:
+            result = await RegisterRecord.get_pymongo_collection().insert_many(documents, session=session)
+        except BulkWriteError as exc:
+            if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                raise
+            self._heads.pop(org_id, None)
+            self.collisions += 1
+            raise StaleHead(str(org_id)) from exc
+        for record, inserted in zip(records, result.inserted_ids, strict=True):
+            record.id = PydanticObjectId(inserted)
         return records
 
     def committed(self, record: RegisterRecord) -> None:
